@@ -1,0 +1,267 @@
+"""The ``mailbot`` command: parses arguments, calls the modules, prints. No logic of its own.
+
+Exit codes: 0 done, 1 problems found or a failure, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from mailbot import __version__, policy, views
+from mailbot.ledger import load_ledger
+from mailbot.settings import ConfigError, Settings, config_path, load_settings
+from mailbot.store import Store
+from mailbot.worker import Mailer, run_forever, run_once, utcnow
+
+log = logging.getLogger("mailbot")
+# Piped output (ops scripts, CI logs) gets wide tables instead of truncated cells.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _logging(args.verbose)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(config_path(args.config))
+
+
+# commands -------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a starter config and ledger (never over existing files)."""
+    from mailbot.render import default_templates
+
+    source = default_templates().parent / "config"
+    target = Path(args.dir)
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in ("mailbot.toml", "ledger.csv"):
+        dest = target / name
+        if dest.exists():
+            err.print(f"{dest}: exists, left as it is", markup=False)
+            continue
+        text = (source / name).read_text(encoding="utf-8")
+        dest.write_text(text.replace('"../var/', '"var/'), encoding="utf-8")
+        written.append(str(dest))
+    for path in written:
+        out.print(f"wrote {path}", markup=False)
+    out.print(f"next: edit {target / 'mailbot.toml'}, then `mailbot --config "
+              f"{target / 'mailbot.toml'} check`", markup=False)  # fmt: skip
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    path = config_path(args.config)
+    try:
+        settings = load_settings(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            out.print(str(problem), markup=False)
+        return 1
+    from mailbot.checks import config_problems, connect_problems
+
+    problems = [str(p) for p in config_problems(settings)]
+    ledger = load_ledger(settings)
+    problems += [str(p) for p in ledger.problems]
+    if args.connect:
+        problems += connect_problems(settings)
+    for line in problems:
+        out.print(line, markup=False)
+    valid = len(ledger.valid())
+    summary = (
+        f"{path}: {len(settings.clients)} clients; {settings.ledger_path}: "
+        f"{len(ledger.invoices)} invoices, {valid} valid"
+    )
+    err.print(
+        summary + (f"; {len(problems)} problem(s)" if problems else "; all good"), markup=False
+    )
+    return 1 if problems else 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    ledger = load_ledger(settings)
+    invoice = ledger.invoices.get(args.invoice)
+    if invoice is None:
+        err.print(f"{settings.ledger_path}: no invoice {args.invoice!r}", markup=False)
+        return 1
+    if not invoice.valid:
+        for problem in invoice.problems:
+            err.print(str(problem), markup=False)
+        return 1
+    from email import message_from_bytes
+    from email import policy as email_policy
+
+    from mailbot.render import TemplateMissing
+
+    mailer = Mailer(settings)
+    message_id = "<preview@" + settings.domain + ">"
+    try:
+        raw = mailer.build(invoice, args.kind, message_id, utcnow())
+    except TemplateMissing as exc:
+        err.print(str(exc), markup=False)
+        return 1
+    msg = message_from_bytes(raw, policy=email_policy.default)
+    target = Path(args.out) if args.out else None
+    if target is None or target.suffix == ".txt":
+        body = msg.get_body(("plain",)).get_content()
+        text = f"Subject: {msg['Subject']}\n\n{body}"
+        _write_or_print(target, text)
+    elif target.suffix in (".html", ".htm"):
+        _write_or_print(target, msg.get_body(("html",)).get_content())
+    elif target.suffix == ".eml":
+        target.write_bytes(raw)
+    else:
+        err.print(f"{target}: use .html, .txt or .eml", markup=False)
+        return 2
+    if target:
+        err.print(f"wrote {target}", markup=False)
+    return 0
+
+
+def _write_or_print(target: Path | None, text: str) -> None:
+    if target is None:
+        sys.stdout.write(text)
+    else:
+        target.write_text(text, encoding="utf-8")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if not (args.once or args.dry_run):
+        return run_forever(config_path(args.config), load_settings, args.interval)
+    settings = _settings(args)
+    report = run_once(settings, utcnow(), dry_run=args.dry_run)
+    if args.dry_run:
+        for line in report.planned:
+            out.print(f"would send {line}", markup=False)
+    for invoice in report.sent:
+        out.print(f"sent {invoice}", markup=False)
+    for invoice in report.failed:
+        out.print(f"undeliverable {invoice}", markup=False)
+    for invoice in report.retry:
+        out.print(f"will retry {invoice}", markup=False)
+    where = settings.smtp.host or str(settings.mail_dir / "outbox")
+    err.print(f"{len(report.sent)} sent ({where}), {len(report.retry)} to retry, "
+              f"{len(report.failed)} undeliverable, {len(report.problems)} ledger problem(s)",
+              markup=False)  # fmt: skip
+    return 1 if report.failed or report.retry else 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    ledger = load_ledger(settings)
+    with Store(settings.state_path) as store:
+        facts = policy.group_facts(store.outbox(), store.events())
+    rows = views.status_rows(ledger, facts, settings, utcnow())
+    if args.json:
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    table = Table("invoice", "client", "total", "balance", "due", "state", "reminders", "next")
+    for row in rows:
+        nxt = row["next_action"]
+        table.add_row(
+            row["invoice"], row["client"], f"{row['total']} {row['currency']}", row["balance"],
+            row["due_date"] or "", row["state"], str(row["reminders_sent"]),
+            f"{nxt['kind']} {nxt['on']}" if nxt else "",
+        )  # fmt: skip
+    out.print(table)
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    ledger = load_ledger(settings)
+    invoice = ledger.invoices.get(args.invoice)
+    with Store(settings.state_path) as store:
+        events = store.events(args.invoice)
+    if invoice is None and not events:
+        err.print(f"no invoice {args.invoice!r} in the ledger or the history", markup=False)
+        return 1
+    problems = [str(p) for p in invoice.problems] if invoice else []
+    rows = views.history_rows(events, problems, utcnow())
+    if args.json:
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    table = Table("at", "type", "kind", "detail")
+    for row in rows:
+        detail = row.get("detail") or row.get("intent") or ""
+        table.add_row(row["at"], row["type"], row.get("kind") or "", detail)
+    out.print(table)
+    return 0
+
+
+# arguments ------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mailbot", description="Issues invoices by email and chases the unpaid ones."
+    )
+    parser.add_argument("--version", action="version", version=f"mailbot {__version__}")
+    parser.add_argument(
+        "--config", help="config file (else $MAILBOT_CONFIG, else config/mailbot.toml)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.set_defaults(command=None)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def command(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func, command=name)
+        return p
+
+    p = command("init", cmd_init, "write a starter config and ledger")
+    p.add_argument("dir", nargs="?", default="config")
+    p = command("check", cmd_check, "validate config and ledger (FILE:LINE: message)")
+    p.add_argument("--connect", action="store_true", help="also log in to SMTP/IMAP")
+    p = command("preview", cmd_preview, "render a mail without sending it")
+    p.add_argument("invoice")
+    p.add_argument("--kind", default="invoice", choices=["invoice", "reminder", "receipt"])
+    p.add_argument("--step", type=int, default=0)
+    p.add_argument("--out", help="FILE.html, FILE.txt or FILE.eml (default: text to stdout)")
+    p = command("run", cmd_run, "the worker: send what is due, then keep watching")
+    p.add_argument("--once", action="store_true", help="one full pass, then exit")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="one pass that shows what would go out and sends nothing",
+    )
+    p.add_argument("--interval", type=float, default=60.0, help="seconds between passes")
+    p = command("status", cmd_status, "one row per invoice")
+    p.add_argument("--json", action="store_true")
+    p = command("history", cmd_history, "the invoice's timeline")
+    p.add_argument("invoice")
+    p.add_argument("--json", action="store_true")
+    return parser

@@ -1,0 +1,127 @@
+"""What a template sees: plain values, already formatted for the client's locale.
+
+Templates stay free of logic and formats; everything a client reads about
+money and dates is decided here, in one place, and tested.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from mailbot.i18n import Formatter, formatter_for
+from mailbot.ledger import Invoice
+from mailbot.settings import Client, Settings
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def business_context(settings: Settings, logo_src: str) -> dict[str, Any]:
+    b = settings.business
+    return {
+        "name": b.name,
+        "email": b.email,
+        "address_lines": _lines(b.address),
+        "phone": b.phone,
+        "website": b.website,
+        "website_label": b.website.split("://", 1)[-1].rstrip("/"),
+        "tax_id": b.tax_id,
+        "legal_note": b.legal_note,
+        "logo_src": logo_src,
+    }
+
+
+def payment_context(settings: Settings, invoice: Invoice) -> dict[str, Any]:
+    p = settings.payment
+    return {
+        "iban": p.iban,
+        "bic": p.bic,
+        "account_holder": p.account_holder or settings.business.name,
+        "bank": p.bank,
+        "reference": invoice.number,
+        "link": p.link.replace("{invoice}", invoice.number) if p.link else "",
+        "methods": list(p.methods),
+    }
+
+
+def client_context(client: Client) -> dict[str, Any]:
+    return {
+        "name": client.name,
+        "contact": client.contact,
+        "address_lines": _lines(client.address),
+        "tax_id": client.tax_id,
+    }
+
+
+def invoice_context(
+    settings: Settings,
+    invoice: Invoice,
+    client: Client,
+    today: date,
+    logo_src: str = "",
+) -> dict[str, Any]:
+    """Everything the invoice mail shows, formatted in the client's language."""
+    fmt = formatter_for(client.language)
+    cur = invoice.currency
+    totals = invoice.totals
+    assert invoice.issue_date is not None and invoice.due_date is not None
+    return {
+        "business": business_context(settings, logo_src),
+        "brand": settings.brand.model_dump(),
+        "client": client_context(client),
+        "invoice": {
+            "number": invoice.number,
+            "issue_date": fmt.date(invoice.issue_date),
+            "service_date": fmt.date(invoice.service_date) if invoice.service_date else "",
+            "po_number": invoice.po_number,
+            "project": invoice.project,
+            "currency": cur,
+        },
+        "due": due_context(fmt, invoice.issue_date, invoice.due_date, today),
+        "lines": [_line(fmt, item, cur) for item in invoice.items],
+        "has_discount": any(item.discount for item in invoice.items),
+        "taxes": [
+            {
+                "rate": fmt.percent(group.rate),
+                "base": fmt.money(group.base, cur),
+                "tax": fmt.money(group.tax, cur),
+            }
+            for group in totals.taxes
+        ],
+        "net": fmt.money(totals.net, cur),
+        "tax": fmt.money(totals.tax, cur),
+        "total": fmt.money(totals.gross, cur),
+        "total_plain": f"{fmt.amount(totals.gross, cur)} {cur}",
+        "payment": payment_context(settings, invoice),
+        "thanks": client.note or invoice.note,
+        "greeting_name": client.contact,
+    }
+
+
+def _line(fmt: Formatter, item, currency: str) -> dict[str, str]:
+    return {
+        "description": item.description,
+        "quantity": fmt.number(item.quantity),
+        "unit": item.unit,
+        "unit_price": fmt.money(item.unit_price, currency),
+        "discount": fmt.percent(item.discount) if item.discount else "",
+        "tax_rate": fmt.percent(item.tax_rate),
+        "net": fmt.money(item.net, currency),
+    }
+
+
+def due_context(fmt: Formatter, issue: date, due: date, today: date) -> dict[str, Any]:
+    """The due date in plain words: how many days from the invoice date, and which day.
+
+    ``days`` counts from the issue date (what the terms promise); ``passed`` is
+    true when the invoice goes out after its due date (an old invoice sent late).
+    """
+    return {
+        "date": fmt.date(due, "full"),
+        "date_short": fmt.date(due, "medium"),
+        "days": (due - issue).days,
+        "passed": due < today,
+        "today": due == today,
+    }

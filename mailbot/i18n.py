@@ -1,0 +1,137 @@
+"""The client's language: translations from ``.po`` files and Babel formats.
+
+Words live in ``templates/locale/<lang>/LC_MESSAGES/mailbot.po`` (English is
+the source language and needs none).  Numbers and dates follow the client's
+locale; number formatting is done by Babel once per locale and currency and
+then reused, because calling Babel per amount costs about 10 us each and an
+invoice has dozens of amounts.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, get_currency_precision
+from babel.support import Translations
+
+DEFAULT_LANGUAGE = "en"
+# A bare "en" reads best with day-month-year dates and a 24-hour clock.
+_DEFAULT_REGION = {"en": "en_GB", "sr": "sr_Latn"}
+
+
+def babel_locale(language: str) -> Locale:
+    """``de-AT`` -> ``de_AT``; ``en`` -> ``en_GB``; unknown -> English."""
+    tag = language.replace("-", "_")
+    try:
+        return Locale.parse(_DEFAULT_REGION.get(tag, tag))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(_DEFAULT_REGION[DEFAULT_LANGUAGE])
+
+
+def available_languages(templates: Path) -> set[str]:
+    locale_dir = templates / "locale"
+    found = {p.parent.parent.name for p in locale_dir.glob("*/LC_MESSAGES/mailbot.po")}
+    return found | {DEFAULT_LANGUAGE}
+
+
+def base_language(language: str, templates: Path) -> str:
+    """The translation to use: ``de-AT`` uses ``de``; an unknown one falls back to English."""
+    tag = language.replace("-", "_")
+    available = available_languages(templates)
+    for candidate in (tag, tag.split("_")[0]):
+        if candidate in available:
+            return candidate
+    return DEFAULT_LANGUAGE
+
+
+def load_translations(templates: Path, language: str) -> gettext.NullTranslations:
+    """Compile the ``.po`` file in memory, so no build step stands between edit and send."""
+    po_path = templates / "locale" / language / "LC_MESSAGES" / "mailbot.po"
+    if not po_path.is_file():
+        return gettext.NullTranslations()
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+@dataclass(frozen=True)
+class _CurrencyShape:
+    prefix: str
+    suffix: str
+    digits: int
+
+
+class Formatter:
+    """Locale-aware numbers and dates, fast enough for thousands of mails."""
+
+    def __init__(self, locale: Locale):
+        self.locale = locale
+        symbols = locale.number_symbols.get("latn", locale.number_symbols)
+        self.decimal = symbols.get("decimal", ".")
+        self.group = symbols.get("group", ",")
+        pattern = locale.decimal_formats.get(None)
+        self.simple = pattern is not None and pattern.grouping == (3, 3)
+
+    def number(self, value: Decimal, digits: int | None = None) -> str:
+        """Grouped decimal; ``digits=None`` keeps the value's own (at least none)."""
+        if digits is None:
+            exponent = value.normalize().as_tuple().exponent
+            digits = max(0, -exponent) if isinstance(exponent, int) else 0
+        if not self.simple:
+            fmt = "#,##0" + ("." + "0" * digits if digits else "")
+            return self._babel_decimal(value, fmt)
+        text = f"{value:,.{digits}f}"
+        return text.translate({ord(","): self.group, ord("."): self.decimal})
+
+    def _babel_decimal(self, value: Decimal, fmt: str) -> str:
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, format=fmt, locale=self.locale, decimal_quantization=False)
+
+    def money(self, value: Decimal, currency: str) -> str:
+        """``€1,234.50`` in en_GB, ``1.234,50 €`` in de."""
+        shape = self._shape(currency)
+        sign = "-" if value < 0 else ""
+        return f"{sign}{shape.prefix}{self.number(abs(value), shape.digits)}{shape.suffix}"
+
+    def amount(self, value: Decimal, currency: str) -> str:
+        """The bare amount with the currency's minor digits (for tables and subjects)."""
+        return self.number(value, get_currency_precision(currency))
+
+    def percent(self, value: Decimal) -> str:
+        return self.number(value) + (
+            "\u00a0%" if self.locale.language in ("de", "fr", "fi", "sr") else "%"
+        )
+
+    def date(self, value: date, style: str = "long") -> str:
+        return format_date(value, format=style, locale=self.locale)
+
+    def _shape(self, currency: str) -> _CurrencyShape:
+        return _currency_shape(self.locale, currency, self)
+
+
+@cache
+def _currency_shape(locale: Locale, currency: str, formatter: Formatter) -> _CurrencyShape:
+    digits = get_currency_precision(currency)
+    sample = format_currency(Decimal(1), currency, locale=locale)
+    number = formatter.number(Decimal(1), digits)
+    prefix, _, suffix = sample.partition(number)
+    return _CurrencyShape(prefix, suffix, digits)
+
+
+@cache
+def formatter_for(language: str) -> Formatter:
+    return Formatter(babel_locale(language))

@@ -1,0 +1,351 @@
+"""Read the owner's invoice ledger (CSV, one row per line item) into typed invoices.
+
+Every problem is reported as ``FILE:LINE: column 'x': ...`` and makes only its
+own invoice ``invalid``: one bad row never keeps the other invoices from going
+out.  mailbot only ever reads this file.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from mailbot import money
+from mailbot.problems import Problem
+from mailbot.settings import Client, Settings, check_currency
+
+REQUIRED = ("invoice", "client", "issue_date", "description", "quantity", "unit_price")
+INVOICE_COLUMNS = (
+    "client", "issue_date", "due_date", "currency", "po_number", "project", "note",
+    "service_date", "paid_on", "paid_amount", "status",
+)  # fmt: skip
+LINE_COLUMNS = ("description", "quantity", "unit_price", "tax_rate", "unit", "discount")
+KNOWN = frozenset(("invoice", *INVOICE_COLUMNS, *LINE_COLUMNS))
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_INVOICE_NO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class LineItem:
+    line: int
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    discount: Decimal  # percent
+    tax_rate: Decimal  # percent
+    net: Decimal
+
+
+@dataclass
+class Invoice:
+    number: str
+    client_id: str
+    line: int  # first CSV line of the invoice
+    issue_date: date | None = None
+    due_date: date | None = None
+    currency: str = "EUR"
+    po_number: str = ""
+    project: str = ""
+    note: str = ""
+    service_date: date | None = None
+    paid_on: date | None = None
+    paid_amount: Decimal | None = None
+    cancelled: bool = False
+    items: list[LineItem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    @property
+    def totals(self) -> money.Totals:
+        return money.totals(((i.net, i.tax_rate) for i in self.items), self.currency)
+
+    @property
+    def ledger_paid(self) -> Decimal:
+        """What the ledger says was paid: ``paid_amount``, or all of it when only ``paid_on``."""
+        if self.paid_amount is not None:
+            return self.paid_amount
+        return self.totals.gross if self.paid_on else money.ZERO
+
+
+@dataclass
+class Ledger:
+    path: Path
+    invoices: dict[str, Invoice]
+    problems: list[Problem]  # every problem, file-level and per invoice
+
+    def valid(self) -> list[Invoice]:
+        return [inv for inv in self.invoices.values() if inv.valid]
+
+
+class _RowError(Exception):
+    def __init__(self, column: str, message: str):
+        super().__init__(f"column '{column}': {message}")
+
+
+def load_ledger(settings: Settings) -> Ledger:
+    path = settings.ledger_path
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problem = Problem(str(path), 0, f"cannot read the ledger: {exc.strerror or exc}")
+        return Ledger(path, {}, [problem])
+    return parse_ledger(raw, path, settings)
+
+
+def parse_ledger(raw: bytes, path: Path, settings: Settings) -> Ledger:
+    """Parse CSV bytes; never raises for bad content, it reports it."""
+    file_problems: list[Problem] = []
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        file_problems.append(
+            Problem(str(path), line, "not UTF-8; read as Windows-1252 (save the CSV as UTF-8)")
+        )
+        text = raw.decode("cp1252", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
+    header_row = next(reader, None)
+    if header_row is None:
+        return Ledger(path, {}, [Problem(str(path), 1, "the ledger is empty (no header row)")])
+    header, header_problems = _header(header_row, str(path))
+    file_problems += header_problems
+    if any(p.message.startswith(("missing required", "duplicate")) for p in header_problems):
+        return Ledger(path, {}, file_problems)
+    parser = _Parser(str(path), settings)
+    start = reader.line_num + 1
+    for row in reader:
+        parser.add_row(start, header, row)
+        start = reader.line_num + 1
+    invoices = parser.finish()
+    problems = file_problems + parser.orphans + [p for i in invoices.values() for p in i.problems]
+    return Ledger(path, invoices, problems)
+
+
+def _dialect(text: str) -> type[csv.Dialect]:
+    """Comma by default; semicolon or tab when the header clearly uses it (Excel exports)."""
+    first = text.split("\n", 1)[0]
+    if first.count(";") > first.count(","):
+        return _Semicolon
+    if first.count("\t") > first.count(","):
+        return csv.excel_tab
+    return csv.excel
+
+
+class _Semicolon(csv.excel):
+    delimiter = ";"
+
+
+def _header(row: list[str], file: str) -> tuple[list[str], list[Problem]]:
+    names = [re.sub(r"[\s-]+", "_", cell.strip().lower()) for cell in row]
+    problems = []
+    for name in sorted({n for n in names if names.count(n) > 1 and n}):
+        problems.append(Problem(file, 1, f"duplicate column '{name}'"))
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        problems.append(Problem(file, 1, f"missing required column(s): {', '.join(missing)}"))
+    for name in names:
+        if name and name not in KNOWN:
+            hint = difflib.get_close_matches(name, KNOWN, n=1)
+            also = f" (did you mean '{hint[0]}'?)" if hint else ""
+            problems.append(Problem(file, 1, f"unknown column '{name}' is ignored{also}"))
+    return names, problems
+
+
+class _Parser:
+    """Groups rows into invoices and collects problems per invoice."""
+
+    def __init__(self, file: str, settings: Settings):
+        self.file = file
+        self.settings = settings
+        self.clients: Mapping[str, Client] = settings.clients
+        self.invoices: dict[str, Invoice] = {}
+        self.seen: dict[str, dict[str, tuple[str, int]]] = {}  # invoice -> column -> (value, line)
+        self.orphans: list[Problem] = []
+
+    def add_row(self, line: int, header: list[str], row: list[str]) -> None:
+        if not any(cell.strip() for cell in row):
+            return  # blank line
+        if len(row) > len(header):
+            extra = len(row) - len(header)
+            message = f"{extra} more field(s) than the header (an unquoted comma?)"
+            self._problem(line, row[header.index("invoice")].strip() if row else "", message)
+            return
+        values = {name: cell.strip() for name, cell in zip(header, row, strict=False) if name}
+        number = values.get("invoice", "")
+        if not number:
+            self.orphans.append(Problem(self.file, line, "column 'invoice': empty"))
+            return
+        if not _INVOICE_NO.match(number):
+            message = "column 'invoice': use letters, digits and . _ / - (at most 64)"
+            self._problem(line, number, f"{message}: {number!r}")
+            return
+        invoice = self.invoices.get(number) or self._new(number, line)
+        try:
+            self._invoice_fields(invoice, line, values)
+            invoice.items.append(self._item(line, values, invoice.currency))
+        except _RowError as exc:
+            invoice.problems.append(Problem(self.file, line, f"invoice {number}: {exc}"))
+
+    def _new(self, number: str, line: int) -> Invoice:
+        invoice = Invoice(number=number, client_id="", line=line)
+        invoice.currency = self.settings.payment.currency
+        self.invoices[number] = invoice
+        self.seen[number] = {}
+        return invoice
+
+    def _problem(self, line: int, number: str, message: str) -> None:
+        if number and _INVOICE_NO.match(number):
+            invoice = self.invoices.get(number) or self._new(number, line)
+            invoice.problems.append(Problem(self.file, line, f"invoice {number}: {message}"))
+        else:
+            self.orphans.append(Problem(self.file, line, message))
+
+    def _invoice_fields(self, invoice: Invoice, line: int, values: dict[str, str]) -> None:
+        """Invoice-level columns may repeat or stand once; they must never disagree."""
+        seen = self.seen[invoice.number]
+        for column in INVOICE_COLUMNS:
+            value = values.get(column, "")
+            if not value:
+                continue
+            if column in seen:
+                first, first_line = seen[column]
+                if first != value:
+                    raise _RowError(
+                        column, f"{value!r} conflicts with {first!r} on line {first_line}"
+                    )
+                continue
+            seen[column] = (value, line)
+            _set_invoice_field(invoice, column, value, self.clients)
+
+    def _item(self, line: int, values: dict[str, str], currency: str) -> LineItem:
+        description = values.get("description", "")
+        if not description:
+            raise _RowError("description", "empty (say what the client is paying for)")
+        quantity = _decimal(values, "quantity", required=True)
+        if quantity == 0:
+            raise _RowError("quantity", "is 0")
+        price = _decimal(values, "unit_price", required=True)
+        discount = _percent(values, "discount", money.ZERO)
+        rate = _percent(values, "tax_rate", self.settings.payment.tax_rate)
+        net = money.line_net(quantity, price, discount, currency)
+        unit = values.get("unit", "")
+        return LineItem(line, description, quantity, unit, price, discount, rate, net)
+
+    def finish(self) -> dict[str, Invoice]:
+        terms = timedelta(days=self.settings.payment.terms_days)
+        for invoice in self.invoices.values():
+            # The currency may stand on a later row than the first items: round at the end.
+            invoice.items = [
+                replace(
+                    i, net=money.line_net(i.quantity, i.unit_price, i.discount, invoice.currency)
+                )
+                for i in invoice.items
+            ]
+            _check_invoice(invoice, self.seen[invoice.number], self.file, terms)
+        return self.invoices
+
+
+def _set_invoice_field(invoice: Invoice, column: str, value: str, clients: Mapping) -> None:
+    if column == "client":
+        if value not in clients:
+            hint = difflib.get_close_matches(value, list(clients), n=1)
+            also = (
+                f" (did you mean '{hint[0]}'?)"
+                if hint
+                else " (add it under [clients] in the config)"
+            )
+            raise _RowError(column, f"unknown client {value!r}{also}")
+        invoice.client_id = value
+    elif column in ("issue_date", "due_date", "service_date", "paid_on"):
+        setattr(invoice, column, _date(column, value))
+    elif column == "currency":
+        try:
+            invoice.currency = check_currency(value)
+        except ValueError as exc:
+            raise _RowError(column, str(exc)) from None
+    elif column == "paid_amount":
+        invoice.paid_amount = _decimal({column: value}, column)
+        if invoice.paid_amount is not None and invoice.paid_amount < 0:
+            raise _RowError(column, "is negative")
+    elif column == "status":
+        if value.lower() not in ("cancelled", "canceled"):
+            raise _RowError(column, f"{value!r} is not a status (leave empty or write 'cancelled')")
+        invoice.cancelled = True
+    else:
+        setattr(invoice, column, value)
+
+
+def _check_invoice(invoice: Invoice, seen: dict, file: str, terms: timedelta) -> None:
+    """Whole-invoice rules, reported on the line of the column that breaks them."""
+
+    def problem(column: str, message: str) -> None:
+        line = seen.get(column, ("", invoice.line))[1]
+        invoice.problems.append(Problem(file, line, f"invoice {invoice.number}: {message}"))
+
+    if invoice.problems:
+        return  # a row already failed: its totals would be wrong anyway
+    if invoice.issue_date is None:
+        problem("issue_date", "column 'issue_date': empty")
+        return
+    if invoice.due_date is None:
+        invoice.due_date = invoice.issue_date + terms
+    elif invoice.due_date < invoice.issue_date:
+        problem("due_date", f"column 'due_date': {invoice.due_date} is before the issue date")
+    if not invoice.client_id:
+        problem("client", "column 'client': empty")
+    if invoice.paid_amount is not None and invoice.paid_on is None:
+        problem("paid_amount", "column 'paid_on': give the date of the payment of paid_amount")
+    if not invoice.cancelled and invoice.totals.gross <= 0:
+        total = invoice.totals.gross
+        problem("unit_price", f"the total is {total} {invoice.currency}; nothing to invoice")
+
+
+def _decimal(values: Mapping[str, str], column: str, required: bool = False) -> Decimal | None:
+    text = values.get(column, "")
+    if not text:
+        if required:
+            raise _RowError(column, "empty")
+        return None
+    if not _NUMBER.match(text):
+        raise _RowError(column, _number_hint(text))
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid numbers
+        raise _RowError(column, f"{text!r} is not a number") from None
+
+
+def _number_hint(text: str) -> str:
+    if re.match(r"^[+-]?\d{1,3}([.,]\d{3})+([.,]\d+)?$", text) or re.match(r"^-?\d+,\d+$", text):
+        return f"{text!r}: write numbers with '.' as the decimal point and no thousands separator"
+    if re.search(r"[€$£¥%]|[A-Z]{3}", text):
+        return f"{text!r}: write the bare number, without currency or % sign"
+    return f"{text!r} is not a number"
+
+
+def _percent(values: Mapping[str, str], column: str, default: Decimal) -> Decimal:
+    value = _decimal(values, column)
+    if value is None:
+        return default
+    if not 0 <= value <= 100:
+        raise _RowError(column, f"{value} is not a percentage between 0 and 100")
+    return value
+
+
+def _date(column: str, text: str) -> date:
+    if re.match(r"^\d{4}-\d{2}-\d{2}$", text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise _RowError(column, f"{text!r} is not a real date") from None
+    raise _RowError(column, f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2026-11-22")

@@ -1,0 +1,175 @@
+"""One entry point, ``Renderer.render(kind, context, language)``: HTML, text and subject.
+
+Each mail kind is a template folder (``templates/<kind>/``) with ``body.mjml``,
+``body.txt`` and ``subject.txt``.  The MJML body is compiled to HTML *once* per
+template and language, with its styles inlined, and the result is kept as a
+Jinja template; each mail then only fills in values (about 0.1 ms).  To survive
+MJML and the CSS inliner, Jinja block tags in ``.mjml`` files are written as
+HTML comments: ``<!--{% for line in lines %}-->``; inside ``<mj-title>`` use
+single quotes in Jinja expressions (MJML copies the title into an attribute).
+
+Autoescape is on for HTML: whatever a client or owner typed shows literally.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import css_inline
+import jinja2
+import markupsafe
+from jinja2.ext import i18n as _i18n  # noqa: F401  (registers the extension's module)
+from mjml import mjml2html
+
+from mailbot.i18n import base_language, load_translations
+
+PACKAGED = Path(__file__).parent / "_data" / "templates"
+SOURCE = Path(__file__).parent.parent / "templates"
+_INCLUDE = re.compile(r'<mj-include\s+path="([^"]+)"\s*/>')
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=True)
+_HTML_SYNTAX = {
+    "block_start_string": "<!--{%",
+    "block_end_string": "%}-->",
+    "comment_start_string": "<!--{#",
+    "comment_end_string": "#}-->",
+}
+
+
+def default_templates() -> Path:
+    """The templates shipped with mailbot (installed wheel or source checkout)."""
+    return PACKAGED if PACKAGED.is_dir() else SOURCE
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    html: str
+    text: str
+
+
+class TemplateMissing(LookupError):
+    pass
+
+
+def flatten_mjml(path: Path, root: Path, depth: int = 0) -> str:
+    """Inline ``<mj-include path="...">`` textually, so one file holds the whole mail."""
+    if depth > 5:
+        raise ValueError(f"{path}: mj-include nested too deeply")
+    source = path.read_text(encoding="utf-8")
+    return _INCLUDE.sub(lambda m: flatten_mjml(root / m.group(1), root, depth + 1), source)
+
+
+def compile_mjml(source: str) -> str:
+    """MJML to responsive HTML with inlined styles (no remote fetches)."""
+    return _INLINER.inline(mjml2html(source, fonts={}))
+
+
+_PLAIN_GETTEXT = re.compile(r"""\{\{\s*_\((["'])((?:(?!\1).)*)\1\)\s*\}\}""")
+
+
+def pretranslate(source: str, translations: Any, escape: bool) -> str:
+    """Replace ``{{ _("Words") }}`` with the translated words, once per language.
+
+    An invoice holds dozens of fixed labels; translating them at load time
+    instead of per mail makes rendering about twice as fast.  Calls with
+    arguments (``_("Hello %(name)s", name=...)``) stay dynamic.
+    """
+
+    def swap(match: re.Match) -> str:
+        words = translations.gettext(match.group(2))
+        return str(markupsafe.escape(words)) if escape else words
+
+    return _PLAIN_GETTEXT.sub(swap, source)
+
+
+class _Loader(jinja2.BaseLoader):
+    """Serves templates pre-translated; ``.mjml`` ones compiled to HTML first.
+
+    Jinja caches what this returns, so each template is compiled once per language.
+    """
+
+    def __init__(self, root: Path, translations: Any, precompile: bool):
+        self.root = root
+        self.translations = translations
+        self.precompile = precompile
+
+    def get_source(self, environment, template):
+        path = self.root / template
+        if not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        if path.suffix == ".mjml":
+            source = flatten_mjml(path, self.root)
+            if self.precompile:
+                source = compile_mjml(source)
+        else:
+            source = path.read_text(encoding="utf-8")
+        source = pretranslate(source, self.translations, escape=environment.autoescape is True)
+        mtime = path.stat().st_mtime
+        return source, str(path), lambda: path.stat().st_mtime == mtime
+
+
+class Renderer:
+    """Renders every mail kind in every language; build one and keep it."""
+
+    def __init__(self, templates: Path | None = None, compile_per_mail: bool = False):
+        self.templates = templates or default_templates()
+        self.compile_per_mail = compile_per_mail  # only for the benchmark's comparison
+
+    def kinds(self) -> list[str]:
+        return sorted(p.parent.name for p in self.templates.glob("*/body.mjml"))
+
+    def render(self, kind: str, context: dict[str, Any], language: str) -> Rendered:
+        if not (self.templates / kind / "body.mjml").is_file():
+            raise TemplateMissing(f"no templates for {kind!r} in {self.templates}")
+        lang = base_language(language, self.templates)
+        html_env, text_env = self._envs(lang)
+        html = html_env.get_template(f"{kind}/body.mjml").render(context)
+        if self.compile_per_mail:
+            html = compile_mjml(html)
+        text = text_env.get_template(f"{kind}/body.txt").render(context)
+        subject = text_env.get_template(f"{kind}/subject.txt").render(context)
+        return Rendered(subject=" ".join(subject.split()), html=html, text=_tidy(text))
+
+    def _envs(self, language: str) -> tuple[jinja2.Environment, jinja2.Environment]:
+        return _environments(self.templates, language, not self.compile_per_mail)
+
+
+@cache
+def _environments(
+    templates: Path, language: str, precompile: bool
+) -> tuple[jinja2.Environment, jinja2.Environment]:
+    """One pair per language: Jinja caches each compiled template inside its env."""
+    translations = load_translations(templates, language)
+    html_env = jinja2.Environment(
+        loader=_Loader(templates, translations, precompile),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        auto_reload=False,
+        **_HTML_SYNTAX,
+    )
+    text_env = jinja2.Environment(
+        loader=_Loader(templates, translations, precompile=False),
+        autoescape=False,  # noqa: S701 - plain text part and subject; never HTML
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    for env in (html_env, text_env):
+        env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    return html_env, text_env
+
+
+def _tidy(text: str) -> str:
+    """No trailing spaces and at most one blank line in a row: templates stay readable."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out) + "\n"

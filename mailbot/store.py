@@ -1,0 +1,228 @@
+"""mailbot's memory: an SQLite file with the event log and the outbox.
+
+The outbox row ``(invoice, kind, step)`` is unique: a mail is *claimed* by
+inserting its row before it is sent and *marked sent* afterwards.  A rerun
+never sends a sent step twice, and a crash between claim and send leaves a
+claimed row that the next pass sends (DESIGN principle 2).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        invoice TEXT NOT NULL,
+        at TEXT NOT NULL,
+        type TEXT NOT NULL,
+        kind TEXT, step INTEGER, tone TEXT, message_id TEXT,
+        intent TEXT, trusted INTEGER, until TEXT, detail TEXT
+    );
+    CREATE INDEX events_by_invoice ON events (invoice, id);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        invoice TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        step INTEGER NOT NULL DEFAULT 0,
+        message_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('claimed', 'sent', 'failed')),
+        claimed_at TEXT NOT NULL,
+        sent_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        UNIQUE (invoice, kind, step)
+    );
+    CREATE INDEX outbox_by_message_id ON outbox (message_id);
+    """,
+}
+
+
+def iso(moment: datetime) -> str:
+    """UTC, second precision: sortable as text and readable in ``history``."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class Event:
+    invoice: str
+    at: str
+    type: str  # sent | reply | payment | pause | resume | note | error
+    kind: str | None = None
+    step: int | None = None
+    tone: str | None = None
+    message_id: str | None = None
+    intent: str | None = None
+    trusted: bool | None = None
+    until: str | None = None
+    detail: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The CONTRACT shape: ``at`` and ``type`` always, the rest only as it fits."""
+        data = asdict(self)
+        data.pop("invoice")
+        return {k: v for k, v in data.items() if v is not None}
+
+
+_EVENT_COLUMNS = [f.name for f in fields(Event)]
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    invoice: str
+    kind: str
+    step: int
+    message_id: str
+    status: str
+    claimed_at: str
+    sent_at: str | None
+    attempts: int
+    error: str | None
+
+
+class Store:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=30000")
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path}: state schema {version} is newer than this mailbot ({SCHEMA_VERSION})"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                for statement in _MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {target}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE: two workers never both claim the same mail."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # events -----------------------------------------------------------------
+
+    def add_event(self, event: Event) -> None:
+        with self.transaction():
+            self._insert_event(event)
+
+    def _insert_event(self, event: Event) -> None:
+        values = [getattr(event, c) for c in _EVENT_COLUMNS]
+        placeholders = ",".join("?" * len(values))
+        self.db.execute(
+            f"INSERT INTO events ({','.join(_EVENT_COLUMNS)}) VALUES ({placeholders})",  # noqa: S608
+            values,
+        )
+
+    def events(self, invoice: str | None = None) -> list[Event]:
+        sql = f"SELECT {','.join(_EVENT_COLUMNS)} FROM events"  # noqa: S608
+        rows = (
+            self.db.execute(sql + " WHERE invoice = ? ORDER BY id", (invoice,))
+            if invoice is not None
+            else self.db.execute(sql + " ORDER BY id")
+        )
+        return [_event(row) for row in rows]
+
+    # outbox -----------------------------------------------------------------
+
+    def claim(self, invoice: str, kind: str, step: int, message_id: str, now: datetime) -> bool:
+        """Reserve a mail; False when it is already claimed or sent."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO outbox (invoice, kind, step, message_id, status, claimed_at)"
+                " VALUES (?, ?, ?, ?, 'claimed', ?)",
+                (invoice, kind, step, message_id, iso(now)),
+            )
+            return cursor.rowcount == 1
+
+    def claimed(self) -> list[OutboxRow]:
+        """Mails claimed but not yet sent: a crash or a transient failure left them."""
+        return self._outbox("WHERE status = 'claimed' ORDER BY id")
+
+    def outbox(self, invoice: str | None = None) -> list[OutboxRow]:
+        if invoice is None:
+            return self._outbox("ORDER BY id")
+        return self._outbox("WHERE invoice = ? ORDER BY id", (invoice,))
+
+    def _outbox(self, where: str, args: tuple = ()) -> list[OutboxRow]:
+        rows = self.db.execute(f"SELECT * FROM outbox {where}", args)  # noqa: S608
+        return [OutboxRow(*row) for row in rows]
+
+    def mark_sent(self, row: OutboxRow, event: Event, now: datetime) -> None:
+        """The mail left: record it and its ``sent`` event in one transaction."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,"
+                " error = NULL WHERE id = ? AND status = 'claimed'",
+                (iso(now), row.id),
+            )
+            self._insert_event(event)
+
+    def mark_retry(self, row: OutboxRow, error: str) -> None:
+        """A transient failure: stay claimed, the next pass tries again."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, error = ? WHERE id = ?",
+                (error, row.id),
+            )
+
+    def mark_failed(self, row: OutboxRow, event: Event) -> None:
+        """A permanent failure (5xx): never retried; the error event says why."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, error = ?"
+                " WHERE id = ?",
+                (event.detail, row.id),
+            )
+            self._insert_event(event)
+
+    def release(self, row: OutboxRow) -> None:
+        """Forget a claim whose mail could not even be built (it is retried next pass)."""
+        with self.transaction():
+            self.db.execute("DELETE FROM outbox WHERE id = ? AND status = 'claimed'", (row.id,))
+
+
+def _event(row: tuple) -> Event:
+    data = dict(zip(_EVENT_COLUMNS, row, strict=True))
+    if data["trusted"] is not None:
+        data["trusted"] = bool(data["trusted"])
+    return Event(**data)
+
+
+def detail_json(**values: Any) -> str:
+    """Structured detail for an event, kept as compact JSON text."""
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
