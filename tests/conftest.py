@@ -111,6 +111,17 @@ class SmtpServer:
             self.port = probe.getsockname()[1]
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
+    def start(self) -> None:
+        """(Re)start on the same port; a stopped Controller cannot be started again."""
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        self.running = True
+
+    def stop(self) -> None:
+        if self.running:
+            self.controller.stop()
+            self.running = False
+
     @property
     def messages(self) -> list[Received]:
         return self.handler.messages
@@ -122,8 +133,8 @@ class SmtpServer:
 @pytest.fixture
 def smtp_server():
     server = SmtpServer()
-    server.controller.start()
+    server.start()
     try:
         yield server
     finally:
-        server.controller.stop()
+        server.stop()

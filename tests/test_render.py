@@ -1,0 +1,140 @@
+"""Templates: every word translated, MJML compiled once gives the same mail, nothing left unrendered."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from conftest import write_config
+from jinja2.ext import babel_extract
+
+from mailbot.context import invoice_context
+from mailbot.ledger import load_ledger
+from mailbot.render import Renderer, default_templates
+from mailbot.settings import load_settings
+
+TEMPLATES = default_templates()
+MJML_SYNTAX = {
+    "block_start_string": "<!--{%", "block_end_string": "%}-->",
+    "comment_start_string": "<!--{#", "comment_end_string": "#}-->",
+}  # fmt: skip
+
+
+def _msgids() -> set[str]:
+    found = set()
+    for path in TEMPLATES.rglob("*"):
+        if path.suffix not in (".mjml", ".txt"):
+            continue
+        options = {"extensions": "jinja2.ext.i18n"}
+        if path.suffix == ".mjml":
+            options.update(MJML_SYNTAX)
+        with path.open("rb") as handle:
+            for _line, _func, message, _comments in babel_extract(
+                handle, ["_", "gettext", "ngettext"], [], options
+            ):
+                found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+@pytest.mark.parametrize("language", ["de"])
+def test_every_template_word_has_a_translation(language):
+    po = TEMPLATES / "locale" / language / "LC_MESSAGES" / "mailbot.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string}
+    missing = _msgids() - translated
+    assert len(_msgids()) > 30
+    assert not missing, f"untranslated in {po}: {sorted(missing)}"
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.chunks: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.skip += tag in ("style", "title", "head")
+
+    def handle_endtag(self, tag):
+        self.skip -= tag in ("style", "title", "head")
+
+    def handle_data(self, data):
+        if not self.skip and data.strip():
+            self.chunks.append(" ".join(data.split()))
+
+
+def _visible(html: str) -> list[str]:
+    parser = _Text()
+    parser.feed(html)
+    return parser.chunks
+
+
+@pytest.fixture
+def context_for(tmp_path):
+    settings = load_settings(write_config(tmp_path))
+    ledger = load_ledger(settings)
+
+    def build(number: str):
+        invoice = ledger.invoices[number]
+        client = settings.clients[invoice.client_id]
+        context = invoice_context(settings, invoice, client, date(2026, 11, 10))
+        return {**context, "lang": client.language}, client.language
+
+    return build
+
+
+@pytest.mark.parametrize("number", ["2026-001", "2026-004"])
+def test_mjml_compiled_once_shows_the_same_as_compiled_per_mail(context_for, number):
+    context, language = context_for(number)
+    once = Renderer().render("invoice", context, language)
+    per_mail = Renderer(compile_per_mail=True).render("invoice", context, language)
+    assert _visible(once.html) == _visible(per_mail.html)
+    assert once.text == per_mail.text and once.subject == per_mail.subject
+
+
+@pytest.mark.parametrize("number", ["2026-001", "2026-004"])
+def test_rendered_mail_has_no_template_or_mjml_left(context_for, number):
+    context, language = context_for(number)
+    rendered = Renderer().render("invoice", context, language)
+    for part in (rendered.html, rendered.text, rendered.subject):
+        assert not re.search(r"\{\{|\{%|%\}|<mj-", part)
+    assert '<meta name="viewport"' in rendered.html  # responsive
+    assert "@media only screen" in rendered.html
+    assert 'style="' in rendered.html  # styles inlined for clients that drop <style>
+
+
+def test_german_mail_uses_german_words_and_formats(context_for):
+    context, language = context_for("2026-004")
+    rendered = Renderer().render("invoice", context, language)
+    words = " ".join(_visible(rendered.html))
+    assert "Rechnungsnummer" in words and "Verwendungszweck" in words
+    assert "1.053,23 €" in words  # (white space folded, the no-break space included)
+    assert "innerhalb von 21 Tagen, also bis Montag, 30. November 2026" in words
+    assert "Invoice" not in words
+
+
+def test_due_date_in_plain_words(context_for):
+    context, language = context_for("2026-001")
+    text = Renderer().render("invoice", context, language).text
+    assert "Please pay within 14 days, by Monday, 16 November 2026." in text
+    assert "net 14" not in text.lower()
+
+
+def test_template_folder_per_kind_and_missing_kind_is_clear():
+    from mailbot.render import TemplateMissing
+
+    assert "invoice" in Renderer().kinds()
+    with pytest.raises(TemplateMissing):
+        Renderer().render("nonexistent", {}, "en")
+
+
+def test_installed_package_ships_templates_and_config():
+    """The wheel maps templates/ and config/ into mailbot/_data (pyproject force-include)."""
+    text = (Path(__file__).parent.parent / "pyproject.toml").read_text()
+    assert '"templates" = "mailbot/_data/templates"' in text
+    assert (TEMPLATES / "invoice" / "body.mjml").is_file()

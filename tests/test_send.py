@@ -1,0 +1,194 @@
+"""End to end over a real SMTP server (aiosmtpd on 127.0.0.1): what clients receive."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+from conftest import ROOT, write_config
+
+from mailbot.cli import main
+
+
+def _run(config: Path, *args: str) -> int:
+    return main(["--config", str(config), *args])
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    return message_from_bytes(raw, policy=policy.default)  # type: ignore[return-value]
+
+
+def _by_invoice(messages) -> dict[str, EmailMessage]:
+    found = {}
+    for received in messages:
+        msg = _parse(received.raw)
+        number = msg["Subject"].split()[1]
+        found[number] = (msg, received)
+    return found
+
+
+def _status(config: Path, capsys) -> dict[str, dict]:
+    capsys.readouterr()
+    assert _run(config, "status", "--json") == 0
+    return {row["invoice"]: row for row in json.loads(capsys.readouterr().out)}
+
+
+def test_run_once_sends_each_due_invoice_over_smtp(tmp_path, smtp_server):
+    config = write_config(tmp_path, smtp_server.toml())
+    assert _run(config, "run", "--once") == 0
+    mails = _by_invoice(smtp_server.messages)
+    assert sorted(mails) == ["2026-001", "2026-004"]
+
+    msg, received = mails["2026-001"]
+    assert received.sender == "billing@muster-design.example"
+    assert received.recipients == ["ap@acme.example"]
+    assert msg["From"] == "Muster Design <billing@muster-design.example>"
+    assert msg["To"] == "Jane Smith <ap@acme.example>"
+    assert msg["Reply-To"].addresses[0].addr_spec == "billing@muster-design.example"
+    assert msg["Subject"] == "Invoice 2026-001 from Muster Design: 3,998.40 EUR due 16 Nov 2026"
+    assert msg["Message-ID"].endswith("@muster-design.example>")
+    assert msg["Date"] is not None and msg["Auto-Submitted"] is None
+    assert msg.get_content_type() == "multipart/alternative"
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    # By hand: 1200.00 + 2400.00 x 0.9 = 3360.00 net; 19 % of it = 638.40; total 3998.40.
+    for body in (text, html):
+        assert "€3,360.00" in body  # net
+        assert "€638.40" in body  # VAT 19 %
+        assert "€3,998.40" in body  # total
+        assert "DE89 3704 0044 0532 0130 00" in body
+        assert "https://pay.muster-design.example/2026-001" in body
+    assert "Hello Jane Smith," in text
+
+
+def test_german_client_gets_german_mail_with_tax_per_rate(tmp_path, smtp_server):
+    config = write_config(tmp_path, smtp_server.toml())
+    _run(config, "run", "--once")
+    msg, received = _by_invoice(smtp_server.messages)["2026-004"]
+    assert received.recipients == [
+        "buchhaltung@kaiser-soehne.example",
+        "chef@kaiser-soehne.example",
+    ]
+    assert msg["Cc"] == "chef@kaiser-soehne.example"
+    assert msg["To"].addresses[0].display_name == "Frau Weber"
+    # By hand: 850.00 at 19 % = 161.50; 39.00 at 7 % = 2.73; 889.00 + 164.23 = 1053.23.
+    assert (
+        msg["Subject"] == "Rechnung 2026-004 von Muster Design: 1.053,23 EUR fällig am 30.11.2026"
+    )
+    text = msg.get_body(("plain",)).get_content()
+    assert "Guten Tag Frau Weber," in text
+    assert "USt. 19\u00a0% auf 850,00\u00a0€: 161,50\u00a0€" in text
+    assert "USt. 7\u00a0% auf 39,00\u00a0€: 2,73\u00a0€" in text
+    assert "Montag, 30. November 2026" in text
+
+
+def test_second_run_sends_nothing(tmp_path, smtp_server):
+    config = write_config(tmp_path, smtp_server.toml())
+    _run(config, "run", "--once")
+    _run(config, "run", "--once")
+    assert len(smtp_server.messages) == 2
+
+
+CRASH_AFTER_CLAIM = """
+import os, sys
+from mailbot import transport
+def crash(self, raw, sender, recipients):
+    os._exit(9)  # killed between claim and send: nothing reached the server
+transport.SmtpOutbox.send = crash
+from mailbot.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_process_killed_between_claim_and_send_sends_exactly_once_after_restart(
+    tmp_path, smtp_server, capsys
+):
+    config = write_config(tmp_path, smtp_server.toml())
+    crashed = subprocess.run(
+        [sys.executable, "-c", CRASH_AFTER_CLAIM, "--config", str(config), "run", "--once"],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+    assert crashed.returncode == 9
+    assert smtp_server.messages == []
+    assert _status(config, capsys)["2026-001"]["state"] == "scheduled"
+
+    assert _run(config, "run", "--once") == 0
+    assert _run(config, "run", "--once") == 0
+    assert sorted(_by_invoice(smtp_server.messages)) == ["2026-001", "2026-004"]
+    assert len(smtp_server.messages) == 2
+
+
+def test_permanent_refusal_marks_invoice_undeliverable_and_others_still_go(
+    tmp_path, smtp_server, capsys
+):
+    smtp_server.handler.reject["ap@acme.example"] = "550 5.1.1 <ap@acme.example>: mailbox unknown"
+    config = write_config(tmp_path, smtp_server.toml())
+    assert _run(config, "run", "--once") == 1
+    assert sorted(_by_invoice(smtp_server.messages)) == ["2026-004"]
+    status = _status(config, capsys)
+    assert status["2026-001"]["state"] == "undeliverable"
+    assert status["2026-004"]["state"] in ("sent", "overdue")
+    assert _run(config, "history", "2026-001", "--json") == 0
+    events = json.loads(capsys.readouterr().out)
+    assert events[-1]["type"] == "error"
+    assert "550 5.1.1" in events[-1]["detail"]
+    # A later pass does not try again.
+    smtp_server.handler.reject.clear()
+    _run(config, "run", "--once")
+    assert sorted(_by_invoice(smtp_server.messages)) == ["2026-004"]
+
+
+def test_transient_refusal_is_retried_on_the_next_pass(tmp_path, smtp_server, capsys):
+    smtp_server.handler.reject["ap@acme.example"] = "451 4.3.0 try again later"
+    config = write_config(tmp_path, smtp_server.toml())
+    assert _run(config, "run", "--once") == 1
+    assert _status(config, capsys)["2026-001"]["state"] == "scheduled"
+    smtp_server.handler.reject.clear()
+    assert _run(config, "run", "--once") == 0
+    assert sorted(_by_invoice(smtp_server.messages)) == ["2026-001", "2026-004"]
+
+
+def test_server_down_keeps_mails_for_the_next_pass(tmp_path, smtp_server, capsys):
+    config = write_config(tmp_path, smtp_server.toml())
+    smtp_server.stop()
+    assert _run(config, "run", "--once") == 1
+    assert _status(config, capsys)["2026-004"]["state"] == "scheduled"
+    smtp_server.start()
+    assert _run(config, "run", "--once") == 0
+    assert len(smtp_server.messages) == 2
+
+
+def test_without_smtp_host_mails_land_in_the_maildir_outbox(tmp_path):
+    config = write_config(tmp_path)
+    assert _run(config, "run", "--once") == 0
+    files = sorted((tmp_path / "var/mail/outbox/new").iterdir())
+    subjects = sorted(_parse(f.read_bytes())["Subject"].split()[1] for f in files)
+    assert subjects == ["2026-001", "2026-004"]
+
+
+def test_dry_run_sends_and_records_nothing(tmp_path, smtp_server, capsys):
+    config = write_config(tmp_path, smtp_server.toml())
+    assert _run(config, "run", "--dry-run") == 0
+    assert "would send 2026-001 invoice" in capsys.readouterr().out
+    assert smtp_server.messages == []
+    assert _status(config, capsys)["2026-001"]["state"] == "scheduled"
+
+
+def test_future_invoice_waits_for_its_issue_date(tmp_path, smtp_server, capsys):
+    ledger = (
+        "invoice,client,issue_date,description,quantity,unit_price\n"
+        "2099-001,acme,2099-01-04,Retainer,1,100.00\n"
+    )
+    config = write_config(tmp_path, smtp_server.toml(), ledger=ledger)
+    _run(config, "run", "--once")
+    assert smtp_server.messages == []
+    row = _status(config, capsys)["2099-001"]
+    assert row["state"] == "scheduled"
+    assert row["next_action"] == {"kind": "invoice", "on": "2099-01-04"}
+    assert row["due_date"] == "2099-01-18"  # issue date + 14 days of terms
