@@ -7,6 +7,7 @@ out.  mailbot only ever reads this file.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io
@@ -113,20 +114,26 @@ def parse_ledger(raw: bytes, path: Path, settings: Settings) -> Ledger:
         file_problems.append(
             Problem(str(path), line, "not UTF-8; read as Windows-1252 (save the CSV as UTF-8)")
         )
-        text = raw.decode("cp1252", errors="replace")
+        # A BOM is UTF-8 even when later bytes are not: it must not glue onto 'invoice'.
+        text = raw.removeprefix(codecs.BOM_UTF8).decode("cp1252", errors="replace")
     reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
-    header_row = next(reader, None)
+    # Blank lines above the header (an export of a sheet that starts lower) are skipped.
+    header_row = next((row for row in reader if any(cell.strip() for cell in row)), None)
     if header_row is None:
         return Ledger(path, {}, [Problem(str(path), 1, "the ledger is empty (no header row)")])
-    header, header_problems = _header(header_row, str(path))
+    header, header_problems = _header(header_row, str(path), reader.line_num)
     file_problems += header_problems
     if any(p.message.startswith(("missing required", "duplicate")) for p in header_problems):
         return Ledger(path, {}, file_problems)
     parser = _Parser(str(path), settings)
     start = reader.line_num + 1
-    for row in reader:
-        parser.add_row(start, header, row)
-        start = reader.line_num + 1
+    try:
+        for row in reader:
+            parser.add_row(start, header, row)
+            start = reader.line_num + 1
+    except csv.Error as exc:  # e.g. an unclosed quote that swallowed 128 KiB: report, keep the rest
+        message = f"cannot read on from this line ({exc}): is a quote opened here never closed?"
+        file_problems.append(Problem(str(path), start, message))
     invoices = parser.finish()
     problems = file_problems + parser.orphans + [p for i in invoices.values() for p in i.problems]
     return Ledger(path, invoices, problems)
@@ -134,7 +141,7 @@ def parse_ledger(raw: bytes, path: Path, settings: Settings) -> Ledger:
 
 def _dialect(text: str) -> type[csv.Dialect]:
     """Comma by default; semicolon or tab when the header clearly uses it (Excel exports)."""
-    first = text.split("\n", 1)[0]
+    first = next((line for line in text.splitlines() if line.strip()), "")
     if first.count(";") > first.count(","):
         return _Semicolon
     if first.count("\t") > first.count(","):
@@ -146,19 +153,20 @@ class _Semicolon(csv.excel):
     delimiter = ";"
 
 
-def _header(row: list[str], file: str) -> tuple[list[str], list[Problem]]:
+def _header(row: list[str], file: str, line: int) -> tuple[list[str], list[Problem]]:
     names = [re.sub(r"[\s-]+", "_", cell.strip().lower()) for cell in row]
     problems = []
-    for name in sorted({n for n in names if names.count(n) > 1 and n}):
-        problems.append(Problem(file, 1, f"duplicate column '{name}'"))
+    # Only a column mailbot reads is ambiguous twice; two ignored 'notes' columns are harmless.
+    for name in sorted({n for n in names if names.count(n) > 1 and n in KNOWN}):
+        problems.append(Problem(file, line, f"duplicate column '{name}'"))
     missing = [c for c in REQUIRED if c not in names]
     if missing:
-        problems.append(Problem(file, 1, f"missing required column(s): {', '.join(missing)}"))
-    for name in names:
+        problems.append(Problem(file, line, f"missing required column(s): {', '.join(missing)}"))
+    for name in dict.fromkeys(names):
         if name and name not in KNOWN:
             hint = difflib.get_close_matches(name, KNOWN, n=1)
             also = f" (did you mean '{hint[0]}'?)" if hint else ""
-            problems.append(Problem(file, 1, f"unknown column '{name}' is ignored{also}"))
+            problems.append(Problem(file, line, f"unknown column '{name}' is ignored{also}"))
     return names, problems
 
 
@@ -172,20 +180,35 @@ class _Parser:
         self.invoices: dict[str, Invoice] = {}
         self.seen: dict[str, dict[str, tuple[str, int]]] = {}  # invoice -> column -> (value, line)
         self.orphans: list[Problem] = []
+        self.last = ""  # the invoice of the last row that named one
 
     def add_row(self, line: int, header: list[str], row: list[str]) -> None:
         if not any(cell.strip() for cell in row):
             return  # blank line
+        at = header.index("invoice")
+        number = row[at].strip() if at < len(row) else ""
+        if _INVOICE_NO.match(number):
+            self.last = number
         if len(row) > len(header):
             extra = len(row) - len(header)
             message = f"{extra} more field(s) than the header (an unquoted comma?)"
-            self._problem(line, row[header.index("invoice")].strip() if row else "", message)
+            self._problem(line, number or self.last, message)
+            return
+        swallowed = len(row[-1].rstrip().splitlines()) - 1
+        if len(row) < len(header) and swallowed:
+            message = (
+                f"column '{header[len(row) - 1]}': the quote opened on this line is never closed, "
+                f"so the next {swallowed} line(s) were read into it"
+            )
+            self._problem(line, number or self.last, message)
+            return
+        if not number:
+            # Most likely a further line item of the invoice above (a "filled down" number):
+            # sending that invoice without this line would bill the wrong total.
+            message = "column 'invoice': empty (write the invoice number on every row)"
+            self._problem(line, self.last, message)
             return
         values = {name: cell.strip() for name, cell in zip(header, row, strict=False) if name}
-        number = values.get("invoice", "")
-        if not number:
-            self.orphans.append(Problem(self.file, line, "column 'invoice': empty"))
-            return
         if not _INVOICE_NO.match(number):
             message = "column 'invoice': use letters, digits and . _ / - (at most 64)"
             self._problem(line, number, f"{message}: {number!r}")
@@ -328,9 +351,18 @@ def _decimal(values: Mapping[str, str], column: str, required: bool = False) -> 
 def _number_hint(text: str) -> str:
     if re.match(r"^[+-]?\d{1,3}([.,]\d{3})+([.,]\d+)?$", text) or re.match(r"^-?\d+,\d+$", text):
         return f"{text!r}: write numbers with '.' as the decimal point and no thousands separator"
-    if re.search(r"[€$£¥%]|[A-Z]{3}", text):
+    if re.search(r"[€$£¥%]", text) or any(map(_is_currency, re.findall(r"[A-Za-z]+", text))):
         return f"{text!r}: write the bare number, without currency or % sign"
     return f"{text!r} is not a number"
+
+
+def _is_currency(word: str) -> bool:
+    """'EUR' in '12 EUR' is a currency; 'TBD' is not, and must not be hinted as one."""
+    try:
+        check_currency(word)
+    except ValueError:
+        return False
+    return True
 
 
 def _percent(values: Mapping[str, str], column: str, default: Decimal) -> Decimal:

@@ -70,6 +70,7 @@ class SmtpOutbox:
         self.config = config
         self.ca_file = resolve(config.ca_file) if config.ca_file else None
         self.client: smtplib.SMTP | None = None
+        self.broken: SendError | None = None  # a failed connect fails the rest of the batch
 
     def __enter__(self) -> SmtpOutbox:
         return self
@@ -108,9 +109,15 @@ class SmtpOutbox:
             self.client = None
 
     def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
+        if self.broken is not None:
+            raise self.broken  # no login or no server: each further mail would wait again
         for attempt in (1, 2):
             if self.client is None:
-                self.client = self.connect()
+                try:
+                    self.client = self.connect()
+                except SendError as exc:
+                    self.broken = exc
+                    raise
             try:
                 refused = self.client.sendmail(sender, list(recipients), raw)
             except smtplib.SMTPServerDisconnected as exc:
