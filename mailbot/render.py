@@ -31,6 +31,17 @@ PACKAGED = Path(__file__).parent / "_data" / "templates"
 SOURCE = Path(__file__).parent.parent / "templates"
 _INCLUDE = re.compile(r'<mj-include\s+path="([^"]+)"\s*/>')
 _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=True)
+# Payment methods the owner may list by key in `[payment] methods`; other words show as written.
+PAYMENT_METHODS = {
+    "bank_transfer": "bank transfer",
+    "sepa_debit": "SEPA direct debit",
+    "card": "credit or debit card",
+    "paypal": "PayPal",
+    "apple_pay": "Apple Pay",
+    "google_pay": "Google Pay",
+    "cash": "cash",
+    "cheque": "cheque",
+}
 _HTML_SYNTAX = {
     "block_start_string": "<!--{%",
     "block_end_string": "%}-->",
@@ -160,8 +171,13 @@ def _environments(
         keep_trailing_newline=True,
         auto_reload=False,
     )
+
+    def payment_method(key: str) -> str:
+        return translations.gettext(PAYMENT_METHODS[key]) if key in PAYMENT_METHODS else key
+
     for env in (html_env, text_env):
         env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+        env.filters["payment_method"] = payment_method
     return html_env, text_env
 
 

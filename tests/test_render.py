@@ -46,7 +46,9 @@ def test_every_template_word_has_a_translation(language):
     with po.open("rb") as handle:
         catalog = read_po(handle)
     translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string}
-    missing = _msgids() - translated
+    from mailbot.render import PAYMENT_METHODS
+
+    missing = (_msgids() | set(PAYMENT_METHODS.values())) - translated
     assert len(_msgids()) > 30
     assert not missing, f"untranslated in {po}: {sorted(missing)}"
 
@@ -116,6 +118,13 @@ def test_german_mail_uses_german_words_and_formats(context_for):
     assert "1.053,23 €" in words  # (white space folded, the no-break space included)
     assert "innerhalb von 21 Tagen, also bis Montag, 30. November 2026" in words
     assert "Invoice" not in words
+
+
+def test_payment_method_keys_are_translated_and_free_words_kept(context_for):
+    context, language = context_for("2026-004")
+    context["payment"]["methods"] = ["bank_transfer", "sepa_debit", "Bitcoin"]
+    text = Renderer().render("invoice", context, language).text
+    assert "Wir akzeptieren: Überweisung, SEPA-Lastschrift, Bitcoin" in text
 
 
 def test_due_date_in_plain_words(context_for):
