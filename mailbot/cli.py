@@ -76,7 +76,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         dest.write_text(text.replace('"../var/', '"var/'), encoding="utf-8")
         written.append(str(dest))
     for path in written:
-        out.print(f"wrote {path}", markup=False)
+        say(f"wrote {path}")
     out.print(f"next: edit {target / 'mailbot.toml'}, then `mailbot --config "
               f"{target / 'mailbot.toml'} check`", markup=False)  # fmt: skip
     return 0
@@ -88,7 +88,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         settings = load_settings(path)
     except ConfigError as exc:
         for problem in exc.problems:
-            out.print(str(problem), markup=False)
+            say(str(problem))
         return 1
     from mailbot.checks import config_problems, connect_problems
 
@@ -98,7 +98,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.connect:
         problems += connect_problems(settings)
     for line in problems:
-        out.print(line, markup=False)
+        say(line)
     valid = len(ledger.valid())
     summary = (
         f"{path}: {len(settings.clients)} clients; {settings.ledger_path}: "
@@ -151,6 +151,11 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def say(line: str) -> None:
+    """One result line, never wrapped: scripts read ``FILE:LINE: message`` whole."""
+    sys.stdout.write(line + "\n")
+
+
 def _write_or_print(target: Path | None, text: str) -> None:
     if target is None:
         sys.stdout.write(text)
@@ -165,13 +170,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     report = run_once(settings, utcnow(), dry_run=args.dry_run)
     if args.dry_run:
         for line in report.planned:
-            out.print(f"would send {line}", markup=False)
+            say(f"would send {line}")
     for invoice in report.sent:
-        out.print(f"sent {invoice}", markup=False)
+        say(f"sent {invoice}")
     for invoice in report.failed:
-        out.print(f"undeliverable {invoice}", markup=False)
+        say(f"undeliverable {invoice}")
     for invoice in report.retry:
-        out.print(f"will retry {invoice}", markup=False)
+        say(f"will retry {invoice}")
     where = settings.smtp.host or str(settings.mail_dir / "outbox")
     err.print(f"{len(report.sent)} sent ({where}), {len(report.retry)} to retry, "
               f"{len(report.failed)} undeliverable, {len(report.problems)} ledger problem(s)",

@@ -28,6 +28,11 @@ INVOICE_COLUMNS = (
     "service_date", "paid_on", "paid_amount", "status",
 )  # fmt: skip
 LINE_COLUMNS = ("description", "quantity", "unit_price", "tax_rate", "unit", "discount")
+# Columns whose silent absence would change what the client is asked to pay.
+MONEY_COLUMNS = frozenset(
+    ("quantity", "unit_price", "tax_rate", "discount", "currency", "due_date", "paid_on",
+     "paid_amount", "status")
+)  # fmt: skip
 KNOWN = frozenset(("invoice", *INVOICE_COLUMNS, *LINE_COLUMNS))
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _INVOICE_NO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
@@ -123,7 +128,8 @@ def parse_ledger(raw: bytes, path: Path, settings: Settings) -> Ledger:
         return Ledger(path, {}, [Problem(str(path), 1, "the ledger is empty (no header row)")])
     header, header_problems = _header(header_row, str(path), reader.line_num)
     file_problems += header_problems
-    if any(p.message.startswith(("missing required", "duplicate")) for p in header_problems):
+    fatal = ("missing required", "duplicate", "misspelled money column")
+    if any(p.message.startswith(fatal) for p in header_problems):
         return Ledger(path, {}, file_problems)
     parser = _Parser(str(path), settings)
     start = reader.line_num + 1
@@ -164,10 +170,22 @@ def _header(row: list[str], file: str, line: int) -> tuple[list[str], list[Probl
         problems.append(Problem(file, line, f"missing required column(s): {', '.join(missing)}"))
     for name in dict.fromkeys(names):
         if name and name not in KNOWN:
-            hint = difflib.get_close_matches(name, KNOWN, n=1)
-            also = f" (did you mean '{hint[0]}'?)" if hint else ""
-            problems.append(Problem(file, line, f"unknown column '{name}' is ignored{also}"))
+            problems.append(_unknown_column(name, names, file, line))
     return names, problems
+
+
+def _unknown_column(name: str, names: list[str], file: str, line: int) -> Problem:
+    """An extra column is the owner's business, unless it looks like a misspelled money column.
+
+    ``tax_rte`` ignored would bill 7 % items at the default rate: that holds the
+    whole ledger back (``misspelled money column``) instead of sending wrong sums.
+    """
+    hint = difflib.get_close_matches(name, KNOWN, n=1)
+    if hint and hint[0] in MONEY_COLUMNS and hint[0] not in names:
+        message = f"misspelled money column '{name}' (did you mean '{hint[0]}'?): nothing is sent"
+        return Problem(file, line, message)
+    also = f" (did you mean '{hint[0]}'?)" if hint else ""
+    return Problem(file, line, f"unknown column '{name}' is ignored{also}")
 
 
 class _Parser:

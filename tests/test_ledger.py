@@ -315,11 +315,6 @@ def test_check_exits_0_on_a_clean_ledger(tmp_path, capsys):
     assert "2 invoices, 2 valid; all good" in captured.err
 
 
-@pytest.mark.xfail(
-    reason="cli.out is a rich Console 160 columns wide when piped: it wraps a long "
-    "FILE:LINE: message in two (cli.py, not the ledger)",
-    strict=False,
-)
 def test_check_keeps_a_long_problem_on_one_line(tmp_path, capsys):
     home = tmp_path / "Nextcloud" / "Muster Design" / "Buchhaltung" / "2026" / "Rechnungen"
     cfg = write_config(home, ledger=BASE_LEDGER + BAD_ROWS)
