@@ -46,7 +46,8 @@ class Mailer:
 
     def __init__(self, settings: Settings, renderer: Renderer | None = None):
         self.settings = settings
-        self.renderer = renderer or Renderer()
+        brand = settings.brand.model_dump()
+        self.renderer = renderer or Renderer(constants={"brand": brand})
         self.logo = _logo(settings)
 
     def build(self, invoice: Invoice, kind: str, message_id: str, now: datetime) -> bytes:
