@@ -148,8 +148,9 @@ def _qp(text: str) -> bytes:
 
 
 def _b64(data: bytes) -> bytes:
-    encoded = base64.encodebytes(data)  # 76-character lines
-    return encoded.replace(b"\n", CRLF)
+    """Base64 in 76-character lines (``base64.encodebytes`` loops in Python per 57 bytes)."""
+    encoded = binascii.b2a_base64(data, newline=False)
+    return CRLF.join(encoded[i : i + 76] for i in range(0, len(encoded), 76))
 
 
 def _part(content_type: str, encoding: str, body: bytes, extra: str = "") -> bytes:

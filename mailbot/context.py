@@ -14,45 +14,61 @@ from mailbot.ledger import Invoice
 from mailbot.settings import Client, Settings
 
 
+class Bag(dict):
+    """A dict whose keys read as attributes.
+
+    Jinja looks ``line.net`` up with ``getattr`` first; on a plain dict that
+    fails and raises before the key is tried, hundreds of times per mail.
+    """
+
+    __getattr__ = dict.__getitem__
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def business_context(settings: Settings, logo_src: str) -> dict[str, Any]:
     b = settings.business
-    return {
-        "name": b.name,
-        "email": b.email,
-        "address_lines": _lines(b.address),
-        "phone": b.phone,
-        "website": b.website,
-        "website_label": b.website.split("://", 1)[-1].rstrip("/"),
-        "tax_id": b.tax_id,
-        "legal_note": b.legal_note,
-        "logo_src": logo_src,
-    }
+    return Bag(
+        {
+            "name": b.name,
+            "email": b.email,
+            "address_lines": _lines(b.address),
+            "phone": b.phone,
+            "website": b.website,
+            "website_label": b.website.split("://", 1)[-1].rstrip("/"),
+            "tax_id": b.tax_id,
+            "legal_note": b.legal_note,
+            "logo_src": logo_src,
+        }
+    )
 
 
 def payment_context(settings: Settings, invoice: Invoice) -> dict[str, Any]:
     p = settings.payment
-    return {
-        "iban": p.iban,
-        "bic": p.bic,
-        "account_holder": p.account_holder or settings.business.name,
-        "bank": p.bank,
-        "reference": invoice.number,
-        "link": p.link.replace("{invoice}", invoice.number) if p.link else "",
-        "methods": list(p.methods),
-    }
+    return Bag(
+        {
+            "iban": p.iban,
+            "bic": p.bic,
+            "account_holder": p.account_holder or settings.business.name,
+            "bank": p.bank,
+            "reference": invoice.number,
+            "link": p.link.replace("{invoice}", invoice.number) if p.link else "",
+            "methods": list(p.methods),
+        }
+    )
 
 
 def client_context(client: Client) -> dict[str, Any]:
-    return {
-        "name": client.name,
-        "contact": client.contact,
-        "address_lines": _lines(client.address),
-        "tax_id": client.tax_id,
-    }
+    return Bag(
+        {
+            "name": client.name,
+            "contact": client.contact,
+            "address_lines": _lines(client.address),
+            "tax_id": client.tax_id,
+        }
+    )
 
 
 def invoice_context(
@@ -69,25 +85,27 @@ def invoice_context(
     assert invoice.issue_date is not None and invoice.due_date is not None
     return {
         "business": business_context(settings, logo_src),
-        "brand": settings.brand.model_dump(),
+        "brand": Bag(settings.brand.model_dump()),
         "client": client_context(client),
-        "invoice": {
-            "number": invoice.number,
-            "issue_date": fmt.date(invoice.issue_date),
-            "service_date": fmt.date(invoice.service_date) if invoice.service_date else "",
-            "po_number": invoice.po_number,
-            "project": invoice.project,
-            "currency": cur,
-        },
+        "invoice": Bag(
+            {
+                "number": invoice.number,
+                "issue_date": fmt.date(invoice.issue_date),
+                "service_date": fmt.date(invoice.service_date) if invoice.service_date else "",
+                "po_number": invoice.po_number,
+                "project": invoice.project,
+                "currency": cur,
+            }
+        ),
         "due": due_context(fmt, invoice.issue_date, invoice.due_date, today),
         "lines": [_line(fmt, item, cur) for item in invoice.items],
         "has_discount": any(item.discount for item in invoice.items),
         "taxes": [
-            {
-                "rate": fmt.percent(group.rate),
-                "base": fmt.money(group.base, cur),
-                "tax": fmt.money(group.tax, cur),
-            }
+            Bag(
+                rate=fmt.percent(group.rate),
+                base=fmt.money(group.base, cur),
+                tax=fmt.money(group.tax, cur),
+            )
             for group in totals.taxes
         ],
         "net": fmt.money(totals.net, cur),
@@ -101,15 +119,17 @@ def invoice_context(
 
 
 def _line(fmt: Formatter, item, currency: str) -> dict[str, str]:
-    return {
-        "description": item.description,
-        "quantity": fmt.number(item.quantity),
-        "unit": item.unit,
-        "unit_price": fmt.money(item.unit_price, currency),
-        "discount": fmt.percent(item.discount) if item.discount else "",
-        "tax_rate": fmt.percent(item.tax_rate),
-        "net": fmt.money(item.net, currency),
-    }
+    return Bag(
+        {
+            "description": item.description,
+            "quantity": fmt.number(item.quantity),
+            "unit": item.unit,
+            "unit_price": fmt.money(item.unit_price, currency),
+            "discount": fmt.percent(item.discount) if item.discount else "",
+            "tax_rate": fmt.percent(item.tax_rate),
+            "net": fmt.money(item.net, currency),
+        }
+    )
 
 
 def due_context(fmt: Formatter, issue: date, due: date, today: date) -> dict[str, Any]:
@@ -118,10 +138,12 @@ def due_context(fmt: Formatter, issue: date, due: date, today: date) -> dict[str
     ``days`` counts from the issue date (what the terms promise); ``passed`` is
     true when the invoice goes out after its due date (an old invoice sent late).
     """
-    return {
-        "date": fmt.date(due, "full"),
-        "date_short": fmt.date(due, "medium"),
-        "days": (due - issue).days,
-        "passed": due < today,
-        "today": due == today,
-    }
+    return Bag(
+        {
+            "date": fmt.date(due, "full"),
+            "date_short": fmt.date(due, "medium"),
+            "days": (due - issue).days,
+            "passed": due < today,
+            "today": due == today,
+        }
+    )

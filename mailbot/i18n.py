@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -94,7 +94,9 @@ class Formatter:
             fmt = "#,##0" + ("." + "0" * digits if digits else "")
             return self._babel_decimal(value, fmt)
         text = f"{value:,.{digits}f}"
-        return text.translate({ord(","): self.group, ord("."): self.decimal})
+        if self.group == "," and self.decimal == ".":
+            return text
+        return text.replace(",", "\x00").replace(".", self.decimal).replace("\x00", self.group)
 
     def _babel_decimal(self, value: Decimal, fmt: str) -> str:
         from babel.numbers import format_decimal
@@ -117,7 +119,7 @@ class Formatter:
         )
 
     def date(self, value: date, style: str = "long") -> str:
-        return format_date(value, format=style, locale=self.locale)
+        return _format_date(value, style, self.locale)
 
     def _shape(self, currency: str) -> _CurrencyShape:
         return _currency_shape(self.locale, currency, self)
@@ -130,6 +132,12 @@ def _currency_shape(locale: Locale, currency: str, formatter: Formatter) -> _Cur
     number = formatter.number(Decimal(1), digits)
     prefix, _, suffix = sample.partition(number)
     return _CurrencyShape(prefix, suffix, digits)
+
+
+@lru_cache(maxsize=4096)
+def _format_date(value: date, style: str, locale: Locale) -> str:
+    """Invoices share few dates; Babel's formatting is the slow part of a context."""
+    return format_date(value, format=style, locale=locale)
 
 
 @cache

@@ -13,6 +13,7 @@ Autoescape is on for HTML: whatever a client or owner typed shows literally.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -91,6 +92,7 @@ def compile_mjml(source: str) -> str:
 
 
 _PLAIN_GETTEXT = re.compile(r"""\{\{\s*_\((["'])((?:(?!\1).)*)\1\)\s*\}\}""")
+_GETTEXT_WITH_ARGS = re.compile(r"""\b_\((["'])((?:(?!\1).)*)\1\s*,""")
 
 
 def pretranslate(source: str, translations: Any, escape: bool) -> str:
@@ -98,14 +100,28 @@ def pretranslate(source: str, translations: Any, escape: bool) -> str:
 
     An invoice holds dozens of fixed labels; translating them at load time
     instead of per mail makes rendering about twice as fast.  Calls with
-    arguments (``_("Hello %(name)s", name=...)``) stay dynamic.
+    arguments (``_("Hello %(name)s", name=...)``) become ``_fill("Guten Tag
+    %(name)s", name=...)``: translated now, filled in per mail.
     """
 
     def swap(match: re.Match) -> str:
         words = translations.gettext(match.group(2))
         return str(markupsafe.escape(words)) if escape else words
 
-    return _PLAIN_GETTEXT.sub(swap, source)
+    def swap_call(match: re.Match) -> str:
+        words = translations.gettext(match.group(2))
+        return "_fill(" + json.dumps(words, ensure_ascii=False) + ","
+
+    return _GETTEXT_WITH_ARGS.sub(swap_call, _PLAIN_GETTEXT.sub(swap, source))
+
+
+def _fill_html(words: str, **values: Any) -> markupsafe.Markup:
+    """A pre-translated ``%(name)s`` string filled with escaped values (as Jinja's own ``_``)."""
+    return markupsafe.Markup(words) % values  # noqa: S704 - our translation files, not input
+
+
+def _fill_text(words: str, **values: Any) -> str:
+    return words % values
 
 
 def bake(source: str, constants: tuple[tuple[str, str], ...], escape: bool) -> str:
@@ -123,6 +139,9 @@ def bake(source: str, constants: tuple[tuple[str, str], ...], escape: bool) -> s
 
 class _Loader(jinja2.BaseLoader):
     """Serves templates pre-translated; ``.mjml`` ones compiled to HTML first.
+
+    Calls with arguments become ``_fill("translated words", ...)``: the lookup
+    is done, only the values are filled in per mail.
 
     Jinja caches what this returns, so each template is compiled once per language.
     """
@@ -185,9 +204,7 @@ class Renderer:
         return Rendered(subject=" ".join(subject.split()), html=html, text=_tidy(text))
 
     def _envs(self, language: str) -> tuple[jinja2.Environment, jinja2.Environment]:
-        return _environments(
-            self.templates, language, not self.compile_per_mail, self.constants
-        )
+        return _environments(self.templates, language, not self.compile_per_mail, self.constants)
 
 
 @cache
@@ -224,6 +241,8 @@ def _environments(
     for env in (html_env, text_env):
         env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
         env.filters["payment_method"] = payment_method
+    html_env.globals["_fill"] = _fill_html
+    text_env.globals["_fill"] = _fill_text
     return html_env, text_env
 
 

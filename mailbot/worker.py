@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mailbot import policy
 from mailbot.compose import Envelope, Extras, InlineImage, Threading, compose, new_message_id
-from mailbot.context import invoice_context
+from mailbot.context import business_context, invoice_context
 from mailbot.ledger import Invoice, Ledger, load_ledger
 from mailbot.render import Renderer
 from mailbot.settings import Settings
@@ -46,8 +46,7 @@ class Mailer:
 
     def __init__(self, settings: Settings, renderer: Renderer | None = None):
         self.settings = settings
-        brand = settings.brand.model_dump()
-        self.renderer = renderer or Renderer(constants={"brand": brand})
+        self.renderer = renderer or Renderer(constants=constants(settings))
         self.logo = _logo(settings)
 
     def build(self, invoice: Invoice, kind: str, message_id: str, now: datetime) -> bytes:
@@ -72,6 +71,20 @@ class Mailer:
             reply_to=business.email,
             to_name=client.contact or client.name,
         )
+
+
+def constants(settings: Settings) -> dict[str, dict[str, str]]:
+    """Values the same in every mail of this config: baked into the templates once."""
+    business = business_context(settings, logo_src="")
+    payment = settings.payment
+    return {
+        "brand": settings.brand.model_dump(),
+        "business": {k: v for k, v in business.items() if isinstance(v, str) and k != "logo_src"},
+        "payment": {
+            "iban": payment.iban, "bic": payment.bic, "bank": payment.bank,
+            "account_holder": payment.account_holder or settings.business.name,
+        },
+    }  # fmt: skip
 
 
 def _logo(settings: Settings) -> InlineImage | None:

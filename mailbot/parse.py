@@ -1,0 +1,184 @@
+"""Pure: raw bytes of an incoming mail to the plain facts mailbot reasons about.
+
+Nothing that arrives may raise out of here: broken MIME is read as far as it
+goes, unknown or lying charsets fall back to a lenient decode, HTML-only mail
+is turned into text by ``html2text``, and only the first ``MAX_TEXT`` characters
+are analysed (a 20 MB attachment or a 2 MB line must not stall the worker).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage, Message
+from email.utils import getaddresses, parsedate_to_datetime
+
+import html2text
+
+MAX_RAW = 25 * 1024 * 1024  # read at most this much of one message
+MAX_TEXT = 64 * 1024  # analyse at most this much text
+_MSGID = re.compile(r"<[^<>\s]{1,250}>")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+
+
+@dataclass
+class Mail:
+    """What an incoming message says, decoded; every field has a safe default."""
+
+    message_id: str = ""
+    sender: str = ""  # the From address, lower case
+    sender_name: str = ""
+    reply_to: str = ""
+    to: list[str] = field(default_factory=list)
+    subject: str = ""
+    date: datetime | None = None
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    text: str = ""  # the whole plain text (HTML converted), capped
+    headers: dict[str, list[str]] = field(default_factory=dict)  # lower-case name -> values
+    content_type: str = "text/plain"
+    report_type: str = ""  # "delivery-status" for an RFC 3464 bounce
+    attachments: list[Attachment] = field(default_factory=list)
+    message: Message | None = None  # the parsed tree, for bounce details
+    defects: list[str] = field(default_factory=list)
+
+    def header(self, name: str) -> str:
+        values = self.headers.get(name.lower())
+        return values[0] if values else ""
+
+
+def parse(raw: bytes) -> Mail:
+    """Never raises: a message that cannot be read at all becomes an empty ``Mail``."""
+    mail = Mail()
+    try:
+        msg = message_from_bytes(raw[:MAX_RAW], policy=policy.compat32)
+    except Exception as exc:  # the email package is lenient, but be sure
+        mail.defects.append(f"unparseable: {exc}")
+        return mail
+    mail.message = msg
+    for step in (_headers, _addresses, _threading, _body):
+        try:
+            step(msg, mail)
+        except Exception as exc:  # one broken part must not hide the others
+            mail.defects.append(f"{step.__name__}: {type(exc).__name__}: {exc}")
+    return mail
+
+
+def decode_header(value: object) -> str:
+    """RFC 2047 words decoded; bad charsets and bytes replaced, line breaks removed."""
+    if value is None:
+        return ""
+    try:
+        text = str(policy.default.header_factory("x-any", str(value)))
+    except Exception:
+        text = str(value)
+    return " ".join(text.replace("\x00", "").split())
+
+
+def _headers(msg: Message, mail: Mail) -> None:
+    for name, value in msg.items():
+        mail.headers.setdefault(name.lower(), []).append(decode_header(value))
+    mail.subject = mail.header("subject")[:500]
+    mail.message_id = _first_id(mail.header("message-id"))
+    mail.content_type = msg.get_content_type()
+    mail.report_type = (msg.get_param("report-type") or "").lower() if msg.is_multipart() else ""
+    with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
+        parsed = parsedate_to_datetime(mail.header("date"))
+        mail.date = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _addresses(msg: Message, mail: Mail) -> None:
+    senders = getaddresses([mail.header("from")])
+    if senders:
+        mail.sender_name, address = senders[0]
+        mail.sender = address.strip().lower()
+    replies = getaddresses([mail.header("reply-to")])
+    mail.reply_to = replies[0][1].strip().lower() if replies else ""
+    mail.to = [a.strip().lower() for _, a in getaddresses(mail.headers.get("to", [])) if a]
+
+
+def _first_id(value: str) -> str:
+    found = _MSGID.search(value)
+    return found.group(0) if found else ""
+
+
+def _threading(msg: Message, mail: Mail) -> None:
+    mail.in_reply_to = _MSGID.findall(mail.header("in-reply-to"))[:20]
+    mail.references = _MSGID.findall(" ".join(mail.headers.get("references", [])))[-50:]
+
+
+def _body(msg: Message, mail: Mail) -> None:
+    plain, html = [], []
+    for part in _walk(msg):
+        ctype = part.get_content_type()
+        filename = part.get_filename()
+        disposition = (part.get("Content-Disposition") or "").lower()
+        if filename or disposition.startswith("attachment"):
+            mail.attachments.append(Attachment(decode_header(filename or ""), ctype))
+            continue
+        if ctype == "text/plain":
+            plain.append(_text_of(part))
+        elif ctype == "text/html":
+            html.append(_text_of(part))
+    text = "\n".join(plain) if any(p.strip() for p in plain) else html_to_text("\n".join(html))
+    mail.text = text.replace("\r\n", "\n").replace("\r", "\n")[:MAX_TEXT]
+
+
+def _walk(msg: Message, depth: int = 0):
+    """Depth-first parts, but not into attached mails (a bounce's copy of our invoice)."""
+    if depth > 20:
+        return
+    if msg.is_multipart():
+        payload = msg.get_payload()
+        for part in payload if isinstance(payload, list) else []:
+            if isinstance(part, Message):
+                if part.get_content_maintype() == "message" or part.get_content_type() in (
+                    "text/rfc822-headers",
+                ):
+                    continue
+                yield from _walk(part, depth + 1)
+    else:
+        yield msg
+
+
+def _text_of(part: Message) -> str:
+    """Decode with the declared charset; when it lies or is unknown, fall back gently."""
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return str(part.get_payload())[:MAX_TEXT]
+    payload = payload[: MAX_TEXT * 4]
+    charset = (part.get_content_charset() or "utf-8").lower()
+    for candidate in (charset, "utf-8"):
+        try:
+            return payload.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return payload.decode("cp1252", errors="replace")
+
+
+_HTML = html2text.HTML2Text()
+_HTML.ignore_images = True
+_HTML.ignore_links = True
+_HTML.body_width = 0  # no re-wrapping: quote markers must stay at line starts
+_HTML.ignore_emphasis = True
+
+
+def html_to_text(html: str) -> str:
+    if not html.strip():
+        return ""
+    try:
+        return _HTML.handle(html[: MAX_TEXT * 4])
+    except Exception:
+        return re.sub(r"<[^>]+>", " ", html)
+
+
+def as_email_message(raw: bytes) -> EmailMessage:
+    return message_from_bytes(raw, policy=policy.default)  # type: ignore[return-value]
