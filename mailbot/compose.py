@@ -150,7 +150,7 @@ def _qp(text: str) -> bytes:
 def _b64(data: bytes) -> bytes:
     """Base64 in 76-character lines (``base64.encodebytes`` loops in Python per 57 bytes)."""
     encoded = binascii.b2a_base64(data, newline=False)
-    return CRLF.join(encoded[i : i + 76] for i in range(0, len(encoded), 76))
+    return CRLF.join([encoded[i : i + 76] for i in range(0, len(encoded), 76)])
 
 
 def _part(content_type: str, encoding: str, body: bytes, extra: str = "") -> bytes:

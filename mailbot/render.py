@@ -31,6 +31,7 @@ from mailbot.i18n import base_language, load_translations
 PACKAGED = Path(__file__).parent / "_data" / "templates"
 SOURCE = Path(__file__).parent.parent / "templates"
 _INCLUDE = re.compile(r'<mj-include\s+path="([^"]+)"\s*/>')
+_TEXT_INCLUDE = re.compile(r'\{%-?\s*include\s+"([^"]+)"\s*-?%\}')
 _INLINE_STYLE = re.compile(r'<mj-style\s+inline="inline"\s*>(.*?)</mj-style>', re.DOTALL)
 # Payment methods the owner may list by key in `[payment] methods`; other words show as written.
 PAYMENT_METHODS = {
@@ -69,10 +70,16 @@ class TemplateMissing(LookupError):
 
 def flatten_mjml(path: Path, root: Path, depth: int = 0) -> str:
     """Inline ``<mj-include path="...">`` textually, so one file holds the whole mail."""
+    return _flatten(path, root, _INCLUDE, depth)
+
+
+def _flatten(path: Path, root: Path, pattern: re.Pattern, depth: int = 0) -> str:
+    """Inline includes textually: MJML needs the whole mail, and Jinja renders one
+    template faster than one with includes (each include builds a new context)."""
     if depth > 5:
-        raise ValueError(f"{path}: mj-include nested too deeply")
+        raise ValueError(f"{path}: includes nested too deeply")
     source = path.read_text(encoding="utf-8")
-    return _INCLUDE.sub(lambda m: flatten_mjml(root / m.group(1), root, depth + 1), source)
+    return pattern.sub(lambda m: _flatten(root / m.group(1), root, pattern, depth + 1), source)
 
 
 def compile_mjml(source: str) -> str:
@@ -161,7 +168,7 @@ class _Loader(jinja2.BaseLoader):
             if self.precompile:
                 source = compile_mjml(source)
         else:
-            source = path.read_text(encoding="utf-8")
+            source = _flatten(path, self.root, _TEXT_INCLUDE)
         escape = environment.autoescape is True
         source = bake(pretranslate(source, self.translations, escape), self.constants, escape)
         mtime = path.stat().st_mtime
