@@ -1,10 +1,10 @@
 """Pure: find the date a reply names ("on Friday", "bis zum 15.", "ensi viikolla"),
 resolved against the reply's own ``Date`` header.
 
-Candidate phrases are found with explicit patterns (numbers, weekdays, words
-like "tomorrow" in the five languages); only a phrase with a month *name* is
-handed to ``dateparser``, because on free text it finds dates in words like
-"we" (Wednesday) or reads "4.12." as a time.
+Explicit patterns in the five languages (numbers, month names, weekdays,
+words like "tomorrow"), not ``dateparser``: on free text it finds dates in
+words like "we" (Wednesday), reads "4.12." as a time and misses Serbian
+month names; these patterns are few, and each is tested.
 """
 
 from __future__ import annotations
@@ -60,40 +60,99 @@ _DAY_OF_MONTH = re.compile(
     re.IGNORECASE,
 )
 _FI_DAY = re.compile(r"\b(\d{1,2})\.\s*päivä", re.IGNORECASE)
-_MONTH_NAMES = (
-    r"jan(?:uary|uar|vier|uari)?|feb(?:ruary|ruar|rier)?|mar(?:ch|s|t)?|märz|apr(?:il|il)?|"
-    r"may|mai|maj|jun[ie]?|juin|jul[iy]?|juillet|aug(?:ust)?|août|avgust|sep(?:tember|tembre)?|"
-    r"okt(?:ober)?|oct(?:ober|obre)?|nov(?:ember|embre|embar)?|de[cz](?:ember|embre|embar)?|"
-    r"tammikuuta|helmikuuta|maaliskuuta|huhtikuuta|toukokuuta|kesäkuuta|heinäkuuta|"
-    r"elokuuta|syyskuuta|lokakuuta|marraskuuta|joulukuuta|"
-    r"januar|februar|decembra|novembra|januara|februara|"
-    r"јануар[а]?|фебруар[а]?|децембар|децембра|новембар|новембра"
-)
+# Month names by prefix, in the five languages (Serbian in both scripts, declined forms
+# included by prefix). Longer prefixes first: "marras" (Finnish November) before "mar".
+_MONTHS = [
+    ("marras", 11),
+    ("tammi", 1),
+    ("helmi", 2),
+    ("maalis", 3),
+    ("huhti", 4),
+    ("touko", 5),
+    ("kesä", 6),
+    ("heinä", 7),
+    ("elo", 8),
+    ("syys", 9),
+    ("loka", 10),
+    ("joulu", 12),
+    ("janv", 1),
+    ("févr", 2),
+    ("fév", 2),
+    ("avr", 4),
+    ("juil", 7),
+    ("juin", 6),
+    ("août", 8),
+    ("déc", 12),
+    ("märz", 3),
+    ("mär", 3),
+    ("jan", 1),
+    ("feb", 2),
+    ("mar", 3),
+    ("apr", 4),
+    ("may", 5),
+    ("mai", 5),
+    ("maj", 5),
+    ("jun", 6),
+    ("jul", 7),
+    ("aug", 8),
+    ("avg", 8),
+    ("sep", 9),
+    ("oct", 10),
+    ("okt", 10),
+    ("nov", 11),
+    ("dec", 12),
+    ("dez", 12),
+    ("јан", 1),
+    ("феб", 2),
+    ("мар", 3),
+    ("апр", 4),
+    ("мај", 5),
+    ("јун", 6),
+    ("јул", 7),
+    ("авг", 8),
+    ("сеп", 9),
+    ("окт", 10),
+    ("нов", 11),
+    ("дец", 12),
+]
+_WORD = "(?:" + "|".join(prefix for prefix, _ in _MONTHS) + r")[^\W\d_]{0,9}"
 _NAMED = re.compile(
-    rf"\b(\d{{1,2}})\.?\s*(?:de\s+)?({_MONTH_NAMES})\.?(?:\s+(20\d\d))?\b"
-    rf"|\b({_MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(20\d\d))?\b",
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s*(?:de\s+|of\s+)?({_WORD})\.?(?:\s+(20\d\d))?"
+    rf"|\b({_WORD})\.?\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(20\d\d))?",
     re.IGNORECASE,
 )
 
 
+def month_of(word: str) -> int | None:
+    word = word.lower()
+    return next((number for prefix, number in _MONTHS if word.startswith(prefix)), None)
+
+
 def find_date(text: str, sent: date) -> tuple[date, str] | None:
-    """The first date the text names, on or after ``sent``, with the words that named it."""
-    found = [hit for finder in _FINDERS if (hit := finder(text, sent)) is not None]
-    if not found:
-        return None
-    return min(found, key=lambda hit: hit[2])[:2]  # the one written first
+    """The first date the text names, with the words that named it.
+
+    A calendar date ("4.12.", "10 décembre") wins over a vaguer phrase ("le 10",
+    "Friday") in the same text: it is what the sender looked up.
+    """
+    for finders in (_CALENDAR, _RELATIVE):
+        found = [hit for finder in finders if (hit := finder(text, sent)) is not None]
+        if found:
+            return min(found, key=lambda hit: hit[2])[:2]  # the one written first
+    return None
 
 
-def all_dates(text: str, sent: date) -> list[date]:
-    """Every explicit calendar date in the text (for out-of-office periods)."""
-    dates = []
+def date_hits(text: str, sent: date) -> list[tuple[date, int]]:
+    """Every calendar date in the text with where it stands, in reading order."""
+    hits = []
     for match in _ISO.finditer(text):
-        dates += _safe(int(match[1]), int(match[2]), int(match[3]))
+        hits += [(d, match.start()) for d in _safe(int(match[1]), int(match[2]), int(match[3]))]
     for match in _DOTTED.finditer(text):
-        dates += _dotted(match, sent)
+        hits += [(d, match.start()) for d in _dotted(match, sent)]
     for match in _NAMED.finditer(text):
-        dates += [d for d in [_named(match, sent)] if d]
-    return dates
+        found = _named(match, sent)
+        if found:
+            hits.append((found, match.start()))
+    return sorted(hits, key=lambda hit: hit[1])
 
 
 def _safe(year: int, month: int, day: int) -> list[date]:
@@ -143,21 +202,21 @@ def _named_hit(text: str, sent: date):
 
 
 def _named(match: re.Match, sent: date) -> date | None:
-    import dateparser
-
-    phrase = match[0]
-    settings = {"RELATIVE_BASE": _midnight(sent), "PREFER_DATES_FROM": "future"}
-    parsed = dateparser.parse(phrase, languages=_LANGUAGES, settings=settings)
-    return parsed.date() if parsed else None
-
-
-_LANGUAGES = ["en", "de", "fi", "fr", "sr-Latn", "sr-Cyrl"]
-
-
-def _midnight(day: date):
-    from datetime import datetime
-
-    return datetime(day.year, day.month, day.day)
+    """ "10 décembre", "15. децембра", "December 10, 2026", "1 December"."""
+    if match[1]:
+        day, word, year = match[1], match[2], match[3]
+    else:
+        word, day, year = match[4], match[5], match[6]
+    month = month_of(word)
+    if month is None or len(word) > 12:
+        return None
+    if year:
+        found = _safe(int(year), month, int(day))
+    else:
+        found = _safe(sent.year, month, int(day))
+        if found and found[0] < sent - timedelta(days=60):
+            found = _safe(sent.year + 1, month, int(day))
+    return found[0] if found else None
 
 
 def _weekday_hit(text: str, sent: date):
@@ -215,4 +274,5 @@ def _day_of_month_hit(text: str, sent: date):
     return date(year, month, day), match[0].strip(), match.start()
 
 
-_FINDERS = (_iso_hit, _dotted_hit, _named_hit, _weekday_hit, _relative_hit, _day_of_month_hit)
+_CALENDAR = (_iso_hit, _dotted_hit, _named_hit)
+_RELATIVE = (_weekday_hit, _relative_hit, _day_of_month_hit)

@@ -58,28 +58,43 @@ _SIGNATURE = re.compile(
 
 
 def new_words(text: str) -> str:
-    """The part of ``text`` the sender wrote just now."""
+    """The part of ``text`` the sender wrote just now.
+
+    Top-posted replies (Outlook, phones) lose everything from the quote header
+    on.  Bottom-posted and inline replies (Thunderbird, "> " quoting) keep the
+    sender's lines between and after the quoted ones.
+    """
     if not text:
         return ""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    kept = _cut_at_quote(text.split("\n"))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    kept, found = _strip_quotes(lines)
     body = "\n".join(kept)
-    try:
-        parsed = _PARSER.parse_reply(body)
-    except Exception:  # the library is regex-heavy; never let it stop us
-        parsed = body
-    if parsed and parsed.strip():
-        body = parsed
+    if not found:  # nothing we know: let the library try its patterns
+        try:
+            parsed = _PARSER.parse_reply(body)
+        except Exception:  # the library is regex-heavy; never let it stop us
+            parsed = body
+        body = parsed if parsed and parsed.strip() else body
     return _cut_signature(body).strip()
 
 
-def _cut_at_quote(lines: list[str]) -> list[str]:
+def _strip_quotes(lines: list[str]) -> tuple[list[str], bool]:
+    """(the sender's own lines, whether any quote was found)."""
+    kept: list[str] = []
+    found = False
     for index, line in enumerate(lines):
-        if line.lstrip().startswith(">") and _rest_is_mostly_quoted(lines[index:]):
-            return lines[:index]
+        if line.lstrip().startswith(">"):
+            found = True
+            continue
         if _starts_quote(line, lines[index + 1 : index + 4]):
-            return _drop_trailing_attribution(lines[:index])
-    return lines
+            found = True
+            following = next((entry for entry in lines[index + 1 :] if entry.strip()), "")
+            if _ATTRIBUTION.search(line) and following.lstrip().startswith(">"):
+                kept = _drop_trailing_attribution(kept)
+                continue  # "On ... wrote:" above "> " lines: inline replies may follow
+            return _drop_trailing_attribution(kept), found
+        kept.append(line)
+    return kept, found
 
 
 def _starts_quote(line: str, following: list[str]) -> bool:
@@ -90,13 +105,6 @@ def _starts_quote(line: str, following: list[str]) -> bool:
     if _FROM_LINE.match(line):
         return any(_HEADER_BLOCK_NEXT.match(entry) for entry in following if entry.strip())
     return False
-
-
-def _rest_is_mostly_quoted(lines: list[str]) -> bool:
-    """A '>' line starts the quote when most non-empty lines after it are quoted too."""
-    filled = [line for line in lines if line.strip()]
-    quoted = [line for line in filled if line.lstrip().startswith(">")]
-    return len(quoted) * 2 >= len(filled)
 
 
 def _drop_trailing_attribution(lines: list[str]) -> list[str]:

@@ -1,0 +1,112 @@
+"""Replies as clients write them: the corpus in tests/replies, each with its expected reading."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from mailbot.intents import classify_text, fold
+from mailbot.replies import Known, classify
+from mailbot.settings import Client
+
+HERE = Path(__file__).parent / "replies"
+EXPECTED = tomllib.loads((HERE / "expected.toml").read_text(encoding="utf-8"))
+CASES = EXPECTED["cases"]
+CLIENTS = {
+    "acme": Client(name="Acme Ltd", email=["ap@acme.example", "jane.smith@acme.example"]),
+    "kaiser": Client(name="Kaiser & Söhne", email="buchhaltung@kaiser-soehne.example", language="de"),
+    "virtanen": Client(name="Virtanen Oy", email="laskut@virtanen.example", language="fi"),
+    "petrovic": Client(name="Petrović d.o.o.", email="racuni@petrovic.example", language="sr"),
+    "dupont": Client(name="Dupont SARL", email="compta@dupont.example", language="fr"),
+    "jane": Client(name="Jane Doe", email="jane.doe.design@gmail.com"),
+}
+KNOWN = Known(
+    sent=EXPECTED["sent"],
+    open_invoices={
+        "acme": ("2026-001", "2026-002"), "kaiser": ("2026-004",), "virtanen": ("2026-005",),
+        "petrovic": ("2026-006",), "dupont": ("2026-007",), "jane": ("2026-008",),
+    },
+    clients=CLIENTS,
+    own_domain="muster-design.example",
+    own_addresses=frozenset({"billing@muster-design.example"}),
+)  # fmt: skip
+
+
+def test_corpus_is_large_and_covers_every_intent_and_language():
+    assert len(CASES) >= 60
+    assert {c["intent"] for c in CASES.values()} == {
+        "payment_claimed", "promise_to_pay", "dispute", "question", "thanks",
+        "contact_change", "auto_reply", "bounce", "other",
+    }  # fmt: skip
+    assert {"en", "de", "fi", "fr", "sr-Latn", "sr-Cyrl"} <= {c["language"] for c in CASES.values()}
+    assert sorted(p.stem for p in (HERE / "corpus").glob("*.eml")) == sorted(CASES)
+
+
+@pytest.fixture(scope="module")
+def readings():
+    return {name: classify((HERE / "corpus" / f"{name}.eml").read_bytes(), KNOWN) for name in CASES}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_reply_is_read_as_expected(readings, name):
+    case, reply = CASES[name], readings[name]
+    assert (reply.intent, reply.invoice, reply.client, reply.trusted) == (
+        case["intent"], case["invoice"], case["client"], case["trusted"]
+    ), reply.trust_reason  # fmt: skip
+    if case["intent"] in ("promise_to_pay", "auto_reply"):
+        assert (reply.date.isoformat() if reply.date else None) == case.get("date")
+    if case["intent"] == "bounce":
+        assert (reply.failed_address, reply.permanent) == (case["failed_address"], case["permanent"])
+        assert reply.auto
+    if case["intent"] not in ("bounce", "auto_reply", "other"):
+        assert reply.phrase, "every classification records the phrase that decided it"
+        assert reply.phrase in fold(reply.new_words)
+        assert fold(case["phrase"]) in fold(reply.new_words)  # the new words hold the client's sentence
+
+
+@pytest.mark.parametrize(
+    ("words", "intent"),
+    [
+        ("We have not paid yet, sorry - will do next week.", "promise_to_pay"),
+        ("Die Rechnung ist noch nicht bezahlt, wir überweisen am Freitag.", "promise_to_pay"),
+        ("Unfortunately this won't get paid before we get the corrected VAT.", "other"),
+        ("Ihr habt uns doppelt berechnet!", "dispute"),
+        ("Virement effectué ce matin, merci.", "payment_claimed"),
+        ("Hvala, primljeno.", "thanks"),
+        ("Please update your records with our new bank details: IBAN ...", "contact_change"),
+    ],
+)
+def test_more_phrasings_than_the_corpus(words, intent):
+    assert classify_text(words).intent == intent
+
+
+def test_quoted_history_never_decides():
+    raw = (
+        b"From: ap@acme.example\r\nTo: billing@muster-design.example\r\nSubject: Re: Invoice 2026-002\r\n"
+        b"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <q@acme.example>\r\n\r\n"
+        b"Perfect, thanks.\r\n\r\nOn Mon, 23 Nov 2026 at 09:02, Muster Design <billing@muster-design.example> wrote:\r\n"
+        b"> If you dispute this, or already paid, just reply.\r\n"
+    )
+    reply = classify(raw, KNOWN)
+    assert (reply.intent, reply.phrase) == ("thanks", "thanks")
+    assert reply.invoice == "2026-002" and reply.matched_by == "number"
+
+
+def test_promised_weekday_is_resolved_against_the_reply_date():
+    raw = (
+        b"From: racuni@petrovic.example\r\nSubject: Odg: faktura\r\n"
+        b"Date: Wed, 25 Nov 2026 16:00:00 +0100\r\nMessage-ID: <p@petrovic.example>\r\n\r\n"
+        b"Platicemo do petka, izvinite.\r\n".replace(b"Platicemo", "Platićemo".encode())
+    )
+    reply = classify(raw, KNOWN)
+    assert (reply.intent, reply.date, reply.invoice) == ("promise_to_pay", date(2026, 11, 27), "2026-006")
+    assert reply.matched_by == "sender"
+
+
+def test_unknown_sender_without_reference_stays_unmatched():
+    raw = b"From: someone@else.example\r\nSubject: hello\r\n\r\nWe paid yesterday.\r\n"
+    reply = classify(raw, KNOWN)
+    assert (reply.intent, reply.invoice, reply.client, reply.trusted) == ("payment_claimed", "", "", False)
