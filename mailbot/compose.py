@@ -68,6 +68,7 @@ class Extras:
     auto_submitted: bool = False  # only for mails with no human behind them
     images: Sequence[InlineImage] = ()
     headers: Sequence[tuple[str, str]] = ()
+    attachment: bytes | None = None  # a whole mail, attached as it arrived (forwards)
 
 
 def new_message_id(domain: str, tag: str) -> str:
@@ -202,11 +203,30 @@ def compose(
         headers.append((check_header("header name", name), _encode_words(value, name)))
     headers.append(("MIME-Version", "1.0"))
     head = "".join(f"{name}: {value}\r\n" for name, value in headers).encode("ascii")
-    return head + _body(rendered, extras.images)
+    body = _body(rendered, extras.images)
+    if extras.attachment is not None:
+        body = _multipart("mixed", [body, _attached_mail(extras.attachment)])
+    return head + body
+
+
+def _attached_mail(raw: bytes) -> bytes:
+    """``message/rfc822`` when the mail can travel as it is; else base64 ``original.eml``.
+
+    RFC 2046 forbids base64 for message/rfc822, and SMTP forbids lines over 998
+    bytes: a hostile mail with a 2 MB line is wrapped as a file instead.
+    """
+    raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if max((len(line) for line in raw.split(b"\n")), default=0) <= 990:
+        return _part("message/rfc822", "8bit", raw.replace(b"\n", CRLF),
+                     'Content-Disposition: inline; filename="original.eml"\r\n')  # fmt: skip
+    return _part('application/octet-stream; name="original.eml"', "base64", _b64(raw),
+                 'Content-Disposition: attachment; filename="original.eml"\r\n')  # fmt: skip
 
 
 def _body(rendered: Rendered, images: Sequence[InlineImage]) -> bytes:
     text = _part('text/plain; charset="utf-8"', "quoted-printable", _qp(rendered.text))
+    if not rendered.html:
+        return text
     html = _part('text/html; charset="utf-8"', "base64", _b64(rendered.html.encode("utf-8")))
     if not images:
         return _multipart("alternative", [text, html])

@@ -113,8 +113,18 @@ class Business(Section):
     tax_id: OneLine = ""
     logo: str = ""
     legal_note: str = ""  # e.g. "Kleinunternehmer gem. § 19 UStG": printed under the totals
+    owner_email: Email = ""  # where replies that need a person go; default: `email`
 
     _email = field_validator("email")(check_email)
+
+    @field_validator("owner_email")
+    @classmethod
+    def _owner(cls, value: str) -> str:
+        return check_email(value) if value else value
+
+    @property
+    def owner(self) -> str:
+        return self.owner_email or self.email
 
     @field_validator("website")
     @classmethod

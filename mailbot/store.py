@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -44,6 +44,21 @@ _MIGRATIONS: dict[int, str] = {
         UNIQUE (invoice, kind, step)
     );
     CREATE INDEX outbox_by_message_id ON outbox (message_id);
+    """,
+    # 2: reading the inbox: where we are in each folder, which mails were handled,
+    # and prebuilt mails (forwards to the owner) that the outbox sends as they are.
+    2: """
+    CREATE TABLE watermarks (
+        source TEXT PRIMARY KEY,
+        uidvalidity INTEGER NOT NULL,
+        last_uid INTEGER NOT NULL
+    );
+    CREATE TABLE inbox_seen (
+        message_key TEXT PRIMARY KEY,
+        at TEXT NOT NULL
+    );
+    ALTER TABLE outbox ADD COLUMN payload BLOB;
+    ALTER TABLE outbox ADD COLUMN recipients TEXT;
     """,
 }
 
@@ -89,6 +104,8 @@ class OutboxRow:
     sent_at: str | None
     attempts: int
     error: str | None
+    payload: bytes | None = None  # a prebuilt mail (a forward), sent as it is
+    recipients: str | None = None  # for a prebuilt mail: comma-separated
 
 
 class Store:
@@ -159,13 +176,22 @@ class Store:
 
     # outbox -----------------------------------------------------------------
 
-    def claim(self, invoice: str, kind: str, step: int, message_id: str, now: datetime) -> bool:
+    def claim(
+        self,
+        invoice: str,
+        kind: str,
+        step: int,
+        message_id: str,
+        now: datetime,
+        payload: bytes | None = None,
+        recipients: str | None = None,
+    ) -> bool:
         """Reserve a mail; False when it is already claimed or sent."""
         with self.transaction():
             cursor = self.db.execute(
-                "INSERT OR IGNORE INTO outbox (invoice, kind, step, message_id, status, claimed_at)"
-                " VALUES (?, ?, ?, ?, 'claimed', ?)",
-                (invoice, kind, step, message_id, iso(now)),
+                "INSERT OR IGNORE INTO outbox (invoice, kind, step, message_id, status, claimed_at,"
+                " payload, recipients) VALUES (?, ?, ?, ?, 'claimed', ?, ?, ?)",
+                (invoice, kind, step, message_id, iso(now), payload, recipients),
             )
             return cursor.rowcount == 1
 
@@ -179,8 +205,52 @@ class Store:
         return self._outbox("WHERE invoice = ? ORDER BY id", (invoice,))
 
     def _outbox(self, where: str, args: tuple = ()) -> list[OutboxRow]:
-        rows = self.db.execute(f"SELECT * FROM outbox {where}", args)  # noqa: S608
+        columns = ",".join(f.name for f in fields(OutboxRow))
+        rows = self.db.execute(f"SELECT {columns} FROM outbox {where}", args)  # noqa: S608
         return [OutboxRow(*row) for row in rows]
+
+    # inbox ------------------------------------------------------------------
+
+    def watermark(self, source: str) -> tuple[int, int]:
+        """(UIDVALIDITY, last UID handled) of a folder; (0, 0) when never read."""
+        row = self.db.execute(
+            "SELECT uidvalidity, last_uid FROM watermarks WHERE source = ?", (source,)
+        ).fetchone()
+        return (row[0], row[1]) if row else (0, 0)
+
+    def set_watermark(self, source: str, uidvalidity: int, last_uid: int) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO watermarks (source, uidvalidity, last_uid) VALUES (?, ?, ?)"
+                " ON CONFLICT (source) DO UPDATE SET uidvalidity = excluded.uidvalidity,"
+                " last_uid = excluded.last_uid",
+                (source, uidvalidity, last_uid),
+            )
+
+    def seen(self, message_key: str) -> bool:
+        found = self.db.execute("SELECT 1 FROM inbox_seen WHERE message_key = ?", (message_key,))
+        return found.fetchone() is not None
+
+    def record_reply(self, keys: list[str], events: list[Event], now: datetime) -> bool:
+        """Mark a mail handled under all its keys and record its events, at once.
+
+        ``keys[0]`` says what the mail *is* (its Message-ID): when that was
+        handled before (a folder read again after a UIDVALIDITY change, a copy
+        in two folders), nothing is recorded and False comes back.
+        """
+        with self.transaction():
+            inserted = [
+                self.db.execute(
+                    "INSERT OR IGNORE INTO inbox_seen (message_key, at) VALUES (?, ?)",
+                    (key, iso(now)),
+                ).rowcount
+                for key in keys
+            ]
+            if not inserted or inserted[0] == 0:
+                return False
+            for event in events:
+                self._insert_event(event)
+            return True
 
     def mark_sent(self, row: OutboxRow, event: Event, now: datetime) -> None:
         """The mail left: record it and its ``sent`` event in one transaction."""

@@ -21,6 +21,9 @@ from mailbot.ledger import Invoice, Ledger, load_ledger
 from mailbot.render import Renderer
 from mailbot.settings import Settings
 from mailbot.store import Event, OutboxRow, Store, iso
+from mailbot.inbound import read_inbox
+from mailbot.inbox import Inbox, InboxError, open_inbox
+from mailbot.replies import Reply
 from mailbot.transport import Outbox, SendError, open_outbox
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,23 @@ class PassReport:
     retry: list[str] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)  # --dry-run: what would go out
     problems: list[str] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
+
+
+def _read_replies(
+    settings: Settings, store: Store, ledger: Ledger, now: datetime, inbox: Inbox | None
+) -> list[Reply]:
+    """The inbox step of a pass; an unreachable mailbox must not stop the sending."""
+    own = inbox is None
+    box = inbox or open_inbox(settings)
+    try:
+        return read_inbox(box, store, settings, ledger, now)
+    except InboxError as exc:
+        log.warning("inbox not read this pass: %s", exc)
+        return []
+    finally:
+        if own:
+            box.close()
 
 
 class Mailer:
@@ -102,14 +122,23 @@ def _logo(settings: Settings) -> InlineImage | None:
     return InlineImage(cid=f"logo@{settings.domain}", data=path.read_bytes(), subtype=subtype)
 
 
-def run_once(settings: Settings, now: datetime, dry_run: bool = False) -> PassReport:
-    """One full pass: every mail that is due goes out once."""
+def run_once(
+    settings: Settings, now: datetime, dry_run: bool = False, inbox: Inbox | None = None
+) -> PassReport:
+    """One full pass: read and apply new replies, then send every mail that is due, once.
+
+    Replies come first, so that a client who wrote "paid" an hour ago is not
+    chased in the same pass.  ``inbox`` is the service's long-lived connection;
+    without it the pass opens and closes its own.
+    """
     ledger = load_ledger(settings)
     report = PassReport(problems=[str(p) for p in ledger.problems])
     for problem in ledger.problems:
         log.warning("%s", problem)
     mailer = Mailer(settings)
     with Store(settings.state_path) as store:
+        if not dry_run:
+            report.replies = _read_replies(settings, store, ledger, now, inbox)
         facts = policy.group_facts(store.outbox(), store.events())
         actions = policy.next_actions(ledger.valid(), facts, settings.clients, now)
         if dry_run:
@@ -146,6 +175,8 @@ def send_one(
     store: Store, outbox: Outbox, mailer: Mailer, ledger: Ledger, row: OutboxRow, now: datetime
 ) -> str:
     """Send one claimed mail; returns sent | failed | retry | skipped."""
+    if row.payload is not None:
+        return _send_prebuilt(store, outbox, mailer, row, now)
     invoice = ledger.invoices.get(row.invoice)
     if invoice is None or not invoice.valid:
         log.warning(
@@ -175,6 +206,22 @@ def send_one(
     detail = "to " + ", ".join(envelope.recipients)
     store.mark_sent(row, _event(row, now, "sent", detail=detail), now)
     log.info("invoice %s: %s sent to %s", row.invoice, row.kind, ", ".join(envelope.recipients))
+    return "sent"
+
+
+def _send_prebuilt(store: Store, outbox: Outbox, mailer: Mailer, row: OutboxRow, now: datetime) -> str:
+    """A forward to the owner: built when the reply came in, sent as it is."""
+    recipients = [a.strip() for a in (row.recipients or "").split(",") if a.strip()]
+    try:
+        outbox.send(row.payload or b"", mailer.settings.business.email, recipients)
+    except SendError as exc:
+        if exc.permanent:
+            store.mark_failed(row, _event(row, now, "error", detail=str(exc)))
+            return "failed"
+        store.mark_retry(row, str(exc))
+        return "retry"
+    store.mark_sent(row, _event(row, now, "sent", detail="to " + ", ".join(recipients)), now)
+    log.info("%s: forward %s sent to %s", row.invoice, row.step, ", ".join(recipients))
     return "sent"
 
 
