@@ -17,11 +17,12 @@ from mailbot.replies import Reply
 
 NEEDS_OWNER = {"dispute", "question", "contact_change"}
 _WHY = {
-    "dispute": "disputes the invoice; chasing of it is paused until you run `mailbot resume {invoice}`",
-    "question": "asks a question; chasing of it is paused until you run `mailbot resume {invoice}`",
+    "dispute": "disputes the invoice; no reminders until you run `mailbot resume {invoice}`",
+    "question": "asks a question; no reminders until you run `mailbot resume {invoice}`",
     "contact_change": "asks to change where invoices or money go. Never applied automatically: "
     "confirm by phone with a number you already know before you change anything",
-    "payment_claimed": "says it is paid, but the sender is not verified ({reason}); nothing was changed",
+    "payment_claimed": "says it is paid, but the sender is not verified ({reason}); "
+    "nothing was changed",
     "bounce": "could not be delivered to {failed}: mailbot stopped mailing this invoice",
     "unmatched": "could not be tied to an open invoice",
 }

@@ -56,7 +56,9 @@ def content_key(reply: Reply, raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def read_inbox(inbox: Inbox, store: Store, settings: Settings, ledger: Ledger, now: datetime) -> list[Reply]:
+def read_inbox(
+    inbox: Inbox, store: Store, settings: Settings, ledger: Ledger, now: datetime
+) -> list[Reply]:
     """Handle every new message; one that fails is logged and marked, never retried forever."""
     known = known_world(settings, ledger, store, now)
     handled = []
@@ -73,7 +75,9 @@ def read_inbox(inbox: Inbox, store: Store, settings: Settings, ledger: Ledger, n
     return handled
 
 
-def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, now: datetime) -> Reply | None:
+def handle(
+    incoming: Incoming, known: Known, store: Store, settings: Settings, now: datetime
+) -> Reply | None:
     """Classify, record, and claim a forward when a person must look. None if seen before."""
     reply = classify(incoming.raw, known)
     keys = [content_key(reply, incoming.raw), incoming.key]
@@ -94,8 +98,10 @@ def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, n
     if not store.record_reply(keys, [event], now):
         log.info("message %s: handled before (same Message-ID); skipped", reply.message_id)
         return None
+    trust = "trusted" if reply.trusted else "untrusted"
+    about = reply.invoice or "no invoice"
     log.info("reply %s from %s: %s on %s (%s)", reply.message_id, reply.sender, reply.intent,
-             reply.invoice or "no invoice", "trusted" if reply.trusted else "untrusted")  # fmt: skip
+             about, trust)  # fmt: skip
     reason = needs_owner(reply)
     if reason:
         _claim_forward(reply, reason, incoming.raw, store, settings, now)
@@ -113,4 +119,6 @@ def _claim_forward(
     )
     subject = reply.invoice or "unmatched"
     step = 1 + max((r.step for r in store.outbox(subject) if r.kind == "forward"), default=0)
-    store.claim(subject, "forward", step, message_id, now, payload=payload, recipients=business.owner)
+    store.claim(
+        subject, "forward", step, message_id, now, payload=payload, recipients=business.owner
+    )

@@ -11,10 +11,12 @@ or marks mail ``\\Seen``: handled mail gets the keyword ``$MailbotHandled``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import mailbox
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,7 +50,7 @@ class Inbox(Protocol):
 
     def fetch_new(self, store: Store) -> Iterator[Incoming]: ...
     def mark_handled(self, message: Incoming, store: Store) -> None: ...
-    def wait(self, seconds: float) -> bool: ...
+    def wait(self, seconds: float, stop: threading.Event | None = None) -> bool: ...
     def close(self) -> None: ...
 
 
@@ -65,7 +67,9 @@ class ImapInbox:
         self.ca_file = resolve(config.ca_file) if config.ca_file else None
         self.client: IMAPClient | None = None
         self.uidvalidity = 0
-        self.source = f"imap:{config.username}@{config.host}:{config.effective_port}/{config.folder}"
+        self.source = (
+            f"imap:{config.username}@{config.host}:{config.effective_port}/{config.folder}"
+        )
 
     # connection ---------------------------------------------------------------
 
@@ -89,10 +93,8 @@ class ImapInbox:
 
     def close(self) -> None:
         if self.client is not None:
-            try:
+            with contextlib.suppress(Exception):  # the server may be gone already
                 self.client.logout()
-            except Exception:  # the server may be gone already
-                pass
             self.client = None
 
     def _client(self) -> IMAPClient:
@@ -137,18 +139,28 @@ class ImapInbox:
         if message.uid > last:
             store.set_watermark(self.source, self.uidvalidity, message.uid)
 
-    def wait(self, seconds: float) -> bool:
-        """IDLE until the server announces something or ``seconds`` pass (polling without IDLE)."""
+    def wait(self, seconds: float, stop: threading.Event | None = None) -> bool:
+        """IDLE until the server announces something, ``seconds`` pass or ``stop`` is set.
+
+        Checks once a second inside one IDLE command, so a stop request is
+        honoured at once; IDLE is re-issued by the caller at least every 9 minutes.
+        Without IDLE on the server, this is a plain poll interval.
+        """
         client = self._client()
+        deadline = time.monotonic() + min(seconds, IDLE_RENEW)
         try:
             if b"IDLE" not in client.capabilities():
-                time.sleep(min(seconds, 60))
+                _sleep(deadline, stop)
                 return True
             client.idle()
+            responses: list = []
             try:
-                responses = client.idle_check(timeout=min(seconds, IDLE_RENEW))
+                while not responses and time.monotonic() < deadline:
+                    if stop is not None and stop.is_set():
+                        break
+                    responses = client.idle_check(timeout=1)
             finally:
-                if self.client is not None:
+                if not any(_is_bye(r) for r in responses):
                     client.idle_done()
         except NETWORK_ERRORS as exc:
             self.close()
@@ -160,7 +172,17 @@ class ImapInbox:
 
 
 def _is_bye(response: tuple) -> bool:
-    return bool(response) and to_unicode(response[0]).upper() == "BYE" if response else False
+    """``(b"BYE", b"Server shutting down.")``; EXISTS and friends come as ``(3, b"EXISTS")``."""
+    first = response[0] if response else None
+    return isinstance(first, bytes | str) and to_unicode(first).upper() == "BYE"
+
+
+def _sleep(deadline: float, stop: threading.Event | None) -> None:
+    remaining = max(0.0, deadline - time.monotonic())
+    if stop is not None:
+        stop.wait(remaining)
+    else:
+        time.sleep(remaining)
 
 
 class MaildirInbox:
@@ -186,12 +208,12 @@ class MaildirInbox:
     def mark_handled(self, message: Incoming, store: Store) -> None:
         """The store's record (written with the reply's events) is the mark."""
 
-    def wait(self, seconds: float) -> bool:
+    def wait(self, seconds: float, stop: threading.Event | None = None) -> bool:
         """Poll ``new/`` once a second: cheap, and a dropped file is seen at once."""
         deadline = time.monotonic() + seconds
         before = self._stamp()
-        while time.monotonic() < deadline:
-            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+        while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
+            _sleep(min(deadline, time.monotonic() + 1.0), stop)
             if self._stamp() != before:
                 return True
         return False

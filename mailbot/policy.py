@@ -6,6 +6,7 @@ come in as arguments, so every rule is a plain function to test.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -58,6 +59,14 @@ def balance(invoice: Invoice) -> Decimal:
     return invoice.totals.gross - invoice.ledger_paid
 
 
+# What a trusted reply does to an invoice's state (issue: replies never touch money).
+REPLY_STATES = {
+    "payment_claimed": "payment_claimed",
+    "promise_to_pay": "promised",
+    "dispute": "disputed",
+}
+
+
 def state(invoice: Invoice, facts: Facts, today: date) -> str:
     """One of CONTRACT's states; the first rule that applies wins."""
     if not invoice.valid:
@@ -67,12 +76,49 @@ def state(invoice: Invoice, facts: Facts, today: date) -> str:
     if balance(invoice) <= 0:
         return "paid"
     sent = facts.row("invoice")
-    if sent is not None and sent.status == "failed":
+    if (sent is not None and sent.status == "failed") or bounced(facts):
         return "undeliverable"
     if sent is None or sent.status != "sent":
         return "scheduled"
+    said = reply_state(facts, today)
+    if said:
+        return said
     assert invoice.due_date is not None
     return "overdue" if today > invoice.due_date else "sent"
+
+
+def current_replies(facts: Facts) -> list[Event]:
+    """Reply events since the owner last resumed the invoice (a resume clears a dispute)."""
+    replies: list[Event] = []
+    for event in facts.events:
+        if event.type == "resume":
+            replies = []
+        elif event.type == "reply":
+            replies.append(event)
+    return replies
+
+
+def bounced(facts: Facts) -> bool:
+    """A permanent bounce of one of our mails (it carried our Message-ID, so it is credible)."""
+    return any(
+        e.intent == "bounce" and json.loads(e.detail or "{}").get("permanent")
+        for e in current_replies(facts)
+    )
+
+
+def reply_state(facts: Facts, today: date) -> str | None:
+    """The state the latest trusted, state-changing reply puts the invoice in."""
+    for event in reversed(current_replies(facts)):
+        if not event.trusted or event.intent not in REPLY_STATES:
+            continue
+        if (
+            event.intent == "promise_to_pay"
+            and event.until
+            and date.fromisoformat(event.until) < today
+        ):
+            return None  # the promised day has passed: chasing decides again
+        return REPLY_STATES[event.intent]
+    return None
 
 
 def next_actions(

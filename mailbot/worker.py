@@ -14,16 +14,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import schedule
+
 from mailbot import policy
 from mailbot.compose import Envelope, Extras, InlineImage, Threading, compose, new_message_id
 from mailbot.context import business_context, invoice_context
-from mailbot.ledger import Invoice, Ledger, load_ledger
-from mailbot.render import Renderer
-from mailbot.settings import Settings
-from mailbot.store import Event, OutboxRow, Store, iso
 from mailbot.inbound import read_inbox
 from mailbot.inbox import Inbox, InboxError, open_inbox
+from mailbot.ledger import Invoice, Ledger, load_ledger
+from mailbot.render import Renderer
 from mailbot.replies import Reply
+from mailbot.settings import Settings
+from mailbot.store import Event, OutboxRow, Store, iso
 from mailbot.transport import Outbox, SendError, open_outbox
 
 log = logging.getLogger(__name__)
@@ -209,7 +211,9 @@ def send_one(
     return "sent"
 
 
-def _send_prebuilt(store: Store, outbox: Outbox, mailer: Mailer, row: OutboxRow, now: datetime) -> str:
+def _send_prebuilt(
+    store: Store, outbox: Outbox, mailer: Mailer, row: OutboxRow, now: datetime
+) -> str:
     """A forward to the owner: built when the reply came in, sent as it is."""
     recipients = [a.strip() for a in (row.recipients or "").split(",") if a.strip()]
     try:
@@ -243,16 +247,50 @@ def _request_stop(signum: int, _frame: object) -> None:
 
 
 def run_forever(config_path: Path, load, interval: float) -> int:
-    """The service: a pass now, then one every ``interval`` seconds until a signal."""
+    """The service: a pass now, one whenever mail arrives, and one every ``interval`` s.
+
+    One thread does it all: it waits on the inbox (IMAP IDLE, or polling the
+    Maildir) until ``schedule`` says the next periodic pass is due, and runs a
+    pass early when the server announces new mail.  A lost connection is
+    reopened with backoff (1 s doubling to 5 min); a failing pass is logged and
+    the service goes on.
+    """
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
-    log.info("mailbot running (a pass every %s s); stop with SIGTERM", interval)
-    while not STOP.is_set():
+    scheduler = schedule.Scheduler()
+    inbox: Inbox | None = None
+    backoff = 1.0
+
+    def one_pass() -> None:
+        nonlocal inbox
         try:
             settings = load(config_path)  # re-read: the owner may edit config and ledger
-            run_once(settings, utcnow())
+            inbox = inbox or open_inbox(settings)
+            run_once(settings, utcnow(), inbox=inbox)
         except Exception:  # the service must outlive any one bad pass
             log.exception("the pass failed; trying again in %s s", interval)
-        STOP.wait(interval)
+
+    scheduler.every(interval).seconds.do(one_pass)
+    log.info("mailbot running (a pass every %s s and on new mail); stop with SIGTERM", interval)
+    one_pass()
+    while not STOP.is_set():
+        wait = max(0.0, scheduler.idle_seconds or interval)
+        try:
+            arrived = inbox.wait(wait, STOP) if inbox is not None else STOP.wait(wait)
+            backoff = 1.0
+        except Exception as exc:  # InboxError, or a bug: either way, reconnect and go on
+            log.warning("inbox: %s; reconnecting in %.0f s", exc, backoff)
+            if inbox is not None:
+                inbox.close()
+            STOP.wait(backoff)
+            backoff = min(backoff * 2, 300.0)
+            arrived = True  # read what may have come meanwhile
+        if STOP.is_set():
+            break
+        if arrived:
+            one_pass()
+        scheduler.run_pending()
+    if inbox is not None:
+        inbox.close()
     log.info("mailbot stopped")
     return 0

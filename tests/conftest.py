@@ -11,6 +11,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
+pytest_plugins = ("servers.dovecot",)
+
 ROOT = Path(__file__).resolve().parent.parent
 BASE_CONFIG = """
 [business]
