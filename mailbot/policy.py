@@ -13,16 +13,29 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from mailbot import chase
 from mailbot.ledger import Invoice
-from mailbot.settings import Client
+from mailbot.settings import Chase, Client
 from mailbot.store import Event, OutboxRow
+from mailbot.workdays import Calendar
+
+CHASE_KINDS = ("reminder", "final", "ack", "receipt")
+ACK_INTENTS = ("payment_claimed", "dispute", "question")
 
 
 @dataclass(frozen=True)
 class Action:
+    """A mail to send now. Reminders of one client share a ``group``: one mail, a statement."""
+
     invoice: str
-    kind: str  # invoice | reminder | receipt | ack | final
+    kind: str  # invoice | reminder | final | receipt | ack | notice | note
     step: int = 0
+    tone: str = ""
+    client: str = ""
+    group: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    promised: date | None = None
+    about: str = ""  # ack: the intent acknowledged; note/notice: the text
 
 
 @dataclass(frozen=True)
@@ -55,8 +68,28 @@ def local_date(now: datetime, client: Client | None) -> date:
     return now.astimezone(zone).date() if zone else now.date()
 
 
-def balance(invoice: Invoice) -> Decimal:
-    return invoice.totals.gross - invoice.ledger_paid
+def paid(invoice: Invoice, facts: Facts | None = None) -> Decimal:
+    """What the ledger says was paid plus what the owner recorded (`mark-paid`)."""
+    recorded = (
+        sum((Decimal(amount) for _, amount in chase.payments(facts.events)), Decimal(0))
+        if facts
+        else Decimal(0)
+    )
+    return invoice.ledger_paid + recorded
+
+
+def balance(invoice: Invoice, facts: Facts | None = None) -> Decimal:
+    return invoice.totals.gross - paid(invoice, facts)
+
+
+def paid_on(invoice: Invoice, facts: Facts | None) -> date | None:
+    """The day the invoice became fully paid, if it is."""
+    if balance(invoice, facts) > 0:
+        return None
+    days = [d for d, _ in chase.payments(facts.events)] if facts else []
+    if invoice.paid_on:
+        days.append(invoice.paid_on)
+    return max(days) if days else None
 
 
 # What a trusted reply does to an invoice's state (issue: replies never touch money).
@@ -73,13 +106,16 @@ def state(invoice: Invoice, facts: Facts, today: date) -> str:
         return "invalid"
     if invoice.cancelled:
         return "cancelled"
-    if balance(invoice) <= 0:
+    if balance(invoice, facts) <= 0:
         return "paid"
     sent = facts.row("invoice")
     if (sent is not None and sent.status == "failed") or bounced(facts):
         return "undeliverable"
     if sent is None or sent.status != "sent":
         return "scheduled"
+    pause = chase.paused_until(facts.events)
+    if pause is True or (isinstance(pause, date) and pause >= today):
+        return "paused"
     said = reply_state(facts, today)
     if said:
         return said
@@ -126,14 +162,19 @@ def next_actions(
     facts: Mapping[str, Facts],
     clients: Mapping[str, Client],
     now: datetime,
+    rules: Chase | None = None,
 ) -> list[Action]:
-    """The mails to send now, in ledger order.
+    """The mails to send now: new invoices, then per client at most one chase mail a day.
 
     An invoice goes out once its issue date has come on the client's calendar,
-    unless it is invalid, cancelled, already paid or already claimed.
+    unless it is invalid, cancelled, already paid or already claimed.  Chase
+    mails, by priority: a receipt for a payment, an acknowledgment of a reply,
+    reminders (all of a client's due reminders in one mail).
     """
-    actions = []
+    rules = rules or Chase()
+    invoices = list(invoices)
     empty = Facts()
+    actions = []
     for invoice in invoices:
         client = clients.get(invoice.client_id)
         today = local_date(now, client)
@@ -141,8 +182,110 @@ def next_actions(
         if state(invoice, known, today) != "scheduled" or known.row("invoice") is not None:
             continue
         if invoice.issue_date is not None and invoice.issue_date <= today:
-            actions.append(Action(invoice.number, "invoice"))
+            actions.append(Action(invoice.number, "invoice", client=invoice.client_id))
+    by_client: dict[str, list[Invoice]] = {}
+    for invoice in invoices:
+        by_client.setdefault(invoice.client_id, []).append(invoice)
+    for client_id, own in by_client.items():
+        client = clients.get(client_id)
+        if client is not None:
+            actions += _chase_client(client_id, client, own, facts, rules, now)
     return actions
+
+
+def _chase_client(
+    client_id: str, client: Client, invoices: list[Invoice], facts: Mapping[str, Facts],
+    rules: Chase, now: datetime,
+) -> list[Action]:  # fmt: skip
+    cal = Calendar.of(rules, client)
+    today = cal.today(now)
+    empty = Facts()
+    notes: list[Action] = []
+    if _mailed_today(invoices, facts, cal, today):
+        return []
+    receipts, acks, due = [], [], []
+    profile, why = _profile(invoices, facts, today)
+    for invoice in invoices:
+        known = facts.get(invoice.number, empty)
+        sent = known.row("invoice")
+        if sent is None or sent.status != "sent":
+            continue
+        left = balance(invoice, known)
+        if left <= 0 and not invoice.cancelled:
+            if known.row("receipt") is None:
+                receipts.append(Action(invoice.number, "receipt", client=client_id))
+            if left < 0 and known.row("notice", 1) is None:
+                text = f"overpaid by {-left} {invoice.currency}: please check and refund or credit"
+                notes.append(Action(invoice.number, "notice", 1, client=client_id, about=text))
+            continue
+        acks += _acks(invoice, known, client_id, cal, today)
+        if state(invoice, known, today) in ("cancelled", "undeliverable", "paused", "disputed"):
+            continue
+        found = chase.plan(invoice, known.outbox, known.events, client, rules, cal, profile, now)
+        if isinstance(found, chase.Due):
+            due.append((invoice, found))
+        elif isinstance(found, chase.Later) and found.reasons:
+            notes += [
+                Action(invoice.number, "note", client=client_id, about=r) for r in found.reasons
+            ]
+    if receipts:
+        return [receipts[0], *notes]
+    if acks:
+        return [acks[0], *notes]
+    if not due:
+        return notes
+    group = tuple(invoice.number for invoice, _ in due)
+    extra = (f"tone adapted: {why}",) if why and profile != "usual" else ()
+    return [
+        Action(
+            invoice.number,
+            d.kind,
+            d.step,
+            d.tone,
+            client_id,
+            group,
+            (*d.reasons, *extra),
+            d.promised,
+        )
+        for invoice, d in due
+    ] + notes
+
+
+def _mailed_today(
+    invoices: list[Invoice], facts: Mapping[str, Facts], cal: Calendar, today: date
+) -> bool:
+    """Never two chase mails to one client on one day (the client's day)."""
+    for invoice in invoices:
+        for row in facts.get(invoice.number, Facts()).outbox:
+            active = row.kind in CHASE_KINDS and row.status in ("sent", "claimed")
+            if active and chase.row_day(row, cal) == today:
+                return True
+    return False
+
+
+def _acks(
+    invoice: Invoice, known: Facts, client_id: str, cal: Calendar, today: date
+) -> list[Action]:
+    """One short acknowledgment per trusted claim, dispute or question, sent the same week."""
+    found = []
+    for ordinal, event in chase.current_replies(known.events):
+        if not event.trusted or event.intent not in ACK_INTENTS:
+            continue
+        if known.row("ack", ordinal) is not None:
+            continue
+        if (today - cal.today(datetime.fromisoformat(event.at))).days > 7:
+            continue  # an old reply (mailbot was off): a late "thank you" would confuse
+        found.append(Action(invoice.number, "ack", ordinal, client=client_id, about=event.intent))
+    return found
+
+
+def _profile(invoices: list[Invoice], facts: Mapping[str, Facts], today: date) -> tuple[str, str]:
+    days = {}
+    for invoice in invoices:
+        day = paid_on(invoice, facts.get(invoice.number))
+        if day is not None:
+            days[invoice.number] = day
+    return chase.payer_profile(invoices, days, today)
 
 
 def next_action(invoice: Invoice, facts: Facts, today: date) -> dict[str, str] | None:

@@ -33,7 +33,7 @@ def test_invoice_goes_out_when_its_issue_date_comes_on_the_clients_calendar():
     now = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)  # already the 23rd in Tokyo, not in New York
     invoices = [_invoice("1", "tokyo"), _invoice("2", "ny")]
     actions = policy.next_actions(invoices, {}, CLIENTS, now)
-    assert actions == [policy.Action("1", "invoice")]
+    assert actions == [policy.Action("1", "invoice", client="tokyo")]
 
 
 def test_nothing_goes_out_twice_or_when_paid_cancelled_or_invalid():
@@ -46,7 +46,7 @@ def test_nothing_goes_out_twice_or_when_paid_cancelled_or_invalid():
         _invoice("4", problems=[Problem("l.csv", 3, "bad")]),
         _invoice("5", paid_on=date(2026, 11, 20), paid_amount=D("40")),  # partly paid: still due
     ]
-    assert policy.next_actions(invoices, sent, CLIENTS, now) == [policy.Action("5", "invoice")]
+    assert policy.next_actions(invoices, sent, CLIENTS, now) == [policy.Action("5", "invoice", client="tokyo")]
 
 
 def test_states_follow_the_contract():
