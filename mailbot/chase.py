@@ -152,9 +152,7 @@ def _after_reply(trusted, replies, outbox, chase, cal, today, last_sent_day):
     for ordinal, event in reversed(trusted):
         said_on = _event_day(event, cal)
         if event.intent == "promise_to_pay":
-            promised = (
-                date.fromisoformat(event.until) if event.until else said_on + timedelta(days=7)
-            )
+            promised = date.fromisoformat(event.until) if event.until else said_on + timedelta(days=7)
             resume = cal.add_working_days(promised, chase.promise_grace_days)
             step = PROMISE_FOLLOWUP + ordinal
             if step in steps:
@@ -196,9 +194,7 @@ def ladder_of(client: Client, chase: Chase, profile: str) -> tuple[tuple[int, St
     """(position, step) pairs this client gets; a reliable payer gets no heads-up."""
     steps = client.ladder or chase.steps
     return tuple(
-        (i, s)
-        for i, s in enumerate(steps, 1)
-        if not (profile == "reliable" and s.tone == "heads_up")
+        (i, s) for i, s in enumerate(steps, 1) if not (profile == "reliable" and s.tone == "heads_up")
     )
 
 
@@ -249,19 +245,13 @@ def adapt(tone: str, profile: str) -> tuple[str, tuple[str, ...]]:
     if profile == "reliable" and index > 1:
         return TONES[index - 1], ("softer tone: paid the last invoices on time",)
     if profile == "late" and TONES[index + 1] != "final":
-        return TONES[index + 1], (
-            "firmer tone one step earlier: 2 or more late payments in 12 months",
-        )
+        return TONES[index + 1], ("firmer tone one step earlier: 2 or more late payments in 12 months",)
     return tone, ()
 
 
-def payer_profile(
-    invoices: list[Invoice], paid_on: dict[str, date], today: date
-) -> tuple[str, str]:
+def payer_profile(invoices: list[Invoice], paid_on: dict[str, date], today: date) -> tuple[str, str]:
     """reliable | late | usual, with the reason, from this client's paid invoices."""
-    paid = sorted(
-        (paid_on[i.number], i) for i in invoices if i.number in paid_on and i.due_date is not None
-    )
+    paid = sorted((paid_on[i.number], i) for i in invoices if i.number in paid_on and i.due_date is not None)
     if not paid:
         return "usual", ""
     year_ago = today - timedelta(days=365)

@@ -27,15 +27,9 @@ def config_problems(settings: Settings) -> list[Problem]:
                 f"(have {', '.join(sorted(languages))}); mails would be in English"
             )))  # fmt: skip
     logo = settings.business.logo
-    if (
-        logo
-        and not logo.startswith(("http://", "https://"))
-        and not settings.resolve(logo).is_file()
-    ):
+    if logo and not logo.startswith(("http://", "https://")) and not settings.resolve(logo).is_file():
         line = find_line(text, ["business", "logo"])
-        problems.append(
-            Problem(str(path), line, f"[business] logo: {settings.resolve(logo)} not found")
-        )
+        problems.append(Problem(str(path), line, f"[business] logo: {settings.resolve(logo)} not found"))
     return problems
 
 

@@ -104,9 +104,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{path}: {len(settings.clients)} clients; {settings.ledger_path}: "
         f"{len(ledger.invoices)} invoices, {valid} valid"
     )
-    err.print(
-        summary + (f"; {len(problems)} problem(s)" if problems else "; all good"), markup=False
-    )
+    err.print(summary + (f"; {len(problems)} problem(s)" if problems else "; all good"), markup=False)
     return 1 if problems else 0
 
 
@@ -235,9 +233,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="mailbot", description="Issues invoices by email and chases the unpaid ones."
     )
     parser.add_argument("--version", action="version", version=f"mailbot {__version__}")
-    parser.add_argument(
-        "--config", help="config file (else $MAILBOT_CONFIG, else config/mailbot.toml)"
-    )
+    parser.add_argument("--config", help="config file (else $MAILBOT_CONFIG, else config/mailbot.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.set_defaults(command=None)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")

@@ -65,7 +65,7 @@ class InlineImage:
 
 @dataclass(frozen=True)
 class Extras:
-    auto_submitted: bool = False  # only for mails with no human behind them
+    auto_submitted: str = ""  # "auto-generated" / "auto-replied": only with no human behind
     images: Sequence[InlineImage] = ()
     headers: Sequence[tuple[str, str]] = ()
     attachment: bytes | None = None  # a whole mail, attached as it arrived (forwards)
@@ -198,7 +198,7 @@ def compose(
         refs = " ".join(check_header("References", r) for r in threading.references)
         headers.append(("References", _fold(refs, len("References: "))))
     if extras.auto_submitted:
-        headers.append(("Auto-Submitted", "auto-generated"))
+        headers.append(("Auto-Submitted", check_header("Auto-Submitted", extras.auto_submitted)))
     for name, value in extras.headers:
         headers.append((check_header("header name", name), _encode_words(value, name)))
     headers.append(("MIME-Version", "1.0"))

@@ -6,11 +6,13 @@ money and dates is decided here, in one place, and tested.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from mailbot.i18n import Formatter, formatter_for
 from mailbot.ledger import Invoice
+from mailbot.money import LateFee
 from mailbot.settings import Client, Settings
 
 
@@ -146,4 +148,81 @@ def due_context(fmt: Formatter, issue: date, due: date, today: date) -> dict[str
             "passed": due < today,
             "today": due == today,
         }
+    )
+
+
+def item_context(fmt: Formatter, invoice: Invoice, paid: Decimal, today: date) -> Bag:
+    """One open invoice as a reminder or statement lists it."""
+    cur = invoice.currency
+    total = invoice.totals.gross
+    assert invoice.issue_date is not None and invoice.due_date is not None
+    return Bag(
+        number=invoice.number,
+        issue_date=fmt.date(invoice.issue_date),
+        due_date=fmt.date(invoice.due_date),
+        due_date_full=fmt.date(invoice.due_date, "full"),
+        total=fmt.money(total, cur),
+        paid=fmt.money(paid, cur) if paid else "",
+        balance=fmt.money(total - paid, cur),
+        days_overdue=max(0, (today - invoice.due_date).days),
+        days_to_due=max(0, (invoice.due_date - today).days),
+        lines=[_line(fmt, line, cur) for line in invoice.items],
+        project=invoice.project,
+        po_number=invoice.po_number,
+    )
+
+
+def chase_context(
+    settings: Settings,
+    client: Client,
+    items: list[tuple[Invoice, Decimal]],
+    today: date,
+    *,
+    tone: str = "",
+    statement: list[tuple[Invoice, Decimal]] = (),
+    promised: date | None = None,
+    fee: LateFee | None = None,
+    fee_first: bool = False,
+    about: str = "",
+    logo_src: str = "",
+) -> dict[str, Any]:
+    """A reminder, acknowledgment or receipt: the invoices it is about, in the client's words.
+
+    ``items`` are the invoices this mail is about (the first leads the subject);
+    ``statement`` all of the client's open invoices, listed when there are several.
+    """
+    fmt = formatter_for(client.language)
+    first, _ = items[0]
+    cur = first.currency
+    open_total = sum((inv.totals.gross - paid for inv, paid in statement or items), Decimal(0))
+    context = invoice_context(settings, first, client, today, logo_src)
+    context.update(
+        tone=tone,
+        items=[item_context(fmt, inv, paid, today) for inv, paid in items],
+        statement=[item_context(fmt, inv, paid, today) for inv, paid in statement],
+        open_total=fmt.money(open_total, cur),
+        promised=fmt.date(promised, "full") if promised else "",
+        pay_by=fmt.date(today + timedelta(days=7), "full"),
+        about=about,
+        today=fmt.date(today, "full"),
+        fee=_fee(fmt, fee, cur, first) if fee else None,
+        fee_first=fee_first,
+        lang=client.language,
+        reply_subject="",
+    )
+    # What to pay now: the open amount, with every open invoice as the reference.
+    listed = context["statement"] or context["items"]
+    context["total"] = context["open_total"] if context["statement"] else context["items"][0].balance
+    context["payment"] = Bag({**context["payment"], "reference": ", ".join(i.number for i in listed)})
+    return context
+
+
+def _fee(fmt: Formatter, fee: LateFee, currency: str, invoice: Invoice) -> Bag:
+    assert invoice.due_date is not None
+    return Bag(
+        flat=fmt.money(fee.flat, currency) if fee.flat else "",
+        interest=fmt.money(fee.interest, currency) if fee.rate else "",
+        rate=fmt.percent(fee.rate) if fee.rate else "",
+        since=fmt.date(invoice.due_date + timedelta(days=1)),
+        total=fmt.money(fee.total, currency),
     )

@@ -183,9 +183,7 @@ def _iso_hit(text: str, sent: date):
 
 def _dotted_hit(text: str, sent: date):
     for match in _DOTTED.finditer(text):
-        if re.match(
-            r"\d{1,2}\.\d{2}\s*(uhr|h\b|klo)", match[0] + text[match.end() : match.end() + 4], re.I
-        ):
+        if re.match(r"\d{1,2}\.\d{2}\s*(uhr|h\b|klo)", match[0] + text[match.end() : match.end() + 4], re.I):
             continue
         dates = _dotted(match, sent)
         if dates:

@@ -21,8 +21,7 @@ _WHY = {
     "question": "asks a question; no reminders until you run `mailbot resume {invoice}`",
     "contact_change": "asks to change where invoices or money go. Never applied automatically: "
     "confirm by phone with a number you already know before you change anything",
-    "payment_claimed": "says it is paid, but the sender is not verified ({reason}); "
-    "nothing was changed",
+    "payment_claimed": "says it is paid, but the sender is not verified ({reason}); nothing was changed",
     "bounce": "could not be delivered to {failed}: mailbot stopped mailing this invoice",
     "unmatched": "could not be tied to an open invoice",
 }
@@ -70,5 +69,5 @@ def build_forward(
     )
     rendered = Rendered(subject=" ".join(subject.split())[:250], html="", text=text)
     envelope = Envelope(f"mailbot for {business_name}", business_email, [owner])
-    extras = Extras(auto_submitted=True, headers=[("X-Mailbot", "forward")], attachment=raw)
+    extras = Extras(auto_submitted="auto-generated", headers=[("X-Mailbot", "forward")], attachment=raw)
     return compose(rendered, envelope, Threading(message_id), now, extras)

@@ -114,9 +114,7 @@ class Formatter:
         return self.number(value, get_currency_precision(currency))
 
     def percent(self, value: Decimal) -> str:
-        return self.number(value) + (
-            "\u00a0%" if self.locale.language in ("de", "fr", "fi", "sr") else "%"
-        )
+        return self.number(value) + ("\u00a0%" if self.locale.language in ("de", "fr", "fi", "sr") else "%")
 
     def date(self, value: date, style: str = "long") -> str:
         return _format_date(value, style, self.locale)

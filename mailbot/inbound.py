@@ -56,9 +56,7 @@ def content_key(reply: Reply, raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def read_inbox(
-    inbox: Inbox, store: Store, settings: Settings, ledger: Ledger, now: datetime
-) -> list[Reply]:
+def read_inbox(inbox: Inbox, store: Store, settings: Settings, ledger: Ledger, now: datetime) -> list[Reply]:
     """Handle every new message; one that fails is logged and marked, never retried forever."""
     known = known_world(settings, ledger, store, now)
     handled = []
@@ -75,9 +73,7 @@ def read_inbox(
     return handled
 
 
-def handle(
-    incoming: Incoming, known: Known, store: Store, settings: Settings, now: datetime
-) -> Reply | None:
+def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, now: datetime) -> Reply | None:
     """Classify, record, and claim a forward when a person must look. None if seen before."""
     reply = classify(incoming.raw, known)
     keys = [content_key(reply, incoming.raw), incoming.key]
@@ -119,6 +115,4 @@ def _claim_forward(
     )
     subject = reply.invoice or "unmatched"
     step = 1 + max((r.step for r in store.outbox(subject) if r.kind == "forward"), default=0)
-    store.claim(
-        subject, "forward", step, message_id, now, payload=payload, recipients=business.owner
-    )
+    store.claim(subject, "forward", step, message_id, now, payload=payload, recipients=business.owner)

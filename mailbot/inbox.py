@@ -67,9 +67,7 @@ class ImapInbox:
         self.ca_file = resolve(config.ca_file) if config.ca_file else None
         self.client: IMAPClient | None = None
         self.uidvalidity = 0
-        self.source = (
-            f"imap:{config.username}@{config.host}:{config.effective_port}/{config.folder}"
-        )
+        self.source = f"imap:{config.username}@{config.host}:{config.effective_port}/{config.folder}"
 
     # connection ---------------------------------------------------------------
 

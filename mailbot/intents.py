@@ -140,9 +140,7 @@ _ABOUT_INVOICE = re.compile(
     r"receipt|rechnung|bestell|zahl|skonto|überweis|lasku|maksu|tilaus|factur|commande|"
     r"paiement|payer|virement|faktur|račun|фактур|рачун|iznos|износ|uplat|уплат|plać|плаћ"
 )
-_RECEIVED = re.compile(
-    r"\breceived\b|got it|\berhalten\b|\bsaatu\b|\bsaimme\b|bien reçu|primljeno|примљено"
-)
+_RECEIVED = re.compile(r"\breceived\b|got it|\berhalten\b|\bsaatu\b|\bsaimme\b|bien reçu|primljeno|примљено")
 SHORT = 160  # characters: a bare "thanks" is a thank-you only in a short note
 
 # A payment claim is not one when a negation stands just before it.
@@ -152,8 +150,7 @@ _NEGATION = re.compile(
 )
 
 COMPILED = [
-    (intent, [re.compile(pattern, re.IGNORECASE) for pattern in patterns])
-    for intent, patterns in _RULES
+    (intent, [re.compile(pattern, re.IGNORECASE) for pattern in patterns]) for intent, patterns in _RULES
 ]
 
 

@@ -262,9 +262,7 @@ class _Parser:
             if column in seen:
                 first, first_line = seen[column]
                 if first != value:
-                    raise _RowError(
-                        column, f"{value!r} conflicts with {first!r} on line {first_line}"
-                    )
+                    raise _RowError(column, f"{value!r} conflicts with {first!r} on line {first_line}")
                 continue
             seen[column] = (value, line)
             _set_invoice_field(invoice, column, value, self.clients)
@@ -288,9 +286,7 @@ class _Parser:
         for invoice in self.invoices.values():
             # The currency may stand on a later row than the first items: round at the end.
             invoice.items = [
-                replace(
-                    i, net=money.line_net(i.quantity, i.unit_price, i.discount, invoice.currency)
-                )
+                replace(i, net=money.line_net(i.quantity, i.unit_price, i.discount, invoice.currency))
                 for i in invoice.items
             ]
             _check_invoice(invoice, self.seen[invoice.number], self.file, terms)
@@ -301,11 +297,7 @@ def _set_invoice_field(invoice: Invoice, column: str, value: str, clients: Mappi
     if column == "client":
         if value not in clients:
             hint = difflib.get_close_matches(value, list(clients), n=1)
-            also = (
-                f" (did you mean '{hint[0]}'?)"
-                if hint
-                else " (add it under [clients] in the config)"
-            )
+            also = f" (did you mean '{hint[0]}'?)" if hint else " (add it under [clients] in the config)"
             raise _RowError(column, f"unknown client {value!r}{also}")
         invoice.client_id = value
     elif column in ("issue_date", "due_date", "service_date", "paid_on"):

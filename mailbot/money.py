@@ -61,3 +61,23 @@ def totals(lines: Iterable[tuple[Decimal, Decimal]], currency: str) -> Totals:
     net = sum((g.base for g in groups), ZERO)
     tax = sum((g.tax for g in groups), ZERO)
     return Totals(net=net, taxes=groups, tax=tax, gross=net + tax)
+
+
+@dataclass(frozen=True)
+class LateFee:
+    flat: Decimal
+    interest: Decimal
+    rate: Decimal  # percent a year
+    days: int  # days of interest so far
+
+    @property
+    def total(self) -> Decimal:
+        return self.flat + self.interest
+
+
+def late_fee(open_amount: Decimal, rate: Decimal, flat: Decimal, days_late: int, currency: str) -> LateFee:
+    """Simple interest per day on the open amount (never on fees: no compounding) plus a
+    flat fee charged once.  Days are actual days late over a 365-day year."""
+    days = max(0, days_late)
+    interest = round_money(open_amount * rate / HUNDRED * days / Decimal(365), currency)
+    return LateFee(flat=round_money(flat, currency), interest=interest, rate=rate, days=days)

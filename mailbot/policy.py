@@ -56,10 +56,7 @@ def group_facts(outbox: Iterable[OutboxRow], events: Iterable[Event]) -> dict[st
         rows.setdefault(row.invoice, []).append(row)
     for event in events:
         evs.setdefault(event.invoice, []).append(event)
-    return {
-        key: Facts(tuple(rows.get(key, ())), tuple(evs.get(key, ())))
-        for key in rows.keys() | evs.keys()
-    }
+    return {key: Facts(tuple(rows.get(key, ())), tuple(evs.get(key, ()))) for key in rows.keys() | evs.keys()}
 
 
 def local_date(now: datetime, client: Client | None) -> date:
@@ -137,8 +134,7 @@ def current_replies(facts: Facts) -> list[Event]:
 def bounced(facts: Facts) -> bool:
     """A permanent bounce of one of our mails (it carried our Message-ID, so it is credible)."""
     return any(
-        e.intent == "bounce" and json.loads(e.detail or "{}").get("permanent")
-        for e in current_replies(facts)
+        e.intent == "bounce" and json.loads(e.detail or "{}").get("permanent") for e in current_replies(facts)
     )
 
 
@@ -147,11 +143,7 @@ def reply_state(facts: Facts, today: date) -> str | None:
     for event in reversed(current_replies(facts)):
         if not event.trusted or event.intent not in REPLY_STATES:
             continue
-        if (
-            event.intent == "promise_to_pay"
-            and event.until
-            and date.fromisoformat(event.until) < today
-        ):
+        if event.intent == "promise_to_pay" and event.until and date.fromisoformat(event.until) < today:
             return None  # the promised day has passed: chasing decides again
         return REPLY_STATES[event.intent]
     return None
@@ -225,9 +217,7 @@ def _chase_client(
         if isinstance(found, chase.Due):
             due.append((invoice, found))
         elif isinstance(found, chase.Later) and found.reasons:
-            notes += [
-                Action(invoice.number, "note", client=client_id, about=r) for r in found.reasons
-            ]
+            notes += [Action(invoice.number, "note", client=client_id, about=r) for r in found.reasons]
     if receipts:
         return [receipts[0], *notes]
     if acks:
@@ -251,9 +241,7 @@ def _chase_client(
     ] + notes
 
 
-def _mailed_today(
-    invoices: list[Invoice], facts: Mapping[str, Facts], cal: Calendar, today: date
-) -> bool:
+def _mailed_today(invoices: list[Invoice], facts: Mapping[str, Facts], cal: Calendar, today: date) -> bool:
     """Never two chase mails to one client on one day (the client's day)."""
     for invoice in invoices:
         for row in facts.get(invoice.number, Facts()).outbox:
@@ -263,9 +251,7 @@ def _mailed_today(
     return False
 
 
-def _acks(
-    invoice: Invoice, known: Facts, client_id: str, cal: Calendar, today: date
-) -> list[Action]:
+def _acks(invoice: Invoice, known: Facts, client_id: str, cal: Calendar, today: date) -> list[Action]:
     """One short acknowledgment per trusted claim, dispute or question, sent the same week."""
     found = []
     for ordinal, event in chase.current_replies(known.events):

@@ -203,6 +203,10 @@ class Renderer:
             raise TemplateMissing(f"no templates for {kind!r} in {self.templates}")
         lang = _base_language(language, self.templates)
         html_env, text_env = self._envs(lang)
+        if (self.templates / kind / "intro.txt").is_file():
+            # Words that depend on tone or reason are written once, for both parts.
+            intro = text_env.get_template(f"{kind}/intro.txt").render(context)
+            context = {**context, "intro": [p.strip() for p in intro.split("\n\n") if p.strip()]}
         html = html_env.get_template(f"{kind}/body.mjml").render(context)
         if self.compile_per_mail:
             html = compile_mjml(html)

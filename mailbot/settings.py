@@ -65,9 +65,7 @@ PUBLIC_MAIL_DOMAINS = frozenset(
         "online.de",
     ]
 )
-_EMAIL = re.compile(
-    r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
-)
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 _FONT = re.compile(r"^[A-Za-z0-9 ,'\"-]{1,200}$")
 
@@ -461,9 +459,7 @@ class Settings(BaseSettings):
     def resolve(self, path: Path | str) -> Path:
         """Paths in the config are relative to the config file, not to the cwd."""
         path = Path(path).expanduser()
-        return (
-            path if path.is_absolute() else Path(os.path.normpath(self.config_path.parent / path))
-        )
+        return path if path.is_absolute() else Path(os.path.normpath(self.config_path.parent / path))
 
     @property
     def ledger_path(self) -> Path:

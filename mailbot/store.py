@@ -59,6 +59,8 @@ _MIGRATIONS: dict[int, str] = {
     );
     ALTER TABLE outbox ADD COLUMN payload BLOB;
     ALTER TABLE outbox ADD COLUMN recipients TEXT;
+    ALTER TABLE outbox ADD COLUMN tone TEXT;
+    ALTER TABLE outbox ADD COLUMN detail TEXT;
     """,
 }
 
@@ -106,6 +108,8 @@ class OutboxRow:
     error: str | None
     payload: bytes | None = None  # a prebuilt mail (a forward), sent as it is
     recipients: str | None = None  # for a prebuilt mail: comma-separated
+    tone: str | None = None  # the tone policy chose, kept for the send and the history
+    detail: str | None = None  # JSON: the reasons, the invoices of one mail, a promised date
 
 
 class Store:
@@ -185,15 +189,24 @@ class Store:
         now: datetime,
         payload: bytes | None = None,
         recipients: str | None = None,
+        tone: str | None = None,
+        detail: str | None = None,
     ) -> bool:
         """Reserve a mail; False when it is already claimed or sent."""
         with self.transaction():
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO outbox (invoice, kind, step, message_id, status, claimed_at,"
-                " payload, recipients) VALUES (?, ?, ?, ?, 'claimed', ?, ?, ?)",
-                (invoice, kind, step, message_id, iso(now), payload, recipients),
+                " payload, recipients, tone, detail) VALUES (?, ?, ?, ?, 'claimed', ?, ?, ?, ?, ?)",
+                (invoice, kind, step, message_id, iso(now), payload, recipients, tone, detail),
             )
             return cursor.rowcount == 1
+
+    def has_note(self, invoice: str, text: str) -> bool:
+        found = self.db.execute(
+            "SELECT 1 FROM events WHERE invoice = ? AND type = 'note' AND detail = ?",
+            (invoice, text),
+        )
+        return found.fetchone() is not None
 
     def claimed(self) -> list[OutboxRow]:
         """Mails claimed but not yet sent: a crash or a transient failure left them."""
@@ -274,8 +287,7 @@ class Store:
         """A permanent failure (5xx): never retried; the error event says why."""
         with self.transaction():
             self.db.execute(
-                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, error = ?"
-                " WHERE id = ?",
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, error = ? WHERE id = ?",
                 (event.detail, row.id),
             )
             self._insert_event(event)

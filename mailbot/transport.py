@@ -95,9 +95,7 @@ class SmtpOutbox:
         except smtplib.SMTPAuthenticationError as exc:
             raise SendError(f"SMTP login failed: {_words(exc)}", permanent=False) from None
         except (smtplib.SMTPException, OSError) as exc:
-            raise SendError(
-                f"cannot connect to {cfg.host}: {_words(exc)}", permanent=False
-            ) from None
+            raise SendError(f"cannot connect to {cfg.host}: {_words(exc)}", permanent=False) from None
         return client
 
     def close(self) -> None:
@@ -123,9 +121,7 @@ class SmtpOutbox:
             except smtplib.SMTPServerDisconnected as exc:
                 self.client = None
                 if attempt == 2:
-                    raise SendError(
-                        f"server disconnected: {_words(exc)}", permanent=False
-                    ) from None
+                    raise SendError(f"server disconnected: {_words(exc)}", permanent=False) from None
                 continue  # the connection went stale between mails: once more, fresh
             except smtplib.SMTPRecipientsRefused as exc:
                 raise _from_refused(exc.recipients) from None

@@ -66,9 +66,7 @@ def _results(header: str) -> tuple[str, list[tuple[str, str, str]]]:
         authserv_id = header.split(";", 1)[0].strip()
         found = [
             (m[0].lower(), m[1].lower(), (m[2] or "").lower())
-            for m in re.findall(
-                r"\b(dmarc|dkim|spf)=(\w+)(?:[^;]*?header\.(?:d|from)=([\w.-]+))?", header
-            )
+            for m in re.findall(r"\b(dmarc|dkim|spf)=(\w+)(?:[^;]*?header\.(?:d|from)=([\w.-]+))?", header)
         ]
         return authserv_id, found
 

@@ -28,9 +28,7 @@ def status_rows(
         totals = invoice.totals
         replies = [e for e in known.events if e.type == "reply"]
         last = replies[-1] if replies else None
-        reminders = [
-            r for r in known.outbox if r.kind in ("reminder", "final") and r.status == "sent"
-        ]
+        reminders = [r for r in known.outbox if r.kind in ("reminder", "final") and r.status == "sent"]
         rows.append(
             {
                 "invoice": invoice.number,
@@ -43,9 +41,7 @@ def status_rows(
                 "state": policy.state(invoice, known, today),
                 "reminders_sent": len(reminders),
                 "last_reply": (
-                    {"intent": last.intent, "at": last.at, "trusted": bool(last.trusted)}
-                    if last
-                    else None
+                    {"intent": last.intent, "at": last.at, "trusted": bool(last.trusted)} if last else None
                 ),
                 "next_action": policy.next_action(invoice, known, today),
             }
@@ -56,7 +52,5 @@ def status_rows(
 def history_rows(events: list[Event], problems: list[str], now: datetime) -> list[dict[str, Any]]:
     """The invoice's events, oldest first; ledger problems show as ``error`` now."""
     rows = [e.as_json() for e in events]
-    rows += [
-        {"at": now.isoformat(timespec="seconds"), "type": "error", "detail": p} for p in problems
-    ]
+    rows += [{"at": now.isoformat(timespec="seconds"), "type": "error", "detail": p} for p in problems]
     return rows

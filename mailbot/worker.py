@@ -7,6 +7,7 @@ current mail is finished before the process exits (a warm stop).
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
@@ -17,15 +18,15 @@ from pathlib import Path
 import schedule
 
 from mailbot import policy
-from mailbot.compose import Envelope, Extras, InlineImage, Threading, compose, new_message_id
-from mailbot.context import business_context, invoice_context
+from mailbot.compose import Envelope, Extras, Threading, compose, new_message_id
 from mailbot.inbound import read_inbox
 from mailbot.inbox import Inbox, InboxError, open_inbox
-from mailbot.ledger import Invoice, Ledger, load_ledger
-from mailbot.render import Renderer
+from mailbot.ledger import Ledger, load_ledger
+from mailbot.mails import Mailer
+from mailbot.render import Rendered
 from mailbot.replies import Reply
 from mailbot.settings import Settings
-from mailbot.store import Event, OutboxRow, Store, iso
+from mailbot.store import Event, OutboxRow, Store, detail_json, iso
 from mailbot.transport import Outbox, SendError, open_outbox
 
 log = logging.getLogger(__name__)
@@ -63,67 +64,6 @@ def _read_replies(
             box.close()
 
 
-class Mailer:
-    """Builds the mail for one outbox row: context, templates, MIME bytes."""
-
-    def __init__(self, settings: Settings, renderer: Renderer | None = None):
-        self.settings = settings
-        self.renderer = renderer or Renderer(constants=constants(settings))
-        self.logo = _logo(settings)
-
-    def build(self, invoice: Invoice, kind: str, message_id: str, now: datetime) -> bytes:
-        client = self.settings.clients[invoice.client_id]
-        today = policy.local_date(now, client)
-        logo_src = f"cid:{self.logo.cid}" if self.logo else self.settings.business.logo
-        context = invoice_context(self.settings, invoice, client, today, logo_src)
-        context["lang"] = client.language
-        rendered = self.renderer.render(kind, context, client.language)
-        envelope = self.envelope(invoice)
-        extras = Extras(images=[self.logo] if self.logo else [])
-        return compose(rendered, envelope, Threading(message_id), now, extras)
-
-    def envelope(self, invoice: Invoice) -> Envelope:
-        client = self.settings.clients[invoice.client_id]
-        business = self.settings.business
-        return Envelope(
-            from_name=business.name,
-            from_addr=business.email,
-            to=client.email,
-            cc=client.cc,
-            reply_to=business.email,
-            to_name=client.contact or client.name,
-        )
-
-
-def constants(settings: Settings) -> dict[str, dict[str, str]]:
-    """Values the same in every mail of this config: baked into the templates once."""
-    business = business_context(settings, logo_src="")
-    payment = settings.payment
-    return {
-        "brand": settings.brand.model_dump(),
-        "business": {k: v for k, v in business.items() if isinstance(v, str) and k != "logo_src"},
-        "payment": {
-            "iban": payment.iban, "bic": payment.bic, "bank": payment.bank,
-            "account_holder": payment.account_holder or settings.business.name,
-        },
-    }  # fmt: skip
-
-
-def _logo(settings: Settings) -> InlineImage | None:
-    """A logo file travels inside the mail (by Content-ID); a URL is linked as it is."""
-    logo = settings.business.logo
-    if not logo or logo.startswith(("http://", "https://")):
-        return None
-    path = settings.resolve(logo)
-    subtype = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".gif": "gif"}.get(
-        path.suffix.lower()
-    )
-    if subtype is None or not path.is_file():
-        log.warning("logo %s is not a readable PNG, JPEG or GIF file; sending without it", path)
-        return None
-    return InlineImage(cid=f"logo@{settings.domain}", data=path.read_bytes(), subtype=subtype)
-
-
 def run_once(
     settings: Settings, now: datetime, dry_run: bool = False, inbox: Inbox | None = None
 ) -> PassReport:
@@ -142,31 +82,87 @@ def run_once(
         if not dry_run:
             report.replies = _read_replies(settings, store, ledger, now, inbox)
         facts = policy.group_facts(store.outbox(), store.events())
-        actions = policy.next_actions(ledger.valid(), facts, settings.clients, now)
+        actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
         if dry_run:
-            report.planned = [f"{a.invoice} {a.kind}" for a in actions]
+            report.planned = [f"{a.invoice} {a.kind}" for a in actions if a.kind != "note"]
             for action in actions:  # render anyway: a template error shows now, not later
-                mailer.build(ledger.invoices[action.invoice], action.kind, "<dry@run>", now)
+                if action.kind in ("invoice", "reminder", "final", "ack", "receipt"):
+                    mailer.build(ledger.invoices[action.invoice], action.kind, "<dry@run>", now)
             return report
-        for action in actions:
-            message_id = new_message_id(settings.domain, f"{action.kind}-{action.invoice}")
-            store.claim(action.invoice, action.kind, action.step, message_id, now)
+        _claim(store, settings, actions, now)
         with open_outbox(settings) as outbox:
             _send_claimed(store, outbox, mailer, ledger, now, report)
     return report
+
+
+def _claim(store: Store, settings: Settings, actions: list[policy.Action], now: datetime) -> None:
+    """Write every decided mail into the outbox before anything is sent (claim, then send)."""
+    groups: dict[tuple, list[policy.Action]] = {}
+    for action in actions:
+        key = (action.kind, action.group) if action.group else (action.kind, action.invoice, action.step)
+        groups.setdefault(key, []).append(action)
+    for group in groups.values():
+        first = group[0]
+        if first.kind == "note":
+            if not store.has_note(first.invoice, first.about):
+                store.add_event(Event(first.invoice, iso(now), "note", detail=first.about))
+            continue
+        if first.kind == "notice":
+            _claim_notice(store, settings, first, now)
+            continue
+        message_id = new_message_id(settings.domain, f"{first.kind}-{first.invoice}")
+        for action in group:
+            detail = detail_json(
+                reasons=list(action.reasons) or None, group=list(action.group) or None,
+                promised=action.promised.isoformat() if action.promised else None,
+                about=action.about or None, **_reply_of(store, action),
+            )  # fmt: skip
+            store.claim(action.invoice, action.kind, action.step, message_id, now,
+                        tone=action.tone or None, detail=detail)  # fmt: skip
+
+
+def _reply_of(store: Store, action: policy.Action) -> dict:
+    """For an acknowledgment: the client's mail it answers (the n-th reply of the invoice)."""
+    if action.kind != "ack":
+        return {}
+    replies = [e for e in store.events(action.invoice) if e.type == "reply"]
+    if len(replies) < action.step:
+        return {}
+    reply = replies[action.step - 1]
+    subject = json.loads(reply.detail or "{}").get("subject", "")
+    return {"reply_id": reply.message_id, "subject": subject}
+
+
+def _claim_notice(store: Store, settings: Settings, action: policy.Action, now: datetime) -> None:
+    """A note to the owner (an overpayment): plain text, built now, sent by the loop."""
+    business = settings.business
+    message_id = new_message_id(settings.domain, "notice")
+    text = f"Invoice {action.invoice}: {action.about}.\n\nNothing was changed; mailbot only tells you.\n"
+    rendered = Rendered(subject=f"[mailbot] invoice {action.invoice}: {action.about}"[:200],
+                        html="", text=text)  # fmt: skip
+    envelope = Envelope(f"mailbot for {business.name}", business.email, [business.owner])
+    payload = compose(rendered, envelope, Threading(message_id), now,
+                      Extras(auto_submitted="auto-generated", headers=[("X-Mailbot", "notice")]))  # fmt: skip
+    store.claim(action.invoice, "notice", action.step, message_id, now, payload=payload,
+                recipients=business.owner, detail=detail_json(about=action.about))  # fmt: skip
+    store.add_event(Event(action.invoice, iso(now), "note", detail=action.about))
 
 
 def _send_claimed(
     store: Store, outbox: Outbox, mailer: Mailer, ledger: Ledger, now: datetime, report: PassReport
 ) -> None:
     transient = 0
+    facts = policy.group_facts(store.outbox(), store.events())
+    messages: dict[str, list[OutboxRow]] = {}
     for row in store.claimed():
+        messages.setdefault(row.message_id, []).append(row)
+    for rows in messages.values():
         if STOP.is_set():
             log.info("stop requested: leaving the rest for the next pass")
             return
-        outcome = send_one(store, outbox, mailer, ledger, row, now)
+        outcome = send_one(store, outbox, mailer, ledger, rows, facts, now)
         if outcome != "skipped":
-            getattr(report, outcome).append(row.invoice)
+            getattr(report, outcome).extend(r.invoice for r in rows)
         transient = transient + 1 if outcome == "retry" else 0
         if transient >= MAX_TRANSIENT_IN_A_ROW:
             log.warning("%d transient failures in a row: trying again next pass", transient)
@@ -174,46 +170,62 @@ def _send_claimed(
 
 
 def send_one(
-    store: Store, outbox: Outbox, mailer: Mailer, ledger: Ledger, row: OutboxRow, now: datetime
-) -> str:
-    """Send one claimed mail; returns sent | failed | retry | skipped."""
-    if row.payload is not None:
-        return _send_prebuilt(store, outbox, mailer, row, now)
-    invoice = ledger.invoices.get(row.invoice)
-    if invoice is None or not invoice.valid:
-        log.warning(
-            "invoice %s: not in the ledger or invalid now; holding its %s", row.invoice, row.kind
-        )
+    store: Store, outbox: Outbox, mailer: Mailer, ledger: Ledger, rows: list[OutboxRow],
+    facts: dict, now: datetime,
+) -> str:  # fmt: skip
+    """Send one claimed mail (one or more rows); returns sent | failed | retry | skipped."""
+    first = rows[0]
+    if first.payload is not None:
+        return _send_prebuilt(store, outbox, mailer, first, now)
+    invoices = [ledger.invoices.get(r.invoice) for r in rows]
+    if any(inv is None or not inv.valid for inv in invoices):
+        log.warning("invoice %s: not in the ledger or invalid now; holding its %s",
+                    first.invoice, first.kind)  # fmt: skip
         return "skipped"
-    if invoice.cancelled or policy.balance(invoice) <= 0:
-        log.info("invoice %s: cancelled or paid since it was claimed; not sending", row.invoice)
-        store.release(row)
+    if first.kind != "receipt" and any(
+        inv.cancelled or policy.balance(inv, facts.get(inv.number)) <= 0 for inv in invoices
+    ):
+        log.info("invoice %s: cancelled or paid since it was claimed; not sending", first.invoice)
+        for row in rows:
+            store.release(row)
         return "skipped"
+    client = mailer.settings.clients[invoices[0].client_id]
     try:
-        raw = mailer.build(invoice, row.kind, row.message_id, now)
+        if first.kind == "invoice":
+            raw = mailer.build(invoices[0], "invoice", first.message_id, now)
+        else:
+            raw = mailer.build_rows(rows, ledger, facts, now)
     except Exception:  # one broken mail must not stop the others
-        log.exception("invoice %s: could not build the %s mail", row.invoice, row.kind)
+        log.exception("invoice %s: could not build the %s mail", first.invoice, first.kind)
         return "skipped"
-    envelope = mailer.envelope(invoice)
+    envelope = mailer.envelope(client)
     try:
         outbox.send(raw, envelope.from_addr, envelope.recipients)
     except SendError as exc:
         if exc.permanent:
-            log.error("invoice %s: %s refused for good: %s", row.invoice, row.kind, exc)
-            store.mark_failed(row, _event(row, now, "error", detail=str(exc)))
+            log.error("invoice %s: %s refused for good: %s", first.invoice, first.kind, exc)
+            for row in rows:
+                store.mark_failed(row, _event(row, now, "error", detail=str(exc)))
             return "failed"
-        log.warning("invoice %s: %s not sent yet (will retry): %s", row.invoice, row.kind, exc)
-        store.mark_retry(row, str(exc))
+        log.warning("invoice %s: %s not sent yet (will retry): %s", first.invoice, first.kind, exc)
+        for row in rows:
+            store.mark_retry(row, str(exc))
         return "retry"
-    detail = "to " + ", ".join(envelope.recipients)
-    store.mark_sent(row, _event(row, now, "sent", detail=detail), now)
-    log.info("invoice %s: %s sent to %s", row.invoice, row.kind, ", ".join(envelope.recipients))
+    for row in rows:
+        store.mark_sent(row, _event(row, now, "sent", detail=_sent_detail(row, envelope)), now)
+    log.info("invoice %s: %s sent to %s", ", ".join(r.invoice for r in rows), first.kind,
+             ", ".join(envelope.recipients))  # fmt: skip
     return "sent"
 
 
-def _send_prebuilt(
-    store: Store, outbox: Outbox, mailer: Mailer, row: OutboxRow, now: datetime
-) -> str:
+def _sent_detail(row: OutboxRow, envelope: Envelope) -> str:
+    """Who it went to, and why it looks as it does (every adaptation, with its reason)."""
+    text = "to " + ", ".join(envelope.recipients)
+    reasons = json.loads(row.detail or "{}").get("reasons") or []
+    return "; ".join([text, *reasons])
+
+
+def _send_prebuilt(store: Store, outbox: Outbox, mailer: Mailer, row: OutboxRow, now: datetime) -> str:
     """A forward to the owner: built when the reply came in, sent as it is."""
     recipients = [a.strip() for a in (row.recipients or "").split(",") if a.strip()]
     try:
@@ -232,7 +244,7 @@ def _send_prebuilt(
 def _event(row: OutboxRow, now: datetime, type_: str, detail: str) -> Event:
     return Event(
         invoice=row.invoice, at=iso(now), type=type_, kind=row.kind, step=row.step,
-        message_id=row.message_id, detail=detail,
+        tone=row.tone, message_id=row.message_id, detail=detail,
     )  # fmt: skip
 
 
