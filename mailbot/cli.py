@@ -10,6 +10,8 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
@@ -18,7 +20,7 @@ from rich.table import Table
 from mailbot import __version__, policy, views
 from mailbot.ledger import load_ledger
 from mailbot.settings import ConfigError, Settings, config_path, load_settings
-from mailbot.store import Store
+from mailbot.store import Event, Store, iso
 from mailbot.worker import Mailer, run_forever, run_once, utcnow
 
 log = logging.getLogger("mailbot")
@@ -225,6 +227,64 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _owner_event(args: argparse.Namespace, type_: str, **fields) -> int:
+    """Record an owner action on an invoice the ledger knows."""
+    settings = _settings(args)
+    ledger = load_ledger(settings)
+    if args.invoice not in ledger.invoices:
+        err.print(f"{settings.ledger_path}: no invoice {args.invoice!r}", markup=False)
+        return 1
+    with Store(settings.state_path) as store:
+        store.add_event(Event(args.invoice, iso(utcnow()), type_, **fields))
+    return 0
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    until = _date_arg(args.until) if args.until else None
+    code = _owner_event(args, "pause", until=until.isoformat() if until else None,
+                        detail=args.reason or None)  # fmt: skip
+    if code == 0:
+        say(f"paused {args.invoice}" + (f" until {until}" if until else " until `mailbot resume`"))
+    return code
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    code = _owner_event(args, "resume", detail=args.reason or None)
+    if code == 0:
+        say(f"resumed {args.invoice}: reminders follow the ladder again")
+    return code
+
+
+def cmd_mark_paid(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    ledger = load_ledger(settings)
+    invoice = ledger.invoices.get(args.invoice)
+    if invoice is None or not invoice.valid:
+        err.print(f"{settings.ledger_path}: no valid invoice {args.invoice!r}", markup=False)
+        return 1
+    on = _date_arg(args.on) if args.on else utcnow().date()
+    with Store(settings.state_path) as store:
+        facts = policy.group_facts(store.outbox(args.invoice), store.events(args.invoice))
+        known = facts.get(args.invoice, policy.Facts())
+        amount = Decimal(args.amount) if args.amount else policy.balance(invoice, known)
+        if amount <= 0:
+            err.print(f"invoice {args.invoice}: nothing open to mark as paid", markup=False)
+            return 1
+        detail = json.dumps({"amount": str(amount), "on": on.isoformat()})
+        store.add_event(Event(args.invoice, iso(utcnow()), "payment", detail=detail))
+        left = policy.balance(invoice, policy.Facts(known.outbox, (*known.events, Event(
+            args.invoice, "", "payment", detail=detail))))  # fmt: skip
+    say(f"recorded {amount} {invoice.currency} paid on {on} for {args.invoice}; open: {left}")
+    return 0
+
+
+def _date_arg(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"mailbot: {text!r} is not a date like 2026-12-01") from None
+
+
 # arguments ------------------------------------------------------------------
 
 
@@ -265,4 +325,15 @@ def _parser() -> argparse.ArgumentParser:
     p = command("history", cmd_history, "the invoice's timeline")
     p.add_argument("invoice")
     p.add_argument("--json", action="store_true")
+    p = command("pause", cmd_pause, "no reminders for an invoice (until a date, or until resume)")
+    p.add_argument("invoice")
+    p.add_argument("--until", help="YYYY-MM-DD; without it, until `mailbot resume`")
+    p.add_argument("--reason")
+    p = command("resume", cmd_resume, "chase an invoice again (after a pause, dispute or question)")
+    p.add_argument("invoice")
+    p.add_argument("--reason")
+    p = command("mark-paid", cmd_mark_paid, "record a payment (default: the whole open amount, today)")
+    p.add_argument("invoice")
+    p.add_argument("--on", help="YYYY-MM-DD (default: today)")
+    p.add_argument("--amount", help="default: the open amount")
     return parser

@@ -38,6 +38,9 @@ path = "var/mailbot.db"
 [ledger]
 path = "ledger.csv"
 
+[chase]
+enabled = false  # tests of sending and reading run on the real clock; chasing has its own
+
 [clients.acme]
 name = "Acme Ltd"
 email = "ap@acme.example"

@@ -94,10 +94,21 @@ def test_replies_are_read_matched_recorded_and_forwarded_once(tmp_path, smtp_ser
     attached = [p for p in dispute.walk() if p.get_content_type() == "message/rfc822"]
     assert attached, "the original travels with the forward"
 
+    # The client gets one short acknowledgment, in the thread of their own mail.
+    history = _history(config, "2026-004", capsys)
+    assert [(e["type"], e.get("kind")) for e in history] == [
+        ("sent", "invoice"), ("reply", None), ("sent", "forward"), ("sent", "ack"),
+    ]  # fmt: skip
+    ack = next(m for m in smtp_server.messages if "kaiser" in m.recipients[0] and b"auto-replied" in m.raw)
+    ack_mail = message_from_bytes(ack.raw, policy=policy.default)
+    assert ack_mail["In-Reply-To"] == "<r2@kaiser-soehne.example>"
+    assert ack_mail["Subject"] == "Re: Invoice"  # their own subject, not "AW: Re: ..."
+
     # A second pass reads nothing new, records nothing twice, forwards nothing twice.
+    before = len(smtp_server.messages)
     assert main(["--config", str(config), "run", "--once"]) == 0
-    assert len(_history(config, "2026-004", capsys)) == 3  # sent, reply, forward sent
-    assert len(_forwards(smtp_server)) == 2
+    assert len(_history(config, "2026-004", capsys)) == 4
+    assert len(smtp_server.messages) == before
 
 
 def test_handled_mail_gets_a_keyword_and_stays_unread(tmp_path, smtp_server, dovecot):
