@@ -123,10 +123,31 @@ def plan(
         day, why = special
         if day > not_before:
             not_before, reasons = day, [*reasons, why]
-    step = _ladder_step(invoice, sent, client, chase, cal, profile, today)
+    invoice_row = next((r for r in outbox if r.kind == "invoice" and r.status == "sent"), None)
+    if invoice_row is None:
+        return None
+    first_day = row_day(invoice_row, cal) + timedelta(days=1)  # never on the invoice's own day
+    if first_day > not_before:
+        not_before = first_day
+    # After a pause, a promise or an away notice the ladder goes on one step at a time;
+    # only after mailbot itself was down does it jump to the most advanced due step.
+    catch_up = not (reasons or _waited_since(events, last_sent_day, cal))
+    step = _ladder_step(invoice, sent, client, chase, cal, profile, max(today, not_before), catch_up)
     if step is None:
         return None
     return _open_hours(step, cal, now, not_before, reasons)
+
+
+def _waited_since(events: tuple[Event, ...], last_sent_day: date | None, cal: Calendar) -> bool:
+    """Did the client or the owner make us wait since the last reminder?"""
+    for event in events:
+        waited = event.type in ("resume", "pause") or (
+            event.type == "reply" and event.intent in ("auto_reply", "promise_to_pay", "payment_claimed",
+                                                       "dispute", "question")
+        )  # fmt: skip
+        if waited and (last_sent_day is None or _event_day(event, cal) >= last_sent_day):
+            return True
+    return False
 
 
 def _open_hours(
@@ -198,7 +219,7 @@ def ladder_of(client: Client, chase: Chase, profile: str) -> tuple[tuple[int, St
     )
 
 
-def _ladder_step(invoice, sent, client, chase, cal, profile, today) -> Due | Later | None:
+def _ladder_step(invoice, sent, client, chase, cal, profile, today, catch_up) -> Due | Later | None:
     ladder = ladder_of(client, chase, profile)
     done = [r.step for r in sent if r.step < PROMISE_FOLLOWUP]
     last = max(done, default=0)
@@ -218,7 +239,9 @@ def _ladder_step(invoice, sent, client, chase, cal, profile, today) -> Due | Lat
         return day
 
     due = [(i, s) for i, s in remaining if when(s) <= today]
-    for position, step in reversed(due):
+    # A heads-up announces the due date: once the date has come, it has nothing to say.
+    due = [(i, s) for i, s in due if not (s.tone == "heads_up" and today >= invoice.due_date)]
+    for position, step in reversed(due) if catch_up else due:
         if step.tone == "final" and count < 3:
             continue
         if final_at is not None and step.tone != "final":
@@ -233,7 +256,10 @@ def _ladder_step(invoice, sent, client, chase, cal, profile, today) -> Due | Lat
             *([f"after a pause: steps {skipped} skipped, not sent in a burst"] if skipped else []),
         )
         return Due(invoice.number, kind, position, tone, reasons)
-    upcoming = [when(s) for i, s in remaining if when(s) > today]
+    upcoming = [
+        when(s) for i, s in remaining
+        if when(s) > today and not (s.tone == "heads_up" and when(s) >= invoice.due_date)
+    ]  # fmt: skip
     return Later(min(upcoming)) if upcoming else None
 
 
