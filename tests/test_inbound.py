@@ -64,9 +64,9 @@ def test_hostile_and_broken_mail_never_stop_the_others(tmp_path, capsys):
     _drop(config, b"\x00\xff garbage without headers")
     _drop(config, b"")
     good = (
-        "From: ap@acme.example\r\nSubject: Re: Invoice 2026-001\r\nMessage-ID: <ok@acme.example>\r\n"
-        "Date: Tue, 24 Nov 2026 09:00:00 +0100\r\n\r\nPaid yesterday.\r\n"
-    ).encode()
+        b"From: ap@acme.example\r\nSubject: Re: Invoice 2026-001\r\nMessage-ID: <ok@acme.example>\r\n"
+        b"Date: Tue, 24 Nov 2026 09:00:00 +0100\r\n\r\nPaid yesterday.\r\n"
+    )
     _drop(config, good)
     assert main(["--config", str(config), "run", "--once"]) == 0
     db = sqlite3.connect(tmp_path / "var" / "mailbot.db")
