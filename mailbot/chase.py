@@ -224,7 +224,8 @@ def _ladder_step(invoice, sent, client, chase, cal, profile, today, catch_up) ->
     done = [r.step for r in sent if r.step < PROMISE_FOLLOWUP]
     last = max(done, default=0)
     count = len(sent)
-    last_day = max((row_day(r, cal) for r in sent if r.step == last), default=None)
+    # Spacing counts from the last reminder of any kind (a promise follow-up too).
+    last_day = max((row_day(r, cal) for r in sent), default=None)
     last_days = next((s.days for i, s in ladder if i == last), None)
     remaining = [(i, s) for i, s in ladder if i > last]
     if not remaining:
@@ -250,11 +251,11 @@ def _ladder_step(invoice, sent, client, chase, cal, profile, today, catch_up) ->
                 continue  # keep enough reminders for a final notice to stay possible
         tone, why = adapt(step.tone, profile)
         kind = "final" if step.tone == "final" else "reminder"
-        skipped = [i for i, _ in due if i < position]
-        reasons = (
-            *why,
-            *([f"after a pause: steps {skipped} skipped, not sent in a burst"] if skipped else []),
-        )
+        burst = (
+            [f"{len(due)} steps were due at once (mailbot was not running): one is sent, "
+             "not a burst, and the rest keep their spacing"] if catch_up and len(due) > 1 else []
+        )  # fmt: skip
+        reasons = (*why, *burst)
         return Due(invoice.number, kind, position, tone, reasons)
     upcoming = [
         when(s) for i, s in remaining
@@ -277,7 +278,10 @@ def adapt(tone: str, profile: str) -> tuple[str, tuple[str, ...]]:
 
 def payer_profile(invoices: list[Invoice], paid_on: dict[str, date], today: date) -> tuple[str, str]:
     """reliable | late | usual, with the reason, from this client's paid invoices."""
-    paid = sorted((paid_on[i.number], i) for i in invoices if i.number in paid_on and i.due_date is not None)
+    paid = sorted(
+        ((paid_on[i.number], i) for i in invoices if i.number in paid_on and i.due_date is not None),
+        key=lambda pair: (pair[0], pair[1].number),
+    )
     if not paid:
         return "usual", ""
     year_ago = today - timedelta(days=365)

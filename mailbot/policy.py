@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -195,7 +195,7 @@ def _chase_client(
     notes: list[Action] = []
     if _mailed_today(invoices, facts, cal, today):
         return []
-    receipts, acks, due = [], [], []
+    receipts, acks, due, soon = [], [], [], []
     profile, why = _profile(invoices, facts, today)
     for invoice in invoices:
         known = facts.get(invoice.number, empty)
@@ -218,12 +218,15 @@ def _chase_client(
             due.append((invoice, found))
         elif isinstance(found, chase.Later) and found.reasons:
             notes += [Action(invoice.number, "note", client=client_id, about=r) for r in found.reasons]
+        elif isinstance(found, chase.Later):
+            soon.append((invoice, found))
     if receipts:
         return [receipts[0], *notes]
     if acks:
         return [acks[0], *notes]
     if not due:
         return notes
+    due += _coalesce(soon, facts, client, rules, cal, profile, now)
     group = tuple(invoice.number for invoice, _ in due)
     extra = (f"tone adapted: {why}",) if why and profile != "usual" else ()
     return [
@@ -239,6 +242,26 @@ def _chase_client(
         )
         for invoice, d in due
     ] + notes
+
+
+COALESCE_DAYS = 7
+
+
+def _coalesce(soon, facts, client, rules, cal, profile, now) -> list:
+    """Reminders due within a week travel with today's: one mail, not one every other day."""
+    today = cal.today(now)
+    pulled = []
+    for invoice, later in soon:
+        known = facts.get(invoice.number, Facts())
+        sent = known.row("invoice")
+        if later.on > today + timedelta(days=COALESCE_DAYS) or chase.row_day(sent, cal) >= today:
+            continue
+        ahead = now + (later.on - today)
+        found = chase.plan(invoice, known.outbox, known.events, client, rules, cal, profile, ahead)
+        if isinstance(found, chase.Due):
+            why = f"sent with the client's other reminder, {(later.on - today).days} days early"
+            pulled.append((invoice, replace(found, reasons=(*found.reasons, why))))
+    return pulled
 
 
 def _mailed_today(invoices: list[Invoice], facts: Mapping[str, Facts], cal: Calendar, today: date) -> bool:
