@@ -297,8 +297,34 @@ def _profile(invoices: list[Invoice], facts: Mapping[str, Facts], today: date) -
     return chase.payer_profile(invoices, days, today)
 
 
-def next_action(invoice: Invoice, facts: Facts, today: date) -> dict[str, str] | None:
-    """What ``status`` shows as coming next for one invoice."""
-    if state(invoice, facts, today) == "scheduled" and invoice.issue_date is not None:
+def next_action(
+    invoice: Invoice,
+    facts: Facts,
+    today: date,
+    client: Client | None = None,
+    rules: Chase | None = None,
+    now: datetime | None = None,
+    profile: str = "usual",
+) -> dict[str, str] | None:
+    """What ``status`` shows as coming next for one invoice: its sending, or its next reminder."""
+    current = state(invoice, facts, today)
+    if current == "scheduled" and invoice.issue_date is not None:
         return {"kind": "invoice", "on": max(invoice.issue_date, today).isoformat()}
+    if client is None or now is None or current not in ("sent", "overdue", "promised", "payment_claimed"):
+        return None
+    rules = rules or Chase()
+    cal = Calendar.of(rules, client)
+    found = chase.plan(invoice, facts.outbox, facts.events, client, rules, cal, profile, now)
+    if isinstance(found, chase.Due):
+        return {"kind": found.kind, "on": today.isoformat()}
+    if isinstance(found, chase.Later):
+        return {"kind": "reminder", "on": found.on.isoformat()}
     return None
+
+
+def profiles(invoices: Iterable[Invoice], facts: Mapping[str, Facts], today: date) -> dict[str, str]:
+    """Each client's payer profile (reliable | late | usual), for ``status``."""
+    by_client: dict[str, list[Invoice]] = {}
+    for invoice in invoices:
+        by_client.setdefault(invoice.client_id, []).append(invoice)
+    return {client: _profile(own, facts, today)[0] for client, own in by_client.items()}

@@ -21,6 +21,7 @@ def status_rows(
 ) -> list[dict[str, Any]]:
     rows = []
     empty = policy.Facts()
+    kinds = policy.profiles(ledger.valid(), facts, now.date())
     for invoice in ledger.invoices.values():
         known = facts.get(invoice.number, empty)
         client = settings.clients.get(invoice.client_id)
@@ -35,7 +36,7 @@ def status_rows(
                 "client": invoice.client_id,
                 "currency": invoice.currency,
                 "total": _money(totals.gross),
-                "balance": _money(policy.balance(invoice) if invoice.valid else totals.gross),
+                "balance": _money(policy.balance(invoice, known) if invoice.valid else totals.gross),
                 "issue_date": invoice.issue_date.isoformat() if invoice.issue_date else None,
                 "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
                 "state": policy.state(invoice, known, today),
@@ -43,7 +44,9 @@ def status_rows(
                 "last_reply": (
                     {"intent": last.intent, "at": last.at, "trusted": bool(last.trusted)} if last else None
                 ),
-                "next_action": policy.next_action(invoice, known, today),
+                "next_action": policy.next_action(
+                    invoice, known, today, client, settings.chase, now, kinds.get(invoice.client_id, "usual")
+                ),
             }
         )
     return rows
