@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from mailbot import money
 from mailbot.i18n import Formatter, formatter_for
 from mailbot.ledger import Invoice
 from mailbot.money import LateFee
@@ -117,7 +118,26 @@ def invoice_context(
         "payment": payment_context(settings, invoice),
         "thanks": client.note or invoice.note,
         "greeting_name": client.contact,
+        "early": early_discount(fmt, settings, invoice, today),
     }
+
+
+def early_discount(fmt: Formatter, settings: Settings, invoice: Invoice, today: date) -> Bag | None:
+    """ "Pay by 12 November and deduct 2 % (€23.80), i.e. €1,166.20": exact amount and day."""
+    rule = settings.chase.early_discount
+    if not rule.percent or invoice.issue_date is None:
+        return None
+    until = invoice.issue_date + timedelta(days=rule.days)
+    if until < today:
+        return None  # an invoice sent late: the offer would already have lapsed
+    gross = invoice.totals.gross
+    amount = money.round_money(gross * rule.percent / money.HUNDRED, invoice.currency)
+    return Bag(
+        percent=fmt.percent(rule.percent),
+        until=fmt.date(until, "full"),
+        amount=fmt.money(amount, invoice.currency),
+        pay=fmt.money(gross - amount, invoice.currency),
+    )
 
 
 def _line(fmt: Formatter, item, currency: str) -> dict[str, str]:

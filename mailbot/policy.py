@@ -196,7 +196,7 @@ def _chase_client(
     if _mailed_today(invoices, facts, cal, today):
         return []
     receipts, acks, due, soon = [], [], [], []
-    profile, why = _profile(invoices, facts, today)
+    profile, _why = _profile(invoices, facts, today)
     for invoice in invoices:
         known = facts.get(invoice.number, empty)
         sent = known.row("invoice")
@@ -228,7 +228,6 @@ def _chase_client(
         return notes
     due += _coalesce(soon, facts, client, rules, cal, profile, now)
     group = tuple(invoice.number for invoice, _ in due)
-    extra = (f"tone adapted: {why}",) if why and profile != "usual" else ()
     return [
         Action(
             invoice.number,
@@ -237,7 +236,7 @@ def _chase_client(
             d.tone,
             client_id,
             group,
-            (*d.reasons, *extra),
+            d.reasons,
             d.promised,
         )
         for invoice, d in due

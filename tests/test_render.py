@@ -147,3 +147,17 @@ def test_installed_package_ships_templates_and_config():
     text = (Path(__file__).parent.parent / "pyproject.toml").read_text()
     assert '"templates" = "mailbot/_data/templates"' in text
     assert (TEMPLATES / "invoice" / "body.mjml").is_file()
+
+
+def test_early_payment_discount_states_exact_amount_and_day(tmp_path):
+    from conftest import BASE_CONFIG
+
+    base = BASE_CONFIG.replace("enabled = false", "enabled = false\n[chase.early_discount]\npercent = 2\ndays = 10")
+    settings = load_settings(write_config(tmp_path, base=base))
+    invoice = load_ledger(settings).invoices["2026-004"]
+    client = settings.clients["kaiser"]
+    context = invoice_context(settings, invoice, client, date(2026, 11, 9))
+    text = Renderer().render("invoice", {**context, "lang": "de"}, "de").text
+    # 1053.23 x 2 % = 21.0646 -> 21.06; 1053.23 - 21.06 = 1032.17; 9 Nov + 10 days = 19 Nov
+    assert "Wenn Sie bis Donnerstag, 19. November 2026 zahlen, dürfen Sie 2\u00a0% Skonto (21,06\u00a0€) abziehen" in text
+    assert "nur 1.032,17\u00a0€" in text

@@ -1,0 +1,153 @@
+"""The reminder rules one by one, on the pure policy with the clock passed in."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from conftest import BASE_CONFIG, write_config
+from test_chase_properties import _invoice
+
+from mailbot import policy
+from mailbot.cli import main
+from mailbot.settings import Chase, Client, ConfigError, load_settings
+from mailbot.store import Event, OutboxRow
+
+CLIENT = Client(name="Acme", email="ap@acme.example", timezone="Europe/Berlin")
+RULES = Chase(country="DE")
+
+
+def _sent(invoice: str, kind: str, day: date, step: int = 0, n: int = 1) -> OutboxRow:
+    stamp = datetime(day.year, day.month, day.day, 9, tzinfo=UTC).isoformat()
+    return OutboxRow(n, invoice, kind, step, f"<{n}@x>", "sent", stamp, stamp, 1, None)
+
+
+def _decide(invoices, outbox, events, now, client=CLIENT):
+    facts = policy.group_facts(outbox, events)
+    return policy.next_actions(invoices, facts, {"acme": client}, now, RULES)
+
+
+def _paid_history(late: bool) -> tuple[list, list, list]:
+    """Three earlier invoices, paid on time or late; one open invoice 'X' due 16 Nov."""
+    invoices, outbox, events = [], [], []
+    for i, number in enumerate(["P1", "P2", "P3"]):
+        invoice = _invoice(number, 0 + i * 10, 14)
+        invoices.append(invoice)
+        outbox.append(_sent(number, "invoice", invoice.issue_date, n=10 + i))
+        day = invoice.due_date + timedelta(days=3 if late else -2)
+        events.append(Event(number, f"{day}T09:00:00+00:00", "payment",
+                            detail=json.dumps({"amount": "1190.00", "on": day.isoformat()})))  # fmt: skip
+        outbox.append(_sent(number, "receipt", day, n=20 + i))
+    open_invoice = _invoice("X", 28, 14)  # 2 Nov, due 16 Nov
+    outbox.append(_sent("X", "invoice", open_invoice.issue_date, n=30))
+    return [*invoices, open_invoice], outbox, events
+
+
+def test_reliable_payer_gets_no_heads_up_and_a_softer_tone():
+    invoices, outbox, events = _paid_history(late=False)
+    heads_up_day = datetime(2026, 11, 13, 10, tzinfo=UTC)  # due - 3, a Friday
+    assert [a for a in _decide(invoices, outbox, events, heads_up_day) if a.kind == "reminder"] == []
+    outbox.append(_sent("X", "reminder", date(2026, 11, 17), step=2, n=40))
+    week_late = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    (reminder,) = [a for a in _decide(invoices, outbox, events, week_late) if a.kind == "reminder"]
+    assert (reminder.step, reminder.tone) == (3, "friendly")  # firm_warm, softened
+    assert any("paid the last invoices on time" in r for r in reminder.reasons)
+
+
+def test_late_payer_gets_the_heads_up_and_firmer_tone_one_step_earlier():
+    invoices, outbox, events = _paid_history(late=True)
+    heads_up_day = datetime(2026, 11, 13, 10, tzinfo=UTC)
+    (heads_up,) = [a for a in _decide(invoices, outbox, events, heads_up_day) if a.kind == "reminder"]
+    assert heads_up.tone == "heads_up"
+    outbox.append(_sent("X", "reminder", date(2026, 11, 13), step=1, n=40))
+    day_after = datetime(2026, 11, 17, 10, tzinfo=UTC)
+    (friendly,) = [a for a in _decide(invoices, outbox, events, day_after) if a.kind == "reminder"]
+    assert friendly.tone == "firm_warm"
+    assert any("late payments" in r for r in friendly.reasons)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 17, 2, 0, tzinfo=UTC),  # 3 a.m. in Berlin
+        datetime(2026, 11, 17, 17, 30, tzinfo=UTC),  # 18:30 in Berlin
+        datetime(2026, 11, 21, 10, 0, tzinfo=UTC),  # a Saturday
+        datetime(2026, 12, 25, 10, 0, tzinfo=UTC),  # Christmas Day
+    ],
+)
+def test_no_reminder_outside_business_hours_weekends_or_holidays(moment):
+    invoice = _invoice("X", 28, 14)
+    outbox = [_sent("X", "invoice", invoice.issue_date)]
+    assert [a for a in _decide([invoice], outbox, [], moment) if a.kind == "reminder"] == []
+
+
+def test_client_not_chased_still_gets_acknowledged_and_thanked():
+    quiet = Client(name="Acme", email="ap@acme.example", timezone="Europe/Berlin", chase=False)
+    invoice = _invoice("X", 28, 14)
+    outbox = [_sent("X", "invoice", invoice.issue_date)]
+    late = datetime(2026, 11, 30, 10, tzinfo=UTC)
+    assert _decide([invoice], outbox, [], late, quiet) == []
+    claim = Event("X", "2026-11-30T08:00:00+00:00", "reply", intent="payment_claimed", trusted=True)
+    assert [a.kind for a in _decide([invoice], outbox, [claim], late, quiet)] == ["ack"]
+
+
+def test_untrusted_reply_changes_nothing():
+    invoice = _invoice("X", 28, 14)
+    outbox = [_sent("X", "invoice", invoice.issue_date)]
+    spoof = Event("X", "2026-11-16T08:00:00+00:00", "reply", intent="dispute", trusted=False)
+    kinds = [a.kind for a in _decide([invoice], outbox, [spoof], datetime(2026, 11, 17, 10, tzinfo=UTC))]
+    assert kinds == ["reminder"]  # no ack, no pause
+
+
+def test_partial_payment_keeps_chasing_and_overpayment_tells_the_owner():
+    invoice = _invoice("X", 28, 14)  # 1190.00 gross
+    outbox = [_sent("X", "invoice", invoice.issue_date)]
+    part = Event("X", "2026-11-16T08:00:00+00:00", "payment", detail=json.dumps({"amount": "500", "on": "2026-11-16"}))
+    (reminder,) = _decide([invoice], outbox, [part], datetime(2026, 11, 17, 10, tzinfo=UTC))
+    assert reminder.kind == "reminder"
+    assert policy.balance(invoice, policy.Facts(tuple(outbox), (part,))) == Decimal("690.00")
+    too_much = Event("X", "2026-11-18T08:00:00+00:00", "payment", detail=json.dumps({"amount": "700", "on": "2026-11-18"}))
+    actions = _decide([invoice], outbox, [part, too_much], datetime(2026, 11, 18, 10, tzinfo=UTC))
+    assert [a.kind for a in actions] == ["receipt", "notice"]
+    assert "overpaid by 10.00 EUR" in actions[1].about
+
+
+def test_check_rejects_a_ladder_with_too_few_reminders_before_the_final(tmp_path):
+    ladder = '\n[chase]\nsteps = [{ days = 1, tone = "friendly" }, { days = 10, tone = "final" }]\n'
+    config = write_config(tmp_path, base=BASE_CONFIG.replace("[chase]\nenabled = false", "") + ladder)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert "[chase] steps: at least three reminders must come before a final notice" in str(caught.value)
+    line = config.read_text().splitlines().index(ladder.splitlines()[2]) + 1
+    assert f"{config}:{line}:" in str(caught.value)
+
+
+def test_mark_paid_records_the_payment_and_a_receipt_follows(tmp_path, capsys):
+    config = write_config(tmp_path)
+    main(["--config", str(config), "run", "--once"])
+    assert main(["--config", str(config), "mark-paid", "2026-004", "--on", "2026-11-20"]) == 0
+    assert "recorded 1053.23 EUR paid on 2026-11-20 for 2026-004; open: 0.00" in capsys.readouterr().out
+    main(["--config", str(config), "run", "--once"])
+    capsys.readouterr()
+    main(["--config", str(config), "status", "--json"])
+    row = next(r for r in json.loads(capsys.readouterr().out) if r["invoice"] == "2026-004")
+    assert (row["state"], row["balance"]) == ("paid", "0.00")
+    main(["--config", str(config), "history", "2026-004", "--json"])
+    kinds = [(e["type"], e.get("kind")) for e in json.loads(capsys.readouterr().out)]
+    assert kinds == [("sent", "invoice"), ("payment", None), ("sent", "receipt")]
+
+
+def test_pause_and_resume_from_the_command_line(tmp_path, capsys):
+    config = write_config(tmp_path)
+    main(["--config", str(config), "run", "--once"])
+    assert main(["--config", str(config), "pause", "2026-001", "--reason", "called them"]) == 0
+    capsys.readouterr()
+    main(["--config", str(config), "status", "--json"])
+    assert next(r for r in json.loads(capsys.readouterr().out) if r["invoice"] == "2026-001")["state"] == "paused"
+    assert main(["--config", str(config), "resume", "2026-001"]) == 0
+    capsys.readouterr()
+    main(["--config", str(config), "status", "--json"])
+    assert next(r for r in json.loads(capsys.readouterr().out) if r["invoice"] == "2026-001")["state"] == "overdue"
+    assert main(["--config", str(config), "pause", "nope"]) == 1
