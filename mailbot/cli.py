@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -129,7 +129,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
     mailer = Mailer(settings)
     message_id = "<preview@" + settings.domain + ">"
     try:
-        raw = mailer.build(invoice, args.kind, message_id, utcnow())
+        moment = _preview_moment(settings, args, invoice)
+        raw = mailer.build(invoice, args.kind, message_id, moment, tone=_preview_tone(settings, args))
     except TemplateMissing as exc:
         err.print(str(exc), markup=False)
         return 1
@@ -154,6 +155,27 @@ def cmd_preview(args: argparse.Namespace) -> int:
 def say(line: str) -> None:
     """One result line, never wrapped: scripts read ``FILE:LINE: message`` whole."""
     sys.stdout.write(line + "\n")
+
+
+def _preview_tone(settings: Settings, args: argparse.Namespace) -> str:
+    """``--step N`` previews the tone of the ladder's N-th step."""
+    if args.kind not in ("reminder", "final"):
+        return ""
+    steps = settings.chase.steps
+    if args.step:
+        return steps[min(args.step, len(steps)) - 1].tone
+    return "final" if args.kind == "final" else "friendly"
+
+
+def _preview_moment(settings: Settings, args: argparse.Namespace, invoice) -> datetime:
+    """A reminder is previewed as on the day its step would go out (if that is later)."""
+    now = utcnow()
+    if args.kind not in ("reminder", "final") or invoice.due_date is None:
+        return now
+    steps = settings.chase.steps
+    step = steps[min(args.step, len(steps)) - 1] if args.step else steps[-1 if args.kind == "final" else 1]
+    day = invoice.due_date + timedelta(days=step.days)
+    return max(now, datetime(day.year, day.month, day.day, 10, tzinfo=UTC))
 
 
 def _write_or_print(target: Path | None, text: str) -> None:
@@ -239,6 +261,22 @@ def _owner_event(args: argparse.Namespace, type_: str, **fields) -> int:
     return 0
 
 
+def cmd_aging(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    ledger = load_ledger(settings)
+    with Store(settings.state_path) as store:
+        facts = policy.group_facts(store.outbox(), store.events())
+    rows = views.aging_rows(ledger, facts, utcnow().date())
+    if args.json:
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    table = Table("client", "currency", *views.BUCKETS, "total")
+    for row in rows:
+        table.add_row(row["client"], row["currency"], *(row[b] for b in views.BUCKETS), row["total"])
+    out.print(table)
+    return 0
+
+
 def cmd_pause(args: argparse.Namespace) -> int:
     until = _date_arg(args.until) if args.until else None
     code = _owner_event(args, "pause", until=until.isoformat() if until else None,
@@ -309,7 +347,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--connect", action="store_true", help="also log in to SMTP/IMAP")
     p = command("preview", cmd_preview, "render a mail without sending it")
     p.add_argument("invoice")
-    p.add_argument("--kind", default="invoice", choices=["invoice", "reminder", "receipt"])
+    p.add_argument("--kind", default="invoice", choices=["invoice", "reminder", "final", "ack", "receipt"])
     p.add_argument("--step", type=int, default=0)
     p.add_argument("--out", help="FILE.html, FILE.txt or FILE.eml (default: text to stdout)")
     p = command("run", cmd_run, "the worker: send what is due, then keep watching")
@@ -324,6 +362,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = command("history", cmd_history, "the invoice's timeline")
     p.add_argument("invoice")
+    p.add_argument("--json", action="store_true")
+    p = command("aging", cmd_aging, "open receivables by age bucket and client")
     p.add_argument("--json", action="store_true")
     p = command("pause", cmd_pause, "no reminders for an invoice (until a date, or until resume)")
     p.add_argument("invoice")

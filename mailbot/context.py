@@ -222,7 +222,7 @@ def chase_context(
         statement=[item_context(fmt, inv, paid, today) for inv, paid in statement],
         open_total=fmt.money(open_total, cur),
         promised=fmt.date(promised, "full") if promised else "",
-        pay_by=fmt.date(today + timedelta(days=7), "full"),
+        pay_by=fmt.date(_weekday(today + timedelta(days=7)), "full"),
         about=about,
         today=fmt.date(today, "full"),
         fee=_fee(fmt, fee, cur, first) if fee else None,
@@ -235,6 +235,11 @@ def chase_context(
     context["total"] = context["open_total"] if context["statement"] else context["items"][0].balance
     context["payment"] = Bag({**context["payment"], "reference": ", ".join(i.number for i in listed)})
     return context
+
+
+def _weekday(day: date) -> date:
+    """A date to pay by is never a Saturday or Sunday."""
+    return day + timedelta(days=(7 - day.weekday()) % 7) if day.weekday() >= 5 else day
 
 
 def _fee(fmt: Formatter, fee: LateFee, currency: str, invoice: Invoice) -> Bag:

@@ -46,7 +46,7 @@ class Mailer:
     def logo_src(self) -> str:
         return f"cid:{self.logo.cid}" if self.logo else self.settings.business.logo
 
-    def build(self, invoice: Invoice, kind: str, message_id: str, now: datetime) -> bytes:
+    def build(self, invoice: Invoice, kind: str, message_id: str, now: datetime, tone: str = "") -> bytes:
         """An invoice mail (also ``preview`` of any kind for one invoice)."""
         client = self.settings.clients[invoice.client_id]
         today = Calendar.of(self.settings.chase, client).today(now)
@@ -56,7 +56,7 @@ class Mailer:
         else:
             paid = policy.paid(invoice)
             context = chase_context(
-                self.settings, client, [(invoice, paid)], today, tone=_preview_tone(kind),
+                self.settings, client, [(invoice, paid)], today, tone=tone or _preview_tone(kind),
                 logo_src=self.logo_src, about="payment_claimed" if kind == "ack" else "",
             )  # fmt: skip
         return self._compose(kind, context, client, Threading(message_id), now)

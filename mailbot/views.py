@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from mailbot import policy
 from mailbot.ledger import Ledger
+from mailbot.money import round_money
 from mailbot.settings import Settings
 from mailbot.store import Event
 
@@ -57,3 +59,44 @@ def history_rows(events: list[Event], problems: list[str], now: datetime) -> lis
     rows = [e.as_json() for e in events]
     rows += [{"at": now.isoformat(timespec="seconds"), "type": "error", "detail": p} for p in problems]
     return rows
+
+
+BUCKETS = ("not_due", "1_30", "31_60", "61_90", "over_90")
+
+
+def _bucket(days_overdue: int) -> str:
+    if days_overdue <= 0:
+        return "not_due"
+    if days_overdue <= 30:
+        return "1_30"
+    if days_overdue <= 60:
+        return "31_60"
+    return "61_90" if days_overdue <= 90 else "over_90"
+
+
+def aging_rows(ledger: Ledger, facts: Mapping[str, policy.Facts], today) -> list[dict[str, Any]]:
+    """Open balances of sent invoices by days overdue, per client and currency, then totals."""
+    table: dict[tuple[str, str], dict[str, Decimal]] = {}
+    for invoice in ledger.valid():
+        known = facts.get(invoice.number, policy.Facts())
+        row = known.row("invoice")
+        if invoice.cancelled or row is None or row.status != "sent" or invoice.due_date is None:
+            continue
+        left = policy.balance(invoice, known)
+        if left <= 0:
+            continue
+        sums = table.setdefault((invoice.client_id, invoice.currency), dict.fromkeys(BUCKETS, Decimal(0)))
+        sums[_bucket((today - invoice.due_date).days)] += left
+    rows = []
+    for (client, currency), sums in sorted(table.items()):
+        rows.append(_aging_row(client, currency, sums))
+    for currency in sorted({c for _, c in table}):
+        sums = {b: sum((s[b] for (_, c), s in table.items() if c == currency), Decimal(0)) for b in BUCKETS}
+        rows.append(_aging_row("(all)", currency, sums))
+    return rows
+
+
+def _aging_row(client: str, currency: str, sums: dict[str, Decimal]) -> dict[str, Any]:
+    total = sum(sums.values(), Decimal(0))
+    money = {b: str(round_money(v, currency)) for b, v in sums.items()}
+    return {"client": client, "currency": currency, **money, "total": str(round_money(total, currency))}

@@ -120,3 +120,23 @@ def test_logo_file_travels_inline_by_content_id(tmp_path):
     assert image.get_content() == PNG
     cid = image["Content-ID"].strip("<>")
     assert f'src="cid:{cid}"' in msg.get_body(("html",)).get_content()
+
+
+def test_aging_groups_open_balances_by_days_overdue(tmp_path, capsys):
+    config = write_config(tmp_path)
+    main(["--config", str(config), "run", "--once"])
+    capsys.readouterr()
+    assert main(["--config", str(config), "aging", "--json"]) == 0
+    rows = {r["client"]: r for r in json.loads(capsys.readouterr().out)}
+    assert set(rows) == {"acme", "kaiser", "(all)"}
+    # 2026-001 was due 2026-11-16 and 2026-004 on 2026-11-30: both have passed by now.
+    assert rows["acme"]["total"] == "3998.40" and rows["(all)"]["total"] == "5051.63"
+    assert rows["acme"]["not_due"] == "0.00"
+
+
+def test_preview_of_a_reminder_step_shows_its_tone(tmp_path, capsys):
+    config = write_config(tmp_path)
+    assert main(["--config", str(config), "preview", "2026-001", "--kind", "reminder", "--step", "4"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Subject: Re: Invoice 2026-001 from Muster Design")
+    assert "days overdue; it was due on Monday, 16 November 2026" in text
