@@ -129,7 +129,7 @@ def test_aging_groups_open_balances_by_days_overdue(tmp_path, capsys):
     assert main(["--config", str(config), "aging", "--json"]) == 0
     rows = {r["client"]: r for r in json.loads(capsys.readouterr().out)}
     assert set(rows) == {"acme", "kaiser", "(all)"}
-    # 2026-001 was due 2026-11-16 and 2026-004 on 2026-11-30: both have passed by now.
+    # Open: 2026-001 (3998.40, due 2026-11-16, long past) and 2026-004 (1053.23).
     assert rows["acme"]["total"] == "3998.40" and rows["(all)"]["total"] == "5051.63"
     assert rows["acme"]["not_due"] == "0.00"
 
