@@ -277,6 +277,41 @@ def cmd_aging(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_payments(args: argparse.Namespace) -> int:
+    """Credits that name one open invoice become payments; the rest is reported."""
+    from mailbot.bank import StatementError, apply_statement, read_statement
+
+    settings = _settings(args)
+    ledger = load_ledger(settings)
+    try:
+        entries = read_statement(Path(args.file))
+    except StatementError as exc:
+        err.print(str(exc), markup=False)
+        return 1
+    with Store(settings.state_path) as store:
+        lines, problems = apply_statement(entries, ledger, store, utcnow(), args.file)
+    for line in lines:
+        say(line)
+    return 1 if problems else 0
+
+
+def cmd_export_payments(args: argparse.Namespace) -> int:
+    from mailbot.bank import FIELDS, recorded_payments
+
+    settings = _settings(args)
+    with Store(settings.state_path) as store:
+        rows = recorded_payments(load_ledger(settings), store)
+    if args.csv:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
 def cmd_pause(args: argparse.Namespace) -> int:
     until = _date_arg(args.until) if args.until else None
     code = _owner_event(args, "pause", until=until.isoformat() if until else None,
@@ -363,6 +398,10 @@ def _parser() -> argparse.ArgumentParser:
     p = command("history", cmd_history, "the invoice's timeline")
     p.add_argument("invoice")
     p.add_argument("--json", action="store_true")
+    p = command("import-payments", cmd_import_payments, "record payments from a camt.053/054 statement")
+    p.add_argument("file")
+    p = command("export-payments", cmd_export_payments, "recorded payments out (JSON, or --csv)")
+    p.add_argument("--csv", action="store_true")
     p = command("aging", cmd_aging, "open receivables by age bucket and client")
     p.add_argument("--json", action="store_true")
     p = command("pause", cmd_pause, "no reminders for an invoice (until a date, or until resume)")
