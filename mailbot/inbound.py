@@ -30,12 +30,16 @@ SENT_KINDS = ("invoice", "reminder", "final", "receipt", "ack")
 def known_world(settings: Settings, ledger: Ledger, store: Store, now: datetime) -> Known:
     """What classification needs: our Message-IDs and each client's open invoices."""
     outbox = store.outbox()
-    sent = {r.message_id: r.invoice for r in outbox if r.kind in SENT_KINDS and r.status == "sent"}
-    facts = policy.group_facts(outbox, ())
+    sent: dict[str, str] = {}
+    for row in outbox:  # a reminder covering several invoices: its first one leads
+        if row.kind in SENT_KINDS and row.status == "sent":
+            sent.setdefault(row.message_id, row.invoice)
+    facts = policy.group_facts(outbox, store.events())
     open_invoices: dict[str, list[str]] = {}
     for invoice in ledger.valid():
-        row = facts.get(invoice.number, policy.Facts()).row("invoice")
-        if invoice.cancelled or policy.balance(invoice) <= 0 or row is None:
+        known = facts.get(invoice.number, policy.Facts())
+        row = known.row("invoice")
+        if invoice.cancelled or policy.balance(invoice, known) <= 0 or row is None:
             continue
         open_invoices.setdefault(invoice.client_id, []).append(invoice.number)
     business = settings.business
@@ -46,6 +50,7 @@ def known_world(settings: Settings, ledger: Ledger, store: Store, now: datetime)
         own_domain=settings.domain,
         own_addresses=frozenset({business.email.lower(), business.owner.lower()}),
         authserv_id=settings.imap.authserv_id,
+        owners={invoice.number: invoice.client_id for invoice in ledger.invoices.values()},
     )
 
 

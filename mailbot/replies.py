@@ -34,6 +34,7 @@ class Known:
     own_domain: str
     own_addresses: frozenset[str] = frozenset()
     authserv_id: str = ""
+    owners: Mapping[str, str] = field(default_factory=dict)  # invoice number -> client id
 
     @property
     def open_numbers(self) -> set[str]:
@@ -111,9 +112,13 @@ def _classify(mail: Mail, known: Known) -> Reply:
         known.clients, known.authserv_id, known.own_domain,
     )  # fmt: skip
     invoice, matched_by = match_invoice(mail, trust.client, known)
+    trusted, reason = trust.trusted, trust.reason
+    owner = known.owners.get(invoice, trust.client)
+    if invoice and trust.client and owner != trust.client:
+        trusted, reason = False, f"invoice {invoice} belongs to another client ({owner})"
     common = {
         **base, "invoice": invoice, "matched_by": matched_by, "client": trust.client,
-        "trusted": trust.trusted, "trust_reason": trust.reason,
+        "trusted": trusted, "trust_reason": reason,
     }  # fmt: skip
     if is_auto_reply(mail):
         back = return_date(words or mail.text, sent_day) if sent_day else None
@@ -208,19 +213,34 @@ def _all_text(mail: Mail) -> str:
 
 def match_invoice(mail: Mail, client: str, known: Known) -> tuple[str, str]:
     """Thread first, then an open invoice's number in subject or body, then the sender's
-    only open invoice."""
+    only open invoice.
+
+    A known client's words are matched only against that client's own invoices: a
+    "2" in Acme's mail must never land on Kaiser's invoice 2.  Within a thread
+    (a reminder listing several invoices), a number the client names wins.
+    """
+    numbers = set(known.open_invoices.get(client, ())) if client else known.open_numbers
+    named = _named_number(mail, numbers)
     for message_id in (*mail.in_reply_to, *reversed(mail.references)):
         if message_id in known.sent:
-            return known.sent[message_id], "thread"
-    numbers = known.open_numbers
+            threaded = known.sent[message_id]
+            if named and known.owners.get(named) == known.owners.get(threaded):
+                return named, "thread"
+            return threaded, "thread"
+    if named:
+        return named, "number"
+    if client and len(known.open_invoices.get(client, ())) == 1:
+        return known.open_invoices[client][0], "sender"
+    return "", ""
+
+
+def _named_number(mail: Mail, numbers: set[str]) -> str:
     for text in (mail.subject, mail.text):
         for token in re.findall(r"(?<![\w/-])([A-Za-z0-9][A-Za-z0-9._/-]{0,63})", text):
             token = token.rstrip(".,;:)")
             if token in numbers:
-                return token, "number"
-    if client and len(known.open_invoices.get(client, ())) == 1:
-        return known.open_invoices[client][0], "sender"
-    return "", ""
+                return token
+    return ""
 
 
 def return_date(text: str, sent: date) -> date | None:

@@ -268,12 +268,13 @@ class Store:
     def mark_sent(self, row: OutboxRow, event: Event, now: datetime) -> None:
         """The mail left: record it and its ``sent`` event in one transaction."""
         with self.transaction():
-            self.db.execute(
+            changed = self.db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,"
                 " error = NULL WHERE id = ? AND status = 'claimed'",
                 (iso(now), row.id),
-            )
-            self._insert_event(event)
+            ).rowcount
+            if changed:  # another pass that sent it too must not record it twice
+                self._insert_event(event)
 
     def mark_retry(self, row: OutboxRow, error: str) -> None:
         """A transient failure: stay claimed, the next pass tries again."""

@@ -7,10 +7,13 @@ current mail is finished before the process exits (a warm stop).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,6 +81,32 @@ def run_once(
     for problem in ledger.problems:
         log.warning("%s", problem)
     mailer = Mailer(settings)
+    with one_pass_at_a_time(settings.state_path) as alone:
+        if not alone:
+            log.warning("another mailbot pass is running on %s; this one does nothing", settings.state_path)
+            report.problems.append("another pass is running")
+            return report
+        return _pass(settings, now, dry_run, inbox, ledger, report, mailer)
+
+
+@contextmanager
+def one_pass_at_a_time(state_path: Path) -> Iterator[bool]:
+    """An exclusive lock beside the state file: the service and an owner's `run --once`
+    (or two services) never send the same claimed mail twice."""
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(state_path.with_name(state_path.name + ".lock"), "w") as handle:  # noqa: PTH123
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _pass(settings, now, dry_run, inbox, ledger, report, mailer) -> PassReport:
     with Store(settings.state_path) as store:
         if not dry_run:
             report.replies = _read_replies(settings, store, ledger, now, inbox)
@@ -152,9 +181,17 @@ def _send_claimed(
     store: Store, outbox: Outbox, mailer: Mailer, ledger: Ledger, now: datetime, report: PassReport
 ) -> None:
     transient = 0
-    facts = policy.group_facts(store.outbox(), store.events())
+    outbox_rows, events = store.outbox(), store.events()
+    facts = policy.group_facts(outbox_rows, events)
+    wanted = _still_wanted(mailer.settings, ledger, outbox_rows, events, now)
     messages: dict[str, list[OutboxRow]] = {}
     for row in store.claimed():
+        if row.kind in policy.CHASE_KINDS and (row.invoice, row.kind, row.step) not in wanted:
+            # Claimed in an earlier pass (a failed send) and no longer right: the client
+            # disputed meanwhile, the owner paused, or the day moved on. Decide again.
+            log.info("invoice %s: %s step %s no longer due; released", row.invoice, row.kind, row.step)
+            store.release(row)
+            continue
         messages.setdefault(row.message_id, []).append(row)
     for rows in messages.values():
         if STOP.is_set():
@@ -167,6 +204,14 @@ def _send_claimed(
         if transient >= MAX_TRANSIENT_IN_A_ROW:
             log.warning("%d transient failures in a row: trying again next pass", transient)
             return
+
+
+def _still_wanted(settings, ledger, outbox_rows, events, now) -> set[tuple[str, str, int]]:
+    """What the policy would claim now if nothing were claimed yet."""
+    settled = [r for r in outbox_rows if r.status != "claimed"]
+    facts = policy.group_facts(settled, events)
+    actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
+    return {(a.invoice, a.kind, a.step) for a in actions}
 
 
 def send_one(

@@ -217,3 +217,26 @@ def test_history_records_each_adaptation_with_its_reason(story, capsys):
     events = json.loads(capsys.readouterr().out)
     notes = [e["detail"] for e in events if e["type"] == "note"]
     assert any("promised to pay on 2026-11-20" in n for n in notes)
+
+
+def test_reminder_held_by_a_failed_send_is_dropped_when_the_client_disputes(story):
+    story.run(date(2026, 11, 2), date(2026, 11, 16))
+    story.smtp.handler.reject["ap@acme.example"] = "451 4.3.0 try again later"
+    story.run(date(2026, 11, 17), date(2026, 11, 17))  # the friendly reminder is claimed, not sent
+    story.smtp.handler.reject.clear()
+    story.reply(date(2026, 11, 18), "We never ordered this.")
+    story.run(date(2026, 11, 18), date(2026, 11, 30))
+    assert [kind for _, kind, tone in story.mails()] == ["invoice", "reminder", "ack"]
+    assert story.mails()[1][2] == "heads_up"  # the friendly one never left
+    with sqlite3.connect(story.db) as db:
+        assert db.execute("SELECT count(*) FROM outbox WHERE status = 'claimed'").fetchone()[0] == 0
+
+
+def test_two_passes_at_once_send_nothing_twice(story):
+    from mailbot.worker import one_pass_at_a_time
+
+    with one_pass_at_a_time(story.db):
+        story.run(date(2026, 11, 2), date(2026, 11, 2))  # finds the lock taken: does nothing
+    assert story.smtp.messages == []
+    story.run(date(2026, 11, 2), date(2026, 11, 2))
+    assert story.mails() == [("2026-11-02", "invoice", "")]

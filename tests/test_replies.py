@@ -110,3 +110,20 @@ def test_unknown_sender_without_reference_stays_unmatched():
     raw = b"From: someone@else.example\r\nSubject: hello\r\n\r\nWe paid yesterday.\r\n"
     reply = classify(raw, KNOWN)
     assert (reply.intent, reply.invoice, reply.client, reply.trusted) == ("payment_claimed", "", "", False)
+
+
+def test_a_clients_words_never_land_on_another_clients_invoice():
+    known = Known(
+        sent={"<inv-4@muster-design.example>": "2026-004"},
+        open_invoices={"acme": ("2026-001", "2026-002"), "kaiser": ("2026-004",)},
+        clients=CLIENTS, own_domain="muster-design.example",
+        owners={"2026-001": "acme", "2026-002": "acme", "2026-004": "kaiser"},
+    )  # fmt: skip
+    words = b"\r\n\r\nThe amount is wrong: we were charged as in 2026-004.\r\n"
+    fresh = classify(b"From: ap@acme.example\r\nSubject: budget" + words, known)
+    assert fresh.invoice == ""  # acme has two open invoices and named neither
+    threaded = classify(
+        b"From: ap@acme.example\r\nIn-Reply-To: <inv-4@muster-design.example>\r\nSubject: x" + words, known
+    )
+    assert (threaded.invoice, threaded.trusted) == ("2026-004", False)
+    assert "belongs to another client" in threaded.trust_reason
