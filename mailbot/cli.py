@@ -199,11 +199,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         say(f"undeliverable {invoice}")
     for invoice in report.retry:
         say(f"will retry {invoice}")
+    for invoice in report.held:
+        say(f"held {invoice}: the mail could not be built (see the log)")
     where = settings.smtp.host or str(settings.mail_dir / "outbox")
     err.print(f"{len(report.sent)} sent ({where}), {len(report.retry)} to retry, "
               f"{len(report.failed)} undeliverable, {len(report.problems)} ledger problem(s)",
               markup=False)  # fmt: skip
-    return 1 if report.failed or report.retry else 0
+    return 1 if report.failed or report.retry or report.held else 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -339,7 +341,7 @@ def cmd_mark_paid(args: argparse.Namespace) -> int:
     with Store(settings.state_path) as store:
         facts = policy.group_facts(store.outbox(args.invoice), store.events(args.invoice))
         known = facts.get(args.invoice, policy.Facts())
-        amount = Decimal(args.amount) if args.amount else policy.balance(invoice, known)
+        amount = _amount_arg(args.amount) if args.amount else policy.balance(invoice, known)
         if amount <= 0:
             err.print(f"invoice {args.invoice}: nothing open to mark as paid", markup=False)
             return 1
@@ -355,7 +357,20 @@ def _date_arg(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise SystemExit(f"mailbot: {text!r} is not a date like 2026-12-01") from None
+        err.print(f"mailbot: {text!r} is not a date like 2026-12-01", markup=False)
+        raise SystemExit(2) from None
+
+
+def _amount_arg(text: str) -> Decimal:
+    """A positive, finite amount with '.' as the decimal point (bad usage otherwise: exit 2)."""
+    try:
+        amount = Decimal(text)
+    except ArithmeticError:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -4:
+        err.print(f"mailbot: {text!r} is not an amount like 1190.00", markup=False)
+        raise SystemExit(2)
+    return amount
 
 
 # arguments ------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mailbot import policy
 from mailbot.compose import new_message_id
@@ -25,6 +25,7 @@ from mailbot.store import Event, Store, detail_json, iso
 
 log = logging.getLogger(__name__)
 SENT_KINDS = ("invoice", "reminder", "final", "receipt", "ack")
+OLD_MAIL = timedelta(days=30)
 
 
 def known_world(settings: Settings, ledger: Ledger, store: Store, now: datetime) -> Known:
@@ -85,6 +86,14 @@ def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, n
     if reply.own:
         store.record_reply(keys, [], now)
         return None
+    if reply.received is not None and reply.received < now - OLD_MAIL:
+        # A mailbox read for the first time holds years of mail: none of it is a reply
+        # to what mailbot sent, and none should be acknowledged or forwarded.
+        store.record_reply(keys, [], now)
+        log.info("message %s from %s is dated %s: older than %s days, left alone",
+                 reply.message_id, reply.sender, reply.received.date(), OLD_MAIL.days)  # fmt: skip
+        return None
+    permanent = reply.permanent and _stops_the_chase(reply, settings)
     event = Event(
         invoice=reply.invoice, at=iso(now), type="reply", intent=reply.intent,
         trusted=reply.trusted, message_id=reply.message_id or None,
@@ -93,7 +102,7 @@ def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, n
             sender=reply.sender, subject=reply.subject, phrase=reply.phrase,
             matched_by=reply.matched_by, client=reply.client, reason=reply.trust_reason,
             failed_address=reply.failed_address or None,
-            permanent=reply.permanent if reply.intent == "bounce" else None,
+            permanent=permanent if reply.intent == "bounce" else None,
         ),
     )  # fmt: skip
     if not store.record_reply(keys, [event], now):
@@ -107,6 +116,13 @@ def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, n
     if reason:
         _claim_forward(reply, reason, incoming.raw, store, settings, now)
     return reply
+
+
+def _stops_the_chase(reply: Reply, settings: Settings) -> bool:
+    """Only a bounce from the address invoices go *to* makes an invoice undeliverable;
+    a Cc that bounced is the owner's news, not the end of the conversation."""
+    failed = reply.failed_address
+    return not failed or not any(failed in (a.lower() for a in c.cc) for c in settings.clients.values())
 
 
 def _claim_forward(

@@ -190,7 +190,8 @@ class MaildirInbox:
         self.path = path
 
     def fetch_new(self, store: Store) -> Iterator[Incoming]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for sub in ("new", "cur", "tmp"):  # a hand-made folder may lack some
+            (self.path / sub).mkdir(parents=True, exist_ok=True)
         box = mailbox.Maildir(self.path, create=True)
         for key in sorted(box.keys()):  # Maildir names start with the delivery time
             handle = f"maildir:{key}"

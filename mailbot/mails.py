@@ -90,7 +90,9 @@ class Mailer:
         statement = [
             (inv, policy.paid(inv, facts.get(inv.number)))
             for inv in ledger.valid()
-            if inv.client_id == invoices[0].client_id and _open_and_sent(inv, facts)
+            if inv.client_id == invoices[0].client_id
+            and inv.currency == invoices[0].currency
+            and _open_and_sent(inv, facts)
         ]
         extras: dict = {"statement": statement if len(statement) > 1 else []}
         fee_rules = self.settings.chase.late_fee

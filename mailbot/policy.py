@@ -227,6 +227,7 @@ def _chase_client(
     if not due:
         return notes
     due += _coalesce(soon, facts, client, rules, cal, profile, now)
+    due.sort(key=lambda pair: (pair[0].due_date or today, pair[0].number))  # oldest first
     group = tuple(invoice.number for invoice, _ in due)
     return [
         Action(
@@ -255,9 +256,11 @@ def _coalesce(soon, facts, client, rules, cal, profile, now) -> list:
         sent = known.row("invoice")
         if later.on > today + timedelta(days=COALESCE_DAYS) or chase.row_day(sent, cal) >= today:
             continue
+        if invoice.due_date is None or invoice.due_date >= today:
+            continue  # nothing is pulled ahead of its own due date
         ahead = now + (later.on - today)
         found = chase.plan(invoice, known.outbox, known.events, client, rules, cal, profile, ahead)
-        if isinstance(found, chase.Due):
+        if isinstance(found, chase.Due) and found.tone not in ("final", "heads_up"):
             why = f"sent with the client's other reminder, {(later.on - today).days} days early"
             pulled.append((invoice, replace(found, reasons=(*found.reasons, why))))
     return pulled

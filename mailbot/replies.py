@@ -131,7 +131,9 @@ def _classify(mail: Mail, known: Known) -> Reply:
     if verdict.intent in ("other", "question", "thanks") and _remittance(mail):
         verdict = type(verdict)("payment_claimed", "remittance advice attached")
     auto = bool(mail.header("list-id")) or _precedence_bulk(mail)
-    return Reply(**common, intent=verdict.intent, phrase=verdict.phrase, date=named, auto=auto)
+    if auto:  # a newsletter or list mail speaks for nobody: it changes nothing and gets no answer
+        return Reply(**common, intent="other", phrase="(list or bulk mail)", auto=True)
+    return Reply(**common, intent=verdict.intent, phrase=verdict.phrase, date=named)
 
 
 def is_bounce(mail: Mail) -> bool:

@@ -7,9 +7,11 @@ names the file and, where it can be found, the line of the key.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
+from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -26,7 +28,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings.exceptions import SettingsError
 
 from mailbot.problems import Problem
 
@@ -71,7 +74,15 @@ _FONT = re.compile(r"^[A-Za-z0-9 ,'\"-]{1,200}$")
 
 
 def _as_list(value: Any) -> Any:
-    """Let the owner write one address as a string or several as a list."""
+    """Let the owner write one address as a string or several as a list.
+
+    From the environment a list comes as text: ``a@x.example`` or ``["a@x", "b@x"]``.
+    """
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
     return [value] if isinstance(value, str) else value
 
 
@@ -95,7 +106,7 @@ def domain_of(address: str) -> str:
 
 Email = Annotated[str, BeforeValidator(_no_newlines)]
 OneLine = Annotated[str, BeforeValidator(_no_newlines)]
-EmailList = Annotated[list[str], BeforeValidator(_as_list)]
+EmailList = Annotated[list[str], NoDecode, BeforeValidator(_as_list)]
 
 
 class Section(BaseModel):
@@ -293,11 +304,14 @@ class Chase(Section):
     @field_validator("business_hours")
     @classmethod
     def _hours(cls, value: str) -> str:
-        match = re.match(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$", value)
-        if not match or not (0 <= int(match[1]) < 24 and 0 < int(match[3]) <= 24):
-            raise ValueError(f"{value!r} is not like 09:00-17:00")
-        if (int(match[1]), int(match[2])) >= (int(match[3]), int(match[4])):
-            raise ValueError(f"{value!r}: the start must come before the end")
+        start, _, end = value.partition("-")
+        try:
+            opens = time.fromisoformat(start)
+            closes = time(23, 59, 59) if end == "24:00" else time.fromisoformat(end)
+        except ValueError:
+            raise ValueError(f"{value!r} is not like 09:00-17:00") from None
+        if not re.match(r"^\d{2}:\d{2}-\d{2}:\d{2}$", value) or opens >= closes:
+            raise ValueError(f"{value!r} is not like 09:00-17:00 (start before end)")
         return value
 
     @field_validator("business_days")
@@ -507,6 +521,8 @@ def load_settings(path: Path) -> Settings:
         return settings_cls(config_path=path)
     except ValidationError as exc:
         raise ConfigError(_problems(exc, path, text)) from None
+    except SettingsError as exc:  # an environment value that is not valid for its key
+        raise ConfigError([Problem("environment", 0, f"{ENV_PREFIX}...: {exc}")]) from None
 
 
 def _problems(exc: ValidationError, path: Path, text: str) -> list[Problem]:

@@ -88,7 +88,7 @@ def judge(
     mine = [found for server, found in verdicts if ours(server, authserv_id, own_domain)]
     if not mine:
         return Trust(client, True, "sender is the client's (no Authentication-Results of ours)")
-    results = [r for found in mine for r in found]
+    results = mine[0]  # the topmost of ours: anything below it may have been written by the sender
     if any(method in ("dmarc", "dkim") and result == "fail" for method, result, _ in results):
         return Trust(client, False, "our server reports DMARC or DKIM failed")
     sender_domain = domain_of(sender)

@@ -46,6 +46,7 @@ class PassReport:
     sent: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     retry: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # could not be built: a template or address problem
     planned: list[str] = field(default_factory=list)  # --dry-run: what would go out
     problems: list[str] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
@@ -61,6 +62,9 @@ def _read_replies(
         return read_inbox(box, store, settings, ledger, now)
     except InboxError as exc:
         log.warning("inbox not read this pass: %s", exc)
+        return []
+    except Exception:  # a bug or a broken folder must not stop the sending
+        log.exception("inbox not read this pass")
         return []
     finally:
         if own:
@@ -128,7 +132,7 @@ def _claim(store: Store, settings: Settings, actions: list[policy.Action], now: 
     """Write every decided mail into the outbox before anything is sent (claim, then send)."""
     groups: dict[tuple, list[policy.Action]] = {}
     for action in actions:
-        key = (action.kind, action.group) if action.group else (action.kind, action.invoice, action.step)
+        key = ("group", action.group) if action.group else (action.kind, action.invoice, action.step)
         groups.setdefault(key, []).append(action)
     for group in groups.values():
         first = group[0]
@@ -242,7 +246,7 @@ def send_one(
             raw = mailer.build_rows(rows, ledger, facts, now)
     except Exception:  # one broken mail must not stop the others
         log.exception("invoice %s: could not build the %s mail", first.invoice, first.kind)
-        return "skipped"
+        return "held"
     envelope = mailer.envelope(client)
     try:
         outbox.send(raw, envelope.from_addr, envelope.recipients)

@@ -151,3 +151,35 @@ def test_pause_and_resume_from_the_command_line(tmp_path, capsys):
     main(["--config", str(config), "status", "--json"])
     assert next(r for r in json.loads(capsys.readouterr().out) if r["invoice"] == "2026-001")["state"] == "overdue"
     assert main(["--config", str(config), "pause", "nope"]) == 1
+
+
+@pytest.mark.parametrize("amount", ["abc", "NaN", "Infinity", "-5", "0", "1,5"])
+def test_mark_paid_refuses_an_impossible_amount_as_bad_usage(tmp_path, amount):
+    config = write_config(tmp_path)
+    main(["--config", str(config), "run", "--once"])
+    with pytest.raises(SystemExit) as caught:
+        main(["--config", str(config), "mark-paid", "2026-004", "--amount", amount])
+    assert caught.value.code == 2
+
+
+def test_business_hours_typo_is_a_config_error(tmp_path):
+    base = BASE_CONFIG.replace("[chase]\nenabled = false", '[chase]\nbusiness_hours = "08:30-17:75"')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write_config(tmp_path, base=base))
+    assert "[chase] business_hours: '08:30-17:75' is not like 09:00-17:00" in str(caught.value)
+
+
+def test_env_override_of_an_address_list_takes_a_plain_address(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAILBOT_CLIENTS__ACME__EMAIL", "new@acme.example")
+    assert load_settings(write_config(tmp_path)).clients["acme"].email == ["new@acme.example"]
+
+
+def test_list_mail_from_a_client_changes_nothing():
+    from test_replies import KNOWN
+
+    from mailbot.replies import classify
+
+    raw = (b"From: ap@acme.example\r\nList-Id: <news.acme.example>\r\nPrecedence: bulk\r\n"
+           b"Subject: Our new portal\r\n\r\nHave you tried our new supplier invoice portal? Upload your PDF.\r\n")  # fmt: skip
+    reply = classify(raw, KNOWN)
+    assert (reply.intent, reply.auto) == ("other", True)

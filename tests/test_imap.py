@@ -7,7 +7,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -38,8 +40,9 @@ def _sent_ids(config: Path) -> dict[str, str]:
 
 def reply(
     msgid: str, in_reply_to: str, body: str, sender: str = "ap@acme.example",
-    subject: str = "Re: Invoice", date: str = "Mon, 23 Nov 2026 10:00:00 +0100",
+    subject: str = "Re: Invoice", date: str = "",
 ) -> bytes:  # fmt: skip
+    date = date or format_datetime(datetime.now(UTC))  # fresh mail: old mail is left alone
     head = (
         f"From: Client <{sender}>\r\nTo: billing@muster-design.example\r\nSubject: {subject}\r\n"
         f"Date: {date}\r\nMessage-ID: <{msgid}>\r\n"
@@ -134,7 +137,9 @@ def test_uidvalidity_change_rescans_without_duplicates(tmp_path, smtp_server, do
     main(["--config", str(config), "run", "--once"])
     replies = [e for e in _history(config, "2026-001", capsys) if e["type"] == "reply"]
     assert [e["intent"] for e in replies] == ["promise_to_pay", "payment_claimed"]
-    assert replies[0]["until"] == "2026-11-27"
+    today = datetime.now(UTC).date()
+    friday = today + timedelta(days=(4 - today.weekday()) % 7 or 7)
+    assert replies[0]["until"] == friday.isoformat()
 
 
 def test_untrusted_payment_claim_changes_nothing_and_goes_to_the_owner(tmp_path, smtp_server, dovecot, capsys):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import mailbox
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 from conftest import write_config
@@ -17,6 +18,15 @@ from mailbot.replies import classify
 from mailbot.store import SCHEMA_VERSION, Store
 
 CORPUS = Path(__file__).parent / "replies" / "corpus"
+NOW = datetime.now(UTC)  # replies are fresh: mail older than 30 days is left alone
+
+
+def _fresh(raw: bytes) -> bytes:
+    """The corpus mail as if it came in now (mail older than 30 days is left alone)."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    lines = [b"Date: " + format_datetime(NOW).encode() if ln.startswith(b"Date:") else ln
+             for ln in head.split(b"\r\n")]  # fmt: skip
+    return b"\r\n".join(lines) + sep + body
 
 
 def _drop(config: Path, raw: bytes) -> None:
@@ -37,7 +47,7 @@ def test_maildir_inbox_replies_are_applied(tmp_path, capsys):
     raw = (
         "From: buchhaltung@kaiser-soehne.example\r\nSubject: AW: Rechnung\r\n"
         f"In-Reply-To: {msgid}\r\nMessage-ID: <m1@kaiser-soehne.example>\r\n"
-        "Date: Tue, 24 Nov 2026 09:00:00 +0100\r\n\r\nWir überweisen bis zum 15.\r\n"
+        f"Date: {format_datetime(NOW)}\r\n\r\nWir überweisen bis zum 15.\r\n"
     ).encode()
     _drop(config, raw)
     main(["--config", str(config), "run", "--once"])
@@ -52,7 +62,9 @@ def test_maildir_inbox_replies_are_applied(tmp_path, capsys):
     main(["--config", str(config), "history", "2026-004", "--json"])
     events = json.loads(capsys.readouterr().out)
     assert [e["type"] for e in events] == ["sent", "reply"]
-    assert events[1]["until"] == "2026-12-15"
+    today = NOW.date()
+    fifteenth = today.replace(day=15) if today.day <= 15 else (today.replace(day=1) + timedelta(days=32)).replace(day=15)
+    assert events[1]["until"] == fifteenth.isoformat()
 
 
 def test_hostile_and_broken_mail_never_stop_the_others(tmp_path, capsys):
@@ -60,12 +72,12 @@ def test_hostile_and_broken_mail_never_stop_the_others(tmp_path, capsys):
     main(["--config", str(config), "run", "--once"])
     for name in ("spoof_hostile_html_script", "spoof_hostile_long_line", "spoof_hostile_garbage_subject",
                  "en_outlook_broken_mime"):  # fmt: skip
-        _drop(config, (CORPUS / f"{name}.eml").read_bytes())
+        _drop(config, _fresh((CORPUS / f"{name}.eml").read_bytes()))
     _drop(config, b"\x00\xff garbage without headers")
     _drop(config, b"")
     good = (
         b"From: ap@acme.example\r\nSubject: Re: Invoice 2026-001\r\nMessage-ID: <ok@acme.example>\r\n"
-        b"Date: Tue, 24 Nov 2026 09:00:00 +0100\r\n\r\nPaid yesterday.\r\n"
+        b"Date: " + format_datetime(NOW).encode() + b"\r\n\r\nPaid yesterday.\r\n"
     )
     _drop(config, good)
     assert main(["--config", str(config), "run", "--once"]) == 0
