@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from mailbot import money
 from mailbot.i18n import Formatter, formatter_for
 from mailbot.ledger import Invoice
 from mailbot.money import LateFee
@@ -125,13 +124,10 @@ def invoice_context(
 def early_discount(fmt: Formatter, settings: Settings, invoice: Invoice, today: date) -> Bag | None:
     """ "Pay by 12 November and deduct 2 % (€23.80), i.e. €1,166.20": exact amount and day."""
     rule = settings.chase.early_discount
-    if not rule.percent or invoice.issue_date is None:
-        return None
-    until = invoice.issue_date + timedelta(days=rule.days)
-    if until < today:
-        return None  # an invoice sent late: the offer would already have lapsed
+    until, amount = invoice.discount_until, invoice.discount_amount
+    if not rule.percent or until is None or not amount or until < today:
+        return None  # none offered, or an invoice sent late whose offer already lapsed
     gross = invoice.totals.gross
-    amount = money.round_money(gross * rule.percent / money.HUNDRED, invoice.currency)
     return Bag(
         percent=fmt.percent(rule.percent),
         until=fmt.date(until, "full"),

@@ -65,6 +65,8 @@ class Invoice:
     paid_on: date | None = None
     paid_amount: Decimal | None = None
     cancelled: bool = False
+    discount_until: date | None = None  # an early-payment discount offered on the invoice
+    discount_amount: Decimal = Decimal(0)
     items: list[LineItem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -290,6 +292,7 @@ class _Parser:
                 for i in invoice.items
             ]
             _check_invoice(invoice, self.seen[invoice.number], self.file, terms)
+            _offer_discount(invoice, self.settings)
         return self.invoices
 
 
@@ -317,6 +320,15 @@ def _set_invoice_field(invoice: Invoice, column: str, value: str, clients: Mappi
         invoice.cancelled = True
     else:
         setattr(invoice, column, value)
+
+
+def _offer_discount(invoice: Invoice, settings: Settings) -> None:
+    """The early-payment discount the invoice offers (its exact amount and last day)."""
+    offer = settings.chase.early_discount
+    if offer.percent and invoice.valid and invoice.issue_date is not None:
+        invoice.discount_until = invoice.issue_date + timedelta(days=offer.days)
+        share = invoice.totals.gross * offer.percent / money.HUNDRED
+        invoice.discount_amount = money.round_money(share, invoice.currency)
 
 
 def _check_invoice(invoice: Invoice, seen: dict, file: str, terms: timedelta) -> None:

@@ -76,7 +76,20 @@ def paid(invoice: Invoice, facts: Facts | None = None) -> Decimal:
 
 
 def balance(invoice: Invoice, facts: Facts | None = None) -> Decimal:
-    return invoice.totals.gross - paid(invoice, facts)
+    """What is still open; a client who took the offered early-payment discount owes nothing."""
+    left = invoice.totals.gross - paid(invoice, facts)
+    if invoice.discount_amount and 0 < left <= invoice.discount_amount:
+        assert invoice.discount_until is not None
+        in_time = _paid_until(invoice, facts, invoice.discount_until)
+        if in_time >= invoice.totals.gross - invoice.discount_amount:
+            return Decimal(0)
+    return left
+
+
+def _paid_until(invoice: Invoice, facts: Facts | None, day: date) -> Decimal:
+    ledger = invoice.ledger_paid if invoice.paid_on and invoice.paid_on <= day else Decimal(0)
+    events = facts.events if facts else ()
+    return ledger + sum((Decimal(a) for d, a in chase.payments(events) if d <= day), Decimal(0))
 
 
 def paid_on(invoice: Invoice, facts: Facts | None) -> date | None:

@@ -183,3 +183,20 @@ def test_list_mail_from_a_client_changes_nothing():
            b"Subject: Our new portal\r\n\r\nHave you tried our new supplier invoice portal? Upload your PDF.\r\n")  # fmt: skip
     reply = classify(raw, KNOWN)
     assert (reply.intent, reply.auto) == ("other", True)
+
+
+def test_client_who_takes_the_early_discount_in_time_owes_nothing(tmp_path):
+    base = BASE_CONFIG.replace("[chase]\nenabled = false", "[chase]\n[chase.early_discount]\npercent = 2\ndays = 10")
+    settings = load_settings(write_config(tmp_path, base=base))
+    from mailbot.ledger import load_ledger
+
+    invoice = load_ledger(settings).invoices["2026-004"]  # 1053.23 gross, issued 9 Nov: 2 % = 21.06
+    assert (invoice.discount_until, invoice.discount_amount) == (date(2026, 11, 19), Decimal("21.06"))
+
+    def pay(amount: str, on: str) -> policy.Facts:
+        detail = json.dumps({"amount": amount, "on": on})
+        return policy.Facts((), (Event("2026-004", f"{on}T09:00:00+00:00", "payment", detail=detail),))
+
+    assert policy.balance(invoice, pay("1032.17", "2026-11-19")) == Decimal(0)  # in time
+    assert policy.balance(invoice, pay("1032.17", "2026-11-20")) == Decimal("21.06")  # a day late
+    assert policy.balance(invoice, pay("1000.00", "2026-11-12")) == Decimal("53.23")  # too little
