@@ -147,9 +147,7 @@ def config_toml(clients=CLIENTS, extra: str = "") -> str:
     return "\n".join(parts) + "\n" + extra
 
 
-def invoice_rows(
-    rng: random.Random, number: str, client: BenchClient, n_lines: int
-) -> list[list[str]]:
+def invoice_rows(rng: random.Random, number: str, client: BenchClient, n_lines: int) -> list[list[str]]:
     """The CSV rows of one complete invoice; invoice-level columns on its first row only."""
     lang = "de" if client.language.startswith("de") else "en"
     issue = date(2026, 1, 2) + timedelta(days=rng.randrange(0, 324))

@@ -201,9 +201,7 @@ def main() -> int:
     breakdown(mailer, sample[:100])  # warm
     spent = breakdown(mailer, sample)
     whole = sum(spent.values())
-    parts = ", ".join(
-        f"{k} {v / len(sample) * 1e3:.3f} ms ({v / whole:.0%})" for k, v in spent.items()
-    )
+    parts = ", ".join(f"{k} {v / len(sample) * 1e3:.3f} ms ({v / whole:.0%})" for k, v in spent.items())
     print(f"breakdown ({len(sample)}-mail sample, per mail): {parts}; "
           f"sum {whole / len(sample) * 1e3:.3f} ms")  # fmt: skip
 

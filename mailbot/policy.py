@@ -119,7 +119,8 @@ def state(invoice: Invoice, facts: Facts, today: date) -> str:
     if balance(invoice, facts) <= 0:
         return "paid"
     sent = facts.row("invoice")
-    if (sent is not None and sent.status == "failed") or bounced(facts):
+    refused = any(r.status == "failed" and r.kind in ("invoice", "reminder", "final") for r in facts.outbox)
+    if refused or bounced(facts):  # the server said no (5xx), or a bounce came back
         return "undeliverable"
     if sent is None or sent.status != "sent":
         return "scheduled"
