@@ -249,7 +249,7 @@ def _ladder_step(invoice, sent, client, chase, cal, profile, today, catch_up) ->
             between = len([i for i, _ in remaining if position < i < final_at])
             if count + 1 + between < 3:
                 continue  # keep enough reminders for a final notice to stay possible
-        tone, why = adapt(step.tone, profile)
+        tone, why = adapt(step.tone, profile, client.tone)
         kind = "final" if step.tone == "final" else "reminder"
         burst = (
             [f"{len(due)} steps were due at once (mailbot was not running): one is sent, "
@@ -264,8 +264,12 @@ def _ladder_step(invoice, sent, client, chase, cal, profile, today, catch_up) ->
     return Later(min(upcoming)) if upcoming else None
 
 
-def adapt(tone: str, profile: str) -> tuple[str, tuple[str, ...]]:
-    """Softer for a reliable payer, one step firmer for a late one; final stays final."""
+def adapt(tone: str, profile: str, client_tone: str = "friendly") -> tuple[str, tuple[str, ...]]:
+    """Softer for a reliable payer, one step firmer for a late one; final stays final.
+
+    The owner's ``[clients.x] tone = "warm"`` softens every reminder one step too
+    (a long-standing friend of the business), unless the client pays late.
+    """
     if tone in ("final", "heads_up"):
         return tone, ()
     index = TONES.index(tone)
@@ -273,6 +277,8 @@ def adapt(tone: str, profile: str) -> tuple[str, tuple[str, ...]]:
         return TONES[index - 1], ("softer tone: paid the last invoices on time",)
     if profile == "late" and TONES[index + 1] != "final":
         return TONES[index + 1], ("firmer tone one step earlier: 2 or more late payments in 12 months",)
+    if client_tone == "warm" and index > 1:
+        return TONES[index - 1], ("softer tone: the owner asked for a warm tone with this client",)
     return tone, ()
 
 

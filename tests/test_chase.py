@@ -200,3 +200,12 @@ def test_client_who_takes_the_early_discount_in_time_owes_nothing(tmp_path):
     assert policy.balance(invoice, pay("1032.17", "2026-11-19")) == Decimal(0)  # in time
     assert policy.balance(invoice, pay("1032.17", "2026-11-20")) == Decimal("21.06")  # a day late
     assert policy.balance(invoice, pay("1000.00", "2026-11-12")) == Decimal("53.23")  # too little
+
+
+def test_owner_can_ask_for_a_warm_tone_with_one_client():
+    warm = Client(name="Acme", email="ap@acme.example", timezone="Europe/Berlin", tone="warm")
+    invoice = _invoice("X", 28, 14)
+    outbox = [_sent("X", "invoice", invoice.issue_date), _sent("X", "reminder", date(2026, 11, 17), step=2, n=2)]
+    (reminder,) = _decide([invoice], outbox, [], datetime(2026, 11, 23, 10, tzinfo=UTC), warm)
+    assert (reminder.step, reminder.tone) == (3, "friendly")
+    assert "warm tone" in reminder.reasons[0]
