@@ -1,0 +1,530 @@
+"""One decision pass: ``policy.group_facts`` + ``policy.next_actions`` over 100,000 open invoices.
+
+    python benchmarks/decide.py [--invoices 100000] [--clients 5000] [--events 1000000]
+                                [--runs 3] [--seed N] [--trace-share 0.1] [--profile]
+
+Builds (seeded) everything in memory, as ``tests/test_chase_properties.py`` drives the
+pure policy: ``Client`` settings objects (11 time zones from Los Angeles to Sydney, with
+their countries' public holidays; several languages and currencies; a few clients with
+their own ladder or with chasing off), ``Invoice`` objects with 1-5 ``LineItem``s (due
+dates over the last 90 and the next 30 days), and the ``OutboxRow``s and ``Event``s that
+running mailbot would have left in the store: the invoice mail of every invoice
+(``sent``), reminders along each client's ladder, replies of every intent (trusted or
+not) with their acknowledgments, forwards to the owner (with their prebuilt payload),
+promise follow-ups and claim checks, payments (partial and full) with receipts, pauses
+and resumes, and notes; each mail also as its ``sent`` event; exactly ``--events``
+events in all, in the order of their timestamps (as ``Store.events()`` returns them).
+
+Then ``--runs`` times: ``facts = group_facts(outbox, events)`` and
+``next_actions(invoices, facts, clients, NOW, Chase())``, each timed with
+``time.perf_counter`` (best run counts; CPU time and the time spent in the cyclic GC
+are printed too). Targets (issue): one decision pass < 2 s and < 500 MB. Both "decide
+only" (``next_actions``) and "group + decide" (both, as ``run_once`` calls them, but
+without reading SQLite) are held to 2 s. Memory: the process's peak RSS (``ru_maxrss``)
+over building the data plus the timed passes is held to 500 MB; the ``tracemalloc``
+peak of one more pass alone (what the pass allocates on top of the data) is printed.
+Tracing slows the pass about 4x, so by default it covers every 10th client's invoices
+and is scaled up (``--trace-share 1`` traces the whole pass, ~80 s more). ``--profile``
+adds a cProfile of one more pass (top 15 by tottime). The decisions' digest changes
+only when the policy decides differently: a faster policy must print the same one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import hashlib
+import io
+import json
+import pstats
+import random
+import resource
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import _common  # first: it puts the repository root on sys.path
+from _common import machine, verdict
+
+from mailbot import money, policy
+from mailbot.ledger import Invoice, LineItem
+from mailbot.settings import DEFAULT_LADDER, Chase, Client, Step
+from mailbot.store import Event, OutboxRow
+
+TARGET_S = 2.0
+TARGET_BYTES = 500e6
+SEED = 20261124
+# A Tuesday, 14:00 UTC: open hours from London to New York; closed in Los Angeles,
+# Tokyo and Sydney. No reminder row is dated today, so this is the day's first pass
+# (the busiest: no client was mailed yet today).
+NOW = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+TODAY = NOW.date()
+DOMAIN = _common.DOMAIN
+OWNER = f"owner@{DOMAIN}"
+
+# (time zone, country ("" = the [chase] country, DE), currency, languages, weight)
+REGIONS = (
+    ("Europe/Berlin", "", "EUR", ("de", "de", "en"), 40),
+    ("Europe/Vienna", "AT", "EUR", ("de-AT",), 8),
+    ("Europe/Zurich", "CH", "CHF", ("de", "fr"), 4),
+    ("Europe/London", "GB", "GBP", ("en",), 12),
+    ("Europe/Paris", "FR", "EUR", ("fr", "en"), 8),
+    ("Europe/Amsterdam", "NL", "EUR", ("nl", "en"), 5),
+    ("America/New_York", "US", "USD", ("en-US",), 10),
+    ("America/Los_Angeles", "US", "USD", ("en-US",), 5),
+    ("Asia/Tokyo", "JP", "JPY", ("ja", "en"), 3),
+    ("Australia/Sydney", "AU", "AUD", ("en",), 3),
+    ("UTC", "", "EUR", ("en",), 2),
+)
+LADDER_SLOW = (
+    Step(days=-5, tone="heads_up"), Step(days=3, tone="friendly"),
+    Step(days=10, tone="firm_warm"), Step(days=20, tone="firm"), Step(days=45, tone="final"),
+)  # fmt: skip
+LADDER_NO_FINAL = (Step(days=2, tone="friendly"), Step(days=14, tone="firm_warm"),
+                   Step(days=28, tone="firm"))  # fmt: skip
+TAX = {"EUR": ("19", "19", "19", "7", "0"), "GBP": ("20",), "CHF": ("8.1",), "USD": ("0",),
+       "JPY": ("10",), "AUD": ("10",)}  # fmt: skip
+# Intents of replies, weighted; ACK_INTENTS get an acknowledgment when trusted.
+INTENTS = (("thanks", 20), ("payment_claimed", 14), ("promise_to_pay", 14), ("auto_reply", 16),
+           ("other", 14), ("question", 8), ("dispute", 4), ("contact_change", 2), ("bounce", 3))  # fmt: skip
+REPLIES_PER_INVOICE = (0, 1, 1, 2, 2, 2, 3, 3, 4, 5, 6)  # mean 2.6
+NOTES = (
+    "called: will pay with the next payment run", "client asked for a copy to their new AP address",
+    "paused by the owner until {day}", "away (auto-reply) until {day}", "promised to pay on {day}",
+    "outside business hours", "spoke to the CFO; partial payment agreed",
+)  # fmt: skip
+
+
+def between(rng: random.Random, low: int, high: int) -> int:
+    """``rng.randint(low, high)``, at a fraction of its cost (a million events to make)."""
+    return low + int(rng.random() * (high - low + 1))
+
+
+def stamp(day: date, rng: random.Random, hours: tuple[int, int] = (6, 19)) -> str:
+    """An ``iso()`` timestamp on ``day`` (UTC, seconds), as the store keeps them."""
+    h, rest = divmod(between(rng, hours[0] * 3600, hours[1] * 3600 - 1), 3600)
+    return f"{day.isoformat()}T{h:02d}:{rest // 60:02d}:{rest % 60:02d}+00:00"
+
+
+def workday(day: date) -> date:
+    """Mon-Fri (the generator ignores holidays; the policy does not)."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def make_clients(rng: random.Random, n: int) -> tuple[dict[str, Client], dict[str, str]]:
+    """``n`` client settings (pydantic, validated as from the config) and their currencies."""
+    clients, currencies = {}, {}
+    weights = [r[-1] for r in REGIONS]
+    for k in range(n):
+        zone, country, currency, languages, _ = rng.choices(REGIONS, weights)[0]
+        ident = f"c{k:05d}"
+        roll = rng.random()
+        ladder = LADDER_SLOW if roll < 0.05 else LADDER_NO_FINAL if roll < 0.08 else None
+        clients[ident] = Client(
+            name=f"Client {k} Ltd", email=[f"ap@{ident}.example"], language=rng.choice(languages),
+            timezone=zone, country=country, ladder=ladder, chase=rng.random() >= 0.02,
+            tone=rng.choice(("warm", "friendly", "formal")),
+            cc=[f"finance@{ident}.example"] if rng.random() < 0.2 else [],
+        )  # fmt: skip
+        currencies[ident] = currency
+    return clients, currencies
+
+
+def make_invoice(rng: random.Random, n: int, client_id: str, currency: str, line: int) -> Invoice:
+    offset = between(rng, -90, 30)  # due date relative to today
+    terms = rng.choice([t for t in (7, 14, 14, 30, 30, 45) if offset - t < 0])
+    due = TODAY + timedelta(days=offset)
+    items = []
+    scale = 150 if currency == "JPY" else 1
+    for i in range(between(rng, 1, 5)):
+        quantity = Decimal(rng.choice(("1", "1", "2", "3", "0.5", "7.5", "12", "40")))
+        price = Decimal(between(rng, 500, 249999) * scale) / 100
+        discount = Decimal(rng.choice(("0", "0", "0", "5", "10")))
+        net = money.line_net(quantity, price, discount, currency)
+        items.append(LineItem(line + i, f"Item {i + 1}", quantity, "h", price, discount,
+                              Decimal(rng.choice(TAX[currency])), net))  # fmt: skip
+    ledger_part = rng.random() < 0.03
+    return Invoice(
+        number=f"B-{n + 1:06d}", client_id=client_id, line=line, issue_date=due - timedelta(days=terms),
+        due_date=due, currency=currency, cancelled=rng.random() < 0.005, items=items,
+        paid_amount=Decimal(between(rng, 1, 49) * scale) if ledger_part else None,
+    )  # fmt: skip
+
+
+class History:
+    """One invoice's store contents: outbox rows (without ids) and events, in time order."""
+
+    def __init__(self, rng: random.Random, invoice: Invoice, client: Client, n: int):
+        self.rng, self.invoice, self.client, self.n = rng, invoice, client, n
+        self.rows: list[tuple] = []  # (claimed_at, OutboxRow fields after ``id``)
+        self.events: list[Event] = []
+        self.mails = 0
+
+    def mail(self, kind: str, step: int, day: date, tone: str | None = None, detail: str | None = None,
+             payload: bytes | None = None) -> str:  # fmt: skip
+        """An outbox row marked sent, and its ``sent`` event a few seconds later."""
+        self.mails += 1
+        number = self.invoice.number
+        at = stamp(day, self.rng, (7, 17))
+        mid = f"<{day:%Y%m%d}.{self.n}.{self.mails}.{kind}-{number}@{DOMAIN}>"
+        to = OWNER if kind == "forward" else self.client.email[0]
+        self.rows.append((at, number, kind, step, mid, "sent", at, at, 1, None, payload,
+                          OWNER if payload else None, tone, detail))  # fmt: skip
+        self.events.append(Event(number, at, "sent", kind=kind, step=step, tone=tone, message_id=mid,
+                                 detail=f"to {to}"))  # fmt: skip
+        return at
+
+    def build(self) -> None:
+        rng, inv = self.rng, self.invoice
+        issue, due = inv.issue_date, inv.due_date
+        self.mail("invoice", 0, workday(issue))
+        replies = self.replies(issue)
+        # Reminders along the client's ladder, on the first working day of each step,
+        # before today; a trusted dispute or question stops them (until a resume).
+        stop = min((d for d, intent, trusted, _ in replies if trusted and intent in ("dispute", "question")),
+                   default=None)  # fmt: skip
+        sent = 0
+        for position, step in enumerate(self.client.ladder or DEFAULT_LADDER, 1):
+            day = workday(due + timedelta(days=step.days))
+            if day >= TODAY or (stop and day > stop) or sent >= 4:
+                break
+            if day <= issue or (step.tone == "heads_up" and rng.random() < 0.4):
+                continue  # never on the invoice's day; a reliable payer gets no heads-up
+            if step.tone == "final" and sent < 3:
+                continue
+            if rng.random() < 0.15:
+                break  # mailbot was down: a catch-up is due now
+            kind = "final" if step.tone == "final" else "reminder"
+            detail = f'{{"group": ["{inv.number}"], "reasons": null}}'  # as detail_json writes it
+            self.mail(kind, position, day, step.tone, detail)
+            sent += 1
+        self.payments(issue)
+        if rng.random() < 0.04:
+            day = issue + timedelta(days=between(rng, 1, max(1, (TODAY - issue).days - 1)))
+            until = None if rng.random() < 0.4 else (day + timedelta(days=between(rng, 3, 29))).isoformat()
+            self.event(day, "pause", until=until)
+            if rng.random() < 0.5 and day + timedelta(days=3) < TODAY:
+                self.event(day + timedelta(days=between(rng, 1, 3)), "resume")
+
+    def event(self, day: date, type_: str, **fields) -> None:
+        self.events.append(Event(self.invoice.number, stamp(day, self.rng), type_, **fields))
+
+    def replies(self, issue: date) -> list[tuple]:
+        rng, number = self.rng, self.invoice.number
+        found = []
+        span = (TODAY - issue).days
+        days = sorted(issue + timedelta(days=between(rng, 1, span))
+                      for _ in range(rng.choice(REPLIES_PER_INVOICE)))  # fmt: skip
+        names, weights = zip(*INTENTS, strict=True)
+        for ordinal, day in enumerate(days, 1):
+            intent = rng.choices(names, weights)[0]
+            trusted = rng.random() < 0.8
+            permanent = intent == "bounce" and rng.random() < 0.3
+            until = None
+            if intent == "promise_to_pay" or (intent == "auto_reply" and rng.random() < 0.6):
+                until = (day + timedelta(days=between(rng, 1, 21))).isoformat()
+            sender = self.client.email[0] if trusted else f"someone@freemail{ordinal}.example"
+            detail = json.dumps({
+                "client": self.invoice.client_id, "matched_by": "thread", "phrase": intent.replace("_", " "),
+                "reason": "DKIM pass, known domain" if trusted else "sender not in the client's domains",
+                "sender": sender, "subject": f"Re: Invoice {number}",
+                **({"permanent": permanent, "failed_address": sender} if intent == "bounce" else {}),
+            }, ensure_ascii=False, sort_keys=True)  # fmt: skip
+            hours = (6, NOW.hour) if day == TODAY else (6, 19)
+            at = stamp(day, rng, hours)
+            self.events.append(Event(number, at, "reply", message_id=f"<r{self.n}.{ordinal}@client.example>",
+                                     intent=intent, trusted=trusted, until=until, detail=detail))  # fmt: skip
+            found.append((day, intent, trusted, until))
+            after = workday(day + timedelta(days=1))
+            forward = (
+                intent in ("dispute", "question", "contact_change")
+                or permanent
+                or (intent == "payment_claimed" and not trusted)
+            )
+            if forward and day < TODAY:
+                self.mail("forward", ordinal, day, payload=b"x" * between(rng, 3000, 11999))
+            if trusted and intent in policy.ACK_INTENTS and after < TODAY and rng.random() < 0.95:
+                self.mail("ack", ordinal, after)
+            if trusted and intent in ("dispute", "question") and rng.random() < 0.5:
+                back = day + timedelta(days=between(rng, 1, 10))
+                if back < TODAY:
+                    self.event(back, "resume")
+            if trusted and intent == "promise_to_pay" and rng.random() < 0.7:
+                follow = workday(date.fromisoformat(until) + timedelta(days=4))
+                if follow < TODAY:
+                    self.mail("reminder", 100 + ordinal, follow, "promise_followup")
+            if trusted and intent == "payment_claimed" and rng.random() < 0.6:
+                check = workday(day + timedelta(days=8))
+                if check < TODAY:
+                    self.mail("reminder", 200 + ordinal, check, "claim_check")
+        return found
+
+    def payments(self, issue: date) -> None:
+        rng, inv = self.rng, self.invoice
+        if rng.random() >= 0.12:
+            return
+        gross = inv.totals.gross
+        full = rng.random() < 0.3
+        share = Decimal(1) if full else Decimal(between(rng, 20, 60)) / 100
+        if full and rng.random() < 0.05:
+            share = Decimal("1.1")  # overpaid: a notice to the owner
+        amount = money.round_money(gross * share, inv.currency) - (inv.paid_amount or 0)
+        day = issue + timedelta(days=between(rng, 1, (TODAY - issue).days))
+        detail = json.dumps({"amount": str(amount), "on": day.isoformat()})
+        self.event(day, "payment", detail=detail)
+        after = workday(day + timedelta(days=1))
+        if full and after < TODAY and rng.random() < 0.9:
+            self.mail("receipt", 0, after)
+
+
+def build(args: argparse.Namespace) -> tuple[list[Invoice], dict[str, Client], list[OutboxRow], list[Event]]:
+    rng = random.Random(args.seed)
+    clients, currencies = make_clients(rng, args.clients)
+    ids = list(clients)
+    # A few clients have many invoices, most have a handful.
+    cum, total = [], 0.0
+    for k in range(len(ids)):
+        total += 1 / (k + 20)
+        cum.append(total)
+    owners = rng.choices(ids, cum_weights=cum, k=args.invoices)
+    invoices, rows, events = [], [], []
+    line = 2
+    for n, client_id in enumerate(owners):
+        invoice = make_invoice(rng, n, client_id, currencies[client_id], line)
+        line += len(invoice.items)
+        invoices.append(invoice)
+        history = History(rng, invoice, clients[client_id], n)
+        history.build()
+        rows += history.rows
+        events += history.events
+    # Owner and worker notes fill up to exactly --events.
+    missing = args.events - len(events)
+    if missing < 0:
+        raise SystemExit(f"the histories alone have {len(events)} events > --events {args.events}")
+    for _ in range(missing):
+        invoice = invoices[between(rng, 0, len(invoices) - 1)]
+        day = invoice.issue_date + timedelta(days=between(rng, 0, (TODAY - invoice.issue_date).days - 1))
+        text = rng.choice(NOTES).format(day=day + timedelta(days=between(rng, 3, 19)))
+        events.append(Event(invoice.number, stamp(day, rng), "note", detail=text))
+    # The store returns both in id order, i.e. in the order they were written.
+    events.sort(key=lambda e: e.at)
+    rows.sort(key=lambda r: r[0])
+    outbox = [OutboxRow(i, *r[1:]) for i, r in enumerate(rows, 1)]
+    return invoices, clients, outbox, events
+
+
+def rss_now() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+
+def rss_peak() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class GcClock:
+    """Time spent in the cyclic garbage collector (``gc.callbacks``), by generation."""
+
+    def __init__(self) -> None:
+        self.spent = [0.0, 0.0, 0.0]
+        self.count = [0, 0, 0]
+        self._t0 = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.spent[info["generation"]] += time.perf_counter() - self._t0
+            self.count[info["generation"]] += 1
+
+    def __enter__(self) -> GcClock:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+
+def one_pass(invoices, clients, outbox, events, rules) -> tuple[float, float, float, list, GcClock]:
+    """Wall seconds of group_facts and of next_actions, CPU seconds of both, the actions."""
+    with GcClock() as gc_clock:
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        facts = policy.group_facts(outbox, events)
+        t1 = time.perf_counter()
+        actions = policy.next_actions(invoices, facts, clients, NOW, rules)
+        t2, cpu = time.perf_counter(), time.process_time() - cpu0
+    return t1 - t0, t2 - t1, cpu, actions, gc_clock
+
+
+def digest(actions: list[policy.Action]) -> str:
+    """Of the decisions, so that a faster policy can show that it decides the same."""
+    return hashlib.sha256(repr(actions).encode()).hexdigest()[:16]
+
+
+def describe(invoices, clients, outbox, events) -> None:
+    per_client = Counter(i.client_id for i in invoices)
+    n_lines = sum(len(i.items) for i in invoices)
+    zones = Counter(clients[c].timezone for c in per_client)
+    langs = Counter(c.language for c in clients.values())
+    print(f"data: {len(invoices)} invoices ({n_lines} line items, {n_lines / len(invoices):.1f}/invoice) "
+          f"of {len(per_client)} clients (max {max(per_client.values())} invoices, median "
+          f"{sorted(per_client.values())[len(per_client) // 2]}); {len(zones)} time zones, "
+          f"{len(langs)} languages, currencies {sorted({i.currency for i in invoices})}")  # fmt: skip
+    offsets = [(i.due_date - TODAY).days for i in invoices]
+    cancelled = sum(i.cancelled for i in invoices)
+    print(f"  due dates {min(offsets)}..{max(offsets)} days from today; "
+          f"{sum(o < 0 for o in offsets)} past due; {cancelled} cancelled")  # fmt: skip
+    kinds = Counter(r.kind for r in outbox)
+    payload = sum(len(r.payload or b"") for r in outbox)
+    print(f"  outbox: {len(outbox)} rows ({len(outbox) / len(invoices):.1f}/invoice, all sent): "
+          + ", ".join(f"{k} {v}" for k, v in kinds.most_common())
+          + f"; forward payloads {payload / 1e6:.0f} MB")  # fmt: skip
+    types = Counter(e.type for e in events)
+    print(f"  events: {len(events)} ({len(events) / len(invoices):.1f}/invoice): "
+          + ", ".join(f"{k} {v}" for k, v in types.most_common()))  # fmt: skip
+    replies = [e for e in events if e.type == "reply"]
+    intents = Counter(e.intent for e in replies)
+    trusted = sum(bool(e.trusted) for e in replies)
+    print(f"  replies: {trusted} trusted, {len(replies) - trusted} not; "
+          + ", ".join(f"{k} {v}" for k, v in intents.most_common()))  # fmt: skip
+
+
+def traced_pass(invoices, clients, outbox, events, rules, share: float) -> tuple[int, int, float]:
+    """tracemalloc over one pass (of the invoices of every 1/share-th client): after
+    ``group_facts``, the peak, and the seconds it took (tracing slows it ~4x)."""
+    if share < 1:
+        every = round(1 / share)
+        keep = {c for k, c in enumerate(clients) if k % every == 0}
+        invoices = [i for i in invoices if i.client_id in keep]
+        numbers = {i.number for i in invoices}
+        outbox = [r for r in outbox if r.invoice in numbers]
+        events = [e for e in events if e.invoice in numbers]
+    gc.collect()
+    t0 = time.perf_counter()
+    tracemalloc.start()
+    facts = policy.group_facts(outbox, events)
+    after_group = tracemalloc.get_traced_memory()[0]
+    actions = policy.next_actions(invoices, facts, clients, NOW, rules)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    del facts, actions
+    return after_group, peak, time.perf_counter() - t0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--invoices", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=5_000)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--trace-share", type=float, default=0.1,
+                        help="tracemalloc the pass over this share of clients (1: all, 0: none)")  # fmt: skip
+    parser.add_argument("--profile", action="store_true", help="cProfile one more pass")
+    args = parser.parse_args()
+    print(f"decide benchmark: {machine()}")
+    rules = Chase()
+    rss_start = rss_now()
+
+    # Building is not measured: the collector off while a million objects are made.
+    gc.disable()
+    t0 = time.perf_counter()
+    invoices, clients, outbox, events = build(args)
+    build_s = time.perf_counter() - t0
+    gc.enable()
+    gc.collect()
+    rss_data = rss_now()
+    print(f"built in {build_s:.1f} s; RSS {rss_start / 1e6:.0f} MB after imports, "
+          f"{rss_data / 1e6:.0f} MB with the data")  # fmt: skip
+    describe(invoices, clients, outbox, events)
+    print(f"now: {NOW.isoformat()} ({NOW:%A}); rules: Chase() defaults (country DE, "
+          f"{rules.business_hours} Mon-Fri in the client's time zone)")  # fmt: skip
+
+    groups, decides, totals, cpus, digests = [], [], [], [], set()
+    actions: list[policy.Action] = []
+    for run in range(1, args.runs + 1):
+        group_s, decide_s, cpu_s, actions, gc_clock = one_pass(invoices, clients, outbox, events, rules)
+        groups.append(group_s)
+        decides.append(decide_s)
+        totals.append(group_s + decide_s)
+        cpus.append(cpu_s)
+        digests.add(digest(actions))
+        collections = "/".join(str(n) for n in gc_clock.count)
+        print(f"run {run}: group_facts {group_s:.3f} s, next_actions {decide_s:.3f} s, "
+              f"together {group_s + decide_s:.3f} s wall, {cpu_s:.3f} s CPU (cyclic GC "
+              f"{sum(gc_clock.spent):.2f} s in {collections} collections of gen 0/1/2); "
+              f"{len(actions)} actions")  # fmt: skip
+        if run < args.runs:
+            del actions
+            gc.collect()
+    peak = rss_peak()
+    rss_after = rss_now()
+
+    kinds = Counter(a.kind for a in actions)
+    tones = Counter(a.tone for a in actions if a.kind in ("reminder", "final"))
+    mails = len({(a.kind, a.group) for a in actions if a.group})
+    print("\nactions by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+    print("  reminders+finals by tone: " + ", ".join(f"{k} {v}" for k, v in sorted(tones.items()))
+          + f"; {mails} reminder mails (one per client), "
+          f"{len({a.client for a in actions})} clients with an action")  # fmt: skip
+    same = len(digests) == 1
+    print(f"  decisions digest {sorted(digests)[0]} ({'same' if same else 'DIFFERENT'} in every run)")
+    del actions
+    gc.collect()
+
+    traced = None
+    if args.trace_share > 0:
+        share = min(args.trace_share, 1.0)
+        after_group, traced, traced_s = traced_pass(invoices, clients, outbox, events, rules, share)
+        scope = "the whole pass" if share == 1 else f"the pass over every {round(1 / share)}th client"
+        print(f"\ntracemalloc, {scope} ({traced_s:.1f} s traced): {after_group / 1e6:.1f} MB held "
+              f"after group_facts, peak {traced / 1e6:.1f} MB")  # fmt: skip
+        if share < 1:
+            traced = traced * round(1 / share)  # it grows with the invoices: scaled up
+
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        facts = policy.group_facts(outbox, events)
+        policy.next_actions(invoices, facts, clients, NOW, rules)
+        profiler.disable()
+        del facts
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
+        print("\ncProfile, one pass (group + decide), top 15 by tottime:\n" + out.getvalue().rstrip())
+
+    best_group, best_decide, best_total = min(groups), min(decides), min(totals)
+    ok_decide, ok_total = best_decide < TARGET_S, best_total < TARGET_S
+    ok_mem = peak < TARGET_BYTES
+    ok_sane = kinds.get("reminder", 0) > 0 and same
+    mid = len(totals) // 2
+    print("\n=== summary ===")
+    print(f"data: {len(invoices)} open invoices, {len(clients)} clients, {len(events)} events, "
+          f"{len(outbox)} outbox rows; built in {build_s:.1f} s")  # fmt: skip
+    print(f"group_facts: {best_group:.3f} s best of {args.runs} ({sorted(groups)[mid]:.3f} median)")
+    print(f"decide only (next_actions): {best_decide:.3f} s best of {args.runs} "
+          f"({sorted(decides)[mid]:.3f} median; target < {TARGET_S:.0f} s: "
+          f"{verdict(ok_decide)})")  # fmt: skip
+    print(f"group + decide: {best_total:.3f} s best of {args.runs} "
+          f"({sorted(totals)[mid]:.3f} median, {min(cpus):.3f} s CPU best; target < {TARGET_S:.0f} s: "
+          f"{verdict(ok_total)})")  # fmt: skip
+    print(f"memory: peak RSS {peak / 1e6:.0f} MB over build + {args.runs} passes (data alone "
+          f"{rss_data / 1e6:.0f} MB, {rss_after / 1e6:.0f} MB after the passes; target < "
+          f"{TARGET_BYTES / 1e6:.0f} MB: {verdict(ok_mem)})")  # fmt: skip
+    if traced is not None:
+        how = "" if args.trace_share >= 1 else f", scaled up from {args.trace_share:.0%} of the clients"
+        print(f"memory: tracemalloc peak of one pass alone ~{traced / 1e6:.0f} MB{how}")
+    print("actions: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+          + f" ({'reminders decided' if kinds.get('reminder') else 'NO reminders'}, "
+          f"digest {'stable' if same else 'UNSTABLE'}: {verdict(ok_sane)})")  # fmt: skip
+    return 0 if ok_decide and ok_total and ok_mem and ok_sane else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
