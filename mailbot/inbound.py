@@ -35,7 +35,7 @@ def known_world(settings: Settings, ledger: Ledger, store: Store, now: datetime)
     for row in outbox:  # a reminder covering several invoices: its first one leads
         if row.kind in SENT_KINDS and row.status == "sent":
             sent.setdefault(row.message_id, row.invoice)
-    facts = policy.group_facts(outbox, store.events())
+    facts = policy.group_facts(outbox, store.events_of_type("payment"))
     open_invoices: dict[str, list[str]] = {}
     for invoice in ledger.valid():
         known = facts.get(invoice.number, policy.Facts())
@@ -135,5 +135,5 @@ def _claim_forward(
         reply, reason, raw, business.name, business.email, business.owner, message_id, now
     )
     subject = reply.invoice or "unmatched"
-    step = 1 + max((r.step for r in store.outbox(subject) if r.kind == "forward"), default=0)
+    step = 1 + store.max_step(subject, "forward")
     store.claim(subject, "forward", step, message_id, now, payload=payload, recipients=business.owner)

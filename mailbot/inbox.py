@@ -67,6 +67,7 @@ class ImapInbox:
         self.ca_file = resolve(config.ca_file) if config.ca_file else None
         self.client: IMAPClient | None = None
         self.uidvalidity = 0
+        self.pending: list[int] = []  # handled UIDs whose keyword is not set yet
         self.source = f"imap:{config.username}@{config.host}:{config.effective_port}/{config.folder}"
 
     # connection ---------------------------------------------------------------
@@ -112,6 +113,8 @@ class ImapInbox:
                     data = fetched.get(uid, {})
                     raw = next((v for k, v in data.items() if k.startswith(b"BODY[]")), b"")
                     yield Incoming(f"imap:{self.uidvalidity}:{uid}", uid, raw or b"")
+                self._flag_handled(client)
+            self._flag_handled(client)
         except NETWORK_ERRORS as exc:
             self.close()
             raise InboxError(f"imap {self.config.host}: {exc}") from None
@@ -128,14 +131,22 @@ class ImapInbox:
         return sorted(uid for uid in found if uid > last)  # "n:*" returns the last one too
 
     def mark_handled(self, message: Incoming, store: Store) -> None:
-        """Keyword, not \\Seen (the owner reads this mailbox too); then move the watermark."""
-        try:
-            self._client().add_flags([message.uid], [HANDLED], silent=True)
-        except NETWORK_ERRORS as exc:  # the keyword is a courtesy; the watermark is the record
-            log.debug("could not set %s on %s: %s", HANDLED, message.uid, exc)
+        """Move the watermark now; the keyword follows for the whole batch (one STORE)."""
+        self.pending.append(message.uid)
         _validity, last = store.watermark(self.source)
         if message.uid > last:
             store.set_watermark(self.source, self.uidvalidity, message.uid)
+
+    def _flag_handled(self, client: IMAPClient) -> None:
+        """Keyword, not \\Seen (the owner reads this mailbox too), one STORE per batch:
+        Dovecot's cost per STORE grows with the folder."""
+        if not self.pending:
+            return
+        uids, self.pending = self.pending, []
+        try:
+            client.add_flags(uids, [HANDLED], silent=True)
+        except NETWORK_ERRORS as exc:  # the keyword is a courtesy; the watermark is the record
+            log.debug("could not set %s on %d messages: %s", HANDLED, len(uids), exc)
 
     def wait(self, seconds: float, stop: threading.Event | None = None) -> bool:
         """IDLE until the server announces something, ``seconds`` pass or ``stop`` is set.
@@ -149,6 +160,9 @@ class ImapInbox:
         try:
             if b"IDLE" not in client.capabilities():
                 _sleep(deadline, stop)
+                return True
+            # Mail that came while the pass ran is not announced by a later IDLE: ask first.
+            if any(r[1] in (b"EXISTS", b"RECENT") for r in client.noop()[1] if len(r) > 1):
                 return True
             client.idle()
             responses: list = []

@@ -76,10 +76,12 @@ def decode_header(value: object) -> str:
     """RFC 2047 words decoded; bad charsets and bytes replaced, line breaks removed."""
     if value is None:
         return ""
-    try:
-        text = str(policy.default.header_factory("x-any", str(value)))
-    except Exception:
-        text = str(value)
+    text = str(value)
+    if "=?" in text:  # only encoded words need the (slow) full header parser
+        try:
+            text = str(policy.default.header_factory("x-any", text))
+        except Exception:
+            text = str(value)
     return " ".join(text.replace("\x00", "").split())
 
 

@@ -169,6 +169,17 @@ class Store:
             values,
         )
 
+    def events_of_type(self, type_: str) -> list[Event]:
+        """Only one kind of event (payments for matching): the log grows, this stays small."""
+        sql = f"SELECT {','.join(_EVENT_COLUMNS)} FROM events WHERE type = ? ORDER BY id"  # noqa: S608
+        return [_event(row) for row in self.db.execute(sql, (type_,))]
+
+    def max_step(self, invoice: str, kind: str) -> int:
+        found = self.db.execute(
+            "SELECT max(step) FROM outbox WHERE invoice = ? AND kind = ?", (invoice, kind)
+        ).fetchone()[0]
+        return found or 0
+
     def events(self, invoice: str | None = None) -> list[Event]:
         sql = f"SELECT {','.join(_EVENT_COLUMNS)} FROM events"  # noqa: S608
         rows = (

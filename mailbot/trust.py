@@ -84,8 +84,9 @@ def judge(
         return Trust("", False, f"sender {sender or '(none)'} is not a known client address")
     if reply_to and reply_to != sender and client_of(reply_to, clients) != client:
         return Trust(client, False, f"Reply-To {reply_to} is not the client's")
-    verdicts = [_results(h) for h in auth_headers]
-    mine = [found for server, found in verdicts if ours(server, authserv_id, own_domain)]
+    # Only the topmost header written by our own server counts; parse just that one.
+    first = next((h for h in auth_headers if ours(_server(h), authserv_id, own_domain)), None)
+    mine = [_results(first)[1]] if first is not None else []
     if not mine:
         return Trust(client, True, "sender is the client's (no Authentication-Results of ours)")
     results = mine[0]  # the topmost of ours: anything below it may have been written by the sender
@@ -100,6 +101,12 @@ def judge(
     if aligned:
         return Trust(client, True, "sender is the client's; DMARC or aligned DKIM passed")
     return Trust(client, False, "our server reports neither DMARC nor aligned DKIM passed")
+
+
+def _server(header: str) -> str:
+    """The authserv-id: the first word before the first ';' (a version may follow it)."""
+    words = header.split(";", 1)[0].split()
+    return words[0] if words else ""
 
 
 def _aligned(signing: str, sender_domain: str) -> bool:
