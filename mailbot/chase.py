@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from mailbot.ledger import Invoice
 from mailbot.settings import TONES, Chase, Client, Step
@@ -60,8 +61,13 @@ def sent_rows(outbox: tuple[OutboxRow, ...], kinds: tuple[str, ...]) -> list[Out
 
 
 def row_day(row: OutboxRow, cal: Calendar) -> date:
-    stamp = row.sent_at or row.claimed_at
-    return cal.today(datetime.fromisoformat(stamp))
+    return _day_of(row.sent_at or row.claimed_at, cal.zone)
+
+
+@lru_cache(maxsize=65536)
+def _day_of(stamp: str, zone) -> date:
+    """The client's calendar day of a stored UTC time (asked for many times a pass)."""
+    return datetime.fromisoformat(stamp).astimezone(zone).date()
 
 
 def current_replies(events: tuple[Event, ...]) -> list[tuple[int, Event]]:
@@ -208,7 +214,7 @@ def _after_reply(trusted, replies, outbox, chase, cal, today, last_sent_day):
 
 
 def _event_day(event: Event, cal: Calendar) -> date:
-    return cal.today(datetime.fromisoformat(event.at))
+    return _day_of(event.at, cal.zone)
 
 
 def ladder_of(client: Client, chase: Chase, profile: str) -> tuple[tuple[int, Step], ...]:

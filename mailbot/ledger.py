@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
 
 from mailbot import money
@@ -74,8 +75,12 @@ class Invoice:
     def valid(self) -> bool:
         return not self.problems
 
-    @property
+    @cached_property
     def totals(self) -> money.Totals:
+        """Computed once: the decision pass asks for it several times per invoice."""
+        return self._totals()
+
+    def _totals(self) -> money.Totals:
         return money.totals(((i.net, i.tax_rate) for i in self.items), self.currency)
 
     @property

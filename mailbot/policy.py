@@ -11,13 +11,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from functools import cached_property
 
 from mailbot import chase
 from mailbot.ledger import Invoice
 from mailbot.settings import Chase, Client
 from mailbot.store import Event, OutboxRow
-from mailbot.workdays import Calendar
+from mailbot.workdays import Calendar, zone
 
 CHASE_KINDS = ("reminder", "final", "ack", "receipt")
 ACK_INTENTS = ("payment_claimed", "dispute", "question")
@@ -48,6 +48,11 @@ class Facts:
     def row(self, kind: str, step: int = 0) -> OutboxRow | None:
         return next((r for r in self.outbox if r.kind == kind and r.step == step), None)
 
+    @cached_property
+    def payments(self) -> tuple[tuple[date, Decimal], ...]:
+        """Recorded payments (day, amount), parsed once per pass, not once per question."""
+        return tuple((day, Decimal(amount)) for day, amount in chase.payments(self.events))
+
 
 def group_facts(outbox: Iterable[OutboxRow], events: Iterable[Event]) -> dict[str, Facts]:
     rows: dict[str, list[OutboxRow]] = {}
@@ -61,17 +66,12 @@ def group_facts(outbox: Iterable[OutboxRow], events: Iterable[Event]) -> dict[st
 
 def local_date(now: datetime, client: Client | None) -> date:
     """The date on the client's calendar: an invoice dated today goes out on their today."""
-    zone = ZoneInfo(client.timezone) if client else None
-    return now.astimezone(zone).date() if zone else now.date()
+    return now.astimezone(zone(client.timezone)).date() if client else now.date()
 
 
 def paid(invoice: Invoice, facts: Facts | None = None) -> Decimal:
     """What the ledger says was paid plus what the owner recorded (`mark-paid`)."""
-    recorded = (
-        sum((Decimal(amount) for _, amount in chase.payments(facts.events)), Decimal(0))
-        if facts
-        else Decimal(0)
-    )
+    recorded = sum((amount for _, amount in facts.payments), Decimal(0)) if facts else Decimal(0)
     return invoice.ledger_paid + recorded
 
 
@@ -88,15 +88,14 @@ def balance(invoice: Invoice, facts: Facts | None = None) -> Decimal:
 
 def _paid_until(invoice: Invoice, facts: Facts | None, day: date) -> Decimal:
     ledger = invoice.ledger_paid if invoice.paid_on and invoice.paid_on <= day else Decimal(0)
-    events = facts.events if facts else ()
-    return ledger + sum((Decimal(a) for d, a in chase.payments(events) if d <= day), Decimal(0))
+    return ledger + sum((a for d, a in (facts.payments if facts else ()) if d <= day), Decimal(0))
 
 
 def paid_on(invoice: Invoice, facts: Facts | None) -> date | None:
     """The day the invoice became fully paid, if it is."""
     if balance(invoice, facts) > 0:
         return None
-    days = [d for d, _ in chase.payments(facts.events)] if facts else []
+    days = [d for d, _ in facts.payments] if facts else []
     if invoice.paid_on:
         days.append(invoice.paid_on)
     return max(days) if days else None

@@ -15,6 +15,12 @@ from mailbot.settings import Chase, Client
 
 
 @cache
+def zone(key: str) -> ZoneInfo:
+    """ZoneInfo keeps only a few zones cached; a pass over many clients would reload them."""
+    return ZoneInfo(key)
+
+
+@cache
 def _holidays(country: str, subdivision: str, year: int) -> frozenset[date]:
     if not country:
         return frozenset()
@@ -39,7 +45,7 @@ class Calendar:
         start, end = chase.business_hours.split("-")
         closes = time(23, 59, 59) if end == "24:00" else time.fromisoformat(end)
         return cls(
-            zone=ZoneInfo(client.timezone if client else "UTC"),
+            zone=zone(client.timezone if client else "UTC"),
             opens=time.fromisoformat(start),
             closes=closes,
             weekdays=frozenset(chase.business_days),
