@@ -39,7 +39,7 @@ _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _INVOICE_NO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineItem:
     line: int
     description: str

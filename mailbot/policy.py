@@ -184,8 +184,8 @@ def next_actions(
         client = clients.get(invoice.client_id)
         today = local_date(now, client)
         known = facts.get(invoice.number, empty)
-        if state(invoice, known, today) != "scheduled" or known.row("invoice") is not None:
-            continue
+        if known.row("invoice") is not None or state(invoice, known, today) != "scheduled":
+            continue  # (the cheap question first: most invoices went out long ago)
         if invoice.issue_date is not None and invoice.issue_date <= today:
             actions.append(Action(invoice.number, "invoice", client=invoice.client_id))
     by_client: dict[str, list[Invoice]] = {}

@@ -70,7 +70,7 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     invoice: str
     at: str
@@ -94,7 +94,7 @@ class Event:
 _EVENT_COLUMNS = [f.name for f in fields(Event)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OutboxRow:
     id: int
     invoice: str
@@ -224,12 +224,14 @@ class Store:
         return self._outbox("WHERE status = 'claimed' ORDER BY id")
 
     def outbox(self, invoice: str | None = None) -> list[OutboxRow]:
+        """Every row, without the stored mails of forwards (decisions never read them)."""
         if invoice is None:
-            return self._outbox("ORDER BY id")
-        return self._outbox("WHERE invoice = ? ORDER BY id", (invoice,))
+            return self._outbox("ORDER BY id", payload=False)
+        return self._outbox("WHERE invoice = ? ORDER BY id", (invoice,), payload=False)
 
-    def _outbox(self, where: str, args: tuple = ()) -> list[OutboxRow]:
-        columns = ",".join(f.name for f in fields(OutboxRow))
+    def _outbox(self, where: str, args: tuple = (), payload: bool = True) -> list[OutboxRow]:
+        names = [f.name for f in fields(OutboxRow)]
+        columns = ",".join("NULL" if n == "payload" and not payload else n for n in names)
         rows = self.db.execute(f"SELECT {columns} FROM outbox {where}", args)  # noqa: S608
         return [OutboxRow(*row) for row in rows]
 
