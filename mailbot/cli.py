@@ -212,7 +212,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     settings = _settings(args)
     ledger = load_ledger(settings)
     with Store(settings.state_path) as store:
-        facts = policy.group_facts(store.outbox(), store.events())
+        facts = policy.group_facts(store.outbox(), store.decision_events())
     rows = views.status_rows(ledger, facts, settings, utcnow())
     if args.json:
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
@@ -267,7 +267,7 @@ def cmd_aging(args: argparse.Namespace) -> int:
     settings = _settings(args)
     ledger = load_ledger(settings)
     with Store(settings.state_path) as store:
-        facts = policy.group_facts(store.outbox(), store.events())
+        facts = policy.group_facts(store.outbox(), store.decision_events())
     rows = views.aging_rows(ledger, facts, utcnow().date())
     if args.json:
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")

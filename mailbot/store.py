@@ -169,10 +169,15 @@ class Store:
             values,
         )
 
-    def events_of_type(self, type_: str) -> list[Event]:
-        """Only one kind of event (payments for matching): the log grows, this stays small."""
-        sql = f"SELECT {','.join(_EVENT_COLUMNS)} FROM events WHERE type = ? ORDER BY id"  # noqa: S608
-        return [_event(row) for row in self.db.execute(sql, (type_,))]
+    def events_of_type(self, *types: str) -> list[Event]:
+        """Only some kinds of event: the log grows with every mail, decisions need few."""
+        marks = ",".join("?" * len(types))
+        sql = f"SELECT {','.join(_EVENT_COLUMNS)} FROM events WHERE type IN ({marks}) ORDER BY id"  # noqa: S608
+        return [_event(row) for row in self.db.execute(sql, types)]
+
+    def decision_events(self) -> list[Event]:
+        """What the policy reads: replies, payments, pauses and resumes (not sent/note/error)."""
+        return self.events_of_type("reply", "payment", "pause", "resume")
 
     def max_step(self, invoice: str, kind: str) -> int:
         found = self.db.execute(

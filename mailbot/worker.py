@@ -114,7 +114,7 @@ def _pass(settings, now, dry_run, inbox, ledger, report, mailer) -> PassReport:
     with Store(settings.state_path) as store:
         if not dry_run:
             report.replies = _read_replies(settings, store, ledger, now, inbox)
-        facts = policy.group_facts(store.outbox(), store.events())
+        facts = policy.group_facts(store.outbox(), store.decision_events())
         actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
         if dry_run:
             report.planned = [f"{a.invoice} {a.kind}" for a in actions if a.kind != "note"]
@@ -185,7 +185,7 @@ def _send_claimed(
     store: Store, outbox: Outbox, mailer: Mailer, ledger: Ledger, now: datetime, report: PassReport
 ) -> None:
     transient = 0
-    outbox_rows, events = store.outbox(), store.events()
+    outbox_rows, events = store.outbox(), store.decision_events()
     facts = policy.group_facts(outbox_rows, events)
     wanted = _still_wanted(mailer.settings, ledger, outbox_rows, events, now)
     messages: dict[str, list[OutboxRow]] = {}
