@@ -70,7 +70,7 @@ def breakdown(mailer: Mailer, invoices) -> dict[str, float]:
         t1 = clock()
         rendered = renderer.render("invoice", context, client.language)
         t2 = clock()
-        envelope = mailer.envelope(invoice)
+        envelope = mailer.envelope(settings.clients[invoice.client_id])
         extras = Extras(images=[mailer.logo] if mailer.logo else [])
         compose(rendered, envelope, Threading(f"<bd.{n}@x.example>"), NOW, extras)
         t3 = clock()

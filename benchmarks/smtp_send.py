@@ -78,7 +78,7 @@ def prepare(n: int) -> list[tuple[bytes, str, list[str]]]:
     out = []
     for i, invoice in enumerate(ledger.valid()):
         raw = mailer.build(invoice, "invoice", f"<smtp.{i}@muster-design.example>", NOW)
-        envelope = mailer.envelope(invoice)
+        envelope = mailer.envelope(settings.clients[invoice.client_id])
         out.append((raw, envelope.from_addr, envelope.recipients))
     return out
 

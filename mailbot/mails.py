@@ -49,7 +49,7 @@ class Mailer:
     def build(self, invoice: Invoice, kind: str, message_id: str, now: datetime, tone: str = "") -> bytes:
         """An invoice mail (also ``preview`` of any kind for one invoice)."""
         client = self.settings.clients[invoice.client_id]
-        today = Calendar.of(self.settings.chase, client).today(now)
+        today = policy.local_date(now, client)
         if kind == "invoice":
             context = invoice_context(self.settings, invoice, client, today, self.logo_src)
             context["lang"] = client.language
