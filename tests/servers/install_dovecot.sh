@@ -9,7 +9,8 @@
 # stopped and disabled to keep it out of the way (failures there are ignored).
 set -euo pipefail
 
-if command -v dovecot >/dev/null 2>&1 && command -v doveadm >/dev/null 2>&1; then
+if command -v dovecot >/dev/null 2>&1 && command -v doveadm >/dev/null 2>&1 \
+    && command -v openssl >/dev/null 2>&1; then
     echo "dovecot already installed: $(dovecot --version)"
     exit 0
 fi
@@ -23,7 +24,8 @@ export DEBIAN_FRONTEND=noninteractive
 if ! apt-cache show dovecot-imapd >/dev/null 2>&1; then
     $SUDO apt-get update -q
 fi
-$SUDO apt-get install -y -q --no-install-recommends dovecot-imapd
+# openssl: the TLS tests make a throwaway certificate for 127.0.0.1 with it.
+$SUDO apt-get install -y -q --no-install-recommends dovecot-imapd openssl
 
 # Keep the system instance (ports 143/993) from running; the helper never uses it.
 $SUDO service dovecot stop >/dev/null 2>&1 || true
