@@ -64,6 +64,12 @@ def row_day(row: OutboxRow, cal: Calendar) -> date:
     return _day_of(row.sent_at or row.claimed_at, cal.zone)
 
 
+def last_day_of(rows: list[OutboxRow], cal: Calendar) -> date | None:
+    """The client's day of the latest row (ISO UTC strings sort as times do)."""
+    latest = max((r.sent_at or r.claimed_at for r in rows), default=None)
+    return _day_of(latest, cal.zone) if latest else None
+
+
 @lru_cache(maxsize=65536)
 def _day_of(stamp: str, zone) -> date:
     """The client's calendar day of a stored UTC time (asked for many times a pass)."""
@@ -119,7 +125,7 @@ def plan(
     not_before, reasons = today, []
     if isinstance(pause, date) and pause >= today:
         not_before, reasons = pause + timedelta(days=1), [f"paused by the owner until {pause}"]
-    last_sent_day = max((row_day(r, cal) for r in sent), default=None)
+    last_sent_day = last_day_of(sent, cal)
     special = _after_reply(trusted, replies, outbox, chase, cal, today, last_sent_day)
     if isinstance(special, Due):
         special = replace(special, invoice=invoice.number)
@@ -231,7 +237,7 @@ def _ladder_step(invoice, sent, client, chase, cal, profile, today, catch_up) ->
     last = max(done, default=0)
     count = len(sent)
     # Spacing counts from the last reminder of any kind (a promise follow-up too).
-    last_day = max((row_day(r, cal) for r in sent), default=None)
+    last_day = last_day_of(sent, cal)
     last_days = next((s.days for i, s in ladder if i == last), None)
     remaining = [(i, s) for i, s in ladder if i > last]
     if not remaining:

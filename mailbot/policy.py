@@ -16,7 +16,7 @@ from functools import cached_property
 from mailbot import chase
 from mailbot.ledger import Invoice
 from mailbot.settings import Chase, Client
-from mailbot.store import Event, OutboxRow
+from mailbot.store import Event, OutboxRow, iso
 from mailbot.workdays import Calendar, zone
 
 CHASE_KINDS = ("reminder", "final", "ack", "receipt")
@@ -280,11 +280,17 @@ def _coalesce(soon, facts, client, rules, cal, profile, now) -> list:
 
 
 def _mailed_today(invoices: list[Invoice], facts: Mapping[str, Facts], cal: Calendar, today: date) -> bool:
-    """Never two chase mails to one client on one day (the client's day)."""
+    """Never two chase mails to one client on one day (the client's day).
+
+    Stored times are ISO 8601 UTC strings, so the client's day becomes a string
+    range once and each row is a plain comparison (no date parsing per row).
+    """
+    start = datetime.combine(today, datetime.min.time(), cal.zone)
+    low, high = iso(start), iso(start + timedelta(days=1))
     for invoice in invoices:
         for row in facts.get(invoice.number, Facts()).outbox:
-            active = row.kind in CHASE_KINDS and row.status in ("sent", "claimed")
-            if active and chase.row_day(row, cal) == today:
+            stamp = row.sent_at or row.claimed_at
+            if low <= stamp < high and row.kind in CHASE_KINDS and row.status in ("sent", "claimed"):
                 return True
     return False
 
