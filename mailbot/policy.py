@@ -6,8 +6,10 @@ come in as arguments, so every rule is a plain function to test.
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -54,7 +56,26 @@ class Facts:
         return tuple((day, Decimal(amount)) for day, amount in chase.payments(self.events))
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The pass allocates hundreds of thousands of small objects and makes no cycles;
+    the cyclic collector would rescan every live object again and again (a quarter of
+    the time on 100,000 invoices). It runs again as soon as the pass is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def group_facts(outbox: Iterable[OutboxRow], events: Iterable[Event]) -> dict[str, Facts]:
+    with _no_cycle_collection():
+        return _group_facts(outbox, events)
+
+
+def _group_facts(outbox: Iterable[OutboxRow], events: Iterable[Event]) -> dict[str, Facts]:
     rows: dict[str, list[OutboxRow]] = {}
     evs: dict[str, list[Event]] = {}
     for row in outbox:
@@ -176,8 +197,17 @@ def next_actions(
     mails, by priority: a receipt for a payment, an acknowledgment of a reply,
     reminders (all of a client's due reminders in one mail).
     """
-    rules = rules or Chase()
-    invoices = list(invoices)
+    with _no_cycle_collection():
+        return _next_actions(list(invoices), facts, clients, now, rules or Chase())
+
+
+def _next_actions(
+    invoices: list[Invoice],
+    facts: Mapping[str, Facts],
+    clients: Mapping[str, Client],
+    now: datetime,
+    rules: Chase,
+) -> list[Action]:
     empty = Facts()
     actions = []
     for invoice in invoices:
