@@ -10,6 +10,7 @@ import csv
 import io
 import platform
 import random
+import socket
 import statistics
 import sys
 from dataclasses import dataclass
@@ -208,3 +209,10 @@ def verdict(ok: bool) -> str:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 for a server of the benchmark's own."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -52,7 +52,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -65,7 +64,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import _common  # first: it puts the repository root on sys.path
-from _common import ROOT, BenchClient, machine, median, verdict
+from _common import ROOT, BenchClient, free_port, machine, median, verdict
 
 sys.path.insert(0, str(ROOT / "tests"))  # the Dovecot helper of the test suite
 from servers.dovecot import DovecotServer, group_members
@@ -135,12 +134,6 @@ def _serve_smtp(port: int, ready, stop, count) -> None:
     ready.set()
     stop.wait()
     controller.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager

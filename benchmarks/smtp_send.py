@@ -19,14 +19,13 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import smtplib
-import socket
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import _common  # first: it puts the repository root on sys.path
-from _common import NOW, machine, median, verdict
+from _common import NOW, free_port, machine, median, verdict
 
 from mailbot.ledger import load_ledger
 from mailbot.settings import Smtp, load_settings
@@ -59,12 +58,6 @@ def _serve(port: int, ready, stop, count, size) -> None:
     ready.set()
     stop.wait()
     controller.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def prepare(n: int) -> list[tuple[bytes, str, list[str]]]:
