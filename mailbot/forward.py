@@ -67,7 +67,15 @@ def build_forward(
         f"Matched: {reply.matched_by or 'no'}; trust: {reply.trust_reason}\n\n"
         f"Their new words:\n\n{reply.new_words}\n\nThe original mail is attached.\n"
     )
+    return to_owner("forward", subject, text, business_name, business_email, owner, message_id, now, raw)
+
+
+def to_owner(
+    tag: str, subject: str, text: str, business_name: str, business_email: str, owner: str,
+    message_id: str, now: datetime, attachment: bytes | None = None,
+) -> bytes:  # fmt: skip
+    """A plain-text mail from mailbot to the owner, marked so mailbot knows it as its own."""
     rendered = Rendered(subject=" ".join(subject.split())[:250], html="", text=text)
     envelope = Envelope(f"mailbot for {business_name}", business_email, [owner])
-    extras = Extras(auto_submitted="auto-generated", headers=[("X-Mailbot", "forward")], attachment=raw)
+    extras = Extras(auto_submitted="auto-generated", headers=[("X-Mailbot", tag)], attachment=attachment)
     return compose(rendered, envelope, Threading(message_id), now, extras)

@@ -38,10 +38,8 @@ def known_world(settings: Settings, ledger: Ledger, store: Store, now: datetime)
     facts = policy.group_facts(outbox, store.events_of_type("payment"))
     open_invoices: dict[str, list[str]] = {}
     for invoice in ledger.valid():
-        known = facts.get(invoice.number, policy.Facts())
-        row = known.row("invoice")
-        if invoice.cancelled or policy.balance(invoice, known) <= 0 or row is None:
-            continue
+        if not policy.open_and_sent(invoice, facts.get(invoice.number, policy.Facts())):
+            continue  # (an invoice mail never delivered cannot be what a client answers)
         open_invoices.setdefault(invoice.client_id, []).append(invoice.number)
     business = settings.business
     return Known(

@@ -17,7 +17,6 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal
 
 from mailbot import policy
 from mailbot.chase import PROMISE_FOLLOWUP
@@ -92,7 +91,7 @@ class Mailer:
             for inv in ledger.valid()
             if inv.client_id == invoices[0].client_id
             and inv.currency == invoices[0].currency
-            and _open_and_sent(inv, facts)
+            and policy.open_and_sent(inv, facts.get(inv.number, policy.Facts()))
         ]
         extras: dict = {"statement": statement if len(statement) > 1 else []}
         fee_rules = self.settings.chase.late_fee
@@ -140,13 +139,6 @@ class Mailer:
             reply_to=business.email,
             to_name=client.contact or client.name,
         )
-
-
-def _open_and_sent(invoice: Invoice, facts: Mapping[str, policy.Facts]) -> bool:
-    known = facts.get(invoice.number, policy.Facts())
-    row = known.row("invoice")
-    sent = row is not None and row.status == "sent"
-    return sent and not invoice.cancelled and policy.balance(invoice, known) > Decimal(0)
 
 
 def _preview_tone(kind: str) -> str:

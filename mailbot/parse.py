@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 import html2text
@@ -180,7 +180,3 @@ def html_to_text(html: str) -> str:
         return _HTML.handle(html[: MAX_TEXT * 4])
     except Exception:
         return re.sub(r"<[^>]+>", " ", html)
-
-
-def as_email_message(raw: bytes) -> EmailMessage:
-    return message_from_bytes(raw, policy=policy.default)  # type: ignore[return-value]

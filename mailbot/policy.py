@@ -112,6 +112,13 @@ def _paid_until(invoice: Invoice, facts: Facts | None, day: date) -> Decimal:
     return ledger + sum((a for d, a in (facts.payments if facts else ()) if d <= day), Decimal(0))
 
 
+def open_and_sent(invoice: Invoice, facts: Facts) -> bool:
+    """An invoice the client has received and still owes something on."""
+    row = facts.row("invoice")
+    sent = row is not None and row.status == "sent"
+    return sent and not invoice.cancelled and balance(invoice, facts) > 0
+
+
 def paid_on(invoice: Invoice, facts: Facts | None) -> date | None:
     """The day the invoice became fully paid, if it is."""
     if balance(invoice, facts) > 0:
@@ -154,27 +161,17 @@ def state(invoice: Invoice, facts: Facts, today: date) -> str:
     return "overdue" if today > invoice.due_date else "sent"
 
 
-def current_replies(facts: Facts) -> list[Event]:
-    """Reply events since the owner last resumed the invoice (a resume clears a dispute)."""
-    replies: list[Event] = []
-    for event in facts.events:
-        if event.type == "resume":
-            replies = []
-        elif event.type == "reply":
-            replies.append(event)
-    return replies
-
-
 def bounced(facts: Facts) -> bool:
     """A permanent bounce of one of our mails (it carried our Message-ID, so it is credible)."""
     return any(
-        e.intent == "bounce" and json.loads(e.detail or "{}").get("permanent") for e in current_replies(facts)
+        e.intent == "bounce" and json.loads(e.detail or "{}").get("permanent")
+        for _, e in chase.current_replies(facts.events)
     )
 
 
 def reply_state(facts: Facts, today: date) -> str | None:
     """The state the latest trusted, state-changing reply puts the invoice in."""
-    for event in reversed(current_replies(facts)):
+    for _, event in reversed(chase.current_replies(facts.events)):
         if not event.trusted or event.intent not in REPLY_STATES:
             continue
         if event.intent == "promise_to_pay" and event.until and date.fromisoformat(event.until) < today:

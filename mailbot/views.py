@@ -79,12 +79,9 @@ def aging_rows(ledger: Ledger, facts: Mapping[str, policy.Facts], today) -> list
     table: dict[tuple[str, str], dict[str, Decimal]] = {}
     for invoice in ledger.valid():
         known = facts.get(invoice.number, policy.Facts())
-        row = known.row("invoice")
-        if invoice.cancelled or row is None or row.status != "sent" or invoice.due_date is None:
+        if invoice.due_date is None or not policy.open_and_sent(invoice, known):
             continue
         left = policy.balance(invoice, known)
-        if left <= 0:
-            continue
         sums = table.setdefault((invoice.client_id, invoice.currency), dict.fromkeys(BUCKETS, Decimal(0)))
         sums[_bucket((today - invoice.due_date).days)] += left
     rows = []

@@ -21,12 +21,12 @@ from pathlib import Path
 import schedule
 
 from mailbot import policy
-from mailbot.compose import Envelope, Extras, Threading, compose, new_message_id
+from mailbot.compose import Envelope, new_message_id
+from mailbot.forward import to_owner
 from mailbot.inbound import read_inbox
 from mailbot.inbox import Inbox, InboxError, open_inbox
 from mailbot.ledger import Ledger, load_ledger
 from mailbot.mails import Mailer
-from mailbot.render import Rendered
 from mailbot.replies import Reply
 from mailbot.settings import Settings
 from mailbot.store import Event, OutboxRow, Store, detail_json, iso
@@ -171,11 +171,10 @@ def _claim_notice(store: Store, settings: Settings, action: policy.Action, now: 
     business = settings.business
     message_id = new_message_id(settings.domain, "notice")
     text = f"Invoice {action.invoice}: {action.about}.\n\nNothing was changed; mailbot only tells you.\n"
-    rendered = Rendered(subject=f"[mailbot] invoice {action.invoice}: {action.about}"[:200],
-                        html="", text=text)  # fmt: skip
-    envelope = Envelope(f"mailbot for {business.name}", business.email, [business.owner])
-    payload = compose(rendered, envelope, Threading(message_id), now,
-                      Extras(auto_submitted="auto-generated", headers=[("X-Mailbot", "notice")]))  # fmt: skip
+    subject = f"[mailbot] invoice {action.invoice}: {action.about}"
+    payload = to_owner(
+        "notice", subject, text, business.name, business.email, business.owner, message_id, now
+    )
     store.claim(action.invoice, "notice", action.step, message_id, now, payload=payload,
                 recipients=business.owner, detail=detail_json(about=action.about))  # fmt: skip
     store.add_event(Event(action.invoice, iso(now), "note", detail=action.about))
