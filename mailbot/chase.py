@@ -21,23 +21,21 @@ client out of the answers.  The rules, each from the issue and each tested:
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
+from mailbot.facts import Facts
 from mailbot.ledger import Invoice
 from mailbot.settings import TONES, Chase, Client, Step
 from mailbot.store import Event, OutboxRow
 from mailbot.workdays import Calendar
 
-REMINDER_KINDS = ("reminder", "final")
 PROMISE_FOLLOWUP = 100  # outbox steps above the ladder: 100 + n, 200 + n (the n-th reply)
 CLAIM_CHECK = 200
 
 
-@dataclass(frozen=True)
-class Due:
+class Due(NamedTuple):
     """A reminder due now."""
 
     invoice: str
@@ -48,26 +46,20 @@ class Due:
     promised: date | None = None
 
 
-@dataclass(frozen=True)
-class Later:
+class Later(NamedTuple):
     """Nothing now; the next reminder on this day (for ``status``), and why."""
 
     on: date
     reasons: tuple[str, ...] = ()
 
 
-def sent_rows(outbox: tuple[OutboxRow, ...], kinds: tuple[str, ...]) -> list[OutboxRow]:
-    return [r for r in outbox if r.kind in kinds and r.status == "sent"]
-
-
 def row_day(row: OutboxRow, cal: Calendar) -> date:
     return _day_of(row.sent_at or row.claimed_at, cal.zone)
 
 
-def last_day_of(rows: list[OutboxRow], cal: Calendar) -> date | None:
-    """The client's day of the latest row (ISO UTC strings sort as times do)."""
-    latest = max((r.sent_at or r.claimed_at for r in rows), default=None)
-    return _day_of(latest, cal.zone) if latest else None
+def day_of(stamp: str | None, cal: Calendar) -> date | None:
+    """The client's calendar day of a stored UTC time, if there is one."""
+    return _day_of(stamp, cal.zone) if stamp else None
 
 
 @lru_cache(maxsize=65536)
@@ -76,34 +68,9 @@ def _day_of(stamp: str, zone) -> date:
     return datetime.fromisoformat(stamp).astimezone(zone).date()
 
 
-def current_replies(events: tuple[Event, ...]) -> list[tuple[int, Event]]:
-    """(ordinal among all replies, event) since the owner last resumed the invoice."""
-    found: list[tuple[int, Event]] = []
-    ordinal = 0
-    for event in events:
-        if event.type == "resume":
-            found = []
-        elif event.type == "reply":
-            ordinal += 1
-            found.append((ordinal, event))
-    return found
-
-
-def paused_until(events: tuple[Event, ...]) -> date | bool | None:
-    """The owner's pause: a date, True for "until resumed", None when not paused."""
-    state: date | bool | None = None
-    for event in events:
-        if event.type == "pause":
-            state = date.fromisoformat(event.until) if event.until else True
-        elif event.type == "resume":
-            state = None
-    return state
-
-
 def plan(
     invoice: Invoice,
-    outbox: tuple[OutboxRow, ...],
-    events: tuple[Event, ...],
+    facts: Facts,
     client: Client,
     chase: Chase,
     cal: Calendar,
@@ -111,55 +78,46 @@ def plan(
     now: datetime,
 ) -> Due | Later | None:
     """The reminder for this invoice now, or when; None when it is not chased at all."""
-    today = cal.today(now)
     if not chase.enabled or not client.chase or invoice.due_date is None:
         return None
-    sent = sent_rows(outbox, REMINDER_KINDS)
-    replies = current_replies(events)
-    trusted = [(n, e) for n, e in replies if e.trusted]
-    if any(e.intent in ("dispute", "question") for _, e in trusted):
+    if facts.held:
         return None  # a person answers first; `mailbot resume` starts chasing again
-    pause = paused_until(events)
+    pause = facts.pause
     if pause is True:
         return None
+    today = cal.today(now)
     not_before, reasons = today, []
-    if isinstance(pause, date) and pause >= today:
-        not_before, reasons = pause + timedelta(days=1), [f"paused by the owner until {pause}"]
-    last_sent_day = last_day_of(sent, cal)
-    special = _after_reply(trusted, replies, outbox, chase, cal, today, last_sent_day)
-    if isinstance(special, Due):
-        special = replace(special, invoice=invoice.number)
-    if isinstance(special, Due | Later):
-        return _open_hours(special, cal, now, not_before, reasons)
-    if special is not None:
-        day, why = special
-        if day > not_before:
-            not_before, reasons = day, [*reasons, why]
-    invoice_row = next((r for r in outbox if r.kind == "invoice" and r.status == "sent"), None)
-    if invoice_row is None:
+    if pause is not None and pause >= today:
+        not_before, reasons = pause + _DAY, [f"paused by the owner until {pause}"]
+    last_sent_day = day_of(facts.last_reminder_at, cal)
+    if facts.commitment or facts.away:
+        special = _after_reply(invoice.number, facts, chase, cal, today, last_sent_day)
+        if isinstance(special, Due | Later):
+            return _open_hours(special, cal, now, not_before, reasons)
+        if special is not None:
+            day, why = special
+            if day > not_before:
+                not_before, reasons = day, [*reasons, why]
+    invoice_row = facts.row("invoice")
+    if invoice_row is None or invoice_row.status != "sent":
         return None
-    first_day = row_day(invoice_row, cal) + timedelta(days=1)  # never on the invoice's own day
+    first_day = row_day(invoice_row, cal) + _DAY  # never on the invoice's own day
     if first_day > not_before:
         not_before = first_day
     # After a pause, a promise or an away notice the ladder goes on one step at a time;
     # only after mailbot itself was down does it jump to the most advanced due step.
-    catch_up = not (reasons or _waited_since(events, last_sent_day, cal))
-    step = _ladder_step(invoice, sent, client, chase, cal, profile, max(today, not_before), catch_up)
+    waited = facts.last_wait_at is not None and (
+        last_sent_day is None or _day_of(facts.last_wait_at, cal.zone) >= last_sent_day
+    )
+    catch_up = not (reasons or waited)
+    on = max(today, not_before)
+    step = _ladder_step(invoice, facts, client, chase, profile, on, last_sent_day, catch_up)
     if step is None:
         return None
     return _open_hours(step, cal, now, not_before, reasons)
 
 
-def _waited_since(events: tuple[Event, ...], last_sent_day: date | None, cal: Calendar) -> bool:
-    """Did the client or the owner make us wait since the last reminder?"""
-    for event in events:
-        waited = event.type in ("resume", "pause") or (
-            event.type == "reply" and event.intent in ("auto_reply", "promise_to_pay", "payment_claimed",
-                                                       "dispute", "question")
-        )  # fmt: skip
-        if waited and (last_sent_day is None or _event_day(event, cal) >= last_sent_day):
-            return True
-    return False
+_DAY = timedelta(days=1)
 
 
 def _open_hours(
@@ -175,48 +133,48 @@ def _open_hours(
     if not cal.is_open(now):
         day = today if cal.is_working_day(today) and cal.local(now).time() < cal.opens else None
         return Later(day or cal.next_working_day(today), (*found.reasons, "outside business hours"))
+    if not reasons:
+        return found
     return Due(found.invoice, found.kind, found.step, found.tone, (*reasons, *found.reasons),
                found.promised)  # fmt: skip
 
 
-def _after_reply(trusted, replies, outbox, chase, cal, today, last_sent_day):
-    """What the latest reply asks for: a follow-up now, a not-before day, or nothing."""
-    steps = {r.step for r in outbox if r.kind == "reminder"}
-    for ordinal, event in reversed(trusted):
+def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: date,
+                 last_sent_day: date | None):  # fmt: skip
+    """What the latest reply asks for: a follow-up now, a not-before day, or nothing.
+
+    The latest trusted promise or payment claim wins; otherwise the latest away notice.
+    """
+    if facts.commitment is not None:
+        ordinal, event = facts.commitment
         said_on = _event_day(event, cal)
         if event.intent == "promise_to_pay":
             promised = date.fromisoformat(event.until) if event.until else said_on + timedelta(days=7)
             resume = cal.add_working_days(promised, chase.promise_grace_days)
             step = PROMISE_FOLLOWUP + ordinal
-            if step in steps:
+            if step in facts.reminder_steps:
                 return None  # followed up once: the ladder goes on
             why = f"promised to pay on {promised}; waiting {chase.promise_grace_days} working days"
             if today <= resume:
                 return Later(cal.next_working_day(resume), (why,))
-            return Due("", "reminder", step, "promise_followup", (why,), promised)
-        if event.intent == "payment_claimed":
-            resume = cal.add_working_days(said_on, chase.claim_wait_days)
-            step = CLAIM_CHECK + ordinal
-            if step in steps:
-                return None
-            why = f"said on {said_on} it was paid; giving it {chase.claim_wait_days} working days"
-            if today <= resume:
-                return Later(cal.next_working_day(resume), (why,))
-            return Due("", "reminder", step, "claim_check", (why,))
-    for _ordinal, event in reversed(replies):
-        if event.intent != "auto_reply":
-            continue
-        said_on = _event_day(event, cal)
-        if last_sent_day is not None and said_on < last_sent_day:
-            return None  # the away notice answered an older reminder
-        back = (
-            date.fromisoformat(event.until)
-            if event.until
-            else said_on + timedelta(days=chase.auto_reply_days)
-        )
-        day = cal.next_working_day(back) if event.until else cal.first_working_day_from(back)
-        return day, f"away (auto-reply) until {back}"
-    return None
+            return Due(number, "reminder", step, "promise_followup", (why,), promised)
+        resume = cal.add_working_days(said_on, chase.claim_wait_days)
+        step = CLAIM_CHECK + ordinal
+        if step in facts.reminder_steps:
+            return None
+        why = f"said on {said_on} it was paid; giving it {chase.claim_wait_days} working days"
+        if today <= resume:
+            return Later(cal.next_working_day(resume), (why,))
+        return Due(number, "reminder", step, "claim_check", (why,))
+    event = facts.away
+    if event is None:
+        return None
+    said_on = _event_day(event, cal)
+    if last_sent_day is not None and said_on < last_sent_day:
+        return None  # the away notice answered an older reminder
+    back = date.fromisoformat(event.until) if event.until else said_on + timedelta(days=chase.auto_reply_days)
+    day = cal.next_working_day(back) if event.until else cal.first_working_day_from(back)
+    return day, f"away (auto-reply) until {back}"
 
 
 def _event_day(event: Event, cal: Calendar) -> date:
@@ -225,55 +183,68 @@ def _event_day(event: Event, cal: Calendar) -> date:
 
 def ladder_of(client: Client, chase: Chase, profile: str) -> tuple[tuple[int, Step], ...]:
     """(position, step) pairs this client gets; a reliable payer gets no heads-up."""
-    steps = client.ladder or chase.steps
-    return tuple(
-        (i, s) for i, s in enumerate(steps, 1) if not (profile == "reliable" and s.tone == "heads_up")
-    )
+    return _ladder(client.ladder or chase.steps, profile == "reliable")
 
 
-def _ladder_step(invoice, sent, client, chase, cal, profile, today, catch_up) -> Due | Later | None:
+_LADDERS: dict[tuple[int, bool], tuple[tuple[Step, ...], tuple[tuple[int, Step], ...]]] = {}
+
+
+def _ladder(steps: tuple[Step, ...], reliable: bool) -> tuple[tuple[int, Step], ...]:
+    """Few ladders exist (the default and the clients' own): each is worked out once.
+
+    Keyed by identity, not by value: hashing pydantic steps costs more than the work.
+    """
+    key = (id(steps), reliable)
+    cached = _LADDERS.get(key)
+    if cached is None or cached[0] is not steps:
+        if len(_LADDERS) > 1024:
+            _LADDERS.clear()
+        ladder = tuple((i, s) for i, s in enumerate(steps, 1) if not (reliable and s.tone == "heads_up"))
+        cached = _LADDERS[key] = (steps, ladder)
+    return cached[1]
+
+
+def _ladder_step(invoice, facts, client, chase, profile, today, last_day, catch_up) -> Due | Later | None:
     ladder = ladder_of(client, chase, profile)
-    done = [r.step for r in sent if r.step < PROMISE_FOLLOWUP]
-    last = max(done, default=0)
-    count = len(sent)
-    # Spacing counts from the last reminder of any kind (a promise follow-up too).
-    last_day = last_day_of(sent, cal)
-    last_days = next((s.days for i, s in ladder if i == last), None)
-    remaining = [(i, s) for i, s in ladder if i > last]
+    last = facts.ladder_last
+    remaining = [pair for pair in ladder if pair[0] > last]
     if not remaining:
         return None
-    final_at = next((i for i, s in remaining if s.tone == "final"), None)
-
-    def when(step: Step) -> date:
-        """The ladder date, re-timed after a catch-up so the spacing stays as the owner set it."""
-        day = invoice.due_date + timedelta(days=step.days)
-        if last_day is not None and last_days is not None:
-            day = max(day, last_day + timedelta(days=step.days - last_days))
-        return day
-
-    due = [(i, s) for i, s in remaining if when(s) <= today]
-    # A heads-up announces the due date: once the date has come, it has nothing to say.
-    due = [(i, s) for i, s in due if not (s.tone == "heads_up" and today >= invoice.due_date)]
-    for position, step in reversed(due) if catch_up else due:
-        if step.tone == "final" and count < 3:
-            continue
-        if final_at is not None and step.tone != "final":
-            between = len([i for i, _ in remaining if position < i < final_at])
-            if count + 1 + between < 3:
-                continue  # keep enough reminders for a final notice to stay possible
+    count = facts.sent_reminders
+    due_date = invoice.due_date
+    # Spacing counts from the last reminder of any kind (a promise follow-up too): after
+    # a catch-up the later steps move by as much as the last one was late.
+    shift = 0
+    if last_day is not None:
+        for i, s in ladder:
+            if i == last:
+                shift = max(0, (last_day - due_date).days - s.days)
+                break
+    final_index = len(remaining) - 1 if remaining[-1][1].tone == "final" else None
+    announce = today < due_date  # a heads-up announces the due date: afterwards it has nothing to say
+    due, upcoming = [], None
+    for index, (position, step) in enumerate(remaining):
+        on = due_date + timedelta(days=step.days + shift)
+        heads_up = step.tone == "heads_up"
+        if on <= today:
+            if announce or not heads_up:
+                due.append((index, position, step))
+        elif not (heads_up and on >= due_date) and (upcoming is None or on < upcoming):
+            upcoming = on
+    for index, position, step in reversed(due) if catch_up else due:
+        if step.tone == "final":
+            if count < 3:
+                continue
+        elif final_index is not None and count + final_index - index < 3:
+            continue  # keep enough reminders for a final notice to stay possible
         tone, why = adapt(step.tone, profile, client.tone)
         kind = "final" if step.tone == "final" else "reminder"
         burst = (
-            [f"{len(due)} steps were due at once (mailbot was not running): one is sent, "
-             "not a burst, and the rest keep their spacing"] if catch_up and len(due) > 1 else []
+            (f"{len(due)} steps were due at once (mailbot was not running): one is sent, "
+             "not a burst, and the rest keep their spacing",) if catch_up and len(due) > 1 else ()
         )  # fmt: skip
-        reasons = (*why, *burst)
-        return Due(invoice.number, kind, position, tone, reasons)
-    upcoming = [
-        when(s) for i, s in remaining
-        if when(s) > today and not (s.tone == "heads_up" and when(s) >= invoice.due_date)
-    ]  # fmt: skip
-    return Later(min(upcoming)) if upcoming else None
+        return Due(invoice.number, kind, position, tone, (*why, *burst))
+    return Later(upcoming) if upcoming is not None else None
 
 
 def adapt(tone: str, profile: str, client_tone: str = "friendly") -> tuple[str, tuple[str, ...]]:
@@ -310,13 +281,3 @@ def payer_profile(invoices: list[Invoice], paid_on: dict[str, date], today: date
     if len(recent) >= 2 and all(day <= i.due_date for day, i in recent):
         return "reliable", f"paid the last {len(recent)} invoices on time"
     return "usual", ""
-
-
-def payments(events: tuple[Event, ...]) -> list[tuple[date, str]]:
-    """Payments the owner recorded (`mark-paid`, bank imports): (day, amount)."""
-    found = []
-    for event in events:
-        if event.type == "payment" and event.detail:
-            data = json.loads(event.detail)
-            found.append((date.fromisoformat(data["on"]), data["amount"]))
-    return found

@@ -7,21 +7,20 @@ come in as arguments, so every rule is a plain function to test.
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cached_property
 
 from mailbot import chase
+from mailbot.facts import CHASE_KINDS, EMPTY, Facts  # noqa: F401 (CHASE_KINDS: for the worker)
+from mailbot.facts import group_facts as facts_of
 from mailbot.ledger import Invoice
 from mailbot.settings import Chase, Client
 from mailbot.store import Event, OutboxRow, iso
 from mailbot.workdays import Calendar, zone
 
-CHASE_KINDS = ("reminder", "final", "ack", "receipt")
 ACK_INTENTS = ("payment_claimed", "dispute", "question")
 
 
@@ -40,22 +39,6 @@ class Action:
     about: str = ""  # ack: the intent acknowledged; note/notice: the text
 
 
-@dataclass(frozen=True)
-class Facts:
-    """What mailbot knows about one invoice besides the ledger."""
-
-    outbox: tuple[OutboxRow, ...] = ()
-    events: tuple[Event, ...] = ()
-
-    def row(self, kind: str, step: int = 0) -> OutboxRow | None:
-        return next((r for r in self.outbox if r.kind == kind and r.step == step), None)
-
-    @cached_property
-    def payments(self) -> tuple[tuple[date, Decimal], ...]:
-        """Recorded payments (day, amount), parsed once per pass, not once per question."""
-        return tuple((day, Decimal(amount)) for day, amount in chase.payments(self.events))
-
-
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
     """The pass allocates hundreds of thousands of small objects and makes no cycles;
@@ -71,18 +54,9 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def group_facts(outbox: Iterable[OutboxRow], events: Iterable[Event]) -> dict[str, Facts]:
+    """Each invoice's facts (see ``mailbot.facts``), summarised once for the whole pass."""
     with _no_cycle_collection():
-        return _group_facts(outbox, events)
-
-
-def _group_facts(outbox: Iterable[OutboxRow], events: Iterable[Event]) -> dict[str, Facts]:
-    rows: dict[str, list[OutboxRow]] = {}
-    evs: dict[str, list[Event]] = {}
-    for row in outbox:
-        rows.setdefault(row.invoice, []).append(row)
-    for event in events:
-        evs.setdefault(event.invoice, []).append(event)
-    return {key: Facts(tuple(rows.get(key, ())), tuple(evs.get(key, ()))) for key in rows.keys() | evs.keys()}
+        return facts_of(outbox, events)
 
 
 def local_date(now: datetime, client: Client | None) -> date:
@@ -92,17 +66,16 @@ def local_date(now: datetime, client: Client | None) -> date:
 
 def paid(invoice: Invoice, facts: Facts | None = None) -> Decimal:
     """What the ledger says was paid plus what the owner recorded (`mark-paid`)."""
-    recorded = sum((amount for _, amount in facts.payments), Decimal(0)) if facts else Decimal(0)
-    return invoice.ledger_paid + recorded
+    return invoice.ledger_paid + facts.paid_in() if facts else invoice.ledger_paid
 
 
 def balance(invoice: Invoice, facts: Facts | None = None) -> Decimal:
     """What is still open; a client who took the offered early-payment discount owes nothing."""
-    left = invoice.totals.gross - paid(invoice, facts)
+    left = invoice.gross - paid(invoice, facts)
     if invoice.discount_amount and 0 < left <= invoice.discount_amount:
         assert invoice.discount_until is not None
         in_time = _paid_until(invoice, facts, invoice.discount_until)
-        if in_time >= invoice.totals.gross - invoice.discount_amount:
+        if in_time >= invoice.gross - invoice.discount_amount:
             return Decimal(0)
     return left
 
@@ -114,14 +87,12 @@ def _paid_until(invoice: Invoice, facts: Facts | None, day: date) -> Decimal:
 
 def open_and_sent(invoice: Invoice, facts: Facts) -> bool:
     """An invoice the client has received and still owes something on."""
-    row = facts.row("invoice")
-    sent = row is not None and row.status == "sent"
-    return sent and not invoice.cancelled and balance(invoice, facts) > 0
+    return facts.sent("invoice") and not invoice.cancelled and balance(invoice, facts) > 0
 
 
-def paid_on(invoice: Invoice, facts: Facts | None) -> date | None:
-    """The day the invoice became fully paid, if it is."""
-    if balance(invoice, facts) > 0:
+def paid_on(invoice: Invoice, facts: Facts | None, left: Decimal | None = None) -> date | None:
+    """The day the invoice became fully paid, if it is (``left``: its balance, if known)."""
+    if (balance(invoice, facts) if left is None else left) > 0:
         return None
     days = [d for d, _ in facts.payments] if facts else []
     if invoice.paid_on:
@@ -137,22 +108,20 @@ REPLY_STATES = {
 }
 
 
-def state(invoice: Invoice, facts: Facts, today: date) -> str:
-    """One of CONTRACT's states; the first rule that applies wins."""
+def state(invoice: Invoice, facts: Facts, today: date, left: Decimal | None = None) -> str:
+    """One of CONTRACT's states; the first rule that applies wins (``left``: the balance, if known)."""
     if not invoice.valid:
         return "invalid"
     if invoice.cancelled:
         return "cancelled"
-    if balance(invoice, facts) <= 0:
+    if (balance(invoice, facts) if left is None else left) <= 0:
         return "paid"
-    sent = facts.row("invoice")
-    refused = any(r.status == "failed" and r.kind in ("invoice", "reminder", "final") for r in facts.outbox)
-    if refused or bounced(facts):  # the server said no (5xx), or a bounce came back
+    if facts.refused or facts.bounced:  # the server said no (5xx), or a bounce came back
         return "undeliverable"
-    if sent is None or sent.status != "sent":
+    if not facts.sent("invoice"):
         return "scheduled"
-    pause = chase.paused_until(facts.events)
-    if pause is True or (isinstance(pause, date) and pause >= today):
+    pause = facts.pause
+    if pause is True or (pause is not None and pause >= today):
         return "paused"
     said = reply_state(facts, today)
     if said:
@@ -161,18 +130,10 @@ def state(invoice: Invoice, facts: Facts, today: date) -> str:
     return "overdue" if today > invoice.due_date else "sent"
 
 
-def bounced(facts: Facts) -> bool:
-    """A permanent bounce of one of our mails (it carried our Message-ID, so it is credible)."""
-    return any(
-        e.intent == "bounce" and json.loads(e.detail or "{}").get("permanent")
-        for _, e in chase.current_replies(facts.events)
-    )
-
-
 def reply_state(facts: Facts, today: date) -> str | None:
     """The state the latest trusted, state-changing reply puts the invoice in."""
-    for _, event in reversed(chase.current_replies(facts.events)):
-        if not event.trusted or event.intent not in REPLY_STATES:
+    for _, event in reversed(facts.trusted):
+        if event.intent not in REPLY_STATES:
             continue
         if event.intent == "promise_to_pay" and event.until and date.fromisoformat(event.until) < today:
             return None  # the promised day has passed: chasing decides again
@@ -205,19 +166,18 @@ def _next_actions(
     now: datetime,
     rules: Chase,
 ) -> list[Action]:
-    empty = Facts()
     actions = []
-    for invoice in invoices:
-        client = clients.get(invoice.client_id)
-        today = local_date(now, client)
-        known = facts.get(invoice.number, empty)
-        if known.row("invoice") is not None or state(invoice, known, today) != "scheduled":
-            continue  # (the cheap question first: most invoices went out long ago)
-        if invoice.issue_date is not None and invoice.issue_date <= today:
-            actions.append(Action(invoice.number, "invoice", client=invoice.client_id))
     by_client: dict[str, list[Invoice]] = {}
     for invoice in invoices:
         by_client.setdefault(invoice.client_id, []).append(invoice)
+        known = facts.get(invoice.number, EMPTY)
+        if known.row("invoice") is not None:
+            continue  # (the cheap question first: most invoices went out long ago)
+        today = local_date(now, clients.get(invoice.client_id))
+        if state(invoice, known, today) != "scheduled":
+            continue
+        if invoice.issue_date is not None and invoice.issue_date <= today:
+            actions.append(Action(invoice.number, "invoice", client=invoice.client_id))
     for client_id, own in by_client.items():
         client = clients.get(client_id)
         if client is not None:
@@ -231,18 +191,16 @@ def _chase_client(
 ) -> list[Action]:  # fmt: skip
     cal = Calendar.of(rules, client)
     today = cal.today(now)
-    empty = Facts()
-    notes: list[Action] = []
-    if _mailed_today(invoices, facts, cal, today):
+    known_of = [(invoice, facts.get(invoice.number, EMPTY)) for invoice in invoices]
+    if _mailed_today([known for _, known in known_of], cal, today):
         return []
+    owed = [(invoice, known, balance(invoice, known)) for invoice, known in known_of]
+    profile, _why = _profile(owed, today)
+    notes: list[Action] = []
     receipts, acks, due, soon = [], [], [], []
-    profile, _why = _profile(invoices, facts, today)
-    for invoice in invoices:
-        known = facts.get(invoice.number, empty)
-        sent = known.row("invoice")
-        if sent is None or sent.status != "sent":
+    for invoice, known, left in owed:
+        if not known.sent("invoice"):
             continue
-        left = balance(invoice, known)
         if left <= 0 and not invoice.cancelled:
             if known.row("receipt") is None:
                 receipts.append(Action(invoice.number, "receipt", client=client_id))
@@ -250,10 +208,11 @@ def _chase_client(
                 text = f"overpaid by {-left} {invoice.currency}: please check and refund or credit"
                 notes.append(Action(invoice.number, "notice", 1, client=client_id, about=text))
             continue
-        acks += _acks(invoice, known, client_id, cal, today)
-        if state(invoice, known, today) in ("cancelled", "undeliverable", "paused", "disputed"):
+        if known.trusted:
+            acks += _acks(invoice, known, client_id, cal, today)
+        if state(invoice, known, today, left) in ("cancelled", "undeliverable", "paused", "disputed"):
             continue
-        found = chase.plan(invoice, known.outbox, known.events, client, rules, cal, profile, now)
+        found = chase.plan(invoice, known, client, rules, cal, profile, now)
         if isinstance(found, chase.Due):
             due.append((invoice, found))
         elif isinstance(found, chase.Later) and found.reasons:
@@ -292,43 +251,42 @@ def _coalesce(soon, facts, client, rules, cal, profile, now) -> list:
     today = cal.today(now)
     pulled = []
     for invoice, later in soon:
-        known = facts.get(invoice.number, Facts())
+        known = facts.get(invoice.number, EMPTY)
         sent = known.row("invoice")
         if later.on > today + timedelta(days=COALESCE_DAYS) or chase.row_day(sent, cal) >= today:
             continue
         if invoice.due_date is None or invoice.due_date >= today:
             continue  # nothing is pulled ahead of its own due date
         ahead = now + (later.on - today)
-        found = chase.plan(invoice, known.outbox, known.events, client, rules, cal, profile, ahead)
+        found = chase.plan(invoice, known, client, rules, cal, profile, ahead)
         if isinstance(found, chase.Due) and found.tone not in ("final", "heads_up"):
             why = f"sent with the client's other reminder, {(later.on - today).days} days early"
-            pulled.append((invoice, replace(found, reasons=(*found.reasons, why))))
+            pulled.append((invoice, found._replace(reasons=(*found.reasons, why))))
     return pulled
 
 
-def _mailed_today(invoices: list[Invoice], facts: Mapping[str, Facts], cal: Calendar, today: date) -> bool:
+def _mailed_today(known: list[Facts], cal: Calendar, today: date) -> bool:
     """Never two chase mails to one client on one day (the client's day).
 
     Stored times are ISO 8601 UTC strings, so the client's day becomes a string
-    range once and each row is a plain comparison (no date parsing per row).
+    range once and each invoice's latest chase mail is a plain comparison.
     """
     start = datetime.combine(today, datetime.min.time(), cal.zone)
     low, high = iso(start), iso(start + timedelta(days=1))
-    for invoice in invoices:
-        for row in facts.get(invoice.number, Facts()).outbox:
-            stamp = row.sent_at or row.claimed_at
-            if low <= stamp < high and row.kind in CHASE_KINDS and row.status in ("sent", "claimed"):
-                return True
+    for facts in known:
+        latest = facts.last_chase_at
+        if latest is None or latest < low:
+            continue
+        if latest < high or any(low <= stamp < high for stamp in facts.chase_times()):
+            return True
     return False
 
 
 def _acks(invoice: Invoice, known: Facts, client_id: str, cal: Calendar, today: date) -> list[Action]:
     """One short acknowledgment per trusted claim, dispute or question, sent the same week."""
     found = []
-    for ordinal, event in chase.current_replies(known.events):
-        if not event.trusted or event.intent not in ACK_INTENTS:
-            continue
-        if known.row("ack", ordinal) is not None:
+    for ordinal, event in known.trusted:
+        if event.intent not in ACK_INTENTS or known.row("ack", ordinal) is not None:
             continue
         if (today - cal.today(datetime.fromisoformat(event.at))).days > 7:
             continue  # an old reply (mailbot was off): a late "thank you" would confuse
@@ -336,13 +294,14 @@ def _acks(invoice: Invoice, known: Facts, client_id: str, cal: Calendar, today: 
     return found
 
 
-def _profile(invoices: list[Invoice], facts: Mapping[str, Facts], today: date) -> tuple[str, str]:
+def _profile(owed: list[tuple[Invoice, Facts, Decimal]], today: date) -> tuple[str, str]:
+    """The client's payer profile, from the invoices' balances worked out once per pass."""
     days = {}
-    for invoice in invoices:
-        day = paid_on(invoice, facts.get(invoice.number))
+    for invoice, known, left in owed:
+        day = paid_on(invoice, known, left)
         if day is not None:
             days[invoice.number] = day
-    return chase.payer_profile(invoices, days, today)
+    return chase.payer_profile([invoice for invoice, _, _ in owed], days, today)
 
 
 def next_action(
@@ -362,7 +321,7 @@ def next_action(
         return None
     rules = rules or Chase()
     cal = Calendar.of(rules, client)
-    found = chase.plan(invoice, facts.outbox, facts.events, client, rules, cal, profile, now)
+    found = chase.plan(invoice, facts, client, rules, cal, profile, now)
     if isinstance(found, chase.Due):
         return {"kind": found.kind, "on": today.isoformat()}
     if isinstance(found, chase.Later):
@@ -372,7 +331,8 @@ def next_action(
 
 def profiles(invoices: Iterable[Invoice], facts: Mapping[str, Facts], today: date) -> dict[str, str]:
     """Each client's payer profile (reliable | late | usual), for ``status``."""
-    by_client: dict[str, list[Invoice]] = {}
+    by_client: dict[str, list[tuple[Invoice, Facts, Decimal]]] = {}
     for invoice in invoices:
-        by_client.setdefault(invoice.client_id, []).append(invoice)
-    return {client: _profile(own, facts, today)[0] for client, own in by_client.items()}
+        known = facts.get(invoice.number, EMPTY)
+        by_client.setdefault(invoice.client_id, []).append((invoice, known, balance(invoice, known)))
+    return {client: _profile(owed, today)[0] for client, owed in by_client.items()}

@@ -4,7 +4,7 @@ Christmas Day."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -33,50 +33,88 @@ def _holidays(country: str, subdivision: str, year: int) -> frozenset[date]:
 
 @dataclass(frozen=True)
 class Calendar:
+    """A client's working calendar. Answers are remembered: one pass asks the same few
+    questions (today? open now? the working day after the 3rd?) for thousands of invoices."""
+
     zone: ZoneInfo
     opens: time
     closes: time
     weekdays: frozenset[int]  # ISO: Monday = 1
     country: str
     subdivision: str
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, chase: Chase, client: Client | None) -> Calendar:
+        """The calendar of this client under these rules (one per distinct calendar)."""
+        country = client.country if client and client.country else chase.country
+        subdivision = chase.subdivision if not (client and client.country) else ""
+        key = (id(chase), client.timezone if client else "UTC", country, subdivision)
+        found = _CALENDARS.get(key)
+        if found is None or found[0] is not chase:
+            if len(_CALENDARS) > 1024:
+                _CALENDARS.clear()
+            found = _CALENDARS[key] = (chase, cls._make(chase, key[1], country, subdivision))
+        return found[1]
+
+    @classmethod
+    def _make(cls, chase: Chase, timezone: str, country: str, subdivision: str) -> Calendar:
         start, end = chase.business_hours.split("-")
         closes = time(23, 59, 59) if end == "24:00" else time.fromisoformat(end)
         return cls(
-            zone=zone(client.timezone if client else "UTC"),
+            zone=zone(timezone),
             opens=time.fromisoformat(start),
             closes=closes,
             weekdays=frozenset(chase.business_days),
-            country=(client.country if client and client.country else chase.country),
-            subdivision=chase.subdivision if not (client and client.country) else "",
+            country=country,
+            subdivision=subdivision,
         )
+
+    def _remember(self, key: tuple, value: object) -> None:
+        if len(self._memo) > 4096:  # a long-running worker asks about ever new moments
+            self._memo.clear()
+        self._memo[key] = value
 
     def local(self, now: datetime) -> datetime:
         return now.astimezone(self.zone)
 
     def today(self, now: datetime) -> date:
-        return self.local(now).date()
+        found = self._memo.get(("today", now))
+        if found is None:
+            found = self.local(now).date()
+            self._remember(("today", now), found)
+        return found
 
     def is_working_day(self, day: date) -> bool:
-        if day.isoweekday() not in self.weekdays:
-            return False
-        return day not in _holidays(self.country, self.subdivision, day.year)
+        found = self._memo.get(day)
+        if found is None:
+            found = day.isoweekday() in self.weekdays and day not in _holidays(
+                self.country, self.subdivision, day.year
+            )
+            self._remember(day, found)
+        return found
 
     def is_open(self, now: datetime) -> bool:
         """Within business hours on a working day, on the client's clock."""
-        local = self.local(now)
-        return self.is_working_day(local.date()) and self.opens <= local.time() < self.closes
+        found = self._memo.get(("open", now))
+        if found is None:
+            local = self.local(now)
+            found = self.is_working_day(local.date()) and self.opens <= local.time() < self.closes
+            self._remember(("open", now), found)
+        return found
 
     def next_working_day(self, day: date) -> date:
         """The first working day after ``day``."""
-        day += timedelta(days=1)
+        found = self._memo.get(("next", day))
+        if found is not None:
+            return found
+        following = day + timedelta(days=1)
         for _ in range(60):
-            if self.is_working_day(day):
-                return day
-            day += timedelta(days=1)
-        return day
+            if self.is_working_day(following):
+                break
+            following += timedelta(days=1)
+        self._remember(("next", day), following)
+        return following
 
     def first_working_day_from(self, day: date) -> date:
         return day if self.is_working_day(day) else self.next_working_day(day)
@@ -85,3 +123,6 @@ class Calendar:
         for _ in range(count):
             day = self.next_working_day(day)
         return day
+
+
+_CALENDARS: dict[tuple, tuple[Chase, Calendar]] = {}
