@@ -152,7 +152,7 @@ def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: 
             promised = date.fromisoformat(event.until) if event.until else said_on + timedelta(days=7)
             resume = cal.add_working_days(promised, chase.promise_grace_days)
             step = PROMISE_FOLLOWUP + ordinal
-            if step in facts.reminder_steps:
+            if step in facts.follow_ups:
                 return None  # followed up once: the ladder goes on
             why = f"promised to pay on {promised}; waiting {chase.promise_grace_days} working days"
             if today <= resume:
@@ -160,7 +160,7 @@ def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: 
             return Due(number, "reminder", step, "promise_followup", (why,), promised)
         resume = cal.add_working_days(said_on, chase.claim_wait_days)
         step = CLAIM_CHECK + ordinal
-        if step in facts.reminder_steps:
+        if step in facts.follow_ups:
             return None
         why = f"said on {said_on} it was paid; giving it {chase.claim_wait_days} working days"
         if today <= resume:
@@ -197,7 +197,7 @@ def _ladder(steps: tuple[Step, ...], reliable: bool) -> tuple[tuple[int, Step], 
     key = (id(steps), reliable)
     cached = _LADDERS.get(key)
     if cached is None or cached[0] is not steps:
-        if len(_LADDERS) > 1024:
+        if len(_LADDERS) > 65536:
             _LADDERS.clear()
         ladder = tuple((i, s) for i, s in enumerate(steps, 1) if not (reliable and s.tone == "heads_up"))
         cached = _LADDERS[key] = (steps, ladder)

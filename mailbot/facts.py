@@ -26,6 +26,7 @@ WAITING_INTENTS = frozenset(("auto_reply", "promise_to_pay", "payment_claimed", 
 HOLDING_INTENTS = frozenset(("dispute", "question"))
 COMMITMENTS = frozenset(("promise_to_pay", "payment_claimed"))
 DELIVERED_KINDS = ("invoice", "reminder", "final")  # a refusal of these makes it undeliverable
+INDEXED_KINDS = frozenset(("invoice", "receipt", "notice", "ack"))  # looked up by row(); others scanned
 LADDER_END = 100  # outbox steps from here on are follow-ups and checks (chase.PROMISE_FOLLOWUP)
 
 
@@ -36,12 +37,12 @@ class Facts:
 
     - ``sent_reminders``: how many reminder and final rows were sent; ``ladder_last``:
       the highest ladder position among them (follow-ups and checks excluded);
-    - ``reminder_steps``: the steps of every reminder row, whatever its status;
+    - ``follow_ups``: the steps of promise follow-ups and claim checks, whatever their status;
     - ``refused``: a server refused (5xx) the invoice or a reminder;
     - ``last_reminder_at`` / ``last_chase_at``: the latest stored UTC time of a sent
       reminder, and of any claimed or sent chase mail (ISO strings sort as times);
-    - ``replies``: (ordinal among all replies, event) since the owner last resumed;
-    - ``trusted``: those of ``replies`` from a trusted sender;
+    - ``trusted``: (ordinal among all replies, event) of the replies from a trusted sender
+      since the owner last resumed the invoice;
     - ``held``: a trusted dispute or question waits for a person;
     - ``commitment``: the latest trusted promise or payment claim (ordinal, event);
     - ``away``: the latest auto-reply; ``bounced``: a permanent bounce of our mail;
@@ -51,8 +52,8 @@ class Facts:
     """
 
     __slots__ = (  # noqa: RUF023 (in the order the docstring explains them)
-        "outbox", "events", "_rows", "sent_reminders", "ladder_last", "reminder_steps", "refused",
-        "last_reminder_at", "last_chase_at", "replies", "trusted", "held", "commitment", "away",
+        "outbox", "events", "_rows", "sent_reminders", "ladder_last", "follow_ups", "refused",
+        "last_reminder_at", "last_chase_at", "trusted", "held", "commitment", "away",
         "bounced", "pause", "payments", "last_wait_at",
     )  # fmt: skip
 
@@ -72,10 +73,12 @@ class Facts:
 
     def row(self, kind: str, step: int = 0) -> OutboxRow | None:
         """The outbox row of this mail (``(invoice, kind, step)`` is unique in the store)."""
-        return self._rows.get((kind, step))
+        if kind in INDEXED_KINDS:
+            return self._rows.get(kind if step == 0 else (kind, step))
+        return next((r for r in self.outbox if r.kind == kind and r.step == step), None)
 
     def sent(self, kind: str, step: int = 0) -> bool:
-        row = self._rows.get((kind, step))
+        row = self.row(kind, step)
         return row is not None and row.status == "sent"
 
     def chase_times(self) -> list[str]:
@@ -88,15 +91,17 @@ class Facts:
         return sum((amount for _, amount in self.payments), Decimal(0))
 
     def _summarise_outbox(self) -> None:
-        rows: dict[tuple[str, int], OutboxRow] = {}
-        steps: set[int] = set()
+        rows: dict[str | tuple[str, int], OutboxRow] = {}
+        follow_ups: tuple[int, ...] = ()
         sent = ladder_last = 0
         refused = False
         last_chase = last_reminder = None
         for row in self.outbox:
             kind, status, step = row.kind, row.status, row.step
-            if (kind, step) not in rows:
-                rows[kind, step] = row
+            if kind in INDEXED_KINDS:
+                rows.setdefault(kind if step == 0 else (kind, step), row)
+            elif kind == "reminder" and step >= LADDER_END:
+                follow_ups += (step,)  # whatever its status: a follow-up is tried once
             if status == "failed":
                 refused = refused or kind in DELIVERED_KINDS
                 continue
@@ -107,21 +112,19 @@ class Facts:
                 last_chase = at
             if kind not in REMINDER_KINDS:
                 continue
-            if kind == "reminder":
-                steps.add(step)
             if status == "sent":
                 sent += 1
                 if ladder_last < step < LADDER_END:
                     ladder_last = step
                 if last_reminder is None or at > last_reminder:
                     last_reminder = at
-        self._rows, self.reminder_steps, self.refused = rows, steps, refused
+        self._rows, self.follow_ups, self.refused = rows, follow_ups, refused
         self.sent_reminders, self.ladder_last = sent, ladder_last
         self.last_chase_at, self.last_reminder_at = last_chase, last_reminder
 
     def _summarise_events(self) -> None:
         self._forget_replies()
-        self.payments: list[tuple[date, Decimal]] = []
+        self.payments: tuple[tuple[date, Decimal], ...] = ()
         self.pause: date | bool | None = None
         last_wait = None
         ordinal = 0
@@ -140,22 +143,21 @@ class Facts:
             else:
                 if kind == "payment" and event.detail:
                     data = json.loads(event.detail)
-                    self.payments.append((date.fromisoformat(data["on"]), Decimal(data["amount"])))
+                    self.payments += ((date.fromisoformat(data["on"]), Decimal(data["amount"])),)
                 continue
             if last_wait is None or event.at > last_wait:
                 last_wait = event.at
         self.last_wait_at = last_wait
 
     def _add_reply(self, ordinal: int, event: Event) -> None:
-        pair = (ordinal, event)
-        self.replies.append(pair)
         intent = event.intent
         if intent == "auto_reply":
             self.away = event
         elif intent == "bounce" and not self.bounced:
             self.bounced = bool(json.loads(event.detail or "{}").get("permanent"))
         if event.trusted:
-            self.trusted.append(pair)
+            pair = (ordinal, event)
+            self.trusted += (pair,)
             if intent in HOLDING_INTENTS:
                 self.held = True
             elif intent in COMMITMENTS:
@@ -163,8 +165,7 @@ class Facts:
 
     def _forget_replies(self) -> None:
         """`mailbot resume`: what the client said before no longer holds the invoice."""
-        self.replies: list[tuple[int, Event]] = []
-        self.trusted: list[tuple[int, Event]] = []
+        self.trusted: tuple[tuple[int, Event], ...] = ()  # tuples: most invoices have none or one
         self.held = False
         self.commitment: tuple[int, Event] | None = None
         self.away: Event | None = None

@@ -344,3 +344,33 @@ def test_run_once_sends_the_good_invoices_and_status_marks_the_bad_one_invalid(t
     assert states["2026-006"] == "invalid"
     assert states["2026-001"] in ("sent", "overdue")
     assert states["2026-004"] in ("sent", "overdue")
+
+
+def test_old_mac_line_endings_read_like_any_other(tmp_path: Path):
+    """A CR-only export (old Excel for Mac) must not become one long line."""
+    text = (CORPUS / "multiline_description.csv").read_text(encoding="utf-8").replace("\r\n", "\n")
+    source = tmp_path / "mac.csv"
+    source.write_bytes(text.replace("\n", "\r").encode("utf-8"))
+    ledger = load_ledger(settings_reading(tmp_path, source))
+    usual = load_ledger(settings_reading(tmp_path, CORPUS / "multiline_description.csv"))
+    assert [(p.line, p.message) for p in ledger.problems] == [(p.line, p.message) for p in usual.problems]
+    first, hosting = ledger.invoices["2026-103"].items
+    assert first.description == "Website relaunch:\r- 5 page templates\r- contact form"
+    assert (first.line, hosting.line) == (3, 6)
+
+
+def test_repeated_values_are_shared_but_kept_as_written(tmp_path: Path):
+    """One object per repeated rate or date (memory on big ledgers), yet '1.0' stays '1.0'."""
+    source = tmp_path / "same.csv"
+    source.write_text(
+        "invoice,client,issue_date,description,quantity,unit_price,tax_rate\n"
+        "A-1,acme,2026-11-02,Design,1.0,100,19\n"
+        "A-2,acme,2026-11-02,Design,1,100,19\n",
+        encoding="utf-8",
+    )
+    ledger = load_ledger(settings_reading(tmp_path, source))
+    one, two = ledger.invoices["A-1"], ledger.invoices["A-2"]
+    assert ledger.problems == []
+    assert one.issue_date is two.issue_date
+    assert one.items[0].tax_rate is two.items[0].tax_rate
+    assert str(one.items[0].quantity) == "1.0" and str(two.items[0].quantity) == "1"

@@ -1,0 +1,113 @@
+"""Facts: one invoice's store records, summarised once per pass for the decisions."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+from mailbot.facts import Facts, group_facts
+from mailbot.store import Event, OutboxRow, Store, iso
+
+NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+
+
+def _row(kind: str, step: int = 0, status: str = "sent", at: str = "2026-11-02T10:00:00+00:00") -> OutboxRow:
+    return OutboxRow(
+        1, "A-1", kind, step, f"<{kind}{step}@x>", status, at, at if status == "sent" else None, 1, None
+    )
+
+
+def _reply(intent: str, trusted: bool = True, at: str = "2026-11-03T10:00:00+00:00", **extra) -> Event:
+    return Event("A-1", at, "reply", intent=intent, trusted=trusted, **extra)
+
+
+def test_a_follow_up_counts_as_tried_even_when_its_send_failed():
+    facts = Facts([_row("invoice"), _row("reminder", 101, status="failed"), _row("reminder", 1)])
+    assert facts.follow_ups == (101,)
+    assert facts.refused  # a refused reminder makes the invoice undeliverable
+    assert facts.sent_reminders == 1 and facts.ladder_last == 1
+
+
+def test_the_latest_sent_reminder_and_chase_mail_are_found_whatever_the_row_order():
+    late, early = "2026-11-20T09:00:00+00:00", "2026-11-10T09:00:00+00:00"
+    facts = Facts([_row("reminder", 2, at=late), _row("reminder", 1, at=early), _row("ack", 1, "claimed")])
+    assert facts.last_reminder_at == late
+    assert facts.last_chase_at == late
+    assert facts.ladder_last == 2
+
+
+def test_resume_forgets_what_the_client_said_but_keeps_counting_replies():
+    events = [
+        _reply("dispute"),
+        Event("A-1", "2026-11-04T10:00:00+00:00", "resume"),
+        _reply("promise_to_pay", at="2026-11-05T10:00:00+00:00", until="2026-11-12"),
+        _reply("payment_claimed", trusted=False, at="2026-11-06T10:00:00+00:00"),
+    ]
+    facts = Facts((), events)
+    assert not facts.held
+    assert [(n, e.intent) for n, e in facts.trusted] == [(2, "promise_to_pay")]
+    assert facts.commitment == (2, events[2])  # an untrusted claim commits nobody
+    assert facts.last_wait_at == "2026-11-06T10:00:00+00:00"
+
+
+def test_pause_payments_and_a_permanent_bounce_are_read_once():
+    events = [
+        Event("A-1", "2026-11-03T10:00:00+00:00", "pause", until="2026-11-30"),
+        Event(
+            "A-1",
+            "2026-11-04T10:00:00+00:00",
+            "payment",
+            detail=json.dumps({"amount": "10.50", "on": "2026-11-04"}),
+        ),
+        _reply("bounce", detail=json.dumps({"permanent": True})),
+        _reply("auto_reply", trusted=False, at="2026-11-07T10:00:00+00:00"),
+    ]
+    facts = Facts((), events)
+    assert facts.pause == date(2026, 11, 30)
+    assert str(facts.paid_in()) == "10.50"
+    assert facts.bounced
+    assert facts.away is events[3]
+
+
+def test_group_facts_summarises_each_invoice_from_the_store_projection(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        store.claim("A-1", "invoice", 0, "<a@x>", NOW)
+        store.add_event(
+            Event(
+                "A-1",
+                iso(NOW),
+                "reply",
+                message_id="<r@c>",
+                intent="bounce",
+                trusted=True,
+                detail=json.dumps({"permanent": True, "subject": "Undelivered"}),
+            )
+        )
+        store.add_event(
+            Event(
+                "A-1",
+                iso(NOW),
+                "reply",
+                message_id="<s@c>",
+                intent="thanks",
+                trusted=True,
+                detail=json.dumps({"subject": "Thanks!"}),
+            )
+        )
+        store.add_event(
+            Event("B-2", iso(NOW), "payment", detail=json.dumps({"amount": "5", "on": "2026-11-22"}))
+        )
+        store.add_event(Event("B-2", iso(NOW), "note", detail="called"))
+        outbox, events = store.decision_outbox(), store.decision_events()
+    # Only what decisions read: no Message-IDs, no reply texts (but a bounce's and a payment's detail).
+    assert [(r.invoice, r.kind, r.status, r.message_id) for r in outbox] == [
+        ("A-1", "invoice", "claimed", "")
+    ]
+    assert [(e.type, e.message_id, e.detail is not None) for e in events] == [
+        ("reply", None, True),
+        ("reply", None, False),
+        ("payment", None, True),
+    ]
+    facts = group_facts(outbox, events)
+    assert facts["A-1"].bounced and facts["A-1"].row("invoice").status == "claimed"
+    assert str(facts["B-2"].paid_in()) == "5"
