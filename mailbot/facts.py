@@ -14,9 +14,11 @@ import json
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from mailbot.store import Event, OutboxRow
 
+_R = TypeVar("_R", OutboxRow, Event)
 REMINDER_KINDS = ("reminder", "final")
 CHASE_KINDS = ("reminder", "final", "ack", "receipt")
 # Replies that make the next reminder wait (the ladder then goes on one step at a
@@ -177,18 +179,16 @@ EMPTY = Facts()
 
 def group_facts(outbox: Iterable[OutboxRow], events: Iterable[Event]) -> dict[str, Facts]:
     """Each invoice's Facts, from the store's rows and events (each in store order)."""
-    rows: dict[str, list[OutboxRow]] = {}
-    evs: dict[str, list[Event]] = {}
-    for row in outbox:
-        found = rows.get(row.invoice)
-        if found is None:
-            rows[row.invoice] = [row]
-        else:
-            found.append(row)
-    for event in events:
-        found_events = evs.get(event.invoice)
-        if found_events is None:
-            evs[event.invoice] = [event]
-        else:
-            found_events.append(event)
+    rows, evs = _by_invoice(outbox), _by_invoice(events)
     return {key: Facts(rows.get(key, []), evs.get(key, [])) for key in rows.keys() | evs.keys()}
+
+
+def _by_invoice(records: Iterable[_R]) -> dict[str, list[_R]]:
+    found: dict[str, list[_R]] = {}
+    for record in records:
+        bucket = found.get(record.invoice)
+        if bucket is None:
+            found[record.invoice] = [record]
+        else:
+            bucket.append(record)
+    return found
