@@ -25,10 +25,10 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from mailbot.facts import Facts
+from mailbot.facts import Facts, Row
 from mailbot.ledger import Invoice
 from mailbot.settings import TONES, Chase, Client, Step
-from mailbot.store import Event, OutboxRow
+from mailbot.store import Event
 from mailbot.workdays import Calendar
 
 PROMISE_FOLLOWUP = 100  # outbox steps above the ladder: 100 + n, 200 + n (the n-th reply)
@@ -53,7 +53,7 @@ class Later(NamedTuple):
     reasons: tuple[str, ...] = ()
 
 
-def row_day(row: OutboxRow, cal: Calendar) -> date:
+def row_day(row: Row, cal: Calendar) -> date:
     return _day_of(row.sent_at or row.claimed_at, cal.zone)
 
 
@@ -62,7 +62,7 @@ def day_of(stamp: str | None, cal: Calendar) -> date | None:
     return _day_of(stamp, cal.zone) if stamp else None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _day_of(stamp: str, zone) -> date:
     """The client's calendar day of a stored UTC time (asked for many times a pass)."""
     return datetime.fromisoformat(stamp).astimezone(zone).date()

@@ -16,9 +16,10 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-from mailbot.store import Event, OutboxRow
+from mailbot.store import Event, MailRecord, OutboxRow
 
-_R = TypeVar("_R", OutboxRow, Event)
+Row = OutboxRow | MailRecord  # full rows, or as decisions read them (Store.decision_outbox)
+_R = TypeVar("_R", OutboxRow, MailRecord, Event)
 REMINDER_KINDS = ("reminder", "final")
 CHASE_KINDS = ("reminder", "final", "ack", "receipt")
 # Replies that make the next reminder wait (the ladder then goes on one step at a
@@ -28,7 +29,6 @@ WAITING_INTENTS = frozenset(("auto_reply", "promise_to_pay", "payment_claimed", 
 HOLDING_INTENTS = frozenset(("dispute", "question"))
 COMMITMENTS = frozenset(("promise_to_pay", "payment_claimed"))
 DELIVERED_KINDS = ("invoice", "reminder", "final")  # a refusal of these makes it undeliverable
-INDEXED_KINDS = frozenset(("invoice", "receipt", "notice", "ack"))  # looked up by row(); others scanned
 LADDER_END = 100  # outbox steps from here on are follow-ups and checks (chase.PROMISE_FOLLOWUP)
 
 
@@ -54,12 +54,12 @@ class Facts:
     """
 
     __slots__ = (  # noqa: RUF023 (in the order the docstring explains them)
-        "outbox", "events", "_rows", "sent_reminders", "ladder_last", "follow_ups", "refused",
+        "outbox", "events", "invoice_row", "sent_reminders", "ladder_last", "follow_ups", "refused",
         "last_reminder_at", "last_chase_at", "trusted", "held", "commitment", "away",
         "bounced", "pause", "payments", "last_wait_at",
     )  # fmt: skip
 
-    def __init__(self, outbox: Iterable[OutboxRow] = (), events: Iterable[Event] = ()):
+    def __init__(self, outbox: Iterable[Row] = (), events: Iterable[Event] = ()):
         self.outbox = outbox if isinstance(outbox, list) else list(outbox)
         self.events = events if isinstance(events, list) else list(events)
         self._summarise_outbox()
@@ -73,11 +73,14 @@ class Facts:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def row(self, kind: str, step: int = 0) -> OutboxRow | None:
+    def row(self, kind: str, step: int = 0) -> Row | None:
         """The outbox row of this mail (``(invoice, kind, step)`` is unique in the store)."""
-        if kind in INDEXED_KINDS:
-            return self._rows.get(kind if step == 0 else (kind, step))
-        return next((r for r in self.outbox if r.kind == kind and r.step == step), None)
+        if kind == "invoice" and step == 0:
+            return self.invoice_row  # asked of every invoice, several times a pass
+        for row in self.outbox:  # a few rows per invoice: a scan is smaller than an index
+            if row.kind == kind and row.step == step:
+                return row
+        return None
 
     def sent(self, kind: str, step: int = 0) -> bool:
         row = self.row(kind, step)
@@ -93,15 +96,15 @@ class Facts:
         return sum((amount for _, amount in self.payments), Decimal(0))
 
     def _summarise_outbox(self) -> None:
-        rows: dict[str | tuple[str, int], OutboxRow] = {}
+        invoice_row = None
         follow_ups: tuple[int, ...] = ()
         sent = ladder_last = 0
         refused = False
         last_chase = last_reminder = None
         for row in self.outbox:
             kind, status, step = row.kind, row.status, row.step
-            if kind in INDEXED_KINDS:
-                rows.setdefault(kind if step == 0 else (kind, step), row)
+            if kind == "invoice" and step == 0:
+                invoice_row = invoice_row or row
             elif kind == "reminder" and step >= LADDER_END:
                 follow_ups += (step,)  # whatever its status: a follow-up is tried once
             if status == "failed":
@@ -120,7 +123,7 @@ class Facts:
                     ladder_last = step
                 if last_reminder is None or at > last_reminder:
                     last_reminder = at
-        self._rows, self.follow_ups, self.refused = rows, follow_ups, refused
+        self.invoice_row, self.follow_ups, self.refused = invoice_row, follow_ups, refused
         self.sent_reminders, self.ladder_last = sent, ladder_last
         self.last_chase_at, self.last_reminder_at = last_chase, last_reminder
 
@@ -177,7 +180,7 @@ class Facts:
 EMPTY = Facts()
 
 
-def group_facts(outbox: Iterable[OutboxRow], events: Iterable[Event]) -> dict[str, Facts]:
+def group_facts(outbox: Iterable[Row], events: Iterable[Event]) -> dict[str, Facts]:
     """Each invoice's Facts, from the store's rows and events (each in store order)."""
     rows, evs = _by_invoice(outbox), _by_invoice(events)
     return {key: Facts(rows.get(key, []), evs.get(key, [])) for key in rows.keys() | evs.keys()}

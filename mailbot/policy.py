@@ -14,11 +14,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from mailbot import chase
-from mailbot.facts import CHASE_KINDS, EMPTY, Facts  # noqa: F401 (CHASE_KINDS: for the worker)
+from mailbot.facts import CHASE_KINDS, EMPTY, Facts, Row  # noqa: F401 (CHASE_KINDS: for the worker)
 from mailbot.facts import group_facts as facts_of
 from mailbot.ledger import Invoice
 from mailbot.settings import Chase, Client
-from mailbot.store import Event, OutboxRow, iso
+from mailbot.store import Event, iso
 from mailbot.workdays import Calendar, zone
 
 ACK_INTENTS = ("payment_claimed", "dispute", "question")
@@ -53,7 +53,7 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def group_facts(outbox: Iterable[OutboxRow], events: Iterable[Event]) -> dict[str, Facts]:
+def group_facts(outbox: Iterable[Row], events: Iterable[Event]) -> dict[str, Facts]:
     """Each invoice's facts (see ``mailbot.facts``), summarised once for the whole pass."""
     with _no_cycle_collection():
         return facts_of(outbox, events)

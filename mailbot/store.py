@@ -112,6 +112,19 @@ class OutboxRow:
     detail: str | None = None  # JSON: the reasons, the invoices of one mail, a promised date
 
 
+@dataclass(slots=True)
+class MailRecord:
+    """An outbox row as decisions read it (``Store.decision_outbox``): which mail, its
+    status and its time; no Message-ID, texts or stored mail. Not for building mails."""
+
+    invoice: str
+    kind: str
+    step: int
+    status: str
+    claimed_at: str  # a sent row carries its sending time here too (see decision_outbox)
+    sent_at: str | None
+
+
 class Store:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -193,20 +206,20 @@ class Store:
             for invoice, at, type_, intent, trusted, until, detail in rows
         ]  # fmt: skip
 
-    def decision_outbox(self) -> list[OutboxRow]:
-        """Every row as decisions read it: which mail, its status and times (no Message-ID,
-        texts or stored mails; repeated words one object each). Not for building mails.
+    def decision_outbox(self) -> list[MailRecord]:
+        """Every row as decisions read it, repeated words one object each: on 100,000
+        invoices a third of the memory of full rows.
 
         Decisions read a mail's time as ``sent_at or claimed_at``; a sent row carries its
-        sending time in both (one string instead of two, 30 MB on 100,000 invoices)."""
+        sending time in both (one string instead of two)."""
         same: dict[str, str] = {}
         rows = self.db.execute(
-            "SELECT id, invoice, kind, step, status, claimed_at, sent_at FROM outbox ORDER BY id"
+            "SELECT invoice, kind, step, status, claimed_at, sent_at FROM outbox ORDER BY id"
         )
         return [
-            OutboxRow(id_, same.setdefault(invoice, invoice), same.setdefault(kind, kind), step, "",
-                      same.setdefault(status, status), sent_at or claimed_at, sent_at, 0, None)
-            for id_, invoice, kind, step, status, claimed_at, sent_at in rows
+            MailRecord(same.setdefault(invoice, invoice), same.setdefault(kind, kind), step,
+                       same.setdefault(status, status), sent_at or claimed_at, sent_at)
+            for invoice, kind, step, status, claimed_at, sent_at in rows
         ]  # fmt: skip
 
     def max_step(self, invoice: str, kind: str) -> int:

@@ -100,9 +100,10 @@ def test_group_facts_summarises_each_invoice_from_the_store_projection(tmp_path)
         store.add_event(Event("B-2", iso(NOW), "note", detail="called"))
         outbox, events = store.decision_outbox(), store.decision_events()
     # Only what decisions read: no Message-IDs, no reply texts (but a bounce's and a payment's detail).
-    assert [(r.invoice, r.kind, r.status, r.message_id) for r in outbox] == [
-        ("A-1", "invoice", "claimed", "")
+    assert [(r.invoice, r.kind, r.status, r.claimed_at) for r in outbox] == [
+        ("A-1", "invoice", "claimed", iso(NOW))
     ]
+    assert not hasattr(outbox[0], "message_id")
     assert [(e.type, e.message_id, e.detail is not None) for e in events] == [
         ("reply", None, True),
         ("reply", None, False),
