@@ -117,6 +117,7 @@ def invoice_context(
         "payment": payment_context(settings, invoice),
         "thanks": client.note or invoice.note,
         "greeting_name": client.contact,
+        "formal": client.tone == "formal",  # "Dear …" / "Yours sincerely" (de: "Mit freundlichen Grüßen")
         "early": early_discount(fmt, settings, invoice, today),
     }
 

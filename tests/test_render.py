@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+from email import message_from_bytes
+from email import policy as email_policy
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from jinja2.ext import babel_extract
 
 from mailbot.context import invoice_context
 from mailbot.ledger import load_ledger
+from mailbot.mails import Mailer
 from mailbot.render import Renderer, default_templates
 from mailbot.settings import load_settings
 
@@ -22,6 +25,9 @@ MJML_SYNTAX = {
     "block_start_string": "<!--{%", "block_end_string": "%}-->",
     "comment_start_string": "<!--{#", "comment_end_string": "#}-->",
 }  # fmt: skip
+
+
+NOW = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
 
 
 def _msgids() -> set[str]:
@@ -152,12 +158,49 @@ def test_installed_package_ships_templates_and_config():
 def test_early_payment_discount_states_exact_amount_and_day(tmp_path):
     from conftest import BASE_CONFIG
 
-    base = BASE_CONFIG.replace("enabled = false", "enabled = false\n[chase.early_discount]\npercent = 2\ndays = 10")
+    base = BASE_CONFIG.replace(
+        "enabled = false", "enabled = false\n[chase.early_discount]\npercent = 2\ndays = 10"
+    )
     settings = load_settings(write_config(tmp_path, base=base))
     invoice = load_ledger(settings).invoices["2026-004"]
     client = settings.clients["kaiser"]
     context = invoice_context(settings, invoice, client, date(2026, 11, 9))
     text = Renderer().render("invoice", {**context, "lang": "de"}, "de").text
     # 1053.23 x 2 % = 21.0646 -> 21.06; 1053.23 - 21.06 = 1032.17; 9 Nov + 10 days = 19 Nov
-    assert "Wenn Sie bis Donnerstag, 19. November 2026 zahlen, dürfen Sie 2\u00a0% Skonto (21,06\u00a0€) abziehen" in text
+    assert (
+        "Wenn Sie bis Donnerstag, 19. November 2026 zahlen, dürfen Sie 2\u00a0% Skonto (21,06\u00a0€) abziehen"
+        in text
+    )
     assert "nur 1.032,17\u00a0€" in text
+
+
+@pytest.mark.parametrize(
+    ("number", "contact", "greeting", "closing"),
+    [
+        ("2026-001", 'contact = "Jane Smith"', "Dear Jane Smith,", "Yours sincerely,"),
+        ("2026-001", "", "Dear Sir or Madam,", "Yours sincerely,"),
+        ("2026-004", 'contact = "Frau Weber"', "Guten Tag Frau Weber,", "Mit freundlichen Grüßen"),
+        ("2026-004", "", "Sehr geehrte Damen und Herren,", "Mit freundlichen Grüßen"),
+    ],
+)
+def test_formal_client_is_greeted_and_signed_off_formally(tmp_path, number, contact, greeting, closing):
+    """`[clients.x] tone = "formal"`: "Dear …" and "Yours sincerely", in text and HTML, every kind."""
+    config = write_config(tmp_path).read_text(encoding="utf-8")
+    for name in ('contact = "Jane Smith"', 'contact = "Frau Weber"'):
+        config = config.replace(name, f'{contact if name == contact else ""}\ntone = "formal"')
+    settings = load_settings(write_config(tmp_path, base=config))
+    invoice = load_ledger(settings).invoices[number]
+    mailer = Mailer(settings)
+    for kind in ("invoice", "reminder", "ack", "receipt"):
+        message = message_from_bytes(mailer.build(invoice, kind, "<t@x>", NOW), policy=email_policy.default)
+        text = message.get_body(("plain",)).get_content()
+        words = " ".join(_visible(message.get_body(("html",)).get_content()))
+        for part in (text, words):
+            assert greeting in part and closing in part, kind
+            assert "Hello" not in part and "Kind regards" not in part and "Herzliche" not in part
+
+
+def test_a_friendly_client_keeps_hello_and_kind_regards(context_for):
+    context, language = context_for("2026-001")
+    text = Renderer().render("invoice", context, language).text
+    assert "Hello Jane Smith," in text and "Kind regards," in text and "Dear" not in text
