@@ -8,6 +8,7 @@ spreadsheet export's); ``expected.toml`` there says, for each, the exact
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -25,9 +26,7 @@ from mailbot.settings import Settings, load_settings
 CORPUS = Path(__file__).parent / "ledgers" / "bad"
 EXPECTED = tomllib.loads((CORPUS / "expected.toml").read_text(encoding="utf-8"))
 CORPUS_FILES = sorted(CORPUS.glob("*.csv"))
-HEADER = (
-    "invoice,client,issue_date,due_date,description,quantity,unit,unit_price,tax_rate,discount\n"
-)
+HEADER = "invoice,client,issue_date,due_date,description,quantity,unit,unit_price,tax_rate,discount\n"
 # After every issue date in the corpus, so each valid invoice is due to go out.
 LATER = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -123,8 +122,7 @@ def test_row_without_invoice_number_holds_back_the_invoice_above(tmp_path: Path)
         + "2026-002,kaiser,2026-11-09,,Beratung,2,h,95.00,19,\n",
     )
     assert short_lines(ledger) == [
-        "ledger.csv:3: invoice 2026-001: column 'invoice': empty "
-        "(write the invoice number on every row)"
+        "ledger.csv:3: invoice 2026-001: column 'invoice': empty (write the invoice number on every row)"
     ]
     assert [i.number for i in ledger.valid()] == ["2026-002"]
 
@@ -132,8 +130,7 @@ def test_row_without_invoice_number_holds_back_the_invoice_above(tmp_path: Path)
 def test_unclosed_quote_in_a_long_ledger_is_reported_not_raised(tmp_path: Path):
     # 3000 swallowed rows exceed the csv module's 128 KiB field limit: csv.Error inside.
     rows = "".join(
-        f"2026-{n:04d},acme,2026-11-20,,Hosting month {n},1,month,20.00,19,\n"
-        for n in range(1000, 4000)
+        f"2026-{n:04d},acme,2026-11-20,,Hosting month {n},1,month,20.00,19,\n" for n in range(1000, 4000)
     )
     ledger = parse(
         tmp_path,
@@ -300,8 +297,7 @@ def test_check_prints_each_problem_as_one_line_and_exits_1(tmp_path, monkeypatch
     assert cli.main(["--config", "mailbot.toml", "check"]) == 1
     out = capsys.readouterr().out
     assert sorted(out.splitlines()) == [
-        "ledger.csv:6: invoice 2026-005: column 'client': unknown client 'acmee' "
-        "(did you mean 'acme'?)",
+        "ledger.csv:6: invoice 2026-005: column 'client': unknown client 'acmee' (did you mean 'acme'?)",
         "ledger.csv:7: invoice 2026-006: column 'unit_price': '95,00': write numbers "
         "with '.' as the decimal point and no thousands separator",
     ]
@@ -329,8 +325,7 @@ def test_run_once_sends_the_good_invoices_and_status_marks_the_bad_one_invalid(t
     assert cli.main(["--config", str(cfg), "run", "--once"]) == 0
     outbox = tmp_path / "var" / "mail" / "outbox" / "new"
     mails = [
-        message_from_bytes(p.read_bytes(), policy=email_policy.default)
-        for p in sorted(outbox.iterdir())
+        message_from_bytes(p.read_bytes(), policy=email_policy.default) for p in sorted(outbox.iterdir())
     ]
     numbers = ("2026-001", "2026-004", "2026-005", "2026-006")
     mailed = sorted(n for n in numbers for m in mails if n in str(m["Subject"]))
@@ -374,3 +369,23 @@ def test_repeated_values_are_shared_but_kept_as_written(tmp_path: Path):
     assert one.issue_date is two.issue_date
     assert one.items[0].tax_rate is two.items[0].tax_rate
     assert str(one.items[0].quantity) == "1.0" and str(two.items[0].quantity) == "1"
+
+
+def test_the_service_reads_the_ledger_again_only_when_it_or_the_config_changed(tmp_path: Path):
+    from mailbot.worker import LedgerCache
+
+    cache = LedgerCache()
+    settings = load_settings(write_config(tmp_path))
+    first = cache.load(settings)
+    assert cache.load(load_settings(settings.config_path)) is first  # nothing changed: not parsed again
+    path = settings.ledger_path
+    before = path.stat().st_mtime_ns
+    path.write_text(path.read_text(encoding="utf-8").replace("2026-001", "2026-091"), encoding="utf-8")
+    os.utime(path, ns=(before + 10**9, before + 10**9))  # (a coarse clock could give the same time)
+    second = cache.load(settings)
+    assert second is not first and "2026-091" in second.invoices
+    assert "terms_days = 14" in settings.config_path.read_text(encoding="utf-8")
+    config = settings.config_path
+    config.write_text(config.read_text(encoding="utf-8").replace("terms_days = 14", "terms_days = 30"))
+    third = cache.load(load_settings(config))
+    assert third is not second  # the same file read with other defaults
