@@ -98,8 +98,8 @@ def plan(
             day, why = special
             if day > not_before:
                 not_before, reasons = day, [*reasons, why]
-    invoice_row = facts.row("invoice")
-    if invoice_row is None or invoice_row.status != "sent":
+    invoice_row = facts.invoice_row
+    if not facts.invoice_sent:
         return None
     first_day = row_day(invoice_row, cal) + _DAY  # never on the invoice's own day
     if first_day > not_before:

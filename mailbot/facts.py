@@ -37,6 +37,7 @@ class Facts:
 
     Read-only by convention:
 
+    - ``invoice_row``: the invoice mail's row; ``invoice_sent``: it went out;
     - ``sent_reminders``: how many reminder and final rows were sent; ``ladder_last``:
       the highest ladder position among them (follow-ups and checks excluded);
     - ``follow_ups``: the steps of promise follow-ups and claim checks, whatever their status;
@@ -54,9 +55,9 @@ class Facts:
     """
 
     __slots__ = (  # noqa: RUF023 (in the order the docstring explains them)
-        "outbox", "events", "invoice_row", "sent_reminders", "ladder_last", "follow_ups", "refused",
-        "last_reminder_at", "last_chase_at", "trusted", "held", "commitment", "away",
-        "bounced", "pause", "payments", "last_wait_at",
+        "outbox", "events", "invoice_row", "invoice_sent", "sent_reminders", "ladder_last",
+        "follow_ups", "refused", "last_reminder_at", "last_chase_at", "trusted", "held",
+        "commitment", "away", "bounced", "pause", "payments", "last_wait_at",
     )  # fmt: skip
 
     def __init__(self, outbox: Iterable[Row] = (), events: Iterable[Event] = ()):
@@ -124,6 +125,7 @@ class Facts:
                 if last_reminder is None or at > last_reminder:
                     last_reminder = at
         self.invoice_row, self.follow_ups, self.refused = invoice_row, follow_ups, refused
+        self.invoice_sent = invoice_row is not None and invoice_row.status == "sent"
         self.sent_reminders, self.ladder_last = sent, ladder_last
         self.last_chase_at, self.last_reminder_at = last_chase, last_reminder
 

@@ -87,7 +87,7 @@ def _paid_until(invoice: Invoice, facts: Facts | None, day: date) -> Decimal:
 
 def open_and_sent(invoice: Invoice, facts: Facts) -> bool:
     """An invoice the client has received and still owes something on."""
-    return facts.sent("invoice") and not invoice.cancelled and balance(invoice, facts) > 0
+    return facts.invoice_sent and not invoice.cancelled and balance(invoice, facts) > 0
 
 
 def paid_on(invoice: Invoice, facts: Facts | None, left: Decimal | None = None) -> date | None:
@@ -118,7 +118,7 @@ def state(invoice: Invoice, facts: Facts, today: date, left: Decimal | None = No
         return "paid"
     if facts.refused or facts.bounced:  # the server said no (5xx), or a bounce came back
         return "undeliverable"
-    if not facts.sent("invoice"):
+    if not facts.invoice_sent:
         return "scheduled"
     pause = facts.pause
     if pause is True or (pause is not None and pause >= today):
@@ -171,7 +171,7 @@ def _next_actions(
     for invoice in invoices:
         by_client.setdefault(invoice.client_id, []).append(invoice)
         known = facts.get(invoice.number, EMPTY)
-        if known.row("invoice") is not None:
+        if known.invoice_row is not None:
             continue  # (the cheap question first: most invoices went out long ago)
         today = local_date(now, clients.get(invoice.client_id))
         if state(invoice, known, today) != "scheduled":
@@ -199,7 +199,7 @@ def _chase_client(
     notes: list[Action] = []
     receipts, acks, due, soon = [], [], [], []
     for invoice, known, left in owed:
-        if not known.sent("invoice"):
+        if not known.invoice_sent:
             continue
         if left <= 0 and not invoice.cancelled:
             if known.row("receipt") is None:
@@ -252,7 +252,7 @@ def _coalesce(soon, facts, client, rules, cal, profile, now) -> list:
     pulled = []
     for invoice, later in soon:
         known = facts.get(invoice.number, EMPTY)
-        sent = known.row("invoice")
+        sent = known.invoice_row
         if later.on > today + timedelta(days=COALESCE_DAYS) or chase.row_day(sent, cal) >= today:
             continue
         if invoice.due_date is None or invoice.due_date >= today:
@@ -288,7 +288,7 @@ def _acks(invoice: Invoice, known: Facts, client_id: str, cal: Calendar, today: 
     for ordinal, event in known.trusted:
         if event.intent not in ACK_INTENTS or known.row("ack", ordinal) is not None:
             continue
-        if (today - cal.today(datetime.fromisoformat(event.at))).days > 7:
+        if (today - chase.day_of(event.at, cal)).days > 7:
             continue  # an old reply (mailbot was off): a late "thank you" would confuse
         found.append(Action(invoice.number, "ack", ordinal, client=client_id, about=event.intent))
     return found

@@ -43,6 +43,7 @@ class Calendar:
     country: str
     subdivision: str
     _memo: dict = field(default_factory=dict, compare=False, repr=False)
+    _last: list = field(default_factory=lambda: [None, None, False], compare=False, repr=False)
 
     @classmethod
     def of(cls, chase: Chase, client: Client | None) -> Calendar:
@@ -79,11 +80,12 @@ class Calendar:
         return now.astimezone(self.zone)
 
     def today(self, now: datetime) -> date:
-        found = self._memo.get(("today", now))
-        if found is None:
-            found = self.local(now).date()
-            self._remember(("today", now), found)
-        return found
+        last = self._last
+        if last[0] is not now:  # one pass asks with one ``now`` thousands of times
+            local = self.local(now)
+            opened = self.is_working_day(local.date()) and self.opens <= local.time() < self.closes
+            last[:] = [now, local.date(), opened]
+        return last[1]
 
     def is_working_day(self, day: date) -> bool:
         found = self._memo.get(day)
@@ -96,12 +98,8 @@ class Calendar:
 
     def is_open(self, now: datetime) -> bool:
         """Within business hours on a working day, on the client's clock."""
-        found = self._memo.get(("open", now))
-        if found is None:
-            local = self.local(now)
-            found = self.is_working_day(local.date()) and self.opens <= local.time() < self.closes
-            self._remember(("open", now), found)
-        return found
+        self.today(now)
+        return self._last[2]
 
     def next_working_day(self, day: date) -> date:
         """The first working day after ``day``."""
