@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from mailbot.store import Event, MailRecord, OutboxRow
 
@@ -57,12 +57,13 @@ class Facts:
     __slots__ = (  # noqa: RUF023 (in the order the docstring explains them)
         "outbox", "events", "invoice_row", "invoice_sent", "sent_reminders", "ladder_last",
         "follow_ups", "refused", "last_reminder_at", "last_chase_at", "trusted", "held",
-        "commitment", "away", "bounced", "pause", "payments", "last_wait_at",
+        "commitment", "away", "bounced", "pause", "payments", "last_wait_at", "_chase_times",
     )  # fmt: skip
 
     def __init__(self, outbox: Iterable[Row] = (), events: Iterable[Event] = ()):
         self.outbox = outbox if isinstance(outbox, list) else list(outbox)
         self.events = events if isinstance(events, list) else list(events)
+        self._chase_times: list[str] | None = None
         self._summarise_outbox()
         self._summarise_events()
 
@@ -89,8 +90,63 @@ class Facts:
 
     def chase_times(self) -> list[str]:
         """When each claimed or sent chase mail was stored (for "one mail a day")."""
+        if self._chase_times is not None:
+            return self._chase_times
         rows = self.outbox
         return [r.sent_at or r.claimed_at for r in rows if r.kind in CHASE_KINDS and r.status != "failed"]
+
+    def summary(self) -> dict[str, Any]:
+        """All that decisions read, as JSON values: ``Store`` keeps it per invoice, so a
+        pass reads one summary per invoice instead of all its rows and events."""
+        away = self.away
+        return {
+            "invoice": _row_values(self.invoice_row) if self.invoice_row else None,
+            "rows": [_row_values(r) for r in self.outbox if r.kind in LOOKED_UP_KINDS],
+            "chase": self.chase_times(),
+            "sent": self.sent_reminders,
+            "last": self.ladder_last,
+            "follow": list(self.follow_ups),
+            "refused": self.refused,
+            "reminder_at": self.last_reminder_at,
+            "chase_at": self.last_chase_at,
+            "trusted": [[n, e.at, e.intent, e.until] for n, e in self.trusted],
+            "held": self.held,
+            "commitment": self.commitment[0] if self.commitment else None,
+            "away": [away.at, away.until, away.trusted] if away else None,
+            "bounced": self.bounced,
+            "pause": self.pause.isoformat() if isinstance(self.pause, date) else self.pause,
+            "payments": [[day.isoformat(), str(amount)] for day, amount in self.payments],
+            "wait_at": self.last_wait_at,
+        }
+
+    @classmethod
+    def from_summary(cls, invoice: str, data: dict[str, Any]) -> Facts:
+        """The Facts that ``summary()`` described: the same answers, without the records."""
+        facts = cls.__new__(cls)
+        first = MailRecord(invoice, *data["invoice"]) if data["invoice"] else None
+        facts.invoice_row, facts.invoice_sent = first, first is not None and first.status == "sent"
+        facts.outbox = ([first] if first else []) + [MailRecord(invoice, *r) for r in data["rows"]]
+        facts.events, facts._chase_times = [], data["chase"]
+        facts.sent_reminders, facts.ladder_last = data["sent"], data["last"]
+        facts.follow_ups, facts.refused = tuple(data["follow"]), data["refused"]
+        facts.last_reminder_at, facts.last_chase_at = data["reminder_at"], data["chase_at"]
+        facts.trusted = tuple(
+            (n, Event(invoice, at, "reply", intent=intent, trusted=True, until=until))
+            for n, at, intent, until in data["trusted"]
+        )
+        facts.held, facts.bounced = data["held"], data["bounced"]
+        facts.commitment = next((pair for pair in facts.trusted if pair[0] == data["commitment"]), None)
+        away = data["away"]
+        facts.away = (
+            Event(invoice, away[0], "reply", intent="auto_reply", until=away[1], trusted=away[2])
+            if away
+            else None
+        )
+        pause = data["pause"]
+        facts.pause = date.fromisoformat(pause) if isinstance(pause, str) else pause
+        facts.payments = tuple((date.fromisoformat(day), Decimal(amount)) for day, amount in data["payments"])
+        facts.last_wait_at = data["wait_at"]
+        return facts
 
     def paid_in(self) -> Decimal:
         """What the owner recorded as paid (`mark-paid`, bank imports)."""
@@ -177,6 +233,13 @@ class Facts:
         self.commitment: tuple[int, Event] | None = None
         self.away: Event | None = None
         self.bounced = False
+
+
+LOOKED_UP_KINDS = ("receipt", "notice", "ack")  # besides the invoice row, what row() is asked for
+
+
+def _row_values(row: Row) -> list:
+    return [row.kind, row.step, row.status, row.claimed_at, row.sent_at]
 
 
 EMPTY = Facts()

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from mailbot import policy
 from mailbot.chase import PROMISE_FOLLOWUP
+from mailbot.facts import Facts
 from mailbot.ledger import Invoice, LineItem
 from mailbot.money import late_fee
 from mailbot.settings import Chase, Client
@@ -64,8 +65,12 @@ def histories(draw):
     return invoices, events, running
 
 
-def replay(invoices_spec, happenings, running):
-    """Run the policy each day the worker was up; 'send' what it decides."""
+def replay(invoices_spec, happenings, running, check_summaries: bool = False):
+    """Run the policy each day the worker was up; 'send' what it decides.
+
+    ``check_summaries``: each day, also decide from the facts' stored summaries
+    (``Facts.summary`` through JSON and back, as ``Store`` keeps them) and require
+    the very same actions."""
     invoices = {n: _invoice(n, issue, terms) for n, (issue, terms) in invoices_spec.items()}
     outbox: list[OutboxRow] = []
     events: list[Event] = []
@@ -81,7 +86,14 @@ def replay(invoices_spec, happenings, running):
             continue
         now = datetime(today.year, today.month, today.day, 10, 0, tzinfo=UTC)
         facts = policy.group_facts(outbox, events)
-        for action in policy.next_actions(list(invoices.values()), facts, {"acme": CLIENT}, now, RULES):
+        actions = policy.next_actions(list(invoices.values()), facts, {"acme": CLIENT}, now, RULES)
+        if check_summaries:
+            stored = {k: Facts.from_summary(k, json.loads(json.dumps(f.summary()))) for k, f in facts.items()}
+            assert (
+                policy.next_actions(list(invoices.values()), stored, {"acme": CLIENT}, now, RULES) == actions
+            )
+            assert all(stored[k].summary() == f.summary() for k, f in facts.items())
+        for action in actions:
             if action.kind in ("note", "notice"):
                 continue
             stamp = now.isoformat()
@@ -101,7 +113,9 @@ def _event(h, today: date, invoices) -> Event:
                      until=until if dated else None)  # fmt: skip
     if h["what"] == "payment":
         amount = "1190.00" if h["full"] else "300.00"
-        return Event(h["invoice"], at, "payment", detail=json.dumps({"amount": amount, "on": today.isoformat()}))
+        return Event(
+            h["invoice"], at, "payment", detail=json.dumps({"amount": amount, "on": today.isoformat()})
+        )
     if h["what"] == "pause":
         return Event(h["invoice"], at, "pause", until=until if h["offset"] > 0 else None)
     return Event(h["invoice"], at, h["what"] if h["what"] == "resume" else "note")
@@ -173,3 +187,9 @@ def test_late_fee_is_never_compounded_or_charged_twice(amount, rate, days_a, day
     # Simple interest on the open amount only: no interest on interest or on the fee.
     expected = (amount * rate / 100 * later / 365).quantize(Decimal("0.01"))
     assert abs(b.interest - expected) <= Decimal("0.01")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(histories())
+def test_stored_summaries_decide_exactly_as_the_records_do(history):
+    replay(*history, check_summaries=True)
