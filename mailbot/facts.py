@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from mailbot.store import Event, MailRecord, OutboxRow
+from mailbot.records import Event, MailRecord, OutboxRow
 
 Row = OutboxRow | MailRecord  # full rows, or as decisions read them (Store.decision_outbox)
 _R = TypeVar("_R", OutboxRow, MailRecord, Event)

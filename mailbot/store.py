@@ -12,12 +12,17 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
+from dataclasses import fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 2
+from mailbot.facts import Facts, group_facts
+from mailbot.records import _EVENT_COLUMNS, Event, MailRecord, OutboxRow, iso
+
+__all__ = ["SCHEMA_VERSION", "Event", "MailRecord", "OutboxRow", "Store", "detail_json", "iso"]
+
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -62,67 +67,36 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE outbox ADD COLUMN tone TEXT;
     ALTER TABLE outbox ADD COLUMN detail TEXT;
     """,
+    # 3: each invoice's summary for decisions (facts.Facts.summary), so that a pass reads
+    # one row per invoice instead of all its mails and events. Any write to an invoice's
+    # mails or events (by any program) marks it stale; the next pass summarises it again.
+    3: """
+    CREATE TABLE summaries (invoice TEXT PRIMARY KEY, data TEXT NOT NULL);
+    CREATE TABLE stale (invoice TEXT PRIMARY KEY);
+    CREATE TRIGGER events_insert AFTER INSERT ON events BEGIN
+        INSERT OR IGNORE INTO stale VALUES (NEW.invoice); END;
+    CREATE TRIGGER events_update AFTER UPDATE ON events BEGIN
+        INSERT OR IGNORE INTO stale VALUES (NEW.invoice), (OLD.invoice); END;
+    CREATE TRIGGER events_delete AFTER DELETE ON events BEGIN
+        INSERT OR IGNORE INTO stale VALUES (OLD.invoice); END;
+    CREATE TRIGGER outbox_insert AFTER INSERT ON outbox BEGIN
+        INSERT OR IGNORE INTO stale VALUES (NEW.invoice); END;
+    CREATE TRIGGER outbox_update AFTER UPDATE ON outbox BEGIN
+        INSERT OR IGNORE INTO stale VALUES (NEW.invoice), (OLD.invoice); END;
+    CREATE TRIGGER outbox_delete AFTER DELETE ON outbox BEGIN
+        INSERT OR IGNORE INTO stale VALUES (OLD.invoice); END;
+    INSERT OR IGNORE INTO stale SELECT invoice FROM outbox UNION SELECT invoice FROM events;
+    """,
 }
 
 
-def iso(moment: datetime) -> str:
-    """UTC, second precision: sortable as text and readable in ``history``."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    invoice: str
-    at: str
-    type: str  # sent | reply | payment | pause | resume | note | error
-    kind: str | None = None
-    step: int | None = None
-    tone: str | None = None
-    message_id: str | None = None
-    intent: str | None = None
-    trusted: bool | None = None
-    until: str | None = None
-    detail: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        """The CONTRACT shape: ``at`` and ``type`` always, the rest only as it fits."""
-        data = asdict(self)
-        data.pop("invoice")
-        return {k: v for k, v in data.items() if v is not None}
-
-
-_EVENT_COLUMNS = [f.name for f in fields(Event)]
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    id: int
-    invoice: str
-    kind: str
-    step: int
-    message_id: str
-    status: str
-    claimed_at: str
-    sent_at: str | None
-    attempts: int
-    error: str | None
-    payload: bytes | None = None  # a prebuilt mail (a forward), sent as it is
-    recipients: str | None = None  # for a prebuilt mail: comma-separated
-    tone: str | None = None  # the tone policy chose, kept for the send and the history
-    detail: str | None = None  # JSON: the reasons, the invoices of one mail, a promised date
-
-
-@dataclass(slots=True)
-class MailRecord:
-    """An outbox row as decisions read it (``Store.decision_outbox``): which mail, its
-    status and its time; no Message-ID, texts or stored mail. Not for building mails."""
-
-    invoice: str
-    kind: str
-    step: int
-    status: str
-    claimed_at: str  # a sent row carries its sending time here too (see decision_outbox)
-    sent_at: str | None
+# What decisions read (see Store.decision_events / decision_outbox).
+_DECISION_EVENTS = (
+    "SELECT invoice, at, type, intent, trusted, until,"
+    " CASE WHEN type = 'payment' OR intent = 'bounce' THEN detail END"
+    " FROM events WHERE type IN ('reply', 'payment', 'pause', 'resume')"
+)
+_DECISION_OUTBOX = "SELECT invoice, kind, step, status, claimed_at, sent_at FROM outbox"
 
 
 class Store:
@@ -152,7 +126,7 @@ class Store:
             )
         for target in range(version + 1, SCHEMA_VERSION + 1):
             with self.transaction():
-                for statement in _MIGRATIONS[target].split(";"):
+                for statement in _MIGRATIONS[target].split(";\n"):  # (a trigger has ";" inside)
                     if statement.strip():
                         self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {target}")
@@ -188,16 +162,44 @@ class Store:
         sql = f"SELECT {','.join(_EVENT_COLUMNS)} FROM events WHERE type IN ({marks}) ORDER BY id"  # noqa: S608
         return [_event(row) for row in self.db.execute(sql, types)]
 
-    def decision_events(self) -> list[Event]:
+    def decision_facts(self) -> dict[str, Facts]:
+        """Each invoice's Facts for a decision pass, from the stored summaries.
+
+        Invoices whose mails or events changed since (the triggers of schema 3 mark them
+        stale) are summarised again first, in one transaction with clearing their marks.
+        On 100,000 invoices this reads 100,000 rows instead of about 680,000 records.
+        """
+        with self.transaction():
+            stale = [row[0] for row in self.db.execute("SELECT invoice FROM stale")]
+            if stale:
+                self.db.executemany(
+                    "INSERT INTO summaries (invoice, data) VALUES (?, ?)"
+                    " ON CONFLICT (invoice) DO UPDATE SET data = excluded.data",
+                    ((key, json.dumps(facts.summary())) for key, facts in self._facts_of(stale)),
+                )
+                self.db.execute("DELETE FROM stale")
+        rows = self.db.execute("SELECT invoice, data FROM summaries")
+        return {invoice: Facts.from_summary(invoice, json.loads(data)) for invoice, data in rows}
+
+    def _facts_of(self, invoices: list[str]) -> Iterator[tuple[str, Facts]]:
+        """Facts from the records: all at once when many changed (a first pass), else each."""
+        if len(invoices) > 1000:
+            found = group_facts(self.decision_outbox(), self.decision_events())
+            yield from ((key, found.get(key) or Facts()) for key in invoices)
+            return
+        for key in invoices:
+            yield key, Facts(self.decision_outbox(key), self.decision_events(key))
+
+    def decision_events(self, invoice: str | None = None) -> list[Event]:
         """What the policy reads: replies, payments, pauses and resumes (not sent/note/error),
         and of them only what decisions use: a reply's detail only for a bounce (was it
         permanent?), a payment's always (amount and day); no Message-IDs.  Repeated words
         are one object each.  On 100,000 invoices this is a few hundred MB less."""
         same: dict[str, str] = {}
-        rows = self.db.execute(
-            "SELECT invoice, at, type, intent, trusted, until,"
-            " CASE WHEN type = 'payment' OR intent = 'bounce' THEN detail END"
-            " FROM events WHERE type IN ('reply', 'payment', 'pause', 'resume') ORDER BY id"
+        rows = (
+            self.db.execute(_DECISION_EVENTS + " ORDER BY id")
+            if invoice is None
+            else self.db.execute(_DECISION_EVENTS + " AND invoice = ? ORDER BY id", (invoice,))
         )
         return [
             Event(same.setdefault(invoice, invoice), at, same.setdefault(type_, type_),
@@ -206,15 +208,17 @@ class Store:
             for invoice, at, type_, intent, trusted, until, detail in rows
         ]  # fmt: skip
 
-    def decision_outbox(self) -> list[MailRecord]:
+    def decision_outbox(self, invoice: str | None = None) -> list[MailRecord]:
         """Every row as decisions read it, repeated words one object each: on 100,000
         invoices a third of the memory of full rows.
 
         Decisions read a mail's time as ``sent_at or claimed_at``; a sent row carries its
         sending time in both (one string instead of two)."""
         same: dict[str, str] = {}
-        rows = self.db.execute(
-            "SELECT invoice, kind, step, status, claimed_at, sent_at FROM outbox ORDER BY id"
+        rows = (
+            self.db.execute(_DECISION_OUTBOX + " ORDER BY id")
+            if invoice is None
+            else self.db.execute(_DECISION_OUTBOX + " WHERE invoice = ? ORDER BY id", (invoice,))
         )
         return [
             MailRecord(same.setdefault(invoice, invoice), same.setdefault(kind, kind), step,

@@ -148,7 +148,7 @@ def _pass(settings, now, dry_run, inbox, ledger, report, mailer) -> PassReport:
     with Store(settings.state_path) as store:
         if not dry_run:
             report.replies = _read_replies(settings, store, ledger, now, inbox)
-        facts = policy.group_facts(store.decision_outbox(), store.decision_events())
+        facts = store.decision_facts()
         actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
         del facts  # the send step reads its own (with Message-IDs): not both at once
         if dry_run:

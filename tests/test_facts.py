@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from mailbot.facts import Facts, group_facts
 from mailbot.store import Event, OutboxRow, Store, iso
 
@@ -112,3 +115,90 @@ def test_group_facts_summarises_each_invoice_from_the_store_projection(tmp_path)
     facts = group_facts(outbox, events)
     assert facts["A-1"].bounced and facts["A-1"].row("invoice").status == "claimed"
     assert str(facts["B-2"].paid_in()) == "5"
+
+
+def _same_as_records(store: Store) -> None:
+    """The stored summaries say what summarising the records again says."""
+    stored = store.decision_facts()
+    fresh = group_facts(store.decision_outbox(), store.decision_events())
+    empty = Facts().summary()  # an invoice with only notes has no records that decide anything
+    for key in stored.keys() | fresh.keys():
+        assert (stored[key].summary() if key in stored else empty) == (
+            fresh[key].summary() if key in fresh else empty
+        ), key
+
+
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["claim", "sent", "failed", "retry", "release", "reply", "payment", "pause",
+                         "resume", "note", "decide"]),
+        st.sampled_from(["A-1", "B-2", "C-3"]),
+        st.integers(0, 3),
+        st.sampled_from(["promise_to_pay", "payment_claimed", "dispute", "auto_reply", "bounce", "thanks"]),
+        st.booleans(),
+    ),
+    max_size=40,
+)  # fmt: skip
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(OPERATIONS)
+def test_stored_summaries_follow_every_write(tmp_path_factory, operations):
+    """Whatever is written in whatever order, the next pass reads what the records say."""
+    path = tmp_path_factory.mktemp("s") / "s.db"
+    with Store(path) as store:
+        for n, (op, invoice, step, intent, flag) in enumerate(operations):
+            at = iso(NOW.replace(minute=n % 60))
+            kind = ("invoice", "reminder", "ack", "receipt")[step]
+            row = next((r for r in store.outbox(invoice) if r.kind == kind and r.step == step), None)
+            if op == "claim":
+                store.claim(invoice, kind, step, f"<{n}@x>", NOW)
+            elif op in ("sent", "failed", "retry", "release") and row is not None and row.status == "claimed":
+                event = Event(invoice, at, "sent", kind=kind, step=step, message_id=row.message_id)
+                if op == "sent":
+                    store.mark_sent(row, event, NOW)
+                elif op == "failed":
+                    store.mark_failed(row, event)
+                elif op == "retry":
+                    store.mark_retry(row, "451")
+                else:
+                    store.release(row)
+            elif op == "reply":
+                detail = json.dumps({"permanent": flag}) if intent == "bounce" else None
+                store.add_event(Event(invoice, at, "reply", intent=intent, trusted=flag, until="2026-12-01",
+                                      detail=detail))  # fmt: skip
+            elif op == "payment":
+                store.add_event(
+                    Event(invoice, at, "payment", detail=json.dumps({"amount": "10", "on": "2026-11-22"}))
+                )
+            elif op in ("pause", "resume", "note"):
+                store.add_event(
+                    Event(invoice, at, op, until="2026-12-24" if flag and op == "pause" else None)
+                )
+            elif op == "decide":
+                _same_as_records(store)
+        _same_as_records(store)
+
+
+def test_a_version_2_state_file_is_summarised_on_upgrade(tmp_path):
+    import sqlite3
+
+    from mailbot.store import _MIGRATIONS
+
+    path = tmp_path / "s.db"
+    db = sqlite3.connect(path)
+    for version in (1, 2):
+        for statement in _MIGRATIONS[version].split(";\n"):
+            if statement.strip():
+                db.execute(statement)
+    db.execute("PRAGMA user_version = 2")
+    db.execute("INSERT INTO outbox (invoice, kind, step, message_id, status, claimed_at, sent_at) "
+               "VALUES ('A-1', 'invoice', 0, '<a@x>', 'sent', ?, ?)", (iso(NOW), iso(NOW)))  # fmt: skip
+    db.execute("INSERT INTO events (invoice, at, type, intent, trusted, until) "
+               "VALUES ('A-1', ?, 'reply', 'promise_to_pay', 1, '2026-12-01')", (iso(NOW),))  # fmt: skip
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        facts = store.decision_facts()
+        assert facts["A-1"].invoice_sent and facts["A-1"].commitment[1].until == "2026-12-01"
+        _same_as_records(store)
