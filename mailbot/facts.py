@@ -10,11 +10,13 @@ rescan a million records a dozen times (issue 4's benchmark).
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from mailbot.records import Event, MailRecord, OutboxRow
 
@@ -95,57 +97,53 @@ class Facts:
         rows = self.outbox
         return [r.sent_at or r.claimed_at for r in rows if r.kind in CHASE_KINDS and r.status != "failed"]
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> list[Any]:
         """All that decisions read, as JSON values: ``Store`` keeps it per invoice, so a
-        pass reads one summary per invoice instead of all its rows and events."""
-        away = self.away
-        return {
-            "invoice": _row_values(self.invoice_row) if self.invoice_row else None,
-            "rows": [_row_values(r) for r in self.outbox if r.kind in LOOKED_UP_KINDS],
-            "chase": self.chase_times(),
-            "sent": self.sent_reminders,
-            "last": self.ladder_last,
-            "follow": list(self.follow_ups),
-            "refused": self.refused,
-            "reminder_at": self.last_reminder_at,
-            "chase_at": self.last_chase_at,
-            "trusted": [[n, e.at, e.intent, e.until] for n, e in self.trusted],
-            "held": self.held,
-            "commitment": self.commitment[0] if self.commitment else None,
-            "away": [away.at, away.until, away.trusted] if away else None,
-            "bounced": self.bounced,
-            "pause": self.pause.isoformat() if isinstance(self.pause, date) else self.pause,
-            "payments": [[day.isoformat(), str(amount)] for day, amount in self.payments],
-            "wait_at": self.last_wait_at,
-        }
+        pass reads one summary per invoice instead of all its rows and events. A list,
+        not a dict: it parses twice as fast; the first item is the layout's version."""
+        away, pause = self.away, self.pause
+        return [
+            SUMMARY_VERSION,
+            _row_values(self.invoice_row) if self.invoice_row else None,
+            [_row_values(r) for r in self.outbox if r.kind in LOOKED_UP_KINDS],
+            self.chase_times(),
+            self.sent_reminders,
+            self.ladder_last,
+            list(self.follow_ups),
+            self.refused,
+            self.last_reminder_at,
+            self.last_chase_at,
+            [[n, e.at, e.intent, e.until] for n, e in self.trusted],
+            self.held,
+            self.commitment[0] if self.commitment else None,
+            [away.at, away.until, away.trusted] if away else None,
+            self.bounced,
+            pause.isoformat() if isinstance(pause, date) else pause,
+            [[day.isoformat(), str(amount)] for day, amount in self.payments],
+            self.last_wait_at,
+        ]
 
     @classmethod
-    def from_summary(cls, invoice: str, data: dict[str, Any]) -> Facts:
-        """The Facts that ``summary()`` described: the same answers, without the records."""
+    def from_summary(cls, invoice: str, data: list[Any]) -> Facts:
+        """The Facts that ``summary()`` described: the same answers, without the records.
+        A summary of another layout raises ``ValueError`` (summarise the records again)."""
+        if not data or data[0] != SUMMARY_VERSION:
+            raise ValueError(f"invoice {invoice}: a summary of another layout")
+        (_, first, rows, chase, sent, last, follow, refused, reminder_at, chase_at, trusted, held,
+         commitment, away, bounced, pause, payments, wait_at) = data  # fmt: skip
         facts = cls.__new__(cls)
-        first = MailRecord(invoice, *data["invoice"]) if data["invoice"] else None
+        first = MailRecord(invoice, *first) if first else None
         facts.invoice_row, facts.invoice_sent = first, first is not None and first.status == "sent"
-        facts.outbox = ([first] if first else []) + [MailRecord(invoice, *r) for r in data["rows"]]
-        facts.events, facts._chase_times = [], data["chase"]
-        facts.sent_reminders, facts.ladder_last = data["sent"], data["last"]
-        facts.follow_ups, facts.refused = tuple(data["follow"]), data["refused"]
-        facts.last_reminder_at, facts.last_chase_at = data["reminder_at"], data["chase_at"]
-        facts.trusted = tuple(
-            (n, Event(invoice, at, "reply", intent=intent, trusted=True, until=until))
-            for n, at, intent, until in data["trusted"]
-        )
-        facts.held, facts.bounced = data["held"], data["bounced"]
-        facts.commitment = next((pair for pair in facts.trusted if pair[0] == data["commitment"]), None)
-        away = data["away"]
-        facts.away = (
-            Event(invoice, away[0], "reply", intent="auto_reply", until=away[1], trusted=away[2])
-            if away
-            else None
-        )
-        pause = data["pause"]
+        facts.outbox = ([first] if first else []) + [MailRecord(invoice, *r) for r in rows]
+        facts.events, facts._chase_times = [], chase
+        facts.sent_reminders, facts.ladder_last, facts.follow_ups = sent, last, tuple(follow)
+        facts.refused, facts.last_reminder_at, facts.last_chase_at = refused, reminder_at, chase_at
+        facts.trusted = tuple((n, Said(at, intent, until, True)) for n, at, intent, until in trusted)
+        facts.held, facts.bounced, facts.last_wait_at = held, bounced, wait_at
+        facts.commitment = next((pair for pair in facts.trusted if pair[0] == commitment), None)
+        facts.away = Said(away[0], "auto_reply", away[1], away[2]) if away else None
         facts.pause = date.fromisoformat(pause) if isinstance(pause, str) else pause
-        facts.payments = tuple((date.fromisoformat(day), Decimal(amount)) for day, amount in data["payments"])
-        facts.last_wait_at = data["wait_at"]
+        facts.payments = tuple((date.fromisoformat(day), Decimal(amount)) for day, amount in payments)
         return facts
 
     def paid_in(self) -> Decimal:
@@ -236,6 +234,16 @@ class Facts:
 
 
 LOOKED_UP_KINDS = ("receipt", "notice", "ack")  # besides the invoice row, what row() is asked for
+SUMMARY_VERSION = 1  # of Facts.summary()'s layout: change it with the layout
+
+
+class Said(NamedTuple):
+    """A reply as a stored summary keeps it: what decisions read of it (light to make)."""
+
+    at: str
+    intent: str
+    until: str | None
+    trusted: bool | None
 
 
 def _row_values(row: Row) -> list:
@@ -243,6 +251,20 @@ def _row_values(row: Row) -> list:
 
 
 EMPTY = Facts()
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """A pass allocates hundreds of thousands of small objects and makes no cycles; the
+    cyclic collector would rescan every live object again and again (a quarter of the
+    time on 100,000 invoices). It runs again as soon as the block is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def group_facts(outbox: Iterable[Row], events: Iterable[Event]) -> dict[str, Facts]:

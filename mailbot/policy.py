@@ -6,15 +6,13 @@ come in as arguments, so every rule is a plain function to test.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from mailbot import chase
-from mailbot.facts import CHASE_KINDS, EMPTY, Facts, Row  # noqa: F401 (CHASE_KINDS: for the worker)
+from mailbot.facts import CHASE_KINDS, EMPTY, Facts, Row, no_cycle_collection  # noqa: F401 (CHASE_KINDS: for the worker)
 from mailbot.facts import group_facts as facts_of
 from mailbot.ledger import Invoice
 from mailbot.settings import Chase, Client
@@ -39,23 +37,9 @@ class Action:
     about: str = ""  # ack: the intent acknowledged; note/notice: the text
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """The pass allocates hundreds of thousands of small objects and makes no cycles;
-    the cyclic collector would rescan every live object again and again (a quarter of
-    the time on 100,000 invoices). It runs again as soon as the pass is done."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def group_facts(outbox: Iterable[Row], events: Iterable[Event]) -> dict[str, Facts]:
     """Each invoice's facts (see ``mailbot.facts``), summarised once for the whole pass."""
-    with _no_cycle_collection():
+    with no_cycle_collection():
         return facts_of(outbox, events)
 
 
@@ -155,7 +139,7 @@ def next_actions(
     mails, by priority: a receipt for a payment, an acknowledgment of a reply,
     reminders (all of a client's due reminders in one mail).
     """
-    with _no_cycle_collection():
+    with no_cycle_collection():
         return _next_actions(list(invoices), facts, clients, now, rules or Chase())
 
 

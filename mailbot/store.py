@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mailbot.facts import Facts, group_facts
+from mailbot.facts import Facts, group_facts, no_cycle_collection
 from mailbot.records import _EVENT_COLUMNS, Event, MailRecord, OutboxRow, iso
 
 __all__ = ["SCHEMA_VERSION", "Event", "MailRecord", "OutboxRow", "Store", "detail_json", "iso"]
@@ -172,14 +172,27 @@ class Store:
         with self.transaction():
             stale = [row[0] for row in self.db.execute("SELECT invoice FROM stale")]
             if stale:
-                self.db.executemany(
-                    "INSERT INTO summaries (invoice, data) VALUES (?, ?)"
-                    " ON CONFLICT (invoice) DO UPDATE SET data = excluded.data",
-                    ((key, json.dumps(facts.summary())) for key, facts in self._facts_of(stale)),
-                )
+                self._save_summaries(self._facts_of(stale))
                 self.db.execute("DELETE FROM stale")
-        rows = self.db.execute("SELECT invoice, data FROM summaries")
-        return {invoice: Facts.from_summary(invoice, json.loads(data)) for invoice, data in rows}
+        with no_cycle_collection():
+            found, other = {}, []
+            for invoice, data in self.db.execute("SELECT invoice, data FROM summaries"):
+                try:
+                    found[invoice] = Facts.from_summary(invoice, json.loads(data))
+                except ValueError:  # written by another mailbot version: summarise again
+                    other.append(invoice)
+            if other:
+                with self.transaction():
+                    self._save_summaries(self._facts_of(other))
+                found.update(self._facts_of(other))
+        return found
+
+    def _save_summaries(self, facts: Iterator[tuple[str, Facts]]) -> None:
+        self.db.executemany(
+            "INSERT INTO summaries (invoice, data) VALUES (?, ?)"
+            " ON CONFLICT (invoice) DO UPDATE SET data = excluded.data",
+            ((key, json.dumps(known.summary())) for key, known in facts),
+        )
 
     def _facts_of(self, invoices: list[str]) -> Iterator[tuple[str, Facts]]:
         """Facts from the records: all at once when many changed (a first pass), else each."""

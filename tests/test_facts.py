@@ -202,3 +202,13 @@ def test_a_version_2_state_file_is_summarised_on_upgrade(tmp_path):
         facts = store.decision_facts()
         assert facts["A-1"].invoice_sent and facts["A-1"].commitment[1].until == "2026-12-01"
         _same_as_records(store)
+
+
+def test_a_summary_of_another_layout_is_made_again_from_the_records(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        store.claim("A-1", "invoice", 0, "<a@x>", NOW)
+        store.decision_facts()
+        store.db.execute("UPDATE summaries SET data = '[0, \"old\"]' WHERE invoice = 'A-1'")
+        assert store.decision_facts()["A-1"].invoice_row.status == "claimed"
+        (data,) = store.db.execute("SELECT data FROM summaries WHERE invoice = 'A-1'").fetchone()
+        assert json.loads(data)[0] == Facts().summary()[0]  # and it was stored again
