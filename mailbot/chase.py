@@ -223,14 +223,15 @@ def _ladder_step(invoice, facts, client, chase, profile, today, last_day, catch_
     final_index = len(remaining) - 1 if remaining[-1][1].tone == "final" else None
     announce = today < due_date  # a heads-up announces the due date: afterwards it has nothing to say
     due, upcoming = [], None
-    for index, (position, step) in enumerate(remaining):
+    for index, (position, step) in enumerate(remaining):  # days rise step by step (check_ladder)
         on = due_date + timedelta(days=step.days + shift)
         heads_up = step.tone == "heads_up"
-        if on <= today:
-            if announce or not heads_up:
-                due.append((index, position, step))
-        elif not (heads_up and on >= due_date) and (upcoming is None or on < upcoming):
-            upcoming = on
+        if on > today:
+            if not (heads_up and on >= due_date):
+                upcoming = on  # the first one ahead is the next: no need to look further
+                break
+        elif announce or not heads_up:
+            due.append((index, position, step))
     for index, position, step in reversed(due) if catch_up else due:
         if step.tone == "final":
             if count < 3:

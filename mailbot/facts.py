@@ -148,7 +148,7 @@ class Facts:
 
     def paid_in(self) -> Decimal:
         """What the owner recorded as paid (`mark-paid`, bank imports)."""
-        return sum((amount for _, amount in self.payments), Decimal(0))
+        return sum((amount for _, amount in self.payments), Decimal(0)) if self.payments else _ZERO
 
     def _summarise_outbox(self) -> None:
         invoice_row = None
@@ -233,6 +233,7 @@ class Facts:
         self.bounced = False
 
 
+_ZERO = Decimal(0)
 LOOKED_UP_KINDS = ("receipt", "notice", "ack")  # besides the invoice row, what row() is asked for
 SUMMARY_VERSION = 1  # of Facts.summary()'s layout: change it with the layout
 
