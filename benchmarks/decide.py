@@ -14,17 +14,19 @@ the owner, promise follow-ups and claim checks, payments (partial and full) with
 receipts, pauses and resumes, and notes; each mail also as its ``sent`` event; exactly
 ``--events`` events in all.
 
-Then a fresh process (``--measure``) does what ``run_once`` does before it sends:
-``load_settings``, ``load_ledger``, ``Store.decision_outbox()`` and
-``Store.decision_events()`` (timed apart: reading), and ``--runs`` times
-``facts = group_facts(outbox, events)`` and ``next_actions(invoices, facts, clients,
-NOW, settings.chase)``, each timed with ``time.perf_counter`` (best run counts; CPU time
-and the cyclic GC's share are printed too). Targets (issue): one decision pass < 2 s
-and < 500 MB. Both "decide only" and "group + decide" are held to 2 s. Memory: the peak
-RSS (``VmHWM``) of that process, which holds the config, the ledger and the state's
-decision records as the worker does, is held to 500 MB. ``--profile`` adds a cProfile
-of one more pass. The decisions' digest changes only when the policy decides
-differently: a faster policy must print the same one.
+Then one ``Store.decision_facts()`` summarises every invoice (as the passes before this one
+would have left the state), and a fresh process (``--measure``) does what ``run_once``
+does before it sends: ``load_settings`` and ``load_ledger`` (timed apart: reading), then
+``--runs`` times ``Store.decision_facts()`` (each invoice's stored summary) and
+``next_actions(invoices, facts, clients, NOW, settings.chase)``, each timed with
+``time.perf_counter`` (best run counts; CPU time and the cyclic GC's share are printed
+too). It also decides once from all the records (``decision_outbox``/``decision_events``
++ ``group_facts``) and requires the same decisions. Targets (issue): one decision pass
+< 2 s and < 500 MB; "decide" and "read summaries + decide" are both held to 2 s. Memory:
+the peak RSS (``VmHWM``) of that process, which holds the config, the ledger and the
+summaries as the worker does, is held to 500 MB. ``--profile`` adds a cProfile of one
+more pass. The decisions' digest changes only when the policy decides differently: a
+faster policy must print the same one.
 """
 
 from __future__ import annotations
