@@ -353,6 +353,29 @@ def cmd_mark_paid(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_unmark_paid(args: argparse.Namespace) -> int:
+    """Undo a payment recorded by mistake (`mark-paid`, a bank import): a correction event
+    with the negative amount, so that the history keeps both and chasing can go on."""
+    settings = _settings(args)
+    with Store(settings.state_path) as store:
+        facts = policy.group_facts(store.outbox(args.invoice), store.events(args.invoice))
+        recorded = facts.get(args.invoice, policy.Facts()).paid_in()
+        amount = _amount_arg(args.amount) if args.amount else recorded
+        if recorded <= 0 or amount > recorded:
+            err.print(
+                f"invoice {args.invoice}: {recorded} recorded by mark-paid or bank imports, cannot take back"
+                f" {amount} (a paid_on/paid_amount in the ledger is changed in the ledger)",
+                markup=False,
+            )
+            return 1
+        today = utcnow().date().isoformat()
+        detail = {"amount": str(-amount), "on": today, "source": "correction"}
+        detail |= {"reason": args.reason} if args.reason else {}
+        store.add_event(Event(args.invoice, iso(utcnow()), "payment", detail=json.dumps(detail)))
+    say(f"took back {amount} recorded as paid for {args.invoice}; if it is open, reminders go on")
+    return 0
+
+
 def _date_arg(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -430,4 +453,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("invoice")
     p.add_argument("--on", help="YYYY-MM-DD (default: today)")
     p.add_argument("--amount", help="default: the open amount")
+    p = command("unmark-paid", cmd_unmark_paid, "take back a payment recorded by mistake")
+    p.add_argument("invoice")
+    p.add_argument("--amount", help="default: all that mark-paid and bank imports recorded")
+    p.add_argument("--reason", help="kept in the history")
     return parser

@@ -104,11 +104,15 @@ def test_untrusted_reply_changes_nothing():
 def test_partial_payment_keeps_chasing_and_overpayment_tells_the_owner():
     invoice = _invoice("X", 28, 14)  # 1190.00 gross
     outbox = [_sent("X", "invoice", invoice.issue_date)]
-    part = Event("X", "2026-11-16T08:00:00+00:00", "payment", detail=json.dumps({"amount": "500", "on": "2026-11-16"}))
+    part = Event(
+        "X", "2026-11-16T08:00:00+00:00", "payment", detail=json.dumps({"amount": "500", "on": "2026-11-16"})
+    )
     (reminder,) = _decide([invoice], outbox, [part], datetime(2026, 11, 17, 10, tzinfo=UTC))
     assert reminder.kind == "reminder"
     assert policy.balance(invoice, policy.Facts(tuple(outbox), (part,))) == Decimal("690.00")
-    too_much = Event("X", "2026-11-18T08:00:00+00:00", "payment", detail=json.dumps({"amount": "700", "on": "2026-11-18"}))
+    too_much = Event(
+        "X", "2026-11-18T08:00:00+00:00", "payment", detail=json.dumps({"amount": "700", "on": "2026-11-18"})
+    )
     actions = _decide([invoice], outbox, [part, too_much], datetime(2026, 11, 18, 10, tzinfo=UTC))
     assert [a.kind for a in actions] == ["receipt", "notice"]
     assert "overpaid by 10.00 EUR" in actions[1].about
@@ -139,17 +143,42 @@ def test_mark_paid_records_the_payment_and_a_receipt_follows(tmp_path, capsys):
     assert kinds == [("sent", "invoice"), ("payment", None), ("sent", "receipt")]
 
 
+def test_a_payment_marked_by_mistake_can_be_taken_back(tmp_path, capsys):
+    config = write_config(tmp_path)
+    main(["--config", str(config), "run", "--once"])
+    assert main(["--config", str(config), "mark-paid", "2026-004", "--amount", "500"]) == 0
+    assert (
+        main(["--config", str(config), "unmark-paid", "2026-004", "--amount", "600"]) == 1
+    )  # more than recorded
+    assert "500 recorded" in capsys.readouterr().err
+    assert main(["--config", str(config), "unmark-paid", "2026-004", "--reason", "wrong invoice"]) == 0
+    capsys.readouterr()
+    main(["--config", str(config), "status", "--json"])
+    row = next(r for r in json.loads(capsys.readouterr().out) if r["invoice"] == "2026-004")
+    assert row["balance"] == "1053.23" and row["state"] != "paid"
+    main(["--config", str(config), "export-payments"])
+    taken = [p for p in json.loads(capsys.readouterr().out) if p["invoice"] == "2026-004"]
+    assert [(p["amount"], p["source"]) for p in taken] == [("500", "mark-paid"), ("-500", "correction")]
+    assert main(["--config", str(config), "unmark-paid", "2026-004"]) == 1  # nothing left to take back
+
+
 def test_pause_and_resume_from_the_command_line(tmp_path, capsys):
     config = write_config(tmp_path)
     main(["--config", str(config), "run", "--once"])
     assert main(["--config", str(config), "pause", "2026-001", "--reason", "called them"]) == 0
     capsys.readouterr()
     main(["--config", str(config), "status", "--json"])
-    assert next(r for r in json.loads(capsys.readouterr().out) if r["invoice"] == "2026-001")["state"] == "paused"
+    assert (
+        next(r for r in json.loads(capsys.readouterr().out) if r["invoice"] == "2026-001")["state"]
+        == "paused"
+    )
     assert main(["--config", str(config), "resume", "2026-001"]) == 0
     capsys.readouterr()
     main(["--config", str(config), "status", "--json"])
-    assert next(r for r in json.loads(capsys.readouterr().out) if r["invoice"] == "2026-001")["state"] == "overdue"
+    assert (
+        next(r for r in json.loads(capsys.readouterr().out) if r["invoice"] == "2026-001")["state"]
+        == "overdue"
+    )
     assert main(["--config", str(config), "pause", "nope"]) == 1
 
 
@@ -186,7 +215,9 @@ def test_list_mail_from_a_client_changes_nothing():
 
 
 def test_client_who_takes_the_early_discount_in_time_owes_nothing(tmp_path):
-    base = BASE_CONFIG.replace("[chase]\nenabled = false", "[chase]\n[chase.early_discount]\npercent = 2\ndays = 10")
+    base = BASE_CONFIG.replace(
+        "[chase]\nenabled = false", "[chase]\n[chase.early_discount]\npercent = 2\ndays = 10"
+    )
     settings = load_settings(write_config(tmp_path, base=base))
     from mailbot.ledger import load_ledger
 
@@ -205,7 +236,10 @@ def test_client_who_takes_the_early_discount_in_time_owes_nothing(tmp_path):
 def test_owner_can_ask_for_a_warm_tone_with_one_client():
     warm = Client(name="Acme", email="ap@acme.example", timezone="Europe/Berlin", tone="warm")
     invoice = _invoice("X", 28, 14)
-    outbox = [_sent("X", "invoice", invoice.issue_date), _sent("X", "reminder", date(2026, 11, 17), step=2, n=2)]
+    outbox = [
+        _sent("X", "invoice", invoice.issue_date),
+        _sent("X", "reminder", date(2026, 11, 17), step=2, n=2),
+    ]
     (reminder,) = _decide([invoice], outbox, [], datetime(2026, 11, 23, 10, tzinfo=UTC), warm)
     assert (reminder.step, reminder.tone) == (3, "friendly")
     assert "warm tone" in reminder.reasons[0]
