@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import imaplib
 import ssl
+from collections import Counter
+from email import message_from_bytes
 
 from mailbot.i18n import available_languages
 from mailbot.problems import Problem
 from mailbot.render import default_templates
 from mailbot.settings import Settings, find_line
 from mailbot.transport import SendError, SmtpOutbox, tls_context
+from mailbot.trust import ours
 
 
 def config_problems(settings: Settings) -> list[Problem]:
@@ -33,8 +36,9 @@ def config_problems(settings: Settings) -> list[Problem]:
     return problems
 
 
-def connect_problems(settings: Settings) -> list[str]:
-    """Log in to the configured servers; each failure is one line naming the server."""
+def connect_problems(settings: Settings, hints: list[str] | None = None) -> list[str]:
+    """Log in to the configured servers; each failure is one line naming the server.
+    ``hints`` collects advice that is not a failure (which authserv-id to trust)."""
     problems = []
     if settings.smtp.host:
         try:
@@ -43,11 +47,56 @@ def connect_problems(settings: Settings) -> list[str]:
         except SendError as exc:
             problems.append(f"smtp {settings.smtp.host}:{settings.smtp.effective_port}: {exc}")
     if settings.imap.host:
-        problems += _imap_login(settings)
+        problems += _imap_login(settings, hints if hints is not None else [])
     return problems
 
 
-def _imap_login(settings: Settings) -> list[str]:
+SAMPLE = 20  # recent messages whose Authentication-Results are looked at
+
+
+def authserv_hint(settings: Settings, found: Counter[str], looked_at: int) -> str | None:
+    """Which server's Authentication-Results mailbot should believe, from recent mail.
+
+    Only the topmost header written by our own server counts (trust.py). Without
+    ``[imap] authserv_id`` that is the business domain; Gmail, Microsoft 365 and most
+    hosts write their own name, and then DKIM and DMARC results are not used."""
+    cfg = settings.imap
+    where = f"imap {cfg.host}:{cfg.effective_port}"
+    if not found:
+        return (f"{where}: none of the last {looked_at} messages has Authentication-Results; "
+                "trust rests on the sender address alone") if looked_at else None  # fmt: skip
+    if any(ours(name, cfg.authserv_id, settings.domain) for name in found):
+        return None
+    common = found.most_common(1)[0][0]
+    now = f'[imap] authserv_id = "{cfg.authserv_id}"' if cfg.authserv_id else "no [imap] authserv_id"
+    return (
+        f"{where}: the last {looked_at} messages carry Authentication-Results from "
+        f"{', '.join(sorted(found))}, "
+        f"which {now} does not trust; if {common!r} is your provider's server, set "
+        f'[imap] authserv_id = "{common}" so that DKIM and DMARC results count'
+    )
+
+
+def _authserv_ids(client: imaplib.IMAP4) -> tuple[Counter[str], int]:
+    """The authserv-id of the topmost Authentication-Results of the last SAMPLE messages."""
+    _, data = client.search(None, "ALL")
+    numbers = (data[0] or b"").split()[-SAMPLE:]
+    found: Counter[str] = Counter()
+    if not numbers:
+        return found, 0
+    _, fetched = client.fetch(
+        b",".join(numbers).decode(), "(BODY.PEEK[HEADER.FIELDS (AUTHENTICATION-RESULTS)])"
+    )
+    for item in fetched:
+        if isinstance(item, tuple):
+            header = message_from_bytes(item[1]).get("Authentication-Results")
+            name = str(header or "").split(";")[0].split()
+            if name:
+                found[name[0].lower()] += 1
+    return found, len(numbers)
+
+
+def _imap_login(settings: Settings, hints: list[str]) -> list[str]:
     cfg = settings.imap
     where = f"imap {cfg.host}:{cfg.effective_port}"
     ca = settings.resolve(cfg.ca_file) if cfg.ca_file else None
@@ -63,6 +112,8 @@ def _imap_login(settings: Settings) -> list[str]:
                 client.starttls(ssl_context=context)
         client.login(cfg.username, cfg.password.get_secret_value())
         client.select(cfg.folder, readonly=True)
+        hint = authserv_hint(settings, *_authserv_ids(client))
+        hints += [hint] if hint else []
         client.logout()
     except (imaplib.IMAP4.error, OSError, ssl.SSLError) as exc:
         return [f"{where}: {exc}"]

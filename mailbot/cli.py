@@ -97,10 +97,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems = [str(p) for p in config_problems(settings)]
     ledger = load_ledger(settings)
     problems += [str(p) for p in ledger.problems]
+    hints: list[str] = []
     if args.connect:
-        problems += connect_problems(settings)
+        problems += connect_problems(settings, hints)
     for line in problems:
         say(line)
+    for line in hints:
+        say(f"hint: {line}")
     valid = len(ledger.valid())
     summary = (
         f"{path}: {len(settings.clients)} clients; {settings.ledger_path}: "

@@ -142,7 +142,9 @@ def test_uidvalidity_change_rescans_without_duplicates(tmp_path, smtp_server, do
     assert replies[0]["until"] == friday.isoformat()
 
 
-def test_untrusted_payment_claim_changes_nothing_and_goes_to_the_owner(tmp_path, smtp_server, dovecot, capsys):
+def test_untrusted_payment_claim_changes_nothing_and_goes_to_the_owner(
+    tmp_path, smtp_server, dovecot, capsys
+):
     config = _config(tmp_path, smtp_server, dovecot)
     main(["--config", str(config), "run", "--once"])
     spoof = reply("s1@evil.example", _sent_ids(config)["2026-001"], "Paid yesterday.",
@@ -229,3 +231,20 @@ def test_service_reconnects_after_a_server_restart(service, dovecot, tmp_path):
     dovecot.append(reply("c1@acme.example", ids["2026-001"], "Paid today."))
     _wait_for(lambda: _replies_in_db(config) == 1, 15)
     assert process.poll() is None
+
+
+def test_check_connect_suggests_whose_authentication_results_to_trust(tmp_path, smtp_server, dovecot, capsys):
+    config = _config(tmp_path, smtp_server, dovecot)
+    assert main(["--config", str(config), "check", "--connect"]) == 0
+    assert "hint:" not in capsys.readouterr().out  # an empty folder: nothing to say
+    mail = (b"From: ap@acme.example\r\nTo: billing@muster-design.example\r\nSubject: Re: Invoice 2026-001\r\n"
+            b"Authentication-Results: mx.google.com;\r\n dkim=pass header.d=acme.example\r\n\r\nPaid today.\r\n")  # fmt: skip
+    dovecot.append(mail)
+    assert main(["--config", str(config), "check", "--connect"]) == 0  # advice, not a failure
+    out = capsys.readouterr().out
+    assert "hint: imap 127.0.0.1" in out and '[imap] authserv_id = "mx.google.com"' in out
+    trusting = config.read_text().replace("[imap]\n", '[imap]\nauthserv_id = "mx.google.com"\n')
+    assert trusting != config.read_text()
+    config.write_text(trusting)
+    assert main(["--config", str(config), "check", "--connect"]) == 0
+    assert "hint:" not in capsys.readouterr().out
