@@ -197,7 +197,7 @@ def _ladder(steps: tuple[Step, ...], reliable: bool) -> tuple[tuple[int, Step], 
     key = (id(steps), reliable)
     cached = _LADDERS.get(key)
     if cached is None or cached[0] is not steps:
-        if len(_LADDERS) > 65536:
+        if len(_LADDERS) > 4096:  # a service reads its config again each pass
             _LADDERS.clear()
         ladder = tuple((i, s) for i, s in enumerate(steps, 1) if not (reliable and s.tone == "heads_up"))
         cached = _LADDERS[key] = (steps, ladder)

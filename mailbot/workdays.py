@@ -50,13 +50,16 @@ class Calendar:
         """The calendar of this client under these rules (one per distinct calendar)."""
         country = client.country if client and client.country else chase.country
         subdivision = chase.subdivision if not (client and client.country) else ""
-        key = (id(chase), client.timezone if client else "UTC", country, subdivision)
+        timezone = client.timezone if client else "UTC"
+        # By value: a service that reads its config again each pass keeps one calendar
+        # per zone and country, with what it remembered, and nothing of older configs.
+        key = (chase.business_hours, chase.business_days, timezone, country, subdivision)
         found = _CALENDARS.get(key)
-        if found is None or found[0] is not chase:
-            if len(_CALENDARS) > 1024:
+        if found is None:
+            if len(_CALENDARS) > 256:
                 _CALENDARS.clear()
-            found = _CALENDARS[key] = (chase, cls._make(chase, key[1], country, subdivision))
-        return found[1]
+            found = _CALENDARS[key] = cls._make(chase, timezone, country, subdivision)
+        return found
 
     @classmethod
     def _make(cls, chase: Chase, timezone: str, country: str, subdivision: str) -> Calendar:
@@ -123,4 +126,4 @@ class Calendar:
         return day
 
 
-_CALENDARS: dict[tuple, tuple[Chase, Calendar]] = {}
+_CALENDARS: dict[tuple, Calendar] = {}

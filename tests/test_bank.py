@@ -43,7 +43,10 @@ def test_statement_credits_naming_an_invoice_become_payments_once(tmp_path, caps
     assert (row["state"], row["balance"]) == ("paid", "0.00")
     assert main(["--config", str(config), "export-payments", "--csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines == ["invoice,client,on,amount,currency,source", "2026-004,kaiser,2026-11-20,1053.23,EUR,camt"]
+    assert lines == [
+        "invoice,client,on,amount,currency,source",
+        "2026-004,kaiser,2026-11-20,1053.23,EUR,camt",
+    ]
 
 
 def test_hostile_or_broken_statement_is_refused_with_its_name(tmp_path, capsys):

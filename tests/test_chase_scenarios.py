@@ -43,7 +43,9 @@ class Story:
         day = first
         while day <= last:
             if not (skip and skip[0] <= day <= skip[1]):
-                run_once(load_settings(self.config), datetime(day.year, day.month, day.day, 10, tzinfo=BERLIN))
+                run_once(
+                    load_settings(self.config), datetime(day.year, day.month, day.day, 10, tzinfo=BERLIN)
+                )
             day += timedelta(days=1)
 
     def reply(self, day: date, body: str, headers: str = "", subject: str = "Re: Invoice 2026-001") -> None:
@@ -172,7 +174,9 @@ def test_worker_down_for_three_weeks_sends_one_reminder_not_a_burst(story):
         ("2026-12-30", "final", "final"),
     ]
     with sqlite3.connect(story.db) as db:
-        (detail,) = db.execute("SELECT detail FROM events WHERE kind = 'reminder' ORDER BY id LIMIT 1").fetchone()
+        (detail,) = db.execute(
+            "SELECT detail FROM events WHERE kind = 'reminder' ORDER BY id LIMIT 1"
+        ).fetchone()
     assert "one is sent, not a burst" in detail
 
 

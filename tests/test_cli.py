@@ -108,9 +108,7 @@ def test_logo_file_travels_inline_by_content_id(tmp_path):
     (tmp_path / "logo.png").write_bytes(PNG)
     config = write_config(tmp_path)
     config.write_text(
-        config.read_text().replace(
-            'tax_id = "DE123456789"', 'tax_id = "DE123456789"\nlogo = "logo.png"', 1
-        )
+        config.read_text().replace('tax_id = "DE123456789"', 'tax_id = "DE123456789"\nlogo = "logo.png"', 1)
     )
     assert main(["--config", str(config), "run", "--once"]) == 0
     raw = next((tmp_path / "var/mail/outbox/new").iterdir()).read_bytes()

@@ -212,3 +212,48 @@ def test_a_summary_of_another_layout_is_made_again_from_the_records(tmp_path):
         assert store.decision_facts()["A-1"].invoice_row.status == "claimed"
         (data,) = store.db.execute("SELECT data FROM summaries WHERE invoice = 'A-1'").fetchone()
         assert json.loads(data)[0] == Facts().summary()[0]  # and it was stored again
+
+
+def test_a_dry_run_reads_fresh_facts_and_writes_nothing(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        store.claim("A-1", "invoice", 0, "<a@x>", NOW)
+        store.decision_facts()
+        store.add_event(Event("A-1", iso(NOW), "pause"))
+        assert store.decision_facts(save=False)["A-1"].pause is True  # the change is seen...
+        assert store.db.execute("SELECT count(*) FROM stale").fetchone()[0] == 1  # ...and not stored
+        (data,) = store.db.execute("SELECT data FROM summaries WHERE invoice = 'A-1'").fetchone()
+        assert Facts.from_summary("A-1", json.loads(data)).pause is None
+        assert store.decision_facts()["A-1"].pause is True
+        assert store.db.execute("SELECT count(*) FROM stale").fetchone()[0] == 0
+
+
+def test_two_programs_opening_an_old_state_file_at_once_upgrade_it_once(tmp_path):
+    import sqlite3
+    import threading
+
+    from mailbot.store import _MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "s.db"
+    db = sqlite3.connect(path)
+    for statement in _MIGRATIONS[1].split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            Store(path).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Store(path) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

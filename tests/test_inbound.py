@@ -63,7 +63,11 @@ def test_maildir_inbox_replies_are_applied(tmp_path, capsys):
     events = json.loads(capsys.readouterr().out)
     assert [e["type"] for e in events] == ["sent", "reply"]
     today = NOW.date()
-    fifteenth = today.replace(day=15) if today.day <= 15 else (today.replace(day=1) + timedelta(days=32)).replace(day=15)
+    fifteenth = (
+        today.replace(day=15)
+        if today.day <= 15
+        else (today.replace(day=1) + timedelta(days=32)).replace(day=15)
+    )
     assert events[1]["until"] == fifteenth.isoformat()
 
 

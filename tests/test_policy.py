@@ -20,9 +20,7 @@ CLIENTS = {
 def _invoice(number="1", client="tokyo", issue=date(2026, 11, 23), **extra) -> Invoice:
     item = LineItem(2, "Work", D(1), "", D(100), D(0), D(0), D("100.00"))
     values = {"due_date": date(2026, 12, 7), **extra}
-    return Invoice(
-        number=number, client_id=client, line=2, issue_date=issue, items=[item], **values
-    )
+    return Invoice(number=number, client_id=client, line=2, issue_date=issue, items=[item], **values)
 
 
 def _row(status="sent") -> OutboxRow:
@@ -46,20 +44,17 @@ def test_nothing_goes_out_twice_or_when_paid_cancelled_or_invalid():
         _invoice("4", problems=[Problem("l.csv", 3, "bad")]),
         _invoice("5", paid_on=date(2026, 11, 20), paid_amount=D("40")),  # partly paid: still due
     ]
-    assert policy.next_actions(invoices, sent, CLIENTS, now) == [policy.Action("5", "invoice", client="tokyo")]
+    assert policy.next_actions(invoices, sent, CLIENTS, now) == [
+        policy.Action("5", "invoice", client="tokyo")
+    ]
 
 
 def test_states_follow_the_contract():
     today = date(2026, 11, 30)
     assert policy.state(_invoice(), policy.Facts(), today) == "scheduled"
     assert policy.state(_invoice(), policy.Facts(outbox=(_row("sent"),)), today) == "sent"
-    assert (
-        policy.state(_invoice(), policy.Facts(outbox=(_row("sent"),)), date(2026, 12, 8))
-        == "overdue"
-    )
-    assert (
-        policy.state(_invoice(), policy.Facts(outbox=(_row("failed"),)), today) == "undeliverable"
-    )
+    assert policy.state(_invoice(), policy.Facts(outbox=(_row("sent"),)), date(2026, 12, 8)) == "overdue"
+    assert policy.state(_invoice(), policy.Facts(outbox=(_row("failed"),)), today) == "undeliverable"
     assert policy.state(_invoice(paid_on=today), policy.Facts(), today) == "paid"
     assert policy.state(_invoice(cancelled=True), policy.Facts(), today) == "cancelled"
     bad = _invoice(problems=[Problem("l.csv", 3, "bad")])

@@ -76,9 +76,7 @@ def test_german_client_gets_german_mail_with_tax_per_rate(tmp_path, smtp_server)
     assert msg["Cc"] == "chef@kaiser-soehne.example"
     assert msg["To"].addresses[0].display_name == "Frau Weber"
     # By hand: 850.00 at 19 % = 161.50; 39.00 at 7 % = 2.73; 889.00 + 164.23 = 1053.23.
-    assert (
-        msg["Subject"] == "Rechnung 2026-004 von Muster Design: 1.053,23 EUR fällig am 30.11.2026"
-    )
+    assert msg["Subject"] == "Rechnung 2026-004 von Muster Design: 1.053,23 EUR fällig am 30.11.2026"
     text = msg.get_body(("plain",)).get_content()
     assert "Guten Tag Frau Weber," in text
     assert "USt. 19\u00a0% auf 850,00\u00a0€: 161,50\u00a0€" in text
@@ -124,9 +122,7 @@ def test_process_killed_between_claim_and_send_sends_exactly_once_after_restart(
     assert len(smtp_server.messages) == 2
 
 
-def test_permanent_refusal_marks_invoice_undeliverable_and_others_still_go(
-    tmp_path, smtp_server, capsys
-):
+def test_permanent_refusal_marks_invoice_undeliverable_and_others_still_go(tmp_path, smtp_server, capsys):
     smtp_server.handler.reject["ap@acme.example"] = "550 5.1.1 <ap@acme.example>: mailbox unknown"
     config = write_config(tmp_path, smtp_server.toml())
     assert _run(config, "run", "--once") == 1

@@ -42,9 +42,7 @@ def test_unknown_key_is_reported_with_file_and_line(tmp_path):
     base = BASE_CONFIG.replace('currency = "EUR"', 'currency = "EUR"\ncurency = "USD"')
     problems = _problems(tmp_path, base)
     line = base.splitlines().index('curency = "USD"') + 1
-    assert problems == [
-        f"{tmp_path / 'mailbot.toml'}:{line}: [payment] curency: unknown key (a typo?)"
-    ]
+    assert problems == [f"{tmp_path / 'mailbot.toml'}:{line}: [payment] curency: unknown key (a typo?)"]
 
 
 def test_unknown_env_override_is_reported_by_its_name(tmp_path, monkeypatch):
@@ -98,10 +96,7 @@ def test_paths_are_relative_to_the_config_file(tmp_path):
 
 
 def test_client_domains_default_to_the_email_domain_but_never_a_public_provider(tmp_path):
-    base = (
-        BASE_CONFIG
-        + '\n[clients.jane]\nname = "Jane"\nemail = ["jane@gmail.com", "j@studio.example"]\n'
-    )
+    base = BASE_CONFIG + '\n[clients.jane]\nname = "Jane"\nemail = ["jane@gmail.com", "j@studio.example"]\n'
     settings = load_settings(write_config(tmp_path, base=base))
     assert settings.clients["jane"].trusted_domains == ["studio.example"]
     assert settings.clients["acme"].trusted_domains == ["acme.example"]

@@ -79,8 +79,7 @@ def test_trusted_ca_file_sends_over_tls_with_login(tmp_path, tls_server, monkeyp
     assert main(["--config", str(config), "check", "--connect"]) == 0
     assert main(["--config", str(config), "run", "--once"]) == 0
     subjects = sorted(
-        message_from_bytes(m.raw, policy=policy.default)["Subject"].split()[1]
-        for m in handler.messages
+        message_from_bytes(m.raw, policy=policy.default)["Subject"].split()[1] for m in handler.messages
     )
     assert subjects == ["2026-001", "2026-004"]
 

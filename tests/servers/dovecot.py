@@ -54,9 +54,7 @@ from imapclient import IMAPClient, imap_utf7
 
 HOST = "127.0.0.1"
 # Debian puts dovecot in /usr/sbin, which is not on a normal user's PATH.
-_SEARCH_PATH = os.pathsep.join(
-    [os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin", "/sbin"]
-)
+_SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin", "/sbin"])
 _INSTALL_HINT = "run tests/servers/install_dovecot.sh (installs Debian's dovecot-imapd)"
 
 
