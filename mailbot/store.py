@@ -96,7 +96,7 @@ _DECISION_EVENTS = (
     " CASE WHEN type = 'payment' OR intent = 'bounce' THEN detail END"
     " FROM events WHERE type IN ('reply', 'payment', 'pause', 'resume')"
 )
-_DECISION_OUTBOX = "SELECT invoice, kind, step, status, claimed_at, sent_at FROM outbox"
+_DECISION_OUTBOX = "SELECT invoice, kind, step, status, claimed_at, sent_at FROM outbox WHERE true"
 
 
 class Store:
@@ -218,17 +218,19 @@ class Store:
         permanent?), a payment's always (amount and day); no Message-IDs.  Repeated words
         are one object each.  On 100,000 invoices this is a few hundred MB less."""
         same: dict[str, str] = {}
-        rows = (
-            self.db.execute(_DECISION_EVENTS + " ORDER BY id")
-            if invoice is None
-            else self.db.execute(_DECISION_EVENTS + " AND invoice = ? ORDER BY id", (invoice,))
-        )
+        rows = self._decision_rows(_DECISION_EVENTS, invoice)
         return [
             Event(same.setdefault(invoice, invoice), at, same.setdefault(type_, type_),
                   intent=intent and same.setdefault(intent, intent),
                   trusted=None if trusted is None else bool(trusted), until=until, detail=detail)
             for invoice, at, type_, intent, trusted, until, detail in rows
         ]  # fmt: skip
+
+    def _decision_rows(self, query: str, invoice: str | None) -> sqlite3.Cursor:
+        """A decision query's rows in store order: all of them, or one invoice's."""
+        if invoice is None:
+            return self.db.execute(query + " ORDER BY id")
+        return self.db.execute(query + " AND invoice = ? ORDER BY id", (invoice,))
 
     def decision_outbox(self, invoice: str | None = None) -> list[MailRecord]:
         """Every row as decisions read it, repeated words one object each: on 100,000
@@ -237,11 +239,7 @@ class Store:
         Decisions read a mail's time as ``sent_at or claimed_at``; a sent row carries its
         sending time in both (one string instead of two)."""
         same: dict[str, str] = {}
-        rows = (
-            self.db.execute(_DECISION_OUTBOX + " ORDER BY id")
-            if invoice is None
-            else self.db.execute(_DECISION_OUTBOX + " WHERE invoice = ? ORDER BY id", (invoice,))
-        )
+        rows = self._decision_rows(_DECISION_OUTBOX, invoice)
         return [
             MailRecord(same.setdefault(invoice, invoice), same.setdefault(kind, kind), step,
                        same.setdefault(status, status), sent_at or claimed_at, sent_at)
