@@ -215,11 +215,14 @@ def _send_claimed(
     store: Store, outbox: Outbox, mailer: Mailer, ledger: Ledger, now: datetime, report: PassReport
 ) -> None:
     transient = 0
-    outbox_rows, events = store.outbox(), store.decision_events()
+    claimed = store.claimed()
+    if not claimed:
+        return  # most passes of a running service: nothing to read, nothing to send
+    outbox_rows, events = _records_of_clients(store, ledger, claimed)
     facts = policy.group_facts(outbox_rows, events)
     wanted = _still_wanted(mailer.settings, ledger, outbox_rows, events, now)
     messages: dict[str, list[OutboxRow]] = {}
-    for row in store.claimed():
+    for row in claimed:
         if row.kind in policy.CHASE_KINDS and (row.invoice, row.kind, row.step) not in wanted:
             # Claimed in an earlier pass (a failed send) and no longer right: the client
             # disputed meanwhile, the owner paused, or the day moved on. Decide again.
@@ -240,11 +243,32 @@ def _send_claimed(
             return
 
 
+MANY = 2000  # invoices: beyond this, reading every record at once is quicker than one by one
+
+
+def _records_of_clients(store: Store, ledger: Ledger, claimed: list[OutboxRow]) -> tuple[list, list]:
+    """The mails and decision events of every invoice of the clients with claimed mail:
+    what sending needs (a reminder's statement lists the client's open invoices) and
+    what deciding again needs (decisions are per client). Not the whole store: a
+    100,000-invoice state takes seconds to read, and most passes send a few mails."""
+    clients = {ledger.invoices[r.invoice].client_id for r in claimed if r.invoice in ledger.invoices}
+    numbers = {i.number for i in ledger.invoices.values() if i.client_id in clients}
+    numbers |= {r.invoice for r in claimed}
+    if len(numbers) > MANY:
+        return store.outbox(), store.decision_events()
+    outbox_rows = [row for number in sorted(numbers) for row in store.outbox(number)]
+    return outbox_rows, [event for number in sorted(numbers) for event in store.decision_events(number)]
+
+
 def _still_wanted(settings, ledger, outbox_rows, events, now) -> set[tuple[str, str, int]]:
-    """What the policy would claim now if nothing were claimed yet."""
+    """What the policy would claim now if nothing were claimed yet (for the invoices
+    whose records are given: the clients with claimed mail)."""
     settled = [r for r in outbox_rows if r.status != "claimed"]
     facts = policy.group_facts(settled, events)
-    actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
+    known = {r.invoice for r in outbox_rows} | {e.invoice for e in events}
+    clients = {ledger.invoices[n].client_id for n in known if n in ledger.invoices}
+    invoices = [i for i in ledger.valid() if i.client_id in clients]
+    actions = policy.next_actions(invoices, facts, settings.clients, now, settings.chase)
     return {(a.invoice, a.kind, a.step) for a in actions}
 
 
