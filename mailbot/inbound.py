@@ -62,9 +62,10 @@ def content_key(reply: Reply, raw: bytes) -> str:
 
 def read_inbox(inbox: Inbox, store: Store, settings: Settings, ledger: Ledger, now: datetime) -> list[Reply]:
     """Handle every new message; one that fails is logged and marked, never retried forever."""
-    known = known_world(settings, ledger, store, now)
+    known: Known | None = None  # built for the first new message: most passes find none
     handled = []
     for incoming in inbox.fetch_new(store):
+        known = known or known_world(settings, ledger, store, now)
         try:
             reply = handle(incoming, known, store, settings, now)
         except Exception:  # a bug must cost this one message, not the inbox

@@ -105,8 +105,20 @@ class Ledger:
     invoices: dict[str, Invoice]
     problems: list[Problem]  # every problem, file-level and per invoice
 
+    _by_client: dict[str, list[Invoice]] | None = field(default=None, init=False, repr=False, compare=False)
+
     def valid(self) -> list[Invoice]:
         return [inv for inv in self.invoices.values() if inv.valid]
+
+    def of_client(self, client_id: str) -> list[Invoice]:
+        """A client's valid invoices, in ledger order. Indexed once: a reminder's statement
+        asks for them, and scanning 100,000 invoices per mail took 50 ms."""
+        if self._by_client is None:
+            index: dict[str, list[Invoice]] = {}
+            for invoice in self.valid():
+                index.setdefault(invoice.client_id, []).append(invoice)
+            self._by_client = index
+        return self._by_client.get(client_id, [])
 
 
 class _RowError(Exception):

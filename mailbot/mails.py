@@ -88,9 +88,8 @@ class Mailer:
         """The statement of all open invoices, and a late fee where the owner set one."""
         statement = [
             (inv, policy.paid(inv, facts.get(inv.number)))
-            for inv in ledger.valid()
-            if inv.client_id == invoices[0].client_id
-            and inv.currency == invoices[0].currency
+            for inv in ledger.of_client(invoices[0].client_id)
+            if inv.currency == invoices[0].currency
             and policy.open_and_sent(inv, facts.get(inv.number, policy.Facts()))
         ]
         extras: dict = {"statement": statement if len(statement) > 1 else []}
