@@ -90,6 +90,8 @@ _MIGRATIONS: dict[int, str] = {
 }
 
 
+MANY = 20_000  # invoices: beyond this, reading every record at once beats one by one
+
 # What decisions read (see Store.decision_events / decision_outbox).
 _DECISION_EVENTS = (
     "SELECT invoice, at, type, intent, trusted, until,"
@@ -204,8 +206,9 @@ class Store:
         )
 
     def _facts_of(self, invoices: list[str]) -> Iterator[tuple[str, Facts]]:
-        """Facts from the records: all at once when many changed (a first pass), else each."""
-        if len(invoices) > 1000:
+        """Facts from the records: all at once when very many changed (the first pass after
+        an upgrade), else invoice by invoice (about 0.2 ms each, through the indexes)."""
+        if len(invoices) > MANY:
             found = group_facts(self.decision_outbox(), self.decision_events())
             yield from ((key, found.get(key) or Facts()) for key in invoices)
             return

@@ -30,7 +30,7 @@ from mailbot.ledger import Ledger, load_ledger
 from mailbot.mails import Mailer
 from mailbot.replies import Reply
 from mailbot.settings import Settings
-from mailbot.store import Event, OutboxRow, Store, detail_json, iso
+from mailbot.store import MANY, Event, OutboxRow, Store, detail_json, iso
 from mailbot.transport import Outbox, SendError, open_outbox
 
 log = logging.getLogger(__name__)
@@ -241,9 +241,6 @@ def _send_claimed(
         if transient >= MAX_TRANSIENT_IN_A_ROW:
             log.warning("%d transient failures in a row: trying again next pass", transient)
             return
-
-
-MANY = 2000  # invoices: beyond this, reading every record at once is quicker than one by one
 
 
 def _records_of_clients(store: Store, ledger: Ledger, claimed: list[OutboxRow]) -> tuple[list, list]:
