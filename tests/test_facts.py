@@ -278,3 +278,18 @@ def test_sending_reads_only_the_records_of_clients_with_claimed_mail(tmp_path):
     acme = {n for n, i in ledger.invoices.items() if i.client_id == "acme"}
     assert {r.invoice for r in outbox} == acme and "2026-004" not in {e.invoice for e in events}
     assert ("2026-001", "reminder", 1) in {(r.invoice, r.kind, r.step) for r in outbox}
+
+
+def test_the_service_parses_only_the_summaries_that_changed(tmp_path):
+    from mailbot.store import SummaryCache
+
+    cache = SummaryCache()
+    with Store(tmp_path / "s.db") as store:
+        for number in ("A-1", "B-2"):
+            store.claim(number, "invoice", 0, f"<{number}@x>", NOW)
+        first = store.decision_facts(cache=cache)
+        store.add_event(Event("B-2", iso(NOW), "pause"))
+        second = store.decision_facts(cache=cache)
+    assert second["A-1"] is first["A-1"]  # unchanged: the same object, not parsed again
+    assert second["B-2"] is not first["B-2"] and second["B-2"].pause is True
+    assert set(cache.parsed) == {"A-1", "B-2"}
