@@ -28,7 +28,6 @@ from typing import NamedTuple
 from mailbot.facts import Facts, Row
 from mailbot.ledger import Invoice
 from mailbot.settings import TONES, Chase, Client, Step
-from mailbot.store import Event
 from mailbot.workdays import Calendar
 
 PROMISE_FOLLOWUP = 100  # outbox steps above the ladder: 100 + n, 200 + n (the n-th reply)
@@ -107,7 +106,7 @@ def plan(
     # After a pause, a promise or an away notice the ladder goes on one step at a time;
     # only after mailbot itself was down does it jump to the most advanced due step.
     waited = facts.last_wait_at is not None and (
-        last_sent_day is None or _day_of(facts.last_wait_at, cal.zone) >= last_sent_day
+        last_sent_day is None or day_of(facts.last_wait_at, cal) >= last_sent_day
     )
     catch_up = not (reasons or waited)
     on = max(today, not_before)
@@ -147,7 +146,7 @@ def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: 
     """
     if facts.commitment is not None:
         ordinal, event = facts.commitment
-        said_on = _event_day(event, cal)
+        said_on = day_of(event.at, cal)
         if event.intent == "promise_to_pay":
             promised = date.fromisoformat(event.until) if event.until else said_on + timedelta(days=7)
             resume = cal.add_working_days(promised, chase.promise_grace_days)
@@ -169,16 +168,12 @@ def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: 
     event = facts.away
     if event is None:
         return None
-    said_on = _event_day(event, cal)
+    said_on = day_of(event.at, cal)
     if last_sent_day is not None and said_on < last_sent_day:
         return None  # the away notice answered an older reminder
     back = date.fromisoformat(event.until) if event.until else said_on + timedelta(days=chase.auto_reply_days)
     day = cal.next_working_day(back) if event.until else cal.first_working_day_from(back)
     return day, f"away (auto-reply) until {back}"
-
-
-def _event_day(event: Event, cal: Calendar) -> date:
-    return _day_of(event.at, cal.zone)
 
 
 def ladder_of(client: Client, chase: Chase, profile: str) -> tuple[tuple[int, Step], ...]:

@@ -342,8 +342,7 @@ def cmd_mark_paid(args: argparse.Namespace) -> int:
         return 1
     on = _date_arg(args.on) if args.on else utcnow().date()
     with Store(settings.state_path) as store:
-        facts = policy.group_facts(store.outbox(args.invoice), store.events(args.invoice))
-        known = facts.get(args.invoice, policy.Facts())
+        known = _known(store, args.invoice)
         amount = _amount_arg(args.amount) if args.amount else policy.balance(invoice, known)
         if amount <= 0:
             err.print(f"invoice {args.invoice}: nothing open to mark as paid", markup=False)
@@ -356,13 +355,17 @@ def cmd_mark_paid(args: argparse.Namespace) -> int:
     return 0
 
 
+def _known(store: Store, invoice: str) -> policy.Facts:
+    """What the state says of one invoice (its mails and events)."""
+    return policy.Facts(store.outbox(invoice), store.events(invoice))
+
+
 def cmd_unmark_paid(args: argparse.Namespace) -> int:
     """Undo a payment recorded by mistake (`mark-paid`, a bank import): a correction event
     with the negative amount, so that the history keeps both and chasing can go on."""
     settings = _settings(args)
     with Store(settings.state_path) as store:
-        facts = policy.group_facts(store.outbox(args.invoice), store.events(args.invoice))
-        recorded = facts.get(args.invoice, policy.Facts()).paid_in()
+        recorded = _known(store, args.invoice).paid_in()
         amount = _amount_arg(args.amount) if args.amount else recorded
         if recorded <= 0 or amount > recorded:
             err.print(

@@ -86,10 +86,6 @@ class Facts:
                 return row
         return None
 
-    def sent(self, kind: str, step: int = 0) -> bool:
-        row = self.row(kind, step)
-        return row is not None and row.status == "sent"
-
     def chase_times(self) -> list[str]:
         """When each claimed or sent chase mail was stored (for "one mail a day")."""
         if self._chase_times is not None:

@@ -75,7 +75,7 @@ class Calendar:
         )
 
     def _remember(self, key: tuple, value: object) -> None:
-        if len(self._memo) > 4096:  # a long-running worker asks about ever new moments
+        if len(self._memo) > 4096:  # a long-running worker asks about ever new days
             self._memo.clear()
         self._memo[key] = value
 
