@@ -219,9 +219,13 @@ def _send_claimed(
     claimed = store.claimed()
     if not claimed:
         return  # most passes of a running service: nothing to read, nothing to send
-    outbox_rows, events = _records_of_clients(store, ledger, claimed)
+    # Sending and deciding again both need every invoice of these clients (a reminder's
+    # statement lists the client's open invoices; decisions are made per client).
+    clients = {ledger.invoices[r.invoice].client_id for r in claimed if r.invoice in ledger.invoices}
+    invoices = [invoice for client in clients for invoice in ledger.of_client(client)]
+    outbox_rows, events = _records_of(store, {i.number for i in invoices} | {r.invoice for r in claimed})
     facts = policy.group_facts(outbox_rows, events)
-    wanted = _still_wanted(mailer.settings, ledger, outbox_rows, events, now)
+    wanted = _still_wanted(mailer.settings, invoices, outbox_rows, events, now)
     messages: dict[str, list[OutboxRow]] = {}
     for row in claimed:
         if row.kind in policy.CHASE_KINDS and (row.invoice, row.kind, row.step) not in wanted:
@@ -244,28 +248,19 @@ def _send_claimed(
             return
 
 
-def _records_of_clients(store: Store, ledger: Ledger, claimed: list[OutboxRow]) -> tuple[list, list]:
-    """The mails and decision events of every invoice of the clients with claimed mail:
-    what sending needs (a reminder's statement lists the client's open invoices) and
-    what deciding again needs (decisions are per client). Not the whole store: a
+def _records_of(store: Store, numbers: set[str]) -> tuple[list, list]:
+    """The mails and decision events of these invoices. Not the whole store: a
     100,000-invoice state takes seconds to read, and most passes send a few mails."""
-    clients = {ledger.invoices[r.invoice].client_id for r in claimed if r.invoice in ledger.invoices}
-    numbers = {i.number for i in ledger.invoices.values() if i.client_id in clients}
-    numbers |= {r.invoice for r in claimed}
     if len(numbers) > MANY:
         return store.outbox(), store.decision_events()
     outbox_rows = [row for number in sorted(numbers) for row in store.outbox(number)]
     return outbox_rows, [event for number in sorted(numbers) for event in store.decision_events(number)]
 
 
-def _still_wanted(settings, ledger, outbox_rows, events, now) -> set[tuple[str, str, int]]:
-    """What the policy would claim now if nothing were claimed yet (for the invoices
-    whose records are given: the clients with claimed mail)."""
+def _still_wanted(settings, invoices, outbox_rows, events, now) -> set[tuple[str, str, int]]:
+    """What the policy would claim now for these invoices if nothing were claimed yet."""
     settled = [r for r in outbox_rows if r.status != "claimed"]
     facts = policy.group_facts(settled, events)
-    known = {r.invoice for r in outbox_rows} | {e.invoice for e in events}
-    clients = {ledger.invoices[n].client_id for n in known if n in ledger.invoices}
-    invoices = [i for i in ledger.valid() if i.client_id in clients]
     actions = policy.next_actions(invoices, facts, settings.clients, now, settings.chase)
     return {(a.invoice, a.kind, a.step) for a in actions}
 

@@ -259,12 +259,12 @@ def test_two_programs_opening_an_old_state_file_at_once_upgrade_it_once(tmp_path
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
-def test_sending_reads_only_the_records_of_clients_with_claimed_mail(tmp_path):
+def test_sending_reads_only_the_records_of_the_invoices_it_needs(tmp_path):
     from conftest import write_config
 
     from mailbot.ledger import load_ledger
     from mailbot.settings import load_settings
-    from mailbot.worker import _records_of_clients
+    from mailbot.worker import _records_of
 
     settings = load_settings(write_config(tmp_path))
     ledger = load_ledger(settings)
@@ -274,8 +274,8 @@ def test_sending_reads_only_the_records_of_clients_with_claimed_mail(tmp_path):
             store.mark_sent(store.claimed()[0], Event(number, iso(NOW), "sent", kind="invoice"), NOW)
         store.add_event(Event("2026-004", iso(NOW), "reply", intent="dispute", trusted=True))
         store.claim("2026-001", "reminder", 1, "<r@x>", NOW)
-        outbox, events = _records_of_clients(store, ledger, store.claimed())
-    acme = {n for n, i in ledger.invoices.items() if i.client_id == "acme"}
+        acme = {i.number for i in ledger.of_client("acme")}
+        outbox, events = _records_of(store, acme)
     assert {r.invoice for r in outbox} == acme and "2026-004" not in {e.invoice for e in events}
     assert ("2026-001", "reminder", 1) in {(r.invoice, r.kind, r.step) for r in outbox}
 
