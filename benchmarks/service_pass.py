@@ -5,7 +5,7 @@
 
 Builds the same world as ``decide.py`` (config, ledger and SQLite state on disk, each
 invoice's summary stored), then, in a fresh process, does what ``mailbot run`` does:
-one ``LedgerCache`` and one ``SummaryCache`` and ``run_once`` every hour from Tuesday 14:00 UTC, with the
+one ``LedgerCache`` and ``run_once`` every hour from Tuesday 14:00 UTC, with the
 Maildir outbox and inbox of the built config (every mail is rendered and written).
 Each pass is timed whole: reading the inbox, deciding, claiming, rendering, sending and
 recording. The first pass carries the backlog of the built world (thousands of
@@ -32,7 +32,6 @@ from _common import machine, verdict
 
 from mailbot import worker
 from mailbot.settings import load_settings
-from mailbot.store import SummaryCache
 
 TARGET_S = 2.0
 TARGET_BYTES = 500e6
@@ -40,7 +39,7 @@ TARGET_BYTES = 500e6
 
 def measure(config: Path, passes: int) -> int:
     settings = load_settings(config)
-    ledgers, summaries = worker.LedgerCache(), SummaryCache()  # as run_forever keeps them
+    ledgers = worker.LedgerCache()  # as run_forever keeps it
     t0 = time.perf_counter()
     ledgers.load(settings)
     print(f"ledger read once (then kept while unchanged): {time.perf_counter() - t0:.1f} s", flush=True)
@@ -48,7 +47,7 @@ def measure(config: Path, passes: int) -> int:
     for n in range(passes):
         now = decide.NOW + timedelta(hours=n)
         t0 = time.perf_counter()
-        report = worker.run_once(settings, now, ledgers=ledgers, summaries=summaries)
+        report = worker.run_once(settings, now, ledgers=ledgers)
         spent = time.perf_counter() - t0
         times.append(spent)
         print(f"pass {n + 1} at {now:%H:%M} UTC: {spent:.2f} s; sent {len(report.sent)}, retry "

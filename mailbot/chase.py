@@ -21,11 +21,11 @@ client out of the answers.  The rules, each from the issue and each tested:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import NamedTuple
 
-from mailbot.facts import Facts, Row
+from mailbot.facts import Facts
 from mailbot.ledger import Invoice
 from mailbot.settings import TONES, Chase, Client, Step
 from mailbot.workdays import Calendar
@@ -52,19 +52,9 @@ class Later(NamedTuple):
     reasons: tuple[str, ...] = ()
 
 
-def row_day(row: Row, cal: Calendar) -> date:
-    return _day_of(row.sent_at or row.claimed_at, cal.zone)
-
-
 def day_of(stamp: str | None, cal: Calendar) -> date | None:
     """The client's calendar day of a stored UTC time, if there is one."""
-    return _day_of(stamp, cal.zone) if stamp else None
-
-
-@lru_cache(maxsize=8192)
-def _day_of(stamp: str, zone) -> date:
-    """The client's calendar day of a stored UTC time (asked for many times a pass)."""
-    return datetime.fromisoformat(stamp).astimezone(zone).date()
+    return cal.days.day(stamp) if stamp else None
 
 
 def plan(
@@ -84,6 +74,10 @@ def plan(
     pause = facts.pause
     if pause is True:
         return None
+    if not (facts.commitment or facts.away):
+        positions = _ladder(client.ladder or chase.steps, profile == "reliable").positions
+        if not positions or facts.ladder_last >= positions[-1]:
+            return None  # the whole ladder was sent, and no reply asks for a follow-up
     today = cal.today(now)
     not_before, reasons = today, []
     if pause is not None and pause >= today:
@@ -97,10 +91,9 @@ def plan(
             day, why = special
             if day > not_before:
                 not_before, reasons = day, [*reasons, why]
-    invoice_row = facts.invoice_row
     if not facts.invoice_sent:
         return None
-    first_day = row_day(invoice_row, cal) + _DAY  # never on the invoice's own day
+    first_day = day_of(facts.invoice_at, cal) + _DAY  # never on the invoice's own day
     if first_day > not_before:
         not_before = first_day
     # After a pause, a promise or an away notice the ladder goes on one step at a time;
@@ -178,13 +171,22 @@ def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: 
 
 def ladder_of(client: Client, chase: Chase, profile: str) -> tuple[tuple[int, Step], ...]:
     """(position, step) pairs this client gets; a reliable payer gets no heads-up."""
-    return _ladder(client.ladder or chase.steps, profile == "reliable")
+    return _ladder(client.ladder or chase.steps, profile == "reliable").steps
 
 
-_LADDERS: dict[tuple[int, bool], tuple[tuple[Step, ...], tuple[tuple[int, Step], ...]]] = {}
+class Ladder(NamedTuple):
+    """A ladder as a pass walks it, worked out once."""
+
+    steps: tuple[tuple[int, Step], ...]  # (position, step), positions rising
+    positions: tuple[int, ...]
+    days: dict[int, int]  # position: days from the due date
+    ends_final: bool  # its last step is a final notice
 
 
-def _ladder(steps: tuple[Step, ...], reliable: bool) -> tuple[tuple[int, Step], ...]:
+_LADDERS: dict[tuple[int, bool], tuple[tuple[Step, ...], Ladder]] = {}
+
+
+def _ladder(steps: tuple[Step, ...], reliable: bool) -> Ladder:
     """Few ladders exist (the default and the clients' own): each is worked out once.
 
     Keyed by identity, not by value: hashing pydantic steps costs more than the work.
@@ -194,15 +196,18 @@ def _ladder(steps: tuple[Step, ...], reliable: bool) -> tuple[tuple[int, Step], 
     if cached is None or cached[0] is not steps:
         if len(_LADDERS) > 4096:  # a service reads its config again each pass
             _LADDERS.clear()
-        ladder = tuple((i, s) for i, s in enumerate(steps, 1) if not (reliable and s.tone == "heads_up"))
+        pairs = tuple((i, s) for i, s in enumerate(steps, 1) if not (reliable and s.tone == "heads_up"))
+        ladder = Ladder(pairs, tuple(i for i, _ in pairs), {i: s.days for i, s in pairs},
+                        bool(pairs) and pairs[-1][1].tone == "final")  # fmt: skip
         cached = _LADDERS[key] = (steps, ladder)
     return cached[1]
 
 
 def _ladder_step(invoice, facts, client, chase, profile, today, last_day, catch_up) -> Due | Later | None:
-    ladder = ladder_of(client, chase, profile)
+    ladder = _ladder(client.ladder or chase.steps, profile == "reliable")
     last = facts.ladder_last
-    remaining = [pair for pair in ladder if pair[0] > last]
+    first = bisect_right(ladder.positions, last)  # the steps not sent yet
+    remaining = ladder.steps[first:]
     if not remaining:
         return None
     count = facts.sent_reminders
@@ -210,12 +215,9 @@ def _ladder_step(invoice, facts, client, chase, profile, today, last_day, catch_
     # Spacing counts from the last reminder of any kind (a promise follow-up too): after
     # a catch-up the later steps move by as much as the last one was late.
     shift = 0
-    if last_day is not None:
-        for i, s in ladder:
-            if i == last:
-                shift = max(0, (last_day - due_date).days - s.days)
-                break
-    final_index = len(remaining) - 1 if remaining[-1][1].tone == "final" else None
+    if last_day is not None and last in ladder.days:
+        shift = max(0, (last_day - due_date).days - ladder.days[last])
+    final_index = len(remaining) - 1 if ladder.ends_final else None
     announce = today < due_date  # a heads-up announces the due date: afterwards it has nothing to say
     due, upcoming = [], None
     for index, (position, step) in enumerate(remaining):  # days rise step by step (check_ladder)

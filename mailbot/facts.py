@@ -30,6 +30,9 @@ WAITING_INTENTS = frozenset(("auto_reply", "promise_to_pay", "payment_claimed", 
 # Replies after which a person answers first: no chasing until `mailbot resume`.
 HOLDING_INTENTS = frozenset(("dispute", "question"))
 COMMITMENTS = frozenset(("promise_to_pay", "payment_claimed"))
+ACK_INTENTS = frozenset(("payment_claimed", "dispute", "question"))  # a trusted one gets a thank-you
+# What a trusted reply does to an invoice's state (replies never touch money).
+REPLY_STATES = {"payment_claimed": "payment_claimed", "promise_to_pay": "promised", "dispute": "disputed"}
 DELIVERED_KINDS = ("invoice", "reminder", "final")  # a refusal of these makes it undeliverable
 LADDER_END = 100  # outbox steps from here on are follow-ups and checks (chase.PROMISE_FOLLOWUP)
 
@@ -37,35 +40,43 @@ LADDER_END = 100  # outbox steps from here on are follow-ups and checks (chase.P
 class Facts:
     """One invoice's outbox rows and decision events (in store order), and their summary.
 
-    Read-only by convention:
+    Read-only by convention; what decisions read:
 
-    - ``invoice_row``: the invoice mail's row; ``invoice_sent``: it went out;
+    - ``invoice_status`` / ``invoice_at``: the invoice mail's row (its status, and its
+      sending or claiming time), None before it is claimed; ``invoice_sent``: it went out;
     - ``sent_reminders``: how many reminder and final rows were sent; ``ladder_last``:
       the highest ladder position among them (follow-ups and checks excluded);
     - ``follow_ups``: the steps of promise follow-ups and claim checks, whatever their status;
     - ``refused``: a server refused (5xx) the invoice or a reminder;
+    - ``has_receipt`` / ``has_notice``: a receipt, an overpayment notice was claimed;
     - ``last_reminder_at`` / ``last_chase_at``: the latest stored UTC time of a sent
       reminder, and of any claimed or sent chase mail (ISO strings sort as times);
-    - ``trusted``: (ordinal among all replies, event) of the replies from a trusted sender
-      since the owner last resumed the invoice;
-    - ``held``: a trusted dispute or question waits for a person;
-    - ``commitment``: the latest trusted promise or payment claim (ordinal, event);
+    - since the owner last resumed the invoice, of the replies from a trusted sender:
+      ``said``, the latest that changes its state (intent, until); ``unacked``, the claims,
+      disputes and questions without an acknowledgment (ordinal, at, intent); ``held``, a
+      dispute or question waits for a person; ``commitment``, the latest promise or
+      payment claim (ordinal, reply);
     - ``away``: the latest auto-reply; ``bounced``: a permanent bounce of our mail;
     - ``pause``: the owner's pause (a date, True until resumed, None);
     - ``payments``: recorded payments as (day, amount);
     - ``last_wait_at``: the latest time the client or the owner made chasing wait.
+
+    ``outbox``, ``events`` and ``row()`` are there only when built from the records
+    (mails read them); a stored summary keeps just the answers above.
     """
 
     __slots__ = (  # noqa: RUF023 (in the order the docstring explains them)
-        "outbox", "events", "invoice_row", "invoice_sent", "sent_reminders", "ladder_last",
-        "follow_ups", "refused", "last_reminder_at", "last_chase_at", "trusted", "held",
-        "commitment", "away", "bounced", "pause", "payments", "last_wait_at", "_chase_times",
+        "invoice_status", "invoice_at", "invoice_sent", "sent_reminders", "ladder_last",
+        "follow_ups", "refused", "has_receipt", "has_notice", "last_reminder_at", "last_chase_at",
+        "said", "unacked", "held", "commitment", "away", "bounced", "pause", "payments",
+        "last_wait_at", "outbox", "events", "_invoice_row", "_chase_times", "_number",
     )  # fmt: skip
 
     def __init__(self, outbox: Iterable[Row] = (), events: Iterable[Event] = ()):
         self.outbox = outbox if isinstance(outbox, list) else list(outbox)
         self.events = events if isinstance(events, list) else list(events)
-        self._chase_times: list[str] | None = None
+        self._chase_times: list[str] | str | None = None
+        self._number = ""
         self._summarise_outbox()
         self._summarise_events()
 
@@ -77,10 +88,21 @@ class Facts:
 
     __hash__ = None  # type: ignore[assignment]
 
+    @property
+    def invoice_row(self) -> Row | None:
+        """The invoice mail's row (from a summary: rebuilt with what decisions read of it)."""
+        row = self._invoice_row
+        if row is None and self.invoice_status is not None:
+            at, status = self.invoice_at or "", self.invoice_status
+            row = MailRecord(self._number, "invoice", 0, status, at, at if status == "sent" else None)
+        return row
+
     def row(self, kind: str, step: int = 0) -> Row | None:
         """The outbox row of this mail (``(invoice, kind, step)`` is unique in the store)."""
         if kind == "invoice" and step == 0:
-            return self.invoice_row  # asked of every invoice, several times a pass
+            return self.invoice_row
+        if self._number:
+            raise LookupError(f"invoice {self._number}: a stored summary keeps no mail rows")
         for row in self.outbox:  # a few rows per invoice: a scan is smaller than an index
             if row.kind == kind and row.step == step:
                 return row
@@ -88,59 +110,94 @@ class Facts:
 
     def chase_times(self) -> list[str]:
         """When each claimed or sent chase mail was stored (for "one mail a day")."""
-        if self._chase_times is not None:
-            return self._chase_times
+        times = self._chase_times
+        if isinstance(times, str):  # from a summary: read when asked (rarely)
+            times = self._chase_times = json.loads(times)
+        if times is not None:
+            return times
+        if self._number:
+            return [self.last_chase_at] if self.last_chase_at else []
         rows = self.outbox
         return [r.sent_at or r.claimed_at for r in rows if r.kind in CHASE_KINDS and r.status != "failed"]
 
-    def summary(self) -> list[Any]:
-        """All that decisions read, as JSON values: ``Store`` keeps it per invoice, so a
-        pass reads one summary per invoice instead of all its rows and events. A list,
-        not a dict: it parses twice as fast; the first item is the layout's version."""
-        away, pause = self.away, self.pause
-        return [
-            SUMMARY_VERSION,
-            _row_values(self.invoice_row) if self.invoice_row else None,
-            [_row_values(r) for r in self.outbox if r.kind in LOOKED_UP_KINDS],
-            self.chase_times(),
-            self.sent_reminders,
-            self.ladder_last,
-            list(self.follow_ups),
-            self.refused,
-            self.last_reminder_at,
-            self.last_chase_at,
-            [[n, e.at, e.intent, e.until] for n, e in self.trusted],
-            self.held,
-            self.commitment[0] if self.commitment else None,
-            [away.at, away.until, away.trusted] if away else None,
-            self.bounced,
-            pause.isoformat() if isinstance(pause, date) else pause,
-            [[day.isoformat(), str(amount)] for day, amount in self.payments],
-            self.last_wait_at,
-        ]
+    def summary(self) -> tuple[Any, ...]:
+        """All that decisions read, as SQL values in ``SUMMARY_COLUMNS`` order: ``Store``
+        keeps it per invoice, so a pass reads one row per invoice instead of all its rows
+        and events. The facts most invoices have are columns; the rarer ones are one JSON
+        object (``rest``, NULL for most); every chase time only when there is more to know
+        than the latest (read only when a day has two)."""
+        rest = {key: value for key, value in self._rest().items() if value}
+        times = self.chase_times()
+        return (
+            self.invoice_status, self.invoice_at, self.sent_reminders, self.ladder_last,
+            self.last_reminder_at, self.last_chase_at, self.last_wait_at,
+            json.dumps(rest, separators=(",", ":")) if rest else None,
+            json.dumps(times) if set(times) - {self.last_chase_at} else None,
+        )  # fmt: skip
+
+    def _rest(self) -> dict[str, Any]:
+        away, pause, commitment = self.away, self.pause, self.commitment
+        return {
+            "follow_ups": list(self.follow_ups),
+            "refused": self.refused,
+            "receipt": self.has_receipt,
+            "notice": self.has_notice,
+            "said": list(self.said) if self.said else None,
+            "unacked": [list(item) for item in self.unacked],
+            "held": self.held,
+            "commitment": [commitment[0], *_said_values(commitment[1])] if commitment else None,
+            "away": [away.at, away.until, away.trusted] if away else None,
+            "bounced": self.bounced,
+            "pause": pause.isoformat() if isinstance(pause, date) else pause,
+            "payments": [[day.isoformat(), str(amount)] for day, amount in self.payments],
+        }
 
     @classmethod
-    def from_summary(cls, invoice: str, data: list[Any]) -> Facts:
-        """The Facts that ``summary()`` described: the same answers, without the records.
-        A summary of another layout raises ``ValueError`` (summarise the records again)."""
-        if not data or data[0] != SUMMARY_VERSION:
-            raise ValueError(f"invoice {invoice}: a summary of another layout")
-        (_, first, rows, chase, sent, last, follow, refused, reminder_at, chase_at, trusted, held,
-         commitment, away, bounced, pause, payments, wait_at) = data  # fmt: skip
+    def from_summary(cls, invoice: str, values: tuple[Any, ...]) -> Facts:
+        """The Facts that ``summary()`` described: the same answers, without the records."""
         facts = cls.__new__(cls)
-        first = MailRecord(invoice, *first) if first else None
-        facts.invoice_row, facts.invoice_sent = first, first is not None and first.status == "sent"
-        facts.outbox = ([first] if first else []) + [MailRecord(invoice, *r) for r in rows]
-        facts.events, facts._chase_times = [], chase
-        facts.sent_reminders, facts.ladder_last, facts.follow_ups = sent, last, tuple(follow)
-        facts.refused, facts.last_reminder_at, facts.last_chase_at = refused, reminder_at, chase_at
-        facts.trusted = tuple((n, Said(at, intent, until, True)) for n, at, intent, until in trusted)
-        facts.held, facts.bounced, facts.last_wait_at = held, bounced, wait_at
-        facts.commitment = next((pair for pair in facts.trusted if pair[0] == commitment), None)
-        facts.away = Said(away[0], "auto_reply", away[1], away[2]) if away else None
-        facts.pause = date.fromisoformat(pause) if isinstance(pause, str) else pause
-        facts.payments = tuple((date.fromisoformat(day), Decimal(amount)) for day, amount in payments)
+        (facts.invoice_status, facts.invoice_at, facts.sent_reminders, facts.ladder_last,
+         facts.last_reminder_at, facts.last_chase_at, facts.last_wait_at, rest,
+         facts._chase_times) = values  # fmt: skip
+        facts.invoice_sent = facts.invoice_status == "sent"
+        facts._number, facts._invoice_row, facts.outbox, facts.events = invoice, None, (), ()
+        (
+            facts.follow_ups,
+            facts.refused,
+            facts.has_receipt,
+            facts.has_notice,
+            facts.said,
+            facts.unacked,
+            facts.held,
+            facts.commitment,
+            facts.away,
+            facts.bounced,
+            facts.pause,
+            facts.payments,
+        ) = _NO_REST
+        if rest:
+            facts._read_rest(json.loads(rest))
         return facts
+
+    def _read_rest(self, rest: dict[str, Any]) -> None:
+        """The rarer facts of a summary (only those it has: the others keep their defaults)."""
+        for key, value in rest.items():
+            if key == "follow_ups":
+                self.follow_ups = tuple(value)
+            elif key == "said":
+                self.said = (value[0], value[1])
+            elif key == "unacked":
+                self.unacked = tuple((n, at, intent) for n, at, intent in value)
+            elif key == "commitment":
+                self.commitment = (value[0], Said(*value[1:], True))
+            elif key == "away":
+                self.away = Said(value[0], "auto_reply", value[1], value[2])
+            elif key == "pause":
+                self.pause = date.fromisoformat(value) if isinstance(value, str) else value
+            elif key == "payments":
+                self.payments = tuple((date.fromisoformat(day), Decimal(amount)) for day, amount in value)
+            else:  # refused, receipt, notice, held, bounced: flags
+                setattr(self, _FLAGS[key], bool(value))
 
     def paid_in(self) -> Decimal:
         """What the owner recorded as paid (`mark-paid`, bank imports)."""
@@ -150,7 +207,7 @@ class Facts:
         invoice_row = None
         follow_ups: tuple[int, ...] = ()
         sent = ladder_last = 0
-        refused = False
+        refused = has_receipt = has_notice = False
         last_chase = last_reminder = None
         for row in self.outbox:
             kind, status, step = row.kind, row.status, row.step
@@ -158,6 +215,10 @@ class Facts:
                 invoice_row = invoice_row or row
             elif kind == "reminder" and step >= LADDER_END:
                 follow_ups += (step,)  # whatever its status: a follow-up is tried once
+            elif kind == "receipt" and step == 0:
+                has_receipt = True
+            elif kind == "notice" and step == 1:
+                has_notice = True
             if status == "failed":
                 refused = refused or kind in DELIVERED_KINDS
                 continue
@@ -174,8 +235,11 @@ class Facts:
                     ladder_last = step
                 if last_reminder is None or at > last_reminder:
                     last_reminder = at
-        self.invoice_row, self.follow_ups, self.refused = invoice_row, follow_ups, refused
-        self.invoice_sent = invoice_row is not None and invoice_row.status == "sent"
+        self._invoice_row, self.follow_ups, self.refused = invoice_row, follow_ups, refused
+        self.has_receipt, self.has_notice = has_receipt, has_notice
+        self.invoice_status = invoice_row.status if invoice_row else None
+        self.invoice_at = (invoice_row.sent_at or invoice_row.claimed_at) if invoice_row else None
+        self.invoice_sent = self.invoice_status == "sent"
         self.sent_reminders, self.ladder_last = sent, ladder_last
         self.last_chase_at, self.last_reminder_at = last_chase, last_reminder
 
@@ -205,6 +269,8 @@ class Facts:
             if last_wait is None or event.at > last_wait:
                 last_wait = event.at
         self.last_wait_at = last_wait
+        acked = {row.step for row in self.outbox if row.kind == "ack"}
+        self.unacked = tuple(item for item in self.unacked if item[0] not in acked)
 
     def _add_reply(self, ordinal: int, event: Event) -> None:
         intent = event.intent
@@ -212,26 +278,38 @@ class Facts:
             self.away = event
         elif intent == "bounce" and not self.bounced:
             self.bounced = bool(json.loads(event.detail or "{}").get("permanent"))
-        if event.trusted:
-            pair = (ordinal, event)
-            self.trusted += (pair,)
-            if intent in HOLDING_INTENTS:
-                self.held = True
-            elif intent in COMMITMENTS:
-                self.commitment = pair
+        if not event.trusted:
+            return
+        if intent in REPLY_STATES:
+            self.said = (intent, event.until)
+        if intent in ACK_INTENTS:
+            self.unacked += ((ordinal, event.at, intent),)
+        if intent in HOLDING_INTENTS:
+            self.held = True
+        elif intent in COMMITMENTS:
+            self.commitment = (ordinal, event)
 
     def _forget_replies(self) -> None:
         """`mailbot resume`: what the client said before no longer holds the invoice."""
-        self.trusted: tuple[tuple[int, Event], ...] = ()  # tuples: most invoices have none or one
+        self.said: tuple[str, str | None] | None = None
+        self.unacked: tuple[tuple[int, str, str], ...] = ()  # tuples: most invoices have none
         self.held = False
-        self.commitment: tuple[int, Event] | None = None
-        self.away: Event | None = None
+        self.commitment: tuple[int, Event | Said] | None = None
+        self.away: Event | Said | None = None
         self.bounced = False
 
 
 _ZERO = Decimal(0)
-LOOKED_UP_KINDS = ("receipt", "notice", "ack")  # besides the invoice row, what row() is asked for
-SUMMARY_VERSION = 1  # of Facts.summary()'s layout: change it with the layout
+SUMMARY_VERSION = 2  # of Facts.summary()'s layout: change it with the layout
+# The stored summary's columns (Store's table ``summaries``), in ``Facts.summary()`` order.
+SUMMARY_COLUMNS = (
+    "invoice_status", "invoice_at", "sent_reminders", "ladder_last", "last_reminder_at",
+    "last_chase_at", "last_wait_at", "rest", "chase_times",
+)  # fmt: skip
+# The defaults of the rarer facts (``from_summary`` order), which ``rest`` overrides.
+_NO_REST = ((), False, False, False, None, (), False, None, None, False, None, ())
+_FLAGS = {"refused": "refused", "receipt": "has_receipt", "notice": "has_notice", "held": "held",
+          "bounced": "bounced"}  # fmt: skip
 
 
 class Said(NamedTuple):
@@ -243,8 +321,8 @@ class Said(NamedTuple):
     trusted: bool | None
 
 
-def _row_values(row: Row) -> list:
-    return [row.kind, row.step, row.status, row.claimed_at, row.sent_at]
+def _said_values(reply: Event | Said) -> list:
+    return [reply.at, reply.intent, reply.until]
 
 
 EMPTY = Facts()

@@ -8,7 +8,6 @@ claimed row that the next pass sends (DESIGN principle 2).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mailbot.facts import Facts, group_facts, no_cycle_collection
+from mailbot.facts import SUMMARY_COLUMNS, SUMMARY_VERSION, Facts, group_facts, no_cycle_collection
 from mailbot.records import _EVENT_COLUMNS, Event, MailRecord, OutboxRow, iso
 
 __all__ = [
@@ -27,12 +26,11 @@ __all__ = [
     "MailRecord",
     "OutboxRow",
     "Store",
-    "SummaryCache",
     "detail_json",
     "iso",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -97,6 +95,20 @@ _MIGRATIONS: dict[int, str] = {
         INSERT OR IGNORE INTO stale VALUES (OLD.invoice); END;
     INSERT OR IGNORE INTO stale SELECT invoice FROM outbox UNION SELECT invoice FROM events;
     """,
+    # 4: the summary as columns (facts.SUMMARY_COLUMNS) instead of one JSON list: a pass
+    # reads 100,000 of them in a third of the time. Summaries are made again from the records.
+    4: """
+    DROP TABLE summaries;
+    CREATE TABLE summaries (
+        invoice TEXT PRIMARY KEY,
+        layout INTEGER NOT NULL,
+        invoice_status TEXT, invoice_at TEXT,
+        sent_reminders INTEGER NOT NULL, ladder_last INTEGER NOT NULL,
+        last_reminder_at TEXT, last_chase_at TEXT, last_wait_at TEXT,
+        rest TEXT, chase_times TEXT
+    );
+    INSERT OR IGNORE INTO stale SELECT invoice FROM outbox UNION SELECT invoice FROM events;
+    """,
 }
 
 
@@ -108,21 +120,9 @@ _DECISION_EVENTS = (
     " CASE WHEN type = 'payment' OR intent = 'bounce' THEN detail END"
     " FROM events WHERE type IN ('reply', 'payment', 'pause', 'resume')"
 )
+_SUMMARIES = f"SELECT invoice, {', '.join(SUMMARY_COLUMNS)} FROM summaries WHERE layout = ?"  # noqa: S608
+_OTHER_LAYOUTS = "SELECT invoice FROM summaries WHERE layout != ?"
 _DECISION_OUTBOX = "SELECT invoice, kind, step, status, claimed_at, sent_at FROM outbox WHERE true"
-
-
-class SummaryCache:
-    """The service's parsed summaries from its last pass, by a digest of their stored text
-    (16 bytes, not the 500-byte text): a pass parses only the summaries that changed (on
-    100,000 invoices, about a second saved). Facts are read-only to decisions, so one
-    object serves pass after pass."""
-
-    def __init__(self) -> None:
-        self.parsed: dict[str, tuple[bytes, Facts]] = {}
-
-
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
 class Store:
@@ -190,14 +190,13 @@ class Store:
         sql = f"SELECT {','.join(_EVENT_COLUMNS)} FROM events WHERE type IN ({marks}) ORDER BY id"  # noqa: S608
         return [_event(row) for row in self.db.execute(sql, types)]
 
-    def decision_facts(self, save: bool = True, cache: SummaryCache | None = None) -> dict[str, Facts]:
+    def decision_facts(self, save: bool = True) -> dict[str, Facts]:
         """Each invoice's Facts for a decision pass, from the stored summaries.
 
         Invoices whose mails or events changed since (the triggers of schema 3 mark them
         stale) are summarised again first, in one transaction with clearing their marks.
         On 100,000 invoices this reads 100,000 rows instead of about 680,000 records.
         ``save=False`` (a dry run) summarises them in memory and writes nothing.
-        ``cache``: the service's summaries of the last pass; only changed ones are parsed.
         """
         if save:
             with self.transaction():
@@ -209,36 +208,26 @@ class Store:
         else:
             stale = [row[0] for row in self.db.execute("SELECT invoice FROM stale")]
         with no_cycle_collection():
-            found, other = {}, list(stale)
-            last = cache.parsed if cache is not None else {}
-            parsed: dict[str, tuple[bytes, Facts]] = {}
-            for invoice, data in self.db.execute("SELECT invoice, data FROM summaries"):
-                digest = _digest(data) if cache is not None else b""
-                known = last.get(invoice)
-                if known is not None and known[0] == digest:  # the very same summary: same Facts
-                    found[invoice], parsed[invoice] = known[1], known
-                    continue
-                try:
-                    facts = Facts.from_summary(invoice, json.loads(data))
-                except ValueError:  # written by another mailbot version: summarise again
-                    other.append(invoice)
-                    continue
-                found[invoice], parsed[invoice] = facts, (digest, facts)
-            if cache is not None:
-                cache.parsed = parsed
-            if other:
+            read = Facts.from_summary
+            found = {row[0]: read(row[0], row[1:]) for row in self.db.execute(_SUMMARIES, (SUMMARY_VERSION,))}
+            other = [row[0] for row in self.db.execute(_OTHER_LAYOUTS, (SUMMARY_VERSION,))]
+            if other:  # written by another mailbot version: summarise again
                 fresh = dict(self._facts_of(other))
                 if save:
                     with self.transaction():
                         self._save_summaries(iter(fresh.items()))
                 found.update(fresh)
+            if stale:
+                found.update(self._facts_of(stale))
         return found
 
     def _save_summaries(self, facts: Iterator[tuple[str, Facts]]) -> None:
+        columns = ("invoice", "layout", *SUMMARY_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
         self.db.executemany(
-            "INSERT INTO summaries (invoice, data) VALUES (?, ?)"
-            " ON CONFLICT (invoice) DO UPDATE SET data = excluded.data",
-            ((key, json.dumps(known.summary())) for key, known in facts),
+            f"INSERT INTO summaries ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
+            f" ON CONFLICT (invoice) DO UPDATE SET {updates}",
+            ((key, SUMMARY_VERSION, *known.summary()) for key, known in facts),
         )
 
     def _facts_of(self, invoices: list[str]) -> Iterator[tuple[str, Facts]]:

@@ -5,7 +5,7 @@ Christmas Day."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,53 @@ def _holidays(country: str, subdivision: str, year: int) -> frozenset[date]:
     return frozenset(found)
 
 
+class LocalDays:
+    """The local calendar day of stored UTC times (``records.iso``: ``2026-11-24T14:00:00+00:00``)
+    in one time zone, asked for hundreds of thousands of times a pass.
+
+    A UTC day holds at most one local midnight (wherever the offset is under a day), so each
+    UTC date is worked out once: the local day before that midnight, after it, and the
+    midnight itself as a stored time; a time is then one string comparison. Times written
+    otherwise, and the odd UTC day with no single midnight, take the exact, slower way.
+    """
+
+    def __init__(self, tz: ZoneInfo):
+        self.zone = tz
+        self._cuts: dict[str, tuple[str, date, date] | None] = {}
+
+    def day(self, stamp: str) -> date:
+        cut = self._cuts.get(stamp[:10], False)
+        if cut is False:
+            cut = self._cut(stamp[:10])
+        if cut is None or len(stamp) != 25 or not stamp.endswith("+00:00"):
+            return datetime.fromisoformat(stamp).astimezone(self.zone).date()
+        return cut[1] if stamp < cut[0] else cut[2]
+
+    def _cut(self, utc_date: str) -> tuple[str, date, date] | None:
+        try:
+            start = datetime.combine(date.fromisoformat(utc_date), time(), UTC)
+        except ValueError:
+            return None  # not a stored time: the exact way says what it is
+        first = start.astimezone(self.zone).date()
+        last = (start + timedelta(days=1, seconds=-1)).astimezone(self.zone).date()
+        if first == last:
+            cut = ("~", first, first)  # no midnight that day: "~" sorts after every time
+        elif (last - first).days == 1:
+            midnight = datetime.combine(last, time(), self.zone).astimezone(UTC)
+            cut = (midnight.isoformat(), first, last)
+        else:
+            cut = None  # a skipped or repeated day (Samoa, 2011)
+        if len(self._cuts) > 50_000:  # a long-running worker meets ever new dates
+            self._cuts.clear()
+        self._cuts[utc_date] = cut
+        return cut
+
+
+@cache
+def local_days(tz: ZoneInfo) -> LocalDays:
+    return LocalDays(tz)
+
+
 @dataclass(frozen=True)
 class Calendar:
     """A client's working calendar. Answers are remembered: one pass asks the same few
@@ -42,6 +89,7 @@ class Calendar:
     weekdays: frozenset[int]  # ISO: Monday = 1
     country: str
     subdivision: str
+    days: LocalDays  # the client's day of a stored time: ``days.day(stamp)``
     _memo: dict = field(default_factory=dict, compare=False, repr=False)
     _last: list = field(default_factory=lambda: [None, None, False], compare=False, repr=False)
 
@@ -67,6 +115,7 @@ class Calendar:
         closes = time(23, 59, 59) if end == "24:00" else time.fromisoformat(end)
         return cls(
             zone=zone(timezone),
+            days=local_days(zone(timezone)),
             opens=time.fromisoformat(start),
             closes=closes,
             weekdays=frozenset(chase.business_days),

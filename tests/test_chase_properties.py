@@ -69,7 +69,7 @@ def replay(invoices_spec, happenings, running, check_summaries: bool = False):
     """Run the policy each day the worker was up; 'send' what it decides.
 
     ``check_summaries``: each day, also decide from the facts' stored summaries
-    (``Facts.summary`` through JSON and back, as ``Store`` keeps them) and require
+    (``Facts.summary``'s column values, as ``Store`` keeps them) and require
     the very same actions."""
     invoices = {n: _invoice(n, issue, terms) for n, (issue, terms) in invoices_spec.items()}
     outbox: list[OutboxRow] = []
@@ -88,7 +88,7 @@ def replay(invoices_spec, happenings, running, check_summaries: bool = False):
         facts = policy.group_facts(outbox, events)
         actions = policy.next_actions(list(invoices.values()), facts, {"acme": CLIENT}, now, RULES)
         if check_summaries:
-            stored = {k: Facts.from_summary(k, json.loads(json.dumps(f.summary()))) for k, f in facts.items()}
+            stored = {k: Facts.from_summary(k, f.summary()) for k, f in facts.items()}
             assert (
                 policy.next_actions(list(invoices.values()), stored, {"acme": CLIENT}, now, RULES) == actions
             )

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailbot.facts import Facts, group_facts
+from mailbot.facts import SUMMARY_COLUMNS, SUMMARY_VERSION, Facts, group_facts
 from mailbot.store import Event, OutboxRow, Store, iso
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
@@ -47,8 +47,8 @@ def test_resume_forgets_what_the_client_said_but_keeps_counting_replies():
         _reply("payment_claimed", trusted=False, at="2026-11-06T10:00:00+00:00"),
     ]
     facts = Facts((), events)
-    assert not facts.held
-    assert [(n, e.intent) for n, e in facts.trusted] == [(2, "promise_to_pay")]
+    assert not facts.held and facts.unacked == ()  # the dispute before the resume: forgotten
+    assert facts.said == ("promise_to_pay", "2026-11-12")
     assert facts.commitment == (2, events[2])  # an untrusted claim commits nobody
     assert facts.last_wait_at == "2026-11-06T10:00:00+00:00"
 
@@ -114,6 +114,7 @@ def test_group_facts_summarises_each_invoice_from_the_store_projection(tmp_path)
     ]
     facts = group_facts(outbox, events)
     assert facts["A-1"].bounced and facts["A-1"].row("invoice").status == "claimed"
+    assert facts["A-1"].invoice_status == "claimed" and not facts["A-1"].invoice_sent
     assert str(facts["B-2"].paid_in()) == "5"
 
 
@@ -208,10 +209,10 @@ def test_a_summary_of_another_layout_is_made_again_from_the_records(tmp_path):
     with Store(tmp_path / "s.db") as store:
         store.claim("A-1", "invoice", 0, "<a@x>", NOW)
         store.decision_facts()
-        store.db.execute("UPDATE summaries SET data = '[0, \"old\"]' WHERE invoice = 'A-1'")
+        store.db.execute("UPDATE summaries SET layout = 0, invoice_status = NULL WHERE invoice = 'A-1'")
         assert store.decision_facts()["A-1"].invoice_row.status == "claimed"
-        (data,) = store.db.execute("SELECT data FROM summaries WHERE invoice = 'A-1'").fetchone()
-        assert json.loads(data)[0] == Facts().summary()[0]  # and it was stored again
+        (layout,) = store.db.execute("SELECT layout FROM summaries WHERE invoice = 'A-1'").fetchone()
+        assert layout == SUMMARY_VERSION  # and it was stored again
 
 
 def test_a_dry_run_reads_fresh_facts_and_writes_nothing(tmp_path):
@@ -221,8 +222,8 @@ def test_a_dry_run_reads_fresh_facts_and_writes_nothing(tmp_path):
         store.add_event(Event("A-1", iso(NOW), "pause"))
         assert store.decision_facts(save=False)["A-1"].pause is True  # the change is seen...
         assert store.db.execute("SELECT count(*) FROM stale").fetchone()[0] == 1  # ...and not stored
-        (data,) = store.db.execute("SELECT data FROM summaries WHERE invoice = 'A-1'").fetchone()
-        assert Facts.from_summary("A-1", json.loads(data)).pause is None
+        row = store.db.execute(f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM summaries").fetchone()
+        assert Facts.from_summary("A-1", row).pause is None
         assert store.decision_facts()["A-1"].pause is True
         assert store.db.execute("SELECT count(*) FROM stale").fetchone()[0] == 0
 
@@ -278,18 +279,3 @@ def test_sending_reads_only_the_records_of_the_invoices_it_needs(tmp_path):
         outbox, events = _records_of(store, acme)
     assert {r.invoice for r in outbox} == acme and "2026-004" not in {e.invoice for e in events}
     assert ("2026-001", "reminder", 1) in {(r.invoice, r.kind, r.step) for r in outbox}
-
-
-def test_the_service_parses_only_the_summaries_that_changed(tmp_path):
-    from mailbot.store import SummaryCache
-
-    cache = SummaryCache()
-    with Store(tmp_path / "s.db") as store:
-        for number in ("A-1", "B-2"):
-            store.claim(number, "invoice", 0, f"<{number}@x>", NOW)
-        first = store.decision_facts(cache=cache)
-        store.add_event(Event("B-2", iso(NOW), "pause"))
-        second = store.decision_facts(cache=cache)
-    assert second["A-1"] is first["A-1"]  # unchanged: the same object, not parsed again
-    assert second["B-2"] is not first["B-2"] and second["B-2"].pause is True
-    assert set(cache.parsed) == {"A-1", "B-2"}
