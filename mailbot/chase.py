@@ -181,6 +181,7 @@ class Ladder(NamedTuple):
     positions: tuple[int, ...]
     days: dict[int, int]  # position: days from the due date
     ends_final: bool  # its last step is a final notice
+    offsets: tuple[timedelta, ...]  # each step's days from the due date
 
 
 _LADDERS: dict[tuple[int, bool], tuple[tuple[Step, ...], Ladder]] = {}
@@ -198,7 +199,8 @@ def _ladder(steps: tuple[Step, ...], reliable: bool) -> Ladder:
             _LADDERS.clear()
         pairs = tuple((i, s) for i, s in enumerate(steps, 1) if not (reliable and s.tone == "heads_up"))
         ladder = Ladder(pairs, tuple(i for i, _ in pairs), {i: s.days for i, s in pairs},
-                        bool(pairs) and pairs[-1][1].tone == "final")  # fmt: skip
+                        bool(pairs) and pairs[-1][1].tone == "final",
+                        tuple(timedelta(days=s.days) for _, s in pairs))  # fmt: skip
         cached = _LADDERS[key] = (steps, ladder)
     return cached[1]
 
@@ -220,8 +222,10 @@ def _ladder_step(invoice, facts, client, chase, profile, today, last_day, catch_
     final_index = len(remaining) - 1 if ladder.ends_final else None
     announce = today < due_date  # a heads-up announces the due date: afterwards it has nothing to say
     due, upcoming = [], None
+    start = due_date + timedelta(days=shift) if shift else due_date
+    offsets = ladder.offsets
     for index, (position, step) in enumerate(remaining):  # days rise step by step (check_ladder)
-        on = due_date + timedelta(days=step.days + shift)
+        on = start + offsets[first + index]
         heads_up = step.tone == "heads_up"
         if on > today:
             if not (heads_up and on >= due_date):

@@ -24,7 +24,7 @@ from mailbot.facts import (  # noqa: F401 (CHASE_KINDS: for the worker; ACK_INTE
 from mailbot.facts import group_facts as facts_of
 from mailbot.ledger import Invoice
 from mailbot.settings import Chase, Client
-from mailbot.store import Event, iso
+from mailbot.store import Event
 from mailbot.workdays import Calendar, zone
 
 
@@ -62,7 +62,9 @@ def paid(invoice: Invoice, facts: Facts | None = None) -> Decimal:
 
 def balance(invoice: Invoice, facts: Facts | None = None) -> Decimal:
     """What is still open; a client who took the offered early-payment discount owes nothing."""
-    left = invoice.gross - paid(invoice, facts)
+    left = invoice.gross - invoice.ledger_paid
+    if facts is not None and facts.payments:
+        left -= facts.paid_in()
     if invoice.discount_amount and 0 < left <= invoice.discount_amount:
         assert invoice.discount_until is not None
         in_time = _paid_until(invoice, facts, invoice.discount_until)
@@ -177,7 +179,7 @@ def _chase_client(
     """One client's chase mail today, if any (``known_of``: their invoices and facts)."""
     cal = Calendar.of(rules, client)
     today = cal.today(now)
-    if _mailed_today([known for _, known in known_of], cal, today):
+    if _mailed_today(known_of, cal, today):
         return []
     owed = [(invoice, known, balance(invoice, known)) for invoice, known in known_of]
     profile, _why = _profile(owed, today)
@@ -248,15 +250,14 @@ def _coalesce(soon, client, rules, cal, profile, now) -> list:
     return pulled
 
 
-def _mailed_today(known: list[Facts], cal: Calendar, today: date) -> bool:
+def _mailed_today(known_of: list[tuple[Invoice, Facts]], cal: Calendar, today: date) -> bool:
     """Never two chase mails to one client on one day (the client's day).
 
     Stored times are ISO 8601 UTC strings, so the client's day becomes a string
     range once and each invoice's latest chase mail is a plain comparison.
     """
-    start = datetime.combine(today, datetime.min.time(), cal.zone)
-    low, high = iso(start), iso(start + timedelta(days=1))
-    for facts in known:
+    low, high = cal.day_span(today)
+    for _, facts in known_of:
         latest = facts.last_chase_at
         if latest is None or latest < low:
             continue
@@ -277,12 +278,13 @@ def _acks(invoice: Invoice, known: Facts, client_id: str, cal: Calendar, today: 
 
 def _profile(owed: list[tuple[Invoice, Facts, Decimal]], today: date) -> tuple[str, str]:
     """The client's payer profile, from the invoices' balances worked out once per pass."""
-    days = {}
+    days, paid = {}, []
     for invoice, known, left in owed:
-        day = paid_on(invoice, known, left)
+        day = paid_on(invoice, known, left) if left <= 0 else None
         if day is not None:
             days[invoice.number] = day
-    return chase.payer_profile([invoice for invoice, _, _ in owed], days, today)
+            paid.append(invoice)
+    return chase.payer_profile(paid, days, today)
 
 
 def next_action(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from mailbot.records import iso
 from mailbot.settings import Chase, Client
 
 
@@ -165,6 +166,16 @@ class Calendar:
             following += timedelta(days=1)
         self._remember(("next", day), following)
         return following
+
+    def day_span(self, day: date) -> tuple[str, str]:
+        """The client's day as a range of stored times (``records.iso``): [start, end)."""
+        key = ("span", day)
+        found = self._memo.get(key)
+        if found is None:
+            start = datetime.combine(day, time(), self.zone)
+            found = (iso(start), iso(start + timedelta(days=1)))
+            self._remember(key, found)
+        return found
 
     def first_working_day_from(self, day: date) -> date:
         return day if self.is_working_day(day) else self.next_working_day(day)
