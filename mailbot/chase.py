@@ -74,8 +74,9 @@ def plan(
     pause = facts.pause
     if pause is True:
         return None
+    ladder = _ladder(client.ladder or chase.steps, profile == "reliable")
     if not (facts.commitment or facts.away):
-        positions = _ladder(client.ladder or chase.steps, profile == "reliable").positions
+        positions = ladder.positions
         if not positions or facts.ladder_last >= positions[-1]:
             return None  # the whole ladder was sent, and no reply asks for a follow-up
     today = cal.today(now)
@@ -103,7 +104,7 @@ def plan(
     )
     catch_up = not (reasons or waited)
     on = max(today, not_before)
-    step = _ladder_step(invoice, facts, client, chase, profile, on, last_sent_day, catch_up)
+    step = _ladder_step(invoice, facts, ladder, client.tone, profile, on, last_sent_day, catch_up)
     if step is None:
         return None
     return _open_hours(step, cal, now, not_before, reasons)
@@ -205,8 +206,9 @@ def _ladder(steps: tuple[Step, ...], reliable: bool) -> Ladder:
     return cached[1]
 
 
-def _ladder_step(invoice, facts, client, chase, profile, today, last_day, catch_up) -> Due | Later | None:
-    ladder = _ladder(client.ladder or chase.steps, profile == "reliable")
+def _ladder_step(
+    invoice, facts, ladder: Ladder, client_tone, profile, today, last_day, catch_up
+) -> Due | Later | None:
     last = facts.ladder_last
     first = bisect_right(ladder.positions, last)  # the steps not sent yet
     remaining = ladder.steps[first:]
@@ -239,7 +241,7 @@ def _ladder_step(invoice, facts, client, chase, profile, today, last_day, catch_
                 continue
         elif final_index is not None and count + final_index - index < 3:
             continue  # keep enough reminders for a final notice to stay possible
-        tone, why = adapt(step.tone, profile, client.tone)
+        tone, why = adapt(step.tone, profile, client_tone)
         kind = "final" if step.tone == "final" else "reminder"
         burst = (
             (f"{len(due)} steps were due at once (mailbot was not running): one is sent, "

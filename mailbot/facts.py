@@ -176,7 +176,7 @@ class Facts:
             facts.payments,
         ) = _NO_REST
         if rest:
-            facts._read_rest(json.loads(rest))
+            facts._read_rest(_decode(rest)[0])
         return facts
 
     def _read_rest(self, rest: dict[str, Any]) -> None:
@@ -300,6 +300,7 @@ class Facts:
 
 
 _ZERO = Decimal(0)
+_decode = json.JSONDecoder().raw_decode  # (what json.loads calls, two calls nearer: 72,000 a pass)
 SUMMARY_VERSION = 2  # of Facts.summary()'s layout: change it with the layout
 # The stored summary's columns (Store's table ``summaries``), in ``Facts.summary()`` order.
 SUMMARY_COLUMNS = (
