@@ -240,13 +240,19 @@ class Store:
         for key in invoices:
             yield key, Facts(self.decision_outbox(key), self.decision_events(key))
 
-    def decision_events(self, invoice: str | None = None) -> list[Event]:
+    def decision_events(self, invoice: str | None = None, wanted: bool = False) -> list[Event]:
         """What the policy reads: replies, payments, pauses and resumes (not sent/note/error),
         and of them only what decisions use: a reply's detail only for a bounce (was it
         permanent?), a payment's always (amount and day); no Message-IDs.  Repeated words
-        are one object each.  On 100,000 invoices this is a few hundred MB less."""
+        are one object each.  On 100,000 invoices this is a few hundred MB less.
+        ``wanted``: only those of the invoices in ``temp.wanted`` (see ``records_of``)."""
         same: dict[str, str] = {}
-        rows = self._decision_rows(_DECISION_EVENTS, invoice)
+        if wanted:
+            rows = self.db.execute(
+                _DECISION_EVENTS + " AND invoice IN (SELECT invoice FROM temp.wanted) ORDER BY id"  # noqa: S608 (constant text)
+            )
+        else:
+            rows = self._decision_rows(_DECISION_EVENTS, invoice)
         return [
             Event(same.setdefault(invoice, invoice), at, same.setdefault(type_, type_),
                   intent=intent and same.setdefault(intent, intent),
@@ -273,6 +279,18 @@ class Store:
                        same.setdefault(status, status), sent_at or claimed_at, sent_at)
             for invoice, kind, step, status, claimed_at, sent_at in rows
         ]  # fmt: skip
+
+    def records_of(self, invoices: set[str]) -> tuple[list[OutboxRow], list[Event]]:
+        """These invoices' outbox rows (without stored mails) and decision events, each in
+        store order: one query each through a temporary table of their numbers, whether
+        they are three or 20,000 (one query per invoice took 0.2 ms each)."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (invoice TEXT PRIMARY KEY)")
+        self.db.execute("DELETE FROM temp.wanted")
+        self.db.executemany("INSERT INTO temp.wanted VALUES (?)", ((number,) for number in invoices))
+        rows = self._outbox("WHERE invoice IN (SELECT invoice FROM temp.wanted) ORDER BY id", payload=False)
+        events = self.decision_events(wanted=True)
+        self.db.execute("DELETE FROM temp.wanted")
+        return rows, events
 
     def max_step(self, invoice: str, kind: str) -> int:
         found = self.db.execute(

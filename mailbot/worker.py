@@ -26,7 +26,7 @@ from mailbot.compose import Envelope, new_message_id
 from mailbot.forward import to_owner
 from mailbot.inbound import read_inbox
 from mailbot.inbox import Inbox, InboxError, open_inbox
-from mailbot.ledger import Ledger, load_ledger
+from mailbot.ledger import Invoice, Ledger, load_ledger
 from mailbot.mails import Mailer
 from mailbot.replies import Reply
 from mailbot.settings import Settings
@@ -216,15 +216,41 @@ def _claim_notice(store: Store, settings: Settings, action: policy.Action, now: 
 def _send_claimed(
     store: Store, outbox: Outbox, mailer: Mailer, ledger: Ledger, now: datetime, report: PassReport
 ) -> None:
-    transient = 0
     claimed = store.claimed()
     if not claimed:
         return  # most passes of a running service: nothing to read, nothing to send
-    # Sending and deciding again both need every invoice of these clients (a reminder's
-    # statement lists the client's open invoices; decisions are made per client).
-    clients = {ledger.invoices[r.invoice].client_id for r in claimed if r.invoice in ledger.invoices}
-    invoices = [invoice for client in clients for invoice in ledger.of_client(client)]
-    outbox_rows, events = _records_of(store, {i.number for i in invoices} | {r.invoice for r in claimed})
+    transient = 0
+    for rows, invoices in _client_batches(claimed, ledger):
+        transient = _send_batch(store, outbox, mailer, ledger, now, report, rows, invoices, transient)
+        if transient < 0:
+            return
+
+
+def _client_batches(claimed: list[OutboxRow], ledger: Ledger) -> Iterator[tuple[list, list]]:
+    """The claimed rows in batches of whole clients, with those clients' invoices: sending
+    and deciding again both need every invoice of a client (a reminder's statement lists
+    its open invoices; decisions are made per client). A batch holds about ``MANY``
+    invoices, so that a backlog day (10,000 mails to every client) holds the records of
+    one batch at a time, not of the whole store."""
+    by_client: dict[str, list[OutboxRow]] = {}
+    for row in claimed:
+        invoice = ledger.invoices.get(row.invoice)
+        by_client.setdefault(invoice.client_id if invoice else "", []).append(row)
+    rows: list[OutboxRow] = []
+    invoices: list[Invoice] = []
+    for client, own in by_client.items():
+        rows += own
+        invoices += ledger.of_client(client) if client else []
+        if len(invoices) >= MANY:
+            yield rows, invoices
+            rows, invoices = [], []
+    if rows:
+        yield rows, invoices
+
+
+def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, transient) -> int:
+    """Send one batch's claimed mail; the count of transient failures in a row, or -1 to stop."""
+    outbox_rows, events = store.records_of({i.number for i in invoices} | {r.invoice for r in claimed})
     facts = policy.group_facts(outbox_rows, events)
     wanted = _still_wanted(mailer.settings, invoices, outbox_rows, events, now)
     messages: dict[str, list[OutboxRow]] = {}
@@ -239,23 +265,15 @@ def _send_claimed(
     for rows in messages.values():
         if STOP.is_set():
             log.info("stop requested: leaving the rest for the next pass")
-            return
+            return -1
         outcome = send_one(store, outbox, mailer, ledger, rows, facts, now)
         if outcome != "skipped":
             getattr(report, outcome).extend(r.invoice for r in rows)
         transient = transient + 1 if outcome == "retry" else 0
         if transient >= MAX_TRANSIENT_IN_A_ROW:
             log.warning("%d transient failures in a row: trying again next pass", transient)
-            return
-
-
-def _records_of(store: Store, numbers: set[str]) -> tuple[list, list]:
-    """The mails and decision events of these invoices. Not the whole store: a
-    100,000-invoice state takes seconds to read, and most passes send a few mails."""
-    if len(numbers) > MANY:
-        return store.outbox(), store.decision_events()
-    outbox_rows = [row for number in sorted(numbers) for row in store.outbox(number)]
-    return outbox_rows, [event for number in sorted(numbers) for event in store.decision_events(number)]
+            return -1
+    return transient
 
 
 def _still_wanted(settings, invoices, outbox_rows, events, now) -> set[tuple[str, str, int]]:

@@ -265,7 +265,6 @@ def test_sending_reads_only_the_records_of_the_invoices_it_needs(tmp_path):
 
     from mailbot.ledger import load_ledger
     from mailbot.settings import load_settings
-    from mailbot.worker import _records_of
 
     settings = load_settings(write_config(tmp_path))
     ledger = load_ledger(settings)
@@ -276,6 +275,6 @@ def test_sending_reads_only_the_records_of_the_invoices_it_needs(tmp_path):
         store.add_event(Event("2026-004", iso(NOW), "reply", intent="dispute", trusted=True))
         store.claim("2026-001", "reminder", 1, "<r@x>", NOW)
         acme = {i.number for i in ledger.of_client("acme")}
-        outbox, events = _records_of(store, acme)
+        outbox, events = store.records_of(acme)
     assert {r.invoice for r in outbox} == acme and "2026-004" not in {e.invoice for e in events}
     assert ("2026-001", "reminder", 1) in {(r.invoice, r.kind, r.step) for r in outbox}

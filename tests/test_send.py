@@ -188,3 +188,25 @@ def test_future_invoice_waits_for_its_issue_date(tmp_path, smtp_server, capsys):
     assert row["state"] == "scheduled"
     assert row["next_action"] == {"kind": "invoice", "on": "2099-01-04"}
     assert row["due_date"] == "2099-01-18"  # issue date + 14 days of terms
+
+
+def test_a_backlog_is_sent_client_batch_by_client_batch_each_mail_once(tmp_path, smtp_server, monkeypatch):
+    from mailbot import worker
+    from mailbot.store import Store
+
+    batches: list[set[str]] = []
+    records_of = Store.records_of
+
+    def spy(self, invoices):
+        batches.append(set(invoices))
+        return records_of(self, invoices)
+
+    monkeypatch.setattr(worker, "MANY", 1)  # every client's invoices fill a batch
+    monkeypatch.setattr(Store, "records_of", spy)
+    config = write_config(tmp_path, smtp_server.toml())
+    assert _run(config, "run", "--once") == 0
+    assert sorted(_by_invoice(smtp_server.messages)) == ["2026-001", "2026-004"]
+    assert len(smtp_server.messages) == 2
+    # One batch per client, each with all of that client's invoices and nobody else's.
+    assert sorted(map(sorted, batches)) == [["2026-001"], ["2026-004"]]
+    assert _run(config, "run", "--once") == 0 and len(smtp_server.messages) == 2
