@@ -42,7 +42,8 @@ def measure(config: Path, passes: int) -> int:
     ledgers = worker.LedgerCache()  # as run_forever keeps it
     t0 = time.perf_counter()
     ledgers.load(settings)
-    print(f"ledger read once (then kept while unchanged): {time.perf_counter() - t0:.1f} s", flush=True)
+    print(f"ledger read once (then kept while unchanged): {time.perf_counter() - t0:.1f} s; RSS "
+          f"{decide.rss_now() / 1e6:.0f} MB, peak {decide.rss_peak() / 1e6:.0f} MB", flush=True)  # fmt: skip
     times = []
     for n in range(passes):
         now = decide.NOW + timedelta(hours=n)
@@ -51,7 +52,8 @@ def measure(config: Path, passes: int) -> int:
         spent = time.perf_counter() - t0
         times.append(spent)
         print(f"pass {n + 1} at {now:%H:%M} UTC: {spent:.2f} s; sent {len(report.sent)}, retry "
-              f"{len(report.retry)}, held {len(report.held)}; RSS {decide.rss_now() / 1e6:.0f} MB",
+              f"{len(report.retry)}, held {len(report.held)}; RSS {decide.rss_now() / 1e6:.0f} MB, "
+              f"peak so far {decide.rss_peak() / 1e6:.0f} MB",
               flush=True)  # fmt: skip
         gc.collect()
     peak = decide.rss_peak()

@@ -278,3 +278,20 @@ def test_sending_reads_only_the_records_of_the_invoices_it_needs(tmp_path):
         outbox, events = store.records_of(acme)
     assert {r.invoice for r in outbox} == acme and "2026-004" not in {e.invoice for e in events}
     assert ("2026-001", "reminder", 1) in {(r.invoice, r.kind, r.step) for r in outbox}
+
+
+def test_only_what_decisions_read_makes_an_invoice_stale(tmp_path):
+    def stale(store: Store) -> int:
+        return store.db.execute("SELECT count(*) FROM stale").fetchone()[0]
+
+    with Store(tmp_path / "s.db") as store:
+        store.claim("A-1", "invoice", 0, "<a@x>", NOW)
+        store.decision_facts()
+        store.add_event(Event("A-1", iso(NOW), "note", detail="outside business hours"))
+        store.add_event(Event("A-1", iso(NOW), "error", detail="451 try later"))
+        assert stale(store) == 0  # a pass writes thousands of notes: none is summarised again
+        store.add_event(_reply("thanks"))
+        assert stale(store) == 1
+        store.decision_facts()
+        store.db.execute("UPDATE events SET type = 'note' WHERE type = 'reply'")  # another program
+        assert stale(store) == 1
