@@ -131,6 +131,11 @@ def test_reminder_rules_hold_for_any_history(history):
     invoices, outbox, events, cancelled_on = replay(*history)
     chase_rows = [r for r in outbox if r.kind in policy.CHASE_KINDS]
 
+    # Never the same mail decided twice (the store would refuse the claim, and the
+    # client's one mail of the day would be lost to it): a thank-you per reply, one receipt.
+    decided = [(r.invoice, r.kind, r.step) for r in outbox]
+    assert len(decided) == len(set(decided)), decided
+
     # Never two chase mails to one client on one day (one mail may cover both invoices).
     mails_by_day: dict[date, set[str]] = {}
     for row in chase_rows:
