@@ -1,7 +1,7 @@
 """One decision pass: ``policy.group_facts`` + ``policy.next_actions`` over 100,000 open invoices.
 
     python benchmarks/decide.py [--invoices 100000] [--clients 5000] [--events 1000000]
-                                [--runs 3] [--seed N] [--profile] [--keep DIR]
+                                [--runs 5] [--seed N] [--profile] [--keep DIR]
 
 Builds (seeded) what a running mailbot would have on disk, and writes it as mailbot
 reads it: a config (``mailbot.toml``: 5,000 clients in 11 time zones from Los Angeles to
@@ -580,7 +580,7 @@ def main() -> int:
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=5_000)
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--profile", action="store_true", help="cProfile one more pass")
     parser.add_argument("--keep", type=Path, help="write the files here and keep them")
