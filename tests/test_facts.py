@@ -295,3 +295,28 @@ def test_only_what_decisions_read_makes_an_invoice_stale(tmp_path):
         store.decision_facts()
         store.db.execute("UPDATE events SET type = 'note' WHERE type = 'reply'")  # another program
         assert stale(store) == 1
+
+
+def test_a_version_3_state_file_gets_column_summaries_and_the_narrower_triggers(tmp_path):
+    import sqlite3
+
+    from mailbot.store import _MIGRATIONS
+
+    path = tmp_path / "s.db"
+    db = sqlite3.connect(path)
+    for version in (1, 2, 3):
+        for statement in _MIGRATIONS[version].split(";\n"):
+            if statement.strip():
+                db.execute(statement)
+    db.execute("PRAGMA user_version = 3")
+    db.execute("INSERT INTO outbox (invoice, kind, step, message_id, status, claimed_at, sent_at) "
+               "VALUES ('A-1', 'invoice', 0, '<a@x>', 'sent', ?, ?)", (iso(NOW), iso(NOW)))  # fmt: skip
+    db.execute("INSERT INTO summaries VALUES ('A-1', '[1, \"an old summary\"]')")
+    db.execute("DELETE FROM stale")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.decision_facts()["A-1"].invoice_sent  # summarised again from the records
+        store.add_event(Event("A-1", iso(NOW), "note", detail="called"))
+        assert store.db.execute("SELECT count(*) FROM stale").fetchone()[0] == 0
+        _same_as_records(store)
