@@ -36,10 +36,11 @@ class LocalDays:
     """The local calendar day of stored UTC times (``records.iso``: ``2026-11-24T14:00:00+00:00``)
     in one time zone, asked for hundreds of thousands of times a pass.
 
-    A UTC day holds at most one local midnight (wherever the offset is under a day), so each
-    UTC date is worked out once: the local day before that midnight, after it, and the
-    midnight itself as a stored time; a time is then one string comparison. Times written
-    otherwise, and the odd UTC day with no single midnight, take the exact, slower way.
+    A UTC day in which the zone's offset stays the same holds at most one local midnight,
+    so each such UTC date is worked out once: the local day before that midnight, after it,
+    and the midnight itself as a stored time; a time is then one string comparison. Days
+    with a clock change (twice a year; once in 1987 St John's went back at 00:01 and saw
+    midnight twice), and times written otherwise, take the exact, slower way.
     """
 
     def __init__(self, tz: ZoneInfo):
@@ -50,7 +51,7 @@ class LocalDays:
         cut = self._cuts.get(stamp[:10], False)
         if cut is False:
             cut = self._cut(stamp[:10])
-        if cut is None or len(stamp) != 25 or not stamp.endswith("+00:00"):
+        if cut is None or len(stamp) != 25 or stamp[10] != "T" or not stamp.endswith("+00:00"):
             return datetime.fromisoformat(stamp).astimezone(self.zone).date()
         return cut[1] if stamp < cut[0] else cut[2]
 
@@ -59,15 +60,18 @@ class LocalDays:
             start = datetime.combine(date.fromisoformat(utc_date), time(), UTC)
         except ValueError:
             return None  # not a stored time: the exact way says what it is
-        first = start.astimezone(self.zone).date()
-        last = (start + timedelta(days=1, seconds=-1)).astimezone(self.zone).date()
-        if first == last:
+        begins = start.astimezone(self.zone)
+        ends = (start + timedelta(days=1, seconds=-1)).astimezone(self.zone)
+        first, last = begins.date(), ends.date()
+        if begins.utcoffset() != ends.utcoffset():
+            cut = None  # the clock changes that day
+        elif first == last:
             cut = ("~", first, first)  # no midnight that day: "~" sorts after every time
         elif (last - first).days == 1:
             midnight = datetime.combine(last, time(), self.zone).astimezone(UTC)
             cut = (midnight.isoformat(), first, last)
         else:
-            cut = None  # a skipped or repeated day (Samoa, 2011)
+            cut = None
         if len(self._cuts) > 50_000:  # a long-running worker meets ever new dates
             self._cuts.clear()
         self._cuts[utc_date] = cut

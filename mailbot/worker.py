@@ -231,7 +231,9 @@ def _client_batches(claimed: list[OutboxRow], ledger: Ledger) -> Iterator[tuple[
     and deciding again both need every invoice of a client (a reminder's statement lists
     its open invoices; decisions are made per client). A batch holds about ``MANY``
     invoices, so that a backlog day (10,000 mails to every client) holds the records of
-    one batch at a time, not of the whole store."""
+    one batch at a time, not of the whole store. (With more than one batch, mail goes out
+    batch by batch, and a pass that stops early releases only the claims of the batches it
+    reached that are no longer wanted; the next pass releases the others before it sends.)"""
     by_client: dict[str, list[OutboxRow]] = {}
     for row in claimed:
         invoice = ledger.invoices.get(row.invoice)
@@ -262,7 +264,9 @@ def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, t
             store.release(row)
             continue
         messages.setdefault(row.message_id, []).append(row)
-    for rows in messages.values():
+    # In the order they were claimed, not client by client: one client whose mail fails
+    # for now must not fill the "transient failures in a row" that stops the pass.
+    for rows in sorted(messages.values(), key=lambda rows: min(r.id for r in rows)):
         if STOP.is_set():
             log.info("stop requested: leaving the rest for the next pass")
             return -1

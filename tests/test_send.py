@@ -210,3 +210,40 @@ def test_a_backlog_is_sent_client_batch_by_client_batch_each_mail_once(tmp_path,
     # One batch per client, each with all of that client's invoices and nobody else's.
     assert sorted(map(sorted, batches)) == [["2026-001"], ["2026-004"]]
     assert _run(config, "run", "--once") == 0 and len(smtp_server.messages) == 2
+
+
+def test_one_client_whose_mail_fails_for_now_does_not_hold_back_the_others(tmp_path):
+    from datetime import UTC, datetime
+
+    from mailbot import worker
+    from mailbot.ledger import load_ledger
+    from mailbot.mails import Mailer
+    from mailbot.settings import load_settings
+    from mailbot.store import Store
+    from mailbot.transport import SendError
+
+    order = ["A-1", "K-1", "A-2", "K-2", "A-3", "K-3"]
+    ledger_text = "invoice,client,issue_date,due_date,description,quantity,unit,unit_price,tax_rate\n" + "".join(
+        f"{n},{'acme' if n[0] == 'A' else 'kaiser'},2026-11-02,2026-11-16,Work,1,day,100.00,19\n" for n in order
+    )
+    settings = load_settings(write_config(tmp_path, ledger=ledger_text))
+    now = datetime(2026, 11, 3, 10, tzinfo=UTC)
+
+    class GreylistingAcme:
+        def __init__(self) -> None:
+            self.sent: list[str] = []
+
+        def send(self, raw: bytes, sender: str, recipients: list[str]) -> None:
+            if any("acme" in r for r in recipients):
+                raise SendError("451 greylisted, try again later", permanent=False)
+            self.sent.append(_parse(raw)["Subject"].split()[1])
+
+    outbox = GreylistingAcme()
+    report = worker.PassReport()
+    with Store(settings.state_path) as store:
+        for number in order:
+            store.claim(number, "invoice", 0, f"<{number}@x>", now)
+        worker._send_claimed(store, outbox, Mailer(settings), load_ledger(settings), now, report)
+    # Sent in the order claimed: each kaiser success ends acme's run of failures.
+    assert outbox.sent == ["K-1", "K-2", "K-3"]
+    assert sorted(report.retry) == ["A-1", "A-2", "A-3"]

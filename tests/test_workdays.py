@@ -39,7 +39,15 @@ def test_the_local_day_is_exact_on_either_side_of_every_clock_change():
             moment += timedelta(minutes=30)
 
 
+def test_a_day_whose_clock_changes_is_read_the_exact_way():
+    # St John's set its clocks back at 00:01 on 25 October 1987: midnight came twice.
+    for stamp, key in (("1987-10-25T02:45:00+00:00", "America/St_Johns"),
+                       ("2010-03-04T15:30:00+00:00", "Antarctica/Casey")):  # fmt: skip
+        assert LocalDays(zone(key)).day(stamp) == _exact(stamp, key)
+
+
 def test_a_time_written_another_way_is_still_read_right():
+    assert str(LocalDays(zone("America/New_York")).day("2026-11-24 06:00:00+00:00")) == "2026-11-24"
     berlin = LocalDays(zone("Europe/Berlin"))
     assert str(berlin.day("2026-11-24T23:30:00+00:00")) == "2026-11-25"
     assert str(berlin.day("2026-11-24T23:30:00-05:00")) == "2026-11-25"  # 04:30 UTC
