@@ -170,11 +170,6 @@ def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: 
     return day, f"away (auto-reply) until {back}"
 
 
-def ladder_of(client: Client, chase: Chase, profile: str) -> tuple[tuple[int, Step], ...]:
-    """(position, step) pairs this client gets; a reliable payer gets no heads-up."""
-    return _ladder(client.ladder or chase.steps, profile == "reliable").steps
-
-
 class Ladder(NamedTuple):
     """A ladder as a pass walks it, worked out once."""
 

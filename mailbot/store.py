@@ -209,7 +209,7 @@ class Store:
     def decision_facts(self, save: bool = True) -> dict[str, Facts]:
         """Each invoice's Facts for a decision pass, from the stored summaries.
 
-        Invoices whose mails or events changed since (the triggers of schema 3 mark them
+        Invoices whose mails or decision events changed since (the store's triggers mark them
         stale) are summarised again first, in one transaction with clearing their marks.
         On 100,000 invoices this reads 100,000 rows instead of about 680,000 records.
         ``save=False`` (a dry run) summarises them in memory and writes nothing.

@@ -118,6 +118,21 @@ def test_group_facts_summarises_each_invoice_from_the_store_projection(tmp_path)
     assert str(facts["B-2"].paid_in()) == "5"
 
 
+def _state_file_at(path, version: int):
+    """A state file as mailbot ``version`` of the schema left it (open, for more writes)."""
+    import sqlite3
+
+    from mailbot.store import _MIGRATIONS
+
+    db = sqlite3.connect(path)
+    for step in range(1, version + 1):
+        for statement in _MIGRATIONS[step].split(";\n"):
+            if statement.strip():
+                db.execute(statement)
+    db.execute(f"PRAGMA user_version = {version}")
+    return db
+
+
 def _same_as_records(store: Store) -> None:
     """The stored summaries say what summarising the records again says."""
     stored = store.decision_facts()
@@ -182,17 +197,8 @@ def test_stored_summaries_follow_every_write(tmp_path_factory, operations):
 
 
 def test_a_version_2_state_file_is_summarised_on_upgrade(tmp_path):
-    import sqlite3
-
-    from mailbot.store import _MIGRATIONS
-
     path = tmp_path / "s.db"
-    db = sqlite3.connect(path)
-    for version in (1, 2):
-        for statement in _MIGRATIONS[version].split(";\n"):
-            if statement.strip():
-                db.execute(statement)
-    db.execute("PRAGMA user_version = 2")
+    db = _state_file_at(path, 2)
     db.execute("INSERT INTO outbox (invoice, kind, step, message_id, status, claimed_at, sent_at) "
                "VALUES ('A-1', 'invoice', 0, '<a@x>', 'sent', ?, ?)", (iso(NOW), iso(NOW)))  # fmt: skip
     db.execute("INSERT INTO events (invoice, at, type, intent, trusted, until) "
@@ -229,17 +235,12 @@ def test_a_dry_run_reads_fresh_facts_and_writes_nothing(tmp_path):
 
 
 def test_two_programs_opening_an_old_state_file_at_once_upgrade_it_once(tmp_path):
-    import sqlite3
     import threading
 
-    from mailbot.store import _MIGRATIONS, SCHEMA_VERSION
+    from mailbot.store import SCHEMA_VERSION
 
     path = tmp_path / "s.db"
-    db = sqlite3.connect(path)
-    for statement in _MIGRATIONS[1].split(";\n"):
-        if statement.strip():
-            db.execute(statement)
-    db.execute("PRAGMA user_version = 1")
+    db = _state_file_at(path, 1)
     db.commit()
     db.close()
     errors: list[BaseException] = []
@@ -298,17 +299,8 @@ def test_only_what_decisions_read_makes_an_invoice_stale(tmp_path):
 
 
 def test_a_version_3_state_file_gets_column_summaries_and_the_narrower_triggers(tmp_path):
-    import sqlite3
-
-    from mailbot.store import _MIGRATIONS
-
     path = tmp_path / "s.db"
-    db = sqlite3.connect(path)
-    for version in (1, 2, 3):
-        for statement in _MIGRATIONS[version].split(";\n"):
-            if statement.strip():
-                db.execute(statement)
-    db.execute("PRAGMA user_version = 3")
+    db = _state_file_at(path, 3)
     db.execute("INSERT INTO outbox (invoice, kind, step, message_id, status, claimed_at, sent_at) "
                "VALUES ('A-1', 'invoice', 0, '<a@x>', 'sent', ?, ?)", (iso(NOW), iso(NOW)))  # fmt: skip
     db.execute("INSERT INTO summaries VALUES ('A-1', '[1, \"an old summary\"]')")
