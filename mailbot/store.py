@@ -309,7 +309,7 @@ class Store:
         """These invoices' outbox rows (without stored mails) and decision events, each in
         store order (for sending: with Message-IDs)."""
         with self._wanted(invoices):
-            where = "WHERE invoice IN (SELECT invoice FROM temp.wanted) ORDER BY id"
+            where = "WHERE true" + _IN_WANTED + " ORDER BY id"
             return self._outbox(where, payload=False), self.decision_events(wanted=True)
 
     def max_step(self, invoice: str, kind: str) -> int:
