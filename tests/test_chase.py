@@ -243,3 +243,29 @@ def test_owner_can_ask_for_a_warm_tone_with_one_client():
     (reminder,) = _decide([invoice], outbox, [], datetime(2026, 11, 23, 10, tzinfo=UTC), warm)
     assert (reminder.step, reminder.tone) == (3, "friendly")
     assert "warm tone" in reminder.reasons[0]
+
+
+def test_a_receipt_day_still_notes_why_the_other_reminders_wait():
+    """A receipt is the client's one mail today; an overdue reminder waits without a word,
+    but a promise and the closed office still say why in the history (notes)."""
+    paid, promised, overdue = _invoice("P", 0, 14), _invoice("Q", 0, 14), _invoice("R", 0, 14)
+    outbox = [_sent(number, "invoice", paid.issue_date, n=n) for n, number in enumerate("PQR", 1)]
+    events = [
+        Event("P", "2026-11-20T09:00:00+00:00", "payment",
+              detail=json.dumps({"amount": "1190.00", "on": "2026-11-20"})),
+        Event("Q", "2026-11-19T09:00:00+00:00", "reply", intent="promise_to_pay", trusted=True,
+              until="2026-12-01"),
+    ]  # fmt: skip
+    open_now = datetime(2026, 11, 23, 10, tzinfo=UTC)  # a Monday morning in Berlin
+    actions = _decide([paid, promised, overdue], outbox, events, open_now)
+    assert [(a.invoice, a.kind) for a in actions] == [("P", "receipt"), ("Q", "note")]
+    assert "promised to pay on 2026-12-01" in actions[1].about
+    closed = datetime(2026, 11, 23, 18, tzinfo=UTC)  # 19:00 in Berlin
+    notes = {(a.invoice, a.about) for a in _decide([paid, promised, overdue], outbox, events, closed)}
+    assert ("R", "outside business hours") in notes
+    # An old invoice that went out only this morning: its reminders wait for tomorrow, and
+    # the note says they will not come as a burst.
+    late_sent = _invoice("S", 0, 14)
+    outbox.append(_sent("S", "invoice", open_now.date(), n=9))
+    notes = {(a.invoice, a.about) for a in _decide([paid, late_sent], outbox, events, open_now)}
+    assert any(invoice == "S" and "not a burst" in about for invoice, about in notes)

@@ -12,6 +12,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -65,12 +66,14 @@ def histories(draw):
     return invoices, events, running
 
 
-def replay(invoices_spec, happenings, running, check_summaries: bool = False):
+def replay(invoices_spec, happenings, running, check_summaries: bool = False, check_plans: bool = False):
     """Run the policy each day the worker was up; 'send' what it decides.
 
     ``check_summaries``: each day, also decide from the facts' stored summaries
     (``Facts.summary``'s column values, as ``Store`` keeps them) and require
-    the very same actions."""
+    the very same actions.  ``check_plans``: each day, in and out of business
+    hours, also decide with every invoice planned (no shortcut on a receipt or
+    acknowledgment day) and require the very same actions."""
     invoices = {n: _invoice(n, issue, terms) for n, (issue, terms) in invoices_spec.items()}
     outbox: list[OutboxRow] = []
     events: list[Event] = []
@@ -93,6 +96,8 @@ def replay(invoices_spec, happenings, running, check_summaries: bool = False):
                 policy.next_actions(list(invoices.values()), stored, {"acme": CLIENT}, now, RULES) == actions
             )
             assert all(stored[k].summary() == f.summary() for k, f in facts.items())
+        if check_plans:
+            _same_as_planning_everything(list(invoices.values()), facts, now)
         for action in actions:
             if action.kind in ("note", "notice"):
                 continue
@@ -101,7 +106,17 @@ def replay(invoices_spec, happenings, running, check_summaries: bool = False):
             outbox.append(OutboxRow(len(outbox) + 1, action.invoice, action.kind, action.step,
                                     mail, "sent", stamp, stamp, 1, None,
                                     tone=action.tone or None))  # fmt: skip
+        if check_plans and actions:  # later that day: mail sent today (an invoice, a receipt)
+            later = now.replace(hour=14)
+            _same_as_planning_everything(list(invoices.values()), policy.group_facts(outbox, events), later)
     return invoices, outbox, events, cancelled_on
+
+
+def _same_as_planning_everything(invoices, facts, now: datetime) -> None:
+    for moment in (now, now.replace(hour=19)):  # 20:00 in Berlin: closed
+        decided = policy.next_actions(invoices, facts, {"acme": CLIENT}, moment, RULES)
+        with patch.object(policy, "_may_wait_for_reason", lambda *_: True):
+            assert policy.next_actions(invoices, facts, {"acme": CLIENT}, moment, RULES) == decided
 
 
 def _event(h, today: date, invoices) -> Event:
@@ -198,3 +213,9 @@ def test_late_fee_is_never_compounded_or_charged_twice(amount, rate, days_a, day
 @given(histories())
 def test_stored_summaries_decide_exactly_as_the_records_do(history):
     replay(*history, check_summaries=True)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(histories())
+def test_a_receipt_or_ack_day_notes_what_planning_every_invoice_notes(history):
+    replay(*history, check_plans=True)
