@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import gc
 import json
+import marshal
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -75,7 +77,7 @@ class Facts:
     def __init__(self, outbox: Iterable[Row] = (), events: Iterable[Event] = ()):
         self.outbox = outbox if isinstance(outbox, list) else list(outbox)
         self.events = events if isinstance(events, list) else list(events)
-        self._chase_times: list[str] | str | None = None
+        self._chase_times: tuple[str, ...] | None = None
         self._number = ""
         self._summarise_outbox()
         self._summarise_events()
@@ -111,93 +113,49 @@ class Facts:
     def chase_times(self) -> list[str]:
         """When each claimed or sent chase mail was stored (for "one mail a day")."""
         times = self._chase_times
-        if isinstance(times, str):  # from a summary: read when asked (rarely)
-            times = self._chase_times = json.loads(times)
         if times is not None:
-            return times
+            return list(times)
         if self._number:
             return [self.last_chase_at] if self.last_chase_at else []
         rows = self.outbox
         return [r.sent_at or r.claimed_at for r in rows if r.kind in CHASE_KINDS and r.status != "failed"]
 
     def summary(self) -> tuple[Any, ...]:
-        """All that decisions read, as SQL values in ``SUMMARY_COLUMNS`` order: ``Store``
-        keeps it per invoice, so a pass reads one row per invoice instead of all its rows
-        and events. The facts most invoices have are columns; the rarer ones are one JSON
-        object (``rest``, NULL for most); every chase time only when there is more to know
-        than the latest (read only when a day has two)."""
-        rest = {key: value for key, value in self._rest().items() if value}
+        """All that decisions read, as plain values (strings, numbers, None and tuples of
+        them) in ``from_summary``'s order: ``Store`` keeps it per invoice (``marshal``), so a
+        pass reads one small value per invoice instead of all its rows and events. Every
+        chase time only when there is more to know than the latest (a day with two)."""
+        away, pause, commitment = self.away, self.pause, self.commitment
         times = self.chase_times()
         return (
             self.invoice_status, self.invoice_at, self.sent_reminders, self.ladder_last,
-            self.last_reminder_at, self.last_chase_at, self.last_wait_at,
-            json.dumps(rest, separators=(",", ":")) if rest else None,
-            json.dumps(times) if set(times) - {self.last_chase_at} else None,
+            tuple(self.follow_ups), self.refused, self.has_receipt, self.has_notice,
+            self.last_reminder_at, self.last_chase_at, tuple(self.said) if self.said else None,
+            tuple(self.unacked), self.held,
+            (commitment[0], *_said_values(commitment[1])) if commitment else None,
+            (away.at, away.until, away.trusted) if away else None, self.bounced,
+            pause.isoformat() if isinstance(pause, date) else pause,
+            tuple((day.isoformat(), str(amount)) for day, amount in self.payments),
+            self.last_wait_at, tuple(times) if set(times) - {self.last_chase_at} else None,
         )  # fmt: skip
-
-    def _rest(self) -> dict[str, Any]:
-        away, pause, commitment = self.away, self.pause, self.commitment
-        return {
-            "follow_ups": list(self.follow_ups),
-            "refused": self.refused,
-            "receipt": self.has_receipt,
-            "notice": self.has_notice,
-            "said": list(self.said) if self.said else None,
-            "unacked": [list(item) for item in self.unacked],
-            "held": self.held,
-            "commitment": [commitment[0], *_said_values(commitment[1])] if commitment else None,
-            "away": [away.at, away.until, away.trusted] if away else None,
-            "bounced": self.bounced,
-            "pause": pause.isoformat() if isinstance(pause, date) else pause,
-            "payments": [[day.isoformat(), str(amount)] for day, amount in self.payments],
-        }
 
     @classmethod
     def from_summary(cls, invoice: str, values: tuple[Any, ...]) -> Facts:
-        """The Facts that ``summary()`` described: the same answers, without the records."""
+        """The Facts that ``summary()`` described: the same answers, without the records.
+        One unpacking: it runs for every invoice of every pass."""
         facts = cls.__new__(cls)
         (facts.invoice_status, facts.invoice_at, facts.sent_reminders, facts.ladder_last,
-         facts.last_reminder_at, facts.last_chase_at, facts.last_wait_at, rest,
+         facts.follow_ups, facts.refused, facts.has_receipt, facts.has_notice,
+         facts.last_reminder_at, facts.last_chase_at, facts.said, facts.unacked, facts.held,
+         commitment, away, facts.bounced, pause, payments, facts.last_wait_at,
          facts._chase_times) = values  # fmt: skip
         facts.invoice_sent = facts.invoice_status == "sent"
         facts._number, facts._invoice_row, facts.outbox, facts.events = invoice, None, (), ()
-        (
-            facts.follow_ups,
-            facts.refused,
-            facts.has_receipt,
-            facts.has_notice,
-            facts.said,
-            facts.unacked,
-            facts.held,
-            facts.commitment,
-            facts.away,
-            facts.bounced,
-            facts.pause,
-            facts.payments,
-        ) = _NO_REST
-        if rest:
-            facts._read_rest(_decode(rest)[0])
+        facts.commitment = (commitment[0], Said(*commitment[1:], True)) if commitment else None
+        facts.away = Said(away[0], "auto_reply", away[1], away[2]) if away else None
+        facts.pause = date.fromisoformat(pause) if pause.__class__ is str else pause
+        facts.payments = tuple((date.fromisoformat(d), Decimal(a)) for d, a in payments) if payments else ()
         return facts
-
-    def _read_rest(self, rest: dict[str, Any]) -> None:
-        """The rarer facts of a summary (only those it has: the others keep their defaults)."""
-        for key, value in rest.items():
-            if key == "follow_ups":
-                self.follow_ups = tuple(value)
-            elif key == "said":
-                self.said = (value[0], value[1])
-            elif key == "unacked":
-                self.unacked = tuple((n, at, intent) for n, at, intent in value)
-            elif key == "commitment":
-                self.commitment = (value[0], Said(*value[1:], True))
-            elif key == "away":
-                self.away = Said(value[0], "auto_reply", value[1], value[2])
-            elif key == "pause":
-                self.pause = date.fromisoformat(value) if isinstance(value, str) else value
-            elif key == "payments":
-                self.payments = tuple((date.fromisoformat(day), Decimal(amount)) for day, amount in value)
-            else:  # refused, receipt, notice, held, bounced: flags
-                setattr(self, _FLAGS[key], bool(value))
 
     def paid_in(self) -> Decimal:
         """What the owner recorded as paid (`mark-paid`, bank imports)."""
@@ -300,17 +258,10 @@ class Facts:
 
 
 _ZERO = Decimal(0)
-_decode = json.JSONDecoder().raw_decode  # (what json.loads calls, two calls nearer: 72,000 a pass)
-SUMMARY_VERSION = 2  # of Facts.summary()'s layout: change it with the layout
-# The stored summary's columns (Store's table ``summaries``), in ``Facts.summary()`` order.
-SUMMARY_COLUMNS = (
-    "invoice_status", "invoice_at", "sent_reminders", "ladder_last", "last_reminder_at",
-    "last_chase_at", "last_wait_at", "rest", "chase_times",
-)  # fmt: skip
-# The defaults of the rarer facts (``from_summary`` order), which ``rest`` overrides.
-_NO_REST = ((), False, False, False, None, (), False, None, None, False, None, ())
-_FLAGS = {"refused": "refused", "receipt": "has_receipt", "notice": "has_notice", "held": "held",
-          "bounced": "bounced"}  # fmt: skip
+SUMMARY_VERSION = 3  # of Facts.summary()'s layout: change it with the layout
+# How Store keeps a summary: the layout, and marshal's format as this Python writes it (a
+# summary written by another layout or Python is made again from the records).
+SUMMARY_LAYOUT = f"{SUMMARY_VERSION}/{sys.implementation.cache_tag}/marshal{marshal.version}"
 
 
 class Said(NamedTuple):

@@ -9,6 +9,7 @@ claimed row that the next pass sends (DESIGN principle 2).
 from __future__ import annotations
 
 import json
+import marshal
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mailbot.facts import SUMMARY_COLUMNS, SUMMARY_VERSION, Facts, group_facts, no_cycle_collection
+from mailbot.facts import SUMMARY_LAYOUT, Facts, group_facts, no_cycle_collection
 from mailbot.records import _EVENT_COLUMNS, Event, MailRecord, OutboxRow, iso
 
 __all__ = [
@@ -30,7 +31,7 @@ __all__ = [
     "iso",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -95,7 +96,7 @@ _MIGRATIONS: dict[int, str] = {
         INSERT OR IGNORE INTO stale VALUES (OLD.invoice); END;
     INSERT OR IGNORE INTO stale SELECT invoice FROM outbox UNION SELECT invoice FROM events;
     """,
-    # 4: the summary as columns (facts.SUMMARY_COLUMNS) instead of one JSON list: a pass
+    # 4: the summary as columns instead of one JSON list: a pass
     # reads 100,000 of them in a third of the time. Summaries are made again from the records.
     # Only the events decisions read make an invoice stale: not notes, `sent` or errors
     # (a pass writes thousands of notes; the outbox row of a sent mail marks it anyway).
@@ -124,6 +125,14 @@ _MIGRATIONS: dict[int, str] = {
     );
     INSERT OR IGNORE INTO stale SELECT invoice FROM outbox UNION SELECT invoice FROM events;
     """,
+    # 5: the summary as one marshal value (facts.Facts.summary): a pass reads 100,000 of
+    # them in half the time of 4's columns and JSON. ``layout`` names the summary's layout
+    # and the Python that wrote it (facts.SUMMARY_LAYOUT); any other is made again.
+    5: """
+    DROP TABLE summaries;
+    CREATE TABLE summaries (invoice TEXT PRIMARY KEY, layout TEXT NOT NULL, summary BLOB NOT NULL);
+    INSERT OR IGNORE INTO stale SELECT invoice FROM outbox UNION SELECT invoice FROM events;
+    """,
 }
 
 
@@ -135,7 +144,7 @@ _DECISION_EVENTS = (
     " CASE WHEN type = 'payment' OR intent = 'bounce' THEN detail END"
     " FROM events WHERE type IN ('reply', 'payment', 'pause', 'resume')"
 )
-_SUMMARIES = f"SELECT invoice, {', '.join(SUMMARY_COLUMNS)} FROM summaries WHERE layout = ?"  # noqa: S608
+_SUMMARIES = "SELECT invoice, summary FROM summaries WHERE layout = ?"
 _OTHER_LAYOUTS = "SELECT invoice FROM summaries WHERE layout != ?"
 _IN_WANTED = " AND invoice IN (SELECT invoice FROM temp.wanted)"  # (Store._wanted)
 _DECISION_OUTBOX = "SELECT invoice, kind, step, status, claimed_at, sent_at FROM outbox WHERE true"
@@ -224,10 +233,9 @@ class Store:
         else:
             stale = [row[0] for row in self.db.execute("SELECT invoice FROM stale")]
         with no_cycle_collection():
-            read = Facts.from_summary
-            found = {row[0]: read(row[0], row[1:]) for row in self.db.execute(_SUMMARIES, (SUMMARY_VERSION,))}
-            other = [row[0] for row in self.db.execute(_OTHER_LAYOUTS, (SUMMARY_VERSION,))]
-            if other:  # written by another mailbot version: summarise again
+            found, damaged = self._read_summaries()
+            other = [row[0] for row in self.db.execute(_OTHER_LAYOUTS, (SUMMARY_LAYOUT,))] + damaged
+            if other:  # written by another mailbot or Python, or damaged: summarise again
                 fresh = dict(self._facts_of(other))
                 if save:
                     with self.transaction():
@@ -237,13 +245,24 @@ class Store:
                 found.update(self._facts_of(stale))
         return found
 
+    def _read_summaries(self) -> tuple[dict[str, Facts], list[str]]:
+        """The stored summaries of this layout, and the invoices whose summary is damaged
+        (``marshal`` refuses it, or it has the wrong shape): one bad row never stops a pass."""
+        found, damaged = {}, []
+        read, loads = Facts.from_summary, marshal.loads
+        for invoice, blob in self.db.execute(_SUMMARIES, (SUMMARY_LAYOUT,)):
+            try:
+                found[invoice] = read(invoice, loads(blob))
+            except (ValueError, EOFError, TypeError, ArithmeticError):  # (Decimal's too)
+                damaged.append(invoice)
+        return found, damaged
+
     def _save_summaries(self, facts: Iterator[tuple[str, Facts]]) -> None:
-        columns = ("invoice", "layout", *SUMMARY_COLUMNS)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+        dumps = marshal.dumps
         self.db.executemany(
-            f"INSERT INTO summaries ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
-            f" ON CONFLICT (invoice) DO UPDATE SET {updates}",
-            ((key, SUMMARY_VERSION, *known.summary()) for key, known in facts),
+            "INSERT INTO summaries (invoice, layout, summary) VALUES (?, ?, ?)"
+            " ON CONFLICT (invoice) DO UPDATE SET layout = excluded.layout, summary = excluded.summary",
+            ((key, SUMMARY_LAYOUT, dumps(known.summary())) for key, known in facts),
         )
 
     def _facts_of(self, invoices: list[str]) -> Iterator[tuple[str, Facts]]:

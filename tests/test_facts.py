@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import marshal
 from datetime import UTC, date, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailbot.facts import SUMMARY_COLUMNS, SUMMARY_VERSION, Facts, group_facts
+from mailbot.facts import SUMMARY_LAYOUT, Facts, group_facts
 from mailbot.store import Event, OutboxRow, Store, iso
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
@@ -215,10 +217,24 @@ def test_a_summary_of_another_layout_is_made_again_from_the_records(tmp_path):
     with Store(tmp_path / "s.db") as store:
         store.claim("A-1", "invoice", 0, "<a@x>", NOW)
         store.decision_facts()
-        store.db.execute("UPDATE summaries SET layout = 0, invoice_status = NULL WHERE invoice = 'A-1'")
+        summary = marshal.dumps((None,) * len(Facts().summary()))  # as if nothing was claimed
+        store.db.execute("UPDATE summaries SET layout = '2/cpython-310/marshal4', summary = ?", (summary,))
         assert store.decision_facts()["A-1"].invoice_row.status == "claimed"
         (layout,) = store.db.execute("SELECT layout FROM summaries WHERE invoice = 'A-1'").fetchone()
-        assert layout == SUMMARY_VERSION  # and it was stored again
+        assert layout == SUMMARY_LAYOUT  # and it was stored again
+
+
+@pytest.mark.parametrize("damage", [b"", b"\xff\x00garbage", marshal.dumps((1, 2, 3)),
+                                    marshal.dumps(("sent",) * 20)])  # fmt: skip
+def test_a_damaged_summary_is_made_again_from_the_records(tmp_path, damage):
+    with Store(tmp_path / "s.db") as store:
+        store.claim("A-1", "invoice", 0, "<a@x>", NOW)
+        store.claim("B-2", "invoice", 0, "<b@x>", NOW)
+        store.decision_facts()
+        store.db.execute("UPDATE summaries SET summary = ? WHERE invoice = 'A-1'", (damage,))
+        facts = store.decision_facts()
+        assert facts["A-1"].invoice_status == "claimed" and facts["B-2"].invoice_status == "claimed"
+        _same_as_records(store)  # and it was stored again
 
 
 def test_a_dry_run_reads_fresh_facts_and_writes_nothing(tmp_path):
@@ -228,8 +244,8 @@ def test_a_dry_run_reads_fresh_facts_and_writes_nothing(tmp_path):
         store.add_event(Event("A-1", iso(NOW), "pause"))
         assert store.decision_facts(save=False)["A-1"].pause is True  # the change is seen...
         assert store.db.execute("SELECT count(*) FROM stale").fetchone()[0] == 1  # ...and not stored
-        row = store.db.execute(f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM summaries").fetchone()
-        assert Facts.from_summary("A-1", row).pause is None
+        (summary,) = store.db.execute("SELECT summary FROM summaries").fetchone()
+        assert Facts.from_summary("A-1", marshal.loads(summary)).pause is None
         assert store.decision_facts()["A-1"].pause is True
         assert store.db.execute("SELECT count(*) FROM stale").fetchone()[0] == 0
 
@@ -311,4 +327,21 @@ def test_a_version_3_state_file_gets_column_summaries_and_the_narrower_triggers(
         assert store.decision_facts()["A-1"].invoice_sent  # summarised again from the records
         store.add_event(Event("A-1", iso(NOW), "note", detail="called"))
         assert store.db.execute("SELECT count(*) FROM stale").fetchone()[0] == 0
+        _same_as_records(store)
+
+
+def test_a_version_4_state_file_gets_its_summaries_made_again(tmp_path):
+    path = tmp_path / "s.db"
+    db = _state_file_at(path, 4)
+    db.execute("INSERT INTO outbox (invoice, kind, step, message_id, status, claimed_at, sent_at) "
+               "VALUES ('A-1', 'invoice', 0, '<a@x>', 'sent', ?, ?)", (iso(NOW), iso(NOW)))  # fmt: skip
+    db.execute("INSERT INTO events (invoice, at, type, until) VALUES ('A-1', ?, 'pause', '2026-12-24')",
+               (iso(NOW),))  # fmt: skip
+    db.execute("INSERT INTO summaries (invoice, layout, sent_reminders, ladder_last) VALUES ('A-1', 2, 0, 0)")
+    db.execute("DELETE FROM stale")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        facts = store.decision_facts()["A-1"]
+        assert facts.invoice_sent and facts.pause == date(2026, 12, 24)
         _same_as_records(store)
