@@ -86,7 +86,7 @@ def plan(
     last_sent_day = day_of(facts.last_reminder_at, cal)
     if facts.commitment or facts.away:
         special = _after_reply(invoice.number, facts, chase, cal, today, last_sent_day)
-        if isinstance(special, Due | Later):
+        if isinstance(special, _ANSWERS):
             return _open_hours(special, cal, now, not_before, reasons)
         if special is not None:
             day, why = special
@@ -111,6 +111,7 @@ def plan(
 
 
 _DAY = timedelta(days=1)
+_ANSWERS = (Due, Later)
 
 
 def _open_hours(
@@ -140,34 +141,66 @@ def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: 
     """
     if facts.commitment is not None:
         ordinal, event = facts.commitment
-        said_on = day_of(event.at, cal)
         if event.intent == "promise_to_pay":
-            promised = date.fromisoformat(event.until) if event.until else said_on + timedelta(days=7)
-            resume = cal.add_working_days(promised, chase.promise_grace_days)
             step = PROMISE_FOLLOWUP + ordinal
             if step in facts.follow_ups:
                 return None  # followed up once: the ladder goes on
-            why = f"promised to pay on {promised}; waiting {chase.promise_grace_days} working days"
+            promised, resume, wait = _promise(cal, chase, day_of(event.at, cal), event.until)
             if today <= resume:
-                return Later(cal.next_working_day(resume), (why,))
-            return Due(number, "reminder", step, "promise_followup", (why,), promised)
-        resume = cal.add_working_days(said_on, chase.claim_wait_days)
+                return wait
+            return Due(number, "reminder", step, "promise_followup", wait.reasons, promised)
         step = CLAIM_CHECK + ordinal
         if step in facts.follow_ups:
             return None
-        why = f"said on {said_on} it was paid; giving it {chase.claim_wait_days} working days"
+        resume, wait = _claim(cal, chase, day_of(event.at, cal))
         if today <= resume:
-            return Later(cal.next_working_day(resume), (why,))
-        return Due(number, "reminder", step, "claim_check", (why,))
+            return wait
+        return Due(number, "reminder", step, "claim_check", wait.reasons)
     event = facts.away
     if event is None:
         return None
     said_on = day_of(event.at, cal)
     if last_sent_day is not None and said_on < last_sent_day:
         return None  # the away notice answered an older reminder
-    back = date.fromisoformat(event.until) if event.until else said_on + timedelta(days=chase.auto_reply_days)
-    day = cal.next_working_day(back) if event.until else cal.first_working_day_from(back)
-    return day, f"away (auto-reply) until {back}"
+    return _away(cal, chase, said_on, event.until)
+
+
+# What a reply's dates mean on a calendar, worked out once per calendar and dates: a pass
+# asks for tens of thousands of promises, claims and away notices, on far fewer dates.
+
+
+def _promise(cal: Calendar, chase: Chase, said_on: date, until: str | None) -> tuple[date, date, Later]:
+    """The promised day, the last day of grace, and the wait until then (with its reason)."""
+    key = ("promise", said_on if until is None else until, chase.promise_grace_days)
+    found = cal.replies.get(key)
+    if found is None:
+        promised = date.fromisoformat(until) if until else said_on + timedelta(days=7)
+        resume = cal.add_working_days(promised, chase.promise_grace_days)
+        why = f"promised to pay on {promised}; waiting {chase.promise_grace_days} working days"
+        found = cal.remember_reply(key, (promised, resume, Later(cal.next_working_day(resume), (why,))))
+    return found
+
+
+def _claim(cal: Calendar, chase: Chase, said_on: date) -> tuple[date, Later]:
+    """The last day of the verification window after a payment claim, and the wait."""
+    key = ("claim", said_on, chase.claim_wait_days)
+    found = cal.replies.get(key)
+    if found is None:
+        resume = cal.add_working_days(said_on, chase.claim_wait_days)
+        why = f"said on {said_on} it was paid; giving it {chase.claim_wait_days} working days"
+        found = cal.remember_reply(key, (resume, Later(cal.next_working_day(resume), (why,))))
+    return found
+
+
+def _away(cal: Calendar, chase: Chase, said_on: date, until: str | None) -> tuple[date, str]:
+    """The first day the next reminder may go after an away notice, and why."""
+    key = ("away", said_on, until, chase.auto_reply_days)
+    found = cal.replies.get(key)
+    if found is None:
+        back = date.fromisoformat(until) if until else said_on + timedelta(days=chase.auto_reply_days)
+        day = cal.next_working_day(back) if until else cal.first_working_day_from(back)
+        found = cal.remember_reply(key, (day, f"away (auto-reply) until {back}"))
+    return found
 
 
 class Ladder(NamedTuple):

@@ -7,12 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import holidays
 
 from mailbot.records import iso
 from mailbot.settings import Chase, Client
+
+_T = TypeVar("_T")
 
 
 @cache
@@ -97,6 +100,7 @@ class Calendar:
     days: LocalDays  # the client's day of a stored time: ``days.day(stamp)``
     _memo: dict = field(default_factory=dict, compare=False, repr=False)
     _last: list = field(default_factory=lambda: [None, None, False], compare=False, repr=False)
+    replies: dict = field(default_factory=dict, compare=False, repr=False)  # (chase._promise &c.)
 
     @classmethod
     def of(cls, chase: Chase, client: Client | None) -> Calendar:
@@ -132,6 +136,14 @@ class Calendar:
         if len(self._memo) > 4096:  # a long-running worker asks about ever new days
             self._memo.clear()
         self._memo[key] = value
+
+    def remember_reply(self, key: tuple, answer: _T) -> _T:
+        """Keep what a reply's dates mean on this calendar (``chase``'s promises, claims and
+        away notices): a pass meets the same dates on thousands of invoices."""
+        if len(self.replies) > 50_000:
+            self.replies.clear()
+        self.replies[key] = answer
+        return answer
 
     def local(self, now: datetime) -> datetime:
         return now.astimezone(self.zone)

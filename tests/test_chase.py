@@ -10,10 +10,11 @@ import pytest
 from conftest import BASE_CONFIG, write_config
 from test_chase_properties import _invoice
 
-from mailbot import policy
+from mailbot import chase, policy
 from mailbot.cli import main
 from mailbot.settings import Chase, Client, ConfigError, load_settings
 from mailbot.store import Event, OutboxRow
+from mailbot.workdays import Calendar
 
 CLIENT = Client(name="Acme", email="ap@acme.example", timezone="Europe/Berlin")
 RULES = Chase(country="DE")
@@ -269,3 +270,19 @@ def test_a_receipt_day_still_notes_why_the_other_reminders_wait():
     outbox.append(_sent("S", "invoice", open_now.date(), n=9))
     notes = {(a.invoice, a.about) for a in _decide([paid, late_sent], outbox, events, open_now)}
     assert any(invoice == "S" and "not a burst" in about for invoice, about in notes)
+
+
+def test_a_changed_grace_period_counts_even_for_a_promise_seen_before():
+    """What a promise's date means is remembered per calendar, but never across rules."""
+    invoice = _invoice("X", 0, 14)
+    events = [Event("X", "2026-11-19T09:00:00+00:00", "reply", intent="promise_to_pay", trusted=True,
+                    until="2026-12-01")]  # fmt: skip
+    facts = policy.group_facts([_sent("X", "invoice", invoice.issue_date)], events)["X"]
+    now = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    days = []
+    for grace in (2, 5, 2):
+        rules = Chase(country="DE", promise_grace_days=grace)
+        found = chase.plan(invoice, facts, CLIENT, rules, Calendar.of(rules, CLIENT), "usual", now)
+        days.append((found.on, found.reasons))
+    assert days[0] == (date(2026, 12, 4), ("promised to pay on 2026-12-01; waiting 2 working days",))
+    assert days[1][0] == date(2026, 12, 9) and days[2] == days[0]
