@@ -74,33 +74,36 @@ def plan(
     pause = facts.pause
     if pause is True:
         return None
+    replied = facts.commitment or facts.away
     ladder = _ladder(client.ladder or chase.steps, profile == "reliable")
-    if not (facts.commitment or facts.away):
+    if not replied:
         positions = ladder.positions
         if not positions or facts.ladder_last >= positions[-1]:
             return None  # the whole ladder was sent, and no reply asks for a follow-up
     today = cal.today(now)
-    not_before, reasons = today, []
+    not_before, reasons = today, ()
     if pause is not None and pause >= today:
-        not_before, reasons = pause + _DAY, [f"paused by the owner until {pause}"]
-    last_sent_day = day_of(facts.last_reminder_at, cal)
-    if facts.commitment or facts.away:
-        special = _after_reply(invoice.number, facts, chase, cal, today, last_sent_day)
+        not_before, reasons = pause + _DAY, (f"paused by the owner until {pause}",)
+    day = cal.days.day  # (the client's day of a stored time; asked 130,000 times a pass)
+    last_reminder_at = facts.last_reminder_at
+    if replied:
+        special = _after_reply(invoice.number, facts, chase, cal, today, last_reminder_at)
         if isinstance(special, _ANSWERS):
             return _open_hours(special, cal, now, not_before, reasons)
         if special is not None:
-            day, why = special
-            if day > not_before:
-                not_before, reasons = day, [*reasons, why]
+            until, why = special
+            if until > not_before:
+                not_before, reasons = until, (*reasons, why)
     if not facts.invoice_sent:
         return None
-    first_day = day_of(facts.invoice_at, cal) + _DAY  # never on the invoice's own day
+    first_day = day(facts.invoice_at) + _DAY  # never on the invoice's own day
     if first_day > not_before:
         not_before = first_day
     # After a pause, a promise or an away notice the ladder goes on one step at a time;
     # only after mailbot itself was down does it jump to the most advanced due step.
+    last_sent_day = day(last_reminder_at) if last_reminder_at else None
     waited = facts.last_wait_at is not None and (
-        last_sent_day is None or day_of(facts.last_wait_at, cal) >= last_sent_day
+        last_sent_day is None or day(facts.last_wait_at) >= last_sent_day
     )
     catch_up = not (reasons or waited)
     on = max(today, not_before)
@@ -115,11 +118,13 @@ _ANSWERS = (Due, Later)
 
 
 def _open_hours(
-    found: Due | Later, cal: Calendar, now: datetime, not_before: date, reasons: list[str]
+    found: Due | Later, cal: Calendar, now: datetime, not_before: date, reasons: tuple[str, ...]
 ) -> Due | Later:
     """A due reminder waits for the client's business hours and any not-before date."""
     today = cal.today(now)
     if isinstance(found, Later):
+        if not reasons and found.on >= not_before and cal.is_working_day(found.on):
+            return found  # (most waits: a promise's or a claim's, as worked out)
         day = max(found.on, not_before)
         return Later(cal.first_working_day_from(day), (*reasons, *found.reasons))
     if not_before > today:
@@ -134,7 +139,7 @@ def _open_hours(
 
 
 def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: date,
-                 last_sent_day: date | None):  # fmt: skip
+                 last_reminder_at: str | None):  # fmt: skip
     """What the latest reply asks for: a follow-up now, a not-before day, or nothing.
 
     The latest trusted promise or payment claim wins; otherwise the latest away notice.
@@ -160,7 +165,7 @@ def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: 
     if event is None:
         return None
     said_on = day_of(event.at, cal)
-    if last_sent_day is not None and said_on < last_sent_day:
+    if last_reminder_at and said_on < day_of(last_reminder_at, cal):
         return None  # the away notice answered an older reminder
     return _away(cal, chase, said_on, event.until)
 
