@@ -85,8 +85,9 @@ class Invoice:
 
     @property
     def gross(self) -> Decimal:
-        """Computed once: the decision pass asks for it several times per invoice (the
-        breakdown is not kept: on 100,000 invoices it would cost 100 MB)."""
+        """Worked out once, as the ledger is read (its check needs it), and kept: every
+        decision pass asks for it (the breakdown is not kept: on 100,000 invoices it would
+        cost 100 MB)."""
         if self._gross is None:
             self._gross = self.totals.gross
         return self._gross
@@ -371,7 +372,7 @@ def _offer_discount(invoice: Invoice, settings: Settings) -> None:
     offer = settings.chase.early_discount
     if offer.percent and invoice.valid and invoice.issue_date is not None:
         invoice.discount_until = invoice.issue_date + timedelta(days=offer.days)
-        share = invoice.totals.gross * offer.percent / money.HUNDRED
+        share = invoice.gross * offer.percent / money.HUNDRED
         invoice.discount_amount = money.round_money(share, invoice.currency)
 
 
@@ -395,9 +396,8 @@ def _check_invoice(invoice: Invoice, seen: dict, file: str, terms: timedelta) ->
         problem("client", "column 'client': empty")
     if invoice.paid_amount is not None and invoice.paid_on is None:
         problem("paid_amount", "column 'paid_on': give the date of the payment of paid_amount")
-    if not invoice.cancelled and invoice.totals.gross <= 0:
-        total = invoice.totals.gross
-        problem("unit_price", f"the total is {total} {invoice.currency}; nothing to invoice")
+    if not invoice.cancelled and invoice.gross <= 0:  # (kept: every decision pass asks for it)
+        problem("unit_price", f"the total is {invoice.gross} {invoice.currency}; nothing to invoice")
 
 
 def _decimal(values: Mapping[str, str], column: str, required: bool = False) -> Decimal | None:
