@@ -176,7 +176,7 @@ def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: 
 
 def _promise(cal: Calendar, chase: Chase, said_on: date, until: str | None) -> tuple[date, date, Later]:
     """The promised day, the last day of grace, and the wait until then (with its reason)."""
-    key = ("promise", said_on if until is None else until, chase.promise_grace_days)
+    key = ("promise", until or said_on, chase.promise_grace_days)
     found = cal.replies.get(key)
     if found is None:
         promised = date.fromisoformat(until) if until else said_on + timedelta(days=7)

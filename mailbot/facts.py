@@ -260,7 +260,8 @@ class Facts:
 _ZERO = Decimal(0)
 SUMMARY_VERSION = 3  # of Facts.summary()'s layout: change it with the layout
 # How Store keeps a summary: the layout, and marshal's format as this Python writes it (a
-# summary written by another layout or Python is made again from the records).
+# summary written by another layout or Python is made again from the records; two workers
+# on different Pythons sharing one state file would redo each other's every pass).
 SUMMARY_LAYOUT = f"{SUMMARY_VERSION}/{sys.implementation.cache_tag}/marshal{marshal.version}"
 
 

@@ -260,9 +260,10 @@ def _coalesce(soon, client, rules, cal, profile, now) -> list:
 
 def _may_wait_for_reason(known: Facts, cal: Calendar, today: date, open_now: bool) -> bool:
     """Whether ``chase.plan`` can answer "later, because ...": a reply or an away notice
-    (a promise, a claim, a return date), the client's closed hours, or an invoice sent
-    today (its reminders wait for tomorrow).  A pause never gets here (state "paused")."""
-    if not open_now or known.commitment or known.away:
+    (a promise, a claim, a return date), a pause (only an invalid invoice's gets this
+    far), the client's closed hours, or an invoice sent today (its reminders wait for
+    tomorrow)."""
+    if not open_now or known.commitment or known.away or known.pause is not None:
         return True
     return chase.day_of(known.invoice_at, cal) >= today
 

@@ -253,7 +253,7 @@ class Store:
         for invoice, blob in self.db.execute(_SUMMARIES, (SUMMARY_LAYOUT,)):
             try:
                 found[invoice] = read(invoice, loads(blob))
-            except (ValueError, EOFError, TypeError, ArithmeticError):  # (Decimal's too)
+            except (ValueError, EOFError, TypeError, LookupError, ArithmeticError):  # (Decimal's too)
                 damaged.append(invoice)
         return found, damaged
 

@@ -12,6 +12,7 @@ from test_chase_properties import _invoice
 
 from mailbot import chase, policy
 from mailbot.cli import main
+from mailbot.problems import Problem
 from mailbot.settings import Chase, Client, ConfigError, load_settings
 from mailbot.store import Event, OutboxRow
 from mailbot.workdays import Calendar
@@ -286,3 +287,30 @@ def test_a_changed_grace_period_counts_even_for_a_promise_seen_before():
         days.append((found.on, found.reasons))
     assert days[0] == (date(2026, 12, 4), ("promised to pay on 2026-12-01; waiting 2 working days",))
     assert days[1][0] == date(2026, 12, 9) and days[2] == days[0]
+
+
+def test_a_promise_without_a_date_counts_a_week_from_the_day_it_was_made():
+    invoice = _invoice("X", 0, 14)
+    cal, now = Calendar.of(RULES, CLIENT), datetime(2026, 10, 14, 10, tzinfo=UTC)
+    found = []
+    for said in ("2026-10-06", "2026-10-13"):  # "" as another program may have written it
+        events = [Event("X", f"{said}T09:00:00+00:00", "reply", intent="promise_to_pay", trusted=True,
+                        until="")]  # fmt: skip
+        facts = policy.group_facts([_sent("X", "invoice", invoice.issue_date)], events)["X"]
+        found.append(chase.plan(invoice, facts, CLIENT, RULES, cal, "usual", now).reasons)
+    assert found == [("promised to pay on 2026-10-13; waiting 2 working days",),
+                     ("promised to pay on 2026-10-20; waiting 2 working days",)]  # fmt: skip
+
+
+def test_an_invalid_paused_invoice_still_notes_its_pause_on_a_receipt_day():
+    paid, broken = _invoice("P", 0, 14), _invoice("X", 0, 14)
+    broken.problems.append(Problem("ledger.csv", 3, "invoice X: column 'tax_rate': empty"))
+    outbox = [_sent("P", "invoice", paid.issue_date, n=1), _sent("X", "invoice", paid.issue_date, n=2)]
+    events = [
+        Event("P", "2026-10-20T09:00:00+00:00", "payment",
+              detail=json.dumps({"amount": "1190.00", "on": "2026-10-20"})),
+        Event("X", "2026-10-20T09:00:00+00:00", "pause", until="2026-11-30"),
+    ]  # fmt: skip
+    actions = _decide([paid, broken], outbox, events, datetime(2026, 10, 21, 10, tzinfo=UTC))
+    assert [(a.invoice, a.kind, a.about) for a in actions] == [
+        ("P", "receipt", ""), ("X", "note", "paused by the owner until 2026-11-30")]  # fmt: skip

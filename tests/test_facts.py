@@ -224,14 +224,23 @@ def test_a_summary_of_another_layout_is_made_again_from_the_records(tmp_path):
         assert layout == SUMMARY_LAYOUT  # and it was stored again
 
 
-@pytest.mark.parametrize("damage", [b"", b"\xff\x00garbage", marshal.dumps((1, 2, 3)),
-                                    marshal.dumps(("sent",) * 20)])  # fmt: skip
+def _away_damaged(away: object):
+    return lambda good: marshal.dumps((*good[:14], away, *good[15:]))
+
+
+@pytest.mark.parametrize("damage", [
+    lambda _: b"", lambda _: b"\xff\x00garbage", lambda _: marshal.dumps((1, 2, 3)),
+    lambda _: marshal.dumps(("sent",) * 20), _away_damaged(("2026-10-01T00:00:00+00:00",)),
+    _away_damaged("ab"), _away_damaged({"at": 1}),
+])  # fmt: skip
 def test_a_damaged_summary_is_made_again_from_the_records(tmp_path, damage):
     with Store(tmp_path / "s.db") as store:
         store.claim("A-1", "invoice", 0, "<a@x>", NOW)
         store.claim("B-2", "invoice", 0, "<b@x>", NOW)
         store.decision_facts()
-        store.db.execute("UPDATE summaries SET summary = ? WHERE invoice = 'A-1'", (damage,))
+        (good,) = store.db.execute("SELECT summary FROM summaries WHERE invoice = 'A-1'").fetchone()
+        bad = damage(marshal.loads(good))
+        store.db.execute("UPDATE summaries SET summary = ? WHERE invoice = 'A-1'", (bad,))
         facts = store.decision_facts()
         assert facts["A-1"].invoice_status == "claimed" and facts["B-2"].invoice_status == "claimed"
         _same_as_records(store)  # and it was stored again
