@@ -96,8 +96,8 @@ _MIGRATIONS: dict[int, str] = {
         INSERT OR IGNORE INTO stale VALUES (OLD.invoice); END;
     INSERT OR IGNORE INTO stale SELECT invoice FROM outbox UNION SELECT invoice FROM events;
     """,
-    # 4: the summary as columns instead of one JSON list: a pass
-    # reads 100,000 of them in a third of the time. Summaries are made again from the records.
+    # 4: the summary as columns instead of one JSON list: a pass reads 100,000 of them in a
+    # third of the time. Summaries are made again from the records.
     # Only the events decisions read make an invoice stale: not notes, `sent` or errors
     # (a pass writes thousands of notes; the outbox row of a sent mail marks it anyway).
     4: """
