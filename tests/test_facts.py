@@ -135,6 +135,14 @@ def _state_file_at(path, version: int):
     return db
 
 
+def _state_file_with_a_sent_invoice(path, version: int):
+    """An older state file in which invoice A-1 went out (open, for more writes)."""
+    db = _state_file_at(path, version)
+    db.execute("INSERT INTO outbox (invoice, kind, step, message_id, status, claimed_at, sent_at) "
+               "VALUES ('A-1', 'invoice', 0, '<a@x>', 'sent', ?, ?)", (iso(NOW), iso(NOW)))  # fmt: skip
+    return db
+
+
 def _same_as_records(store: Store) -> None:
     """The stored summaries say what summarising the records again says."""
     stored = store.decision_facts()
@@ -200,9 +208,7 @@ def test_stored_summaries_follow_every_write(tmp_path_factory, operations):
 
 def test_a_version_2_state_file_is_summarised_on_upgrade(tmp_path):
     path = tmp_path / "s.db"
-    db = _state_file_at(path, 2)
-    db.execute("INSERT INTO outbox (invoice, kind, step, message_id, status, claimed_at, sent_at) "
-               "VALUES ('A-1', 'invoice', 0, '<a@x>', 'sent', ?, ?)", (iso(NOW), iso(NOW)))  # fmt: skip
+    db = _state_file_with_a_sent_invoice(path, 2)
     db.execute("INSERT INTO events (invoice, at, type, intent, trusted, until) "
                "VALUES ('A-1', ?, 'reply', 'promise_to_pay', 1, '2026-12-01')", (iso(NOW),))  # fmt: skip
     db.commit()
@@ -325,9 +331,7 @@ def test_only_what_decisions_read_makes_an_invoice_stale(tmp_path):
 
 def test_a_version_3_state_file_gets_column_summaries_and_the_narrower_triggers(tmp_path):
     path = tmp_path / "s.db"
-    db = _state_file_at(path, 3)
-    db.execute("INSERT INTO outbox (invoice, kind, step, message_id, status, claimed_at, sent_at) "
-               "VALUES ('A-1', 'invoice', 0, '<a@x>', 'sent', ?, ?)", (iso(NOW), iso(NOW)))  # fmt: skip
+    db = _state_file_with_a_sent_invoice(path, 3)
     db.execute("INSERT INTO summaries VALUES ('A-1', '[1, \"an old summary\"]')")
     db.execute("DELETE FROM stale")
     db.commit()
@@ -341,9 +345,7 @@ def test_a_version_3_state_file_gets_column_summaries_and_the_narrower_triggers(
 
 def test_a_version_4_state_file_gets_its_summaries_made_again(tmp_path):
     path = tmp_path / "s.db"
-    db = _state_file_at(path, 4)
-    db.execute("INSERT INTO outbox (invoice, kind, step, message_id, status, claimed_at, sent_at) "
-               "VALUES ('A-1', 'invoice', 0, '<a@x>', 'sent', ?, ?)", (iso(NOW), iso(NOW)))  # fmt: skip
+    db = _state_file_with_a_sent_invoice(path, 4)
     db.execute("INSERT INTO events (invoice, at, type, until) VALUES ('A-1', ?, 'pause', '2026-12-24')",
                (iso(NOW),))  # fmt: skip
     db.execute("INSERT INTO summaries (invoice, layout, sent_reminders, ladder_last) VALUES ('A-1', 2, 0, 0)")
