@@ -158,7 +158,7 @@ def recorded_payments(ledger, store) -> list[dict[str, str]]:
     rows = []
     for invoice in ledger.valid():
         if invoice.paid_on:
-            amount = invoice.paid_amount if invoice.paid_amount is not None else invoice.totals.gross
+            amount = invoice.paid_amount if invoice.paid_amount is not None else invoice.gross
             rows.append(_payment(invoice, invoice.paid_on.isoformat(), str(amount), "ledger"))
     for event in store.events():
         if event.type == "payment" and event.detail:

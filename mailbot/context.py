@@ -128,7 +128,7 @@ def early_discount(fmt: Formatter, settings: Settings, invoice: Invoice, today: 
     until, amount = invoice.discount_until, invoice.discount_amount
     if not rule.percent or until is None or not amount or until < today:
         return None  # none offered, or an invoice sent late whose offer already lapsed
-    gross = invoice.totals.gross
+    gross = invoice.gross
     return Bag(
         percent=fmt.percent(rule.percent),
         until=fmt.date(until, "full"),
@@ -171,7 +171,7 @@ def due_context(fmt: Formatter, issue: date, due: date, today: date) -> dict[str
 def item_context(fmt: Formatter, invoice: Invoice, paid: Decimal, today: date) -> Bag:
     """One open invoice as a reminder or statement lists it."""
     cur = invoice.currency
-    total = invoice.totals.gross
+    total = invoice.gross
     assert invoice.issue_date is not None and invoice.due_date is not None
     return Bag(
         number=invoice.number,
@@ -211,7 +211,7 @@ def chase_context(
     fmt = formatter_for(client.language)
     first, _ = items[0]
     cur = first.currency
-    open_total = sum((inv.totals.gross - paid for inv, paid in statement or items), Decimal(0))
+    open_total = sum((inv.gross - paid for inv, paid in statement or items), Decimal(0))
     context = invoice_context(settings, first, client, today, logo_src)
     context.update(
         tone=tone,
