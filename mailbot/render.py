@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -223,13 +224,24 @@ def _base_language(language: str, templates: Path) -> str:
     return base_language(language, templates)
 
 
+class _Environment(jinja2.Environment):
+    """Jinja's environment, with each template's globals one plain dict.
+
+    Every render copies the globals into its context; Jinja's ``ChainMap`` is copied key
+    by key in Python, three or four times per mail. Jinja asks not to change globals
+    after a template is loaded, and ``_environments`` sets them all before."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+
 @cache
 def _environments(
     templates: Path, language: str, precompile: bool, constants: tuple
 ) -> tuple[jinja2.Environment, jinja2.Environment]:
     """One pair per language: Jinja caches each compiled template inside its env."""
     translations = load_translations(templates, language)
-    html_env = jinja2.Environment(
+    html_env = _Environment(
         loader=_Loader(templates, translations, precompile, constants),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -237,9 +249,9 @@ def _environments(
         auto_reload=False,
         **_HTML_SYNTAX,
     )
-    text_env = jinja2.Environment(
+    text_env = _Environment(
         loader=_Loader(templates, translations, precompile=False, constants=constants),
-        autoescape=False,  # noqa: S701 - plain text part and subject; never HTML
+        autoescape=False,  # the plain text part and subject: never HTML
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
         keep_trailing_newline=True,
