@@ -67,6 +67,9 @@ def load_translations(templates: Path, language: str) -> gettext.NullTranslation
     return Translations(buffer)
 
 
+_GROUPED = tuple(f",.{digits}f" for digits in range(8))  # format specs by decimal places
+
+
 @dataclass(frozen=True)
 class _CurrencyShape:
     prefix: str
@@ -84,6 +87,12 @@ class Formatter:
         self.group = symbols.get("group", ",")
         pattern = locale.decimal_formats.get(None)
         self.simple = pattern is not None and pattern.grouping == (3, 3)
+        # Python writes "1,234.5"; one C call puts this locale's symbols in (a mail has ~50).
+        self._symbols = (
+            None
+            if (self.group, self.decimal) == (",", ".")
+            else str.maketrans({",": self.group, ".": self.decimal})
+        )
 
     def number(self, value: Decimal, digits: int | None = None) -> str:
         """Grouped decimal; ``digits=None`` keeps the value's own (at least none)."""
@@ -93,10 +102,8 @@ class Formatter:
         if not self.simple:
             fmt = "#,##0" + ("." + "0" * digits if digits else "")
             return self._babel_decimal(value, fmt)
-        text = f"{value:,.{digits}f}"
-        if self.group == "," and self.decimal == ".":
-            return text
-        return text.replace(",", "\x00").replace(".", self.decimal).replace("\x00", self.group)
+        text = format(value, _GROUPED[digits] if digits < len(_GROUPED) else f",.{digits}f")
+        return text if self._symbols is None else text.translate(self._symbols)
 
     def _babel_decimal(self, value: Decimal, fmt: str) -> str:
         from babel.numbers import format_decimal

@@ -200,11 +200,12 @@ class Renderer:
         return sorted(p.parent.name for p in self.templates.glob("*/body.mjml"))
 
     def render(self, kind: str, context: dict[str, Any], language: str) -> Rendered:
-        if not (self.templates / kind / "body.mjml").is_file():
+        has_body, has_intro = _kind_files(self.templates, kind)
+        if not has_body:
             raise TemplateMissing(f"no templates for {kind!r} in {self.templates}")
         lang = _base_language(language, self.templates)
         html_env, text_env = self._envs(lang)
-        if (self.templates / kind / "intro.txt").is_file():
+        if has_intro:
             # Words that depend on tone or reason are written once, for both parts.
             intro = text_env.get_template(f"{kind}/intro.txt").render(context)
             context = {**context, "intro": [p.strip() for p in intro.split("\n\n") if p.strip()]}
@@ -217,6 +218,13 @@ class Renderer:
 
     def _envs(self, language: str) -> tuple[jinja2.Environment, jinja2.Environment]:
         return _environments(self.templates, language, not self.compile_per_mail, self.constants)
+
+
+@cache
+def _kind_files(templates: Path, kind: str) -> tuple[bool, bool]:
+    """Whether a kind has its body and an intro: looked at once, as its compiled templates
+    are (a process never reloads them)."""
+    return (templates / kind / "body.mjml").is_file(), (templates / kind / "intro.txt").is_file()
 
 
 @cache
