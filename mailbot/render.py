@@ -220,11 +220,19 @@ class Renderer:
         return _environments(self.templates, language, not self.compile_per_mail, self.constants)
 
 
-@cache
 def _kind_files(templates: Path, kind: str) -> tuple[bool, bool]:
     """Whether a kind has its body and an intro: looked at once, as its compiled templates
-    are (a process never reloads them)."""
-    return (templates / kind / "body.mjml").is_file(), (templates / kind / "intro.txt").is_file()
+    are (a process never reloads them). A missing kind is looked for again each time: the
+    owner may add it while the service runs."""
+    found = _KIND_FILES.get((templates, kind))
+    if found is None:
+        found = (templates / kind / "body.mjml").is_file(), (templates / kind / "intro.txt").is_file()
+        if found[0]:
+            _KIND_FILES[templates, kind] = found
+    return found
+
+
+_KIND_FILES: dict[tuple[Path, str], tuple[bool, bool]] = {}
 
 
 @cache

@@ -148,6 +148,20 @@ def test_template_folder_per_kind_and_missing_kind_is_clear():
         Renderer().render("nonexistent", {}, "en")
 
 
+def test_a_kind_the_owner_adds_while_the_service_runs_is_found(tmp_path, context_for):
+    import shutil
+
+    from mailbot.render import TemplateMissing
+
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    renderer, (context, language) = Renderer(templates=templates), context_for("2026-001")
+    with pytest.raises(TemplateMissing):
+        renderer.render("thank_you", context, language)
+    shutil.copytree(templates / "invoice", templates / "thank_you")
+    assert "2026-001" in renderer.render("thank_you", context, language).subject
+
+
 def test_installed_package_ships_templates_and_config():
     """The wheel maps templates/ and config/ into mailbot/_data (pyproject force-include)."""
     text = (Path(__file__).parent.parent / "pyproject.toml").read_text()
