@@ -112,7 +112,7 @@ def apply_statement(entries: list[Entry], ledger, store, now, file: str) -> tupl
     from mailbot import policy
     from mailbot.store import Event, iso
 
-    facts = policy.group_facts(store.outbox(), store.decision_events())
+    facts = store.decision_facts(save=False)
     known_refs = {json.loads(e.detail or "{}").get("ref") for e in store.events_of_type("payment")}
     open_numbers = {
         i.number for i in ledger.valid() if not i.cancelled and policy.balance(i, facts.get(i.number)) > 0

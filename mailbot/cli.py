@@ -215,7 +215,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     settings = _settings(args)
     ledger = load_ledger(settings)
     with Store(settings.state_path) as store:
-        facts = policy.group_facts(store.outbox(), store.decision_events())
+        facts = store.decision_facts(save=False)  # (the stored summaries; writes nothing)
     rows = views.status_rows(ledger, facts, settings, utcnow())
     if args.json:
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
@@ -270,7 +270,7 @@ def cmd_aging(args: argparse.Namespace) -> int:
     settings = _settings(args)
     ledger = load_ledger(settings)
     with Store(settings.state_path) as store:
-        facts = policy.group_facts(store.outbox(), store.decision_events())
+        facts = store.decision_facts(save=False)
     rows = views.aging_rows(ledger, facts, utcnow().date())
     if args.json:
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")

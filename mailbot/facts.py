@@ -61,7 +61,9 @@ class Facts:
     - ``away``: the latest auto-reply; ``bounced``: a permanent bounce of our mail;
     - ``pause``: the owner's pause (a date, True until resumed, None);
     - ``payments``: recorded payments as (day, amount);
-    - ``last_wait_at``: the latest time the client or the owner made chasing wait.
+    - ``last_wait_at``: the latest time the client or the owner made chasing wait;
+    - ``last_reply``: the latest reply of any kind, trusted or not, as (intent, at,
+      trusted), for ``status``.
 
     ``outbox``, ``events`` and ``row()`` are there only when built from the records
     (mails read them); a stored summary keeps just the answers above.
@@ -71,7 +73,7 @@ class Facts:
         "invoice_status", "invoice_at", "invoice_sent", "sent_reminders", "ladder_last",
         "follow_ups", "refused", "has_receipt", "has_notice", "last_reminder_at", "last_chase_at",
         "said", "unacked", "held", "commitment", "away", "bounced", "pause", "payments",
-        "last_wait_at", "outbox", "events", "_invoice_row", "_chase_times", "_number",
+        "last_wait_at", "last_reply", "outbox", "events", "_invoice_row", "_chase_times", "_number",
     )  # fmt: skip
 
     def __init__(self, outbox: Iterable[Row] = (), events: Iterable[Event] = ()):
@@ -137,6 +139,7 @@ class Facts:
             pause.isoformat() if isinstance(pause, date) else pause,
             tuple((day.isoformat(), str(amount)) for day, amount in self.payments),
             self.last_wait_at, tuple(times) if set(times) - {self.last_chase_at} else None,
+            self.last_reply,
         )  # fmt: skip
 
     @classmethod
@@ -148,7 +151,7 @@ class Facts:
          facts.follow_ups, facts.refused, facts.has_receipt, facts.has_notice,
          facts.last_reminder_at, facts.last_chase_at, facts.said, facts.unacked, facts.held,
          commitment, away, facts.bounced, pause, payments, facts.last_wait_at,
-         facts._chase_times) = values  # fmt: skip
+         facts._chase_times, facts.last_reply) = values  # fmt: skip
         facts.invoice_sent = facts.invoice_status == "sent"
         facts._number, facts._invoice_row, facts.outbox, facts.events = invoice, None, (), ()
         facts.commitment = (commitment[0], Said(*commitment[1:], True)) if commitment else None
@@ -205,12 +208,13 @@ class Facts:
         self._forget_replies()
         self.payments: tuple[tuple[date, Decimal], ...] = ()
         self.pause: date | bool | None = None
-        last_wait = None
+        last_wait = last_reply = None
         ordinal = 0
         for event in self.events:
             kind = event.type
             if kind == "reply":
                 ordinal += 1
+                last_reply = (event.intent, event.at, bool(event.trusted))
                 self._add_reply(ordinal, event)
                 if event.intent not in WAITING_INTENTS:
                     continue
@@ -226,7 +230,7 @@ class Facts:
                 continue
             if last_wait is None or event.at > last_wait:
                 last_wait = event.at
-        self.last_wait_at = last_wait
+        self.last_wait_at, self.last_reply = last_wait, last_reply
         acked = {row.step for row in self.outbox if row.kind == "ack"}
         self.unacked = tuple(item for item in self.unacked if item[0] not in acked)
 
@@ -258,7 +262,7 @@ class Facts:
 
 
 _ZERO = Decimal(0)
-SUMMARY_VERSION = 3  # of Facts.summary()'s layout: change it with the layout
+SUMMARY_VERSION = 4  # of Facts.summary()'s layout: change it with the layout
 # How Store keeps a summary: the layout, and marshal's format as this Python writes it (a
 # summary written by another layout or Python is made again from the records; two workers
 # on different Pythons sharing one state file would redo each other's every pass).

@@ -28,24 +28,19 @@ def status_rows(
         known = facts.get(invoice.number, empty)
         client = settings.clients.get(invoice.client_id)
         today = policy.local_date(now, client)
-        totals = invoice.totals
-        replies = [e for e in known.events if e.type == "reply"]
-        last = replies[-1] if replies else None
-        reminders = [r for r in known.outbox if r.kind in ("reminder", "final") and r.status == "sent"]
+        last = known.last_reply
         rows.append(
             {
                 "invoice": invoice.number,
                 "client": invoice.client_id,
                 "currency": invoice.currency,
-                "total": _money(totals.gross),
-                "balance": _money(policy.balance(invoice, known) if invoice.valid else totals.gross),
+                "total": _money(invoice.gross),
+                "balance": _money(policy.balance(invoice, known) if invoice.valid else invoice.gross),
                 "issue_date": invoice.issue_date.isoformat() if invoice.issue_date else None,
                 "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
                 "state": policy.state(invoice, known, today),
-                "reminders_sent": len(reminders),
-                "last_reply": (
-                    {"intent": last.intent, "at": last.at, "trusted": bool(last.trusted)} if last else None
-                ),
+                "reminders_sent": known.sent_reminders,
+                "last_reply": dict(zip(("intent", "at", "trusted"), last, strict=True)) if last else None,
                 "next_action": policy.next_action(
                     invoice, known, today, client, settings.chase, now, kinds.get(invoice.client_id, "usual")
                 ),
