@@ -220,16 +220,34 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return 0
-    table = Table("invoice", "client", "total", "balance", "due", "state", "reminders", "next")
-    for row in rows:
-        nxt = row["next_action"]
-        table.add_row(
-            row["invoice"], row["client"], f"{row['total']} {row['currency']}", row["balance"],
-            row["due_date"] or "", row["state"], str(row["reminders_sent"]),
-            f"{nxt['kind']} {nxt['on']}" if nxt else "",
-        )  # fmt: skip
-    out.print(table)
+    lines = [
+        (row["invoice"], row["client"], f"{row['total']} {row['currency']}", row["balance"],
+         row["due_date"] or "", row["state"], str(row["reminders_sent"]),
+         f"{row['next_action']['kind']} {row['next_action']['on']}" if row["next_action"] else "")
+        for row in rows
+    ]  # fmt: skip
+    print_table(("invoice", "client", "total", "balance", "due", "state", "reminders", "next"), lines)
     return 0
+
+
+LONG_TABLE = 2_000  # rows: beyond this, plain columns (rich took 100 s for 100,000 rows)
+
+
+def print_table(headers: Sequence[str], lines: Sequence[Sequence[str]]) -> None:
+    """A table for people: rich's boxes, or for a long one aligned plain columns, which
+    print at once and keep every cell whole (``--json`` is there for scripts)."""
+    if len(lines) <= LONG_TABLE:
+        table = Table(*headers)
+        for line in lines:
+            table.add_row(*line)
+        out.print(table)
+        return
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers)]
+    write = sys.stdout.write
+    write("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip() + "\n")
+    write("  ".join("-" * w for w in widths) + "\n")
+    for line in lines:
+        write("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() + "\n")
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -275,10 +293,8 @@ def cmd_aging(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return 0
-    table = Table("client", "currency", *views.BUCKETS, "total")
-    for row in rows:
-        table.add_row(row["client"], row["currency"], *(row[b] for b in views.BUCKETS), row["total"])
-    out.print(table)
+    lines = [(row["client"], row["currency"], *(row[b] for b in views.BUCKETS), row["total"]) for row in rows]
+    print_table(("client", "currency", *views.BUCKETS, "total"), lines)
     return 0
 
 

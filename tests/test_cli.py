@@ -76,6 +76,22 @@ def test_status_json_has_the_contract_shape(tmp_path, capsys):
     assert rows[0]["state"] == "overdue"  # due 2026-11-16, which has passed
 
 
+def test_a_long_status_prints_plain_aligned_columns(tmp_path, capsys, monkeypatch):
+    from mailbot import cli
+
+    config = write_config(tmp_path)
+    main(["--config", str(config), "run", "--once"])
+    assert main(["--config", str(config), "status"]) == 0
+    boxed = capsys.readouterr().out
+    monkeypatch.setattr(cli, "LONG_TABLE", 1)  # (rich took 100 s for 100,000 rows)
+    assert main(["--config", str(config), "status"]) == 0
+    header, rule, *lines = capsys.readouterr().out.splitlines()
+    assert header.split() == ["invoice", "client", "total", "balance", "due", "state", "reminders", "next"]
+    assert set(rule) == {"-", " "} and len(lines) == 2 and "┃" in boxed
+    assert lines[0].split()[:6] == ["2026-001", "acme", "3998.40", "EUR", "3998.40", "2026-11-16"]
+    assert lines[0].index("acme") == header.index("client")  # aligned under its header
+
+
 def test_history_json_lists_the_sent_event_with_its_message_id(tmp_path, capsys):
     config = write_config(tmp_path)
     main(["--config", str(config), "run", "--once"])
