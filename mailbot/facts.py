@@ -158,6 +158,9 @@ class Facts:
         facts.away = Said(away[0], "auto_reply", away[1], away[2]) if away else None
         facts.pause = date.fromisoformat(pause) if pause.__class__ is str else pause
         facts.payments = tuple((date.fromisoformat(d), Decimal(a)) for d, a in payments) if payments else ()
+        last_reply = facts.last_reply  # (status prints it as it is: its shape is checked here)
+        if last_reply is not None and (last_reply.__class__ is not tuple or len(last_reply) != 3):
+            raise TypeError(f"invoice {invoice}: a damaged summary (last reply {last_reply!r})")
         return facts
 
     def paid_in(self) -> Decimal:

@@ -200,12 +200,11 @@ class Renderer:
         return sorted(p.parent.name for p in self.templates.glob("*/body.mjml"))
 
     def render(self, kind: str, context: dict[str, Any], language: str) -> Rendered:
-        has_body, has_intro = _kind_files(self.templates, kind)
-        if not has_body:
+        if not (self.templates / kind / "body.mjml").is_file():
             raise TemplateMissing(f"no templates for {kind!r} in {self.templates}")
         lang = _base_language(language, self.templates)
         html_env, text_env = self._envs(lang)
-        if has_intro:
+        if (self.templates / kind / "intro.txt").is_file():
             # Words that depend on tone or reason are written once, for both parts.
             intro = text_env.get_template(f"{kind}/intro.txt").render(context)
             context = {**context, "intro": [p.strip() for p in intro.split("\n\n") if p.strip()]}
@@ -218,21 +217,6 @@ class Renderer:
 
     def _envs(self, language: str) -> tuple[jinja2.Environment, jinja2.Environment]:
         return _environments(self.templates, language, not self.compile_per_mail, self.constants)
-
-
-def _kind_files(templates: Path, kind: str) -> tuple[bool, bool]:
-    """Whether a kind has its body and an intro: looked at once, as its compiled templates
-    are (a process never reloads them). A missing kind is looked for again each time: the
-    owner may add it while the service runs."""
-    found = _KIND_FILES.get((templates, kind))
-    if found is None:
-        found = (templates / kind / "body.mjml").is_file(), (templates / kind / "intro.txt").is_file()
-        if found[0]:
-            _KIND_FILES[templates, kind] = found
-    return found
-
-
-_KIND_FILES: dict[tuple[Path, str], tuple[bool, bool]] = {}
 
 
 @cache

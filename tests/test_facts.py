@@ -240,6 +240,7 @@ def _away_damaged(away: object):
     lambda _: b"", lambda _: b"\xff\x00garbage", lambda _: marshal.dumps((1, 2, 3)),
     lambda _: marshal.dumps(("sent",) * 20), _away_damaged(("2026-10-01T00:00:00+00:00",)),
     _away_damaged("ab"), _away_damaged({"at": 1}),
+    lambda good: marshal.dumps((*good[:-1], 7)), lambda good: marshal.dumps((*good[:-1], "abc")),
 ])  # fmt: skip
 def test_a_damaged_summary_is_made_again_from_the_records(tmp_path, damage):
     with Store(tmp_path / "s.db") as store:
