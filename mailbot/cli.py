@@ -264,11 +264,11 @@ def cmd_history(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return 0
-    table = Table("at", "type", "kind", "detail")
-    for row in rows:
-        detail = row.get("detail") or row.get("intent") or ""
-        table.add_row(row["at"], row["type"], row.get("kind") or "", detail)
-    out.print(table)
+    lines = [
+        (row["at"], row["type"], row.get("kind") or "", row.get("detail") or row.get("intent") or "")
+        for row in rows
+    ]
+    print_table(("at", "type", "kind", "detail"), lines)
     return 0
 
 
