@@ -10,7 +10,7 @@ nothing else.  Targets: under 2 s wall and under 200 MB peak RSS (median run;
 RSS from ``os.wait4``, the child's own ``ru_maxrss``).
 
 For whoever optimises it also prints the share of interpreter start + imports
-(``python -c "import mailbot.cli"``) and in-process ``load_settings``/``load_ledger``.
+(``python -c "import mailbot.cli.main"``) and in-process ``load_settings``/``load_ledger``.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from pathlib import Path
 import _common  # first: it puts the repository root on sys.path
 from _common import ROOT, machine, median, verdict
 
-from mailbot.ledger import load_ledger
-from mailbot.settings import load_settings
+from mailbot.config.settings import load_settings
+from mailbot.ledger.read import load_ledger
 
 TARGET_S = 2.0
 TARGET_BYTES = 200e6
@@ -175,7 +175,7 @@ def main() -> int:
             print("    " + line)
 
         # Where the time and memory go, for whoever optimises.
-        imports = [run([sys.executable, "-c", "import mailbot.cli"], directory) for _ in range(3)]
+        imports = [run([sys.executable, "-c", "import mailbot.cli.main"], directory) for _ in range(3)]
         import_s = median([i[0] for i in imports])
         import_rss = max(i[2] for i in imports)
         t0 = time.perf_counter()
@@ -186,7 +186,7 @@ def main() -> int:
         assert len(parsed.problems) == len(expected)
 
     wall_med, peak = median(walls), max(peaks)
-    print(f"\nbreakdown: interpreter start + `import mailbot.cli` {import_s:.2f} s "
+    print(f"\nbreakdown: interpreter start + `import mailbot.cli.main` {import_s:.2f} s "
           f"(RSS {import_rss / 1e6:.0f} MB); in-process load_settings {(t1 - t0) * 1e3:.0f} ms, "
           f"load_ledger {t2 - t1:.2f} s")  # fmt: skip
     ok_time, ok_mem = wall_med < TARGET_S, peak < TARGET_BYTES

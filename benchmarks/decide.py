@@ -54,10 +54,11 @@ from pathlib import Path
 import _common  # first: it puts the repository root on sys.path
 from _common import machine, verdict
 
-from mailbot import money, policy
-from mailbot.ledger import Invoice, LineItem, load_ledger
-from mailbot.settings import DEFAULT_LADDER, Client, Step, load_settings
-from mailbot.store import Event, Store
+from mailbot.config.settings import DEFAULT_LADDER, Client, Step, load_settings
+from mailbot.decide import policy
+from mailbot.ledger import money
+from mailbot.ledger.read import Invoice, LineItem, load_ledger
+from mailbot.state.store import Event, Store
 
 TARGET_S = 2.0
 TARGET_BYTES = 500e6

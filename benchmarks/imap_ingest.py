@@ -69,10 +69,12 @@ from _common import ROOT, BenchClient, free_port, machine, median, verdict
 sys.path.insert(0, str(ROOT / "tests"))  # the Dovecot helper of the test suite
 from servers.dovecot import DovecotServer, group_members
 
-from mailbot import inbound, policy, worker
-from mailbot.inbox import HANDLED, ImapInbox
-from mailbot.settings import load_settings
-from mailbot.store import Store
+from mailbot.config.settings import load_settings
+from mailbot.decide import policy
+from mailbot.inbound import apply as inbound
+from mailbot.inbound.inbox import HANDLED, ImapInbox
+from mailbot.service import worker
+from mailbot.state.store import Store
 
 TARGET_INGEST_S = 20.0
 TARGET_AFTER_NOTICE_S = 0.5

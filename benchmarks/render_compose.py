@@ -29,13 +29,13 @@ from pathlib import Path
 import _common  # first: it puts the repository root on sys.path
 from _common import NOW, machine, verdict
 
-from mailbot import policy
-from mailbot.compose import Extras, Threading, compose
-from mailbot.context import invoice_context
-from mailbot.ledger import load_ledger
-from mailbot.render import Renderer
-from mailbot.settings import load_settings
-from mailbot.worker import Mailer
+from mailbot.config.settings import load_settings
+from mailbot.decide import policy
+from mailbot.ledger.read import load_ledger
+from mailbot.outbound.compose import Extras, Threading, compose
+from mailbot.outbound.context import invoice_context
+from mailbot.outbound.render import Renderer
+from mailbot.service.worker import Mailer
 
 TARGET = 1000.0  # mails/s, one core
 SEED = 20261122

@@ -30,8 +30,8 @@ from pathlib import Path
 import decide  # (it puts the repository root on sys.path, through _common)
 from _common import machine, verdict
 
-from mailbot import worker
-from mailbot.settings import load_settings
+from mailbot.config.settings import load_settings
+from mailbot.service import worker
 
 TARGET_S = 2.0
 TARGET_BYTES = 500e6

@@ -27,10 +27,10 @@ from pathlib import Path
 import _common  # first: it puts the repository root on sys.path
 from _common import NOW, free_port, machine, median, verdict
 
-from mailbot.ledger import load_ledger
-from mailbot.settings import Smtp, load_settings
-from mailbot.transport import SmtpOutbox
-from mailbot.worker import Mailer
+from mailbot.config.settings import Smtp, load_settings
+from mailbot.ledger.read import load_ledger
+from mailbot.outbound.transport import SmtpOutbox
+from mailbot.service.worker import Mailer
 
 TARGET = 0.80  # mailbot / bare
 SEED = 4242

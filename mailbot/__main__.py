@@ -2,6 +2,6 @@
 
 import sys
 
-from mailbot.cli import main
+from mailbot.cli.main import main
 
 sys.exit(main())

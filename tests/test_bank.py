@@ -6,7 +6,7 @@ import json
 
 from conftest import write_config
 
-from mailbot.cli import main
+from mailbot.cli.main import main
 
 CAMT = """<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">

@@ -10,12 +10,12 @@ import pytest
 from conftest import BASE_CONFIG, write_config
 from test_chase_properties import _invoice
 
-from mailbot import chase, policy
-from mailbot.cli import main
-from mailbot.problems import Problem
-from mailbot.settings import Chase, Client, ConfigError, load_settings
-from mailbot.store import Event, OutboxRow
-from mailbot.workdays import Calendar
+from mailbot.cli.main import main
+from mailbot.config.problems import Problem
+from mailbot.config.settings import Chase, Client, ConfigError, load_settings
+from mailbot.decide import chase, policy
+from mailbot.decide.workdays import Calendar
+from mailbot.state.store import Event, OutboxRow
 
 CLIENT = Client(name="Acme", email="ap@acme.example", timezone="Europe/Berlin")
 RULES = Chase(country="DE")
@@ -208,7 +208,7 @@ def test_env_override_of_an_address_list_takes_a_plain_address(tmp_path, monkeyp
 def test_list_mail_from_a_client_changes_nothing():
     from test_replies import KNOWN
 
-    from mailbot.replies import classify
+    from mailbot.inbound.replies import classify
 
     raw = (b"From: ap@acme.example\r\nList-Id: <news.acme.example>\r\nPrecedence: bulk\r\n"
            b"Subject: Our new portal\r\n\r\nHave you tried our new supplier invoice portal? Upload your PDF.\r\n")  # fmt: skip
@@ -221,7 +221,7 @@ def test_client_who_takes_the_early_discount_in_time_owes_nothing(tmp_path):
         "[chase]\nenabled = false", "[chase]\n[chase.early_discount]\npercent = 2\ndays = 10"
     )
     settings = load_settings(write_config(tmp_path, base=base))
-    from mailbot.ledger import load_ledger
+    from mailbot.ledger.read import load_ledger
 
     invoice = load_ledger(settings).invoices["2026-004"]  # 1053.23 gross, issued 9 Nov: 2 % = 21.06
     assert (invoice.discount_until, invoice.discount_amount) == (date(2026, 11, 19), Decimal("21.06"))

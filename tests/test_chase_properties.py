@@ -17,13 +17,13 @@ from unittest.mock import patch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailbot import policy
-from mailbot.chase import PROMISE_FOLLOWUP
-from mailbot.facts import Facts
-from mailbot.ledger import Invoice, LineItem
-from mailbot.money import late_fee
-from mailbot.settings import Chase, Client
-from mailbot.store import Event, OutboxRow
+from mailbot.config.settings import Chase, Client
+from mailbot.decide import policy
+from mailbot.decide.chase import PROMISE_FOLLOWUP
+from mailbot.ledger.money import late_fee
+from mailbot.ledger.read import Invoice, LineItem
+from mailbot.records.facts import Facts
+from mailbot.state.store import Event, OutboxRow
 
 START = date(2026, 10, 5)  # a Monday
 DAYS = 100

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import BASE_CONFIG, write_config
 
-from mailbot.settings import load_settings
-from mailbot.store import Event, Store, iso
-from mailbot.worker import run_once
+from mailbot.config.settings import load_settings
+from mailbot.service.worker import run_once
+from mailbot.state.store import Event, Store, iso
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LEDGER = """\
@@ -220,7 +220,7 @@ def test_history_records_each_adaptation_with_its_reason(story, capsys):
     story.run(date(2026, 11, 2), date(2026, 11, 17))
     story.reply(date(2026, 11, 18), "Sorry! We will pay on Friday.")
     story.run(date(2026, 11, 18), date(2026, 11, 19))
-    from mailbot.cli import main
+    from mailbot.cli.main import main
 
     main(["--config", str(story.config), "history", "2026-001", "--json"])
     events = json.loads(capsys.readouterr().out)
@@ -242,7 +242,7 @@ def test_reminder_held_by_a_failed_send_is_dropped_when_the_client_disputes(stor
 
 
 def test_two_passes_at_once_send_nothing_twice(story):
-    from mailbot.worker import one_pass_at_a_time
+    from mailbot.service.worker import one_pass_at_a_time
 
     with one_pass_at_a_time(story.db):
         story.run(date(2026, 11, 2), date(2026, 11, 2))  # finds the lock taken: does nothing

@@ -9,7 +9,7 @@ from email import message_from_bytes, policy
 import pytest
 from conftest import write_config
 
-from mailbot.cli import main
+from mailbot.cli.main import main
 
 STATUS_KEYS = {
     "invoice", "client", "currency", "total", "balance", "issue_date", "due_date", "state",
@@ -77,7 +77,7 @@ def test_status_json_has_the_contract_shape(tmp_path, capsys):
 
 
 def test_a_long_status_prints_plain_aligned_columns(tmp_path, capsys, monkeypatch):
-    from mailbot import cli
+    from mailbot.cli import main as cli
 
     config = write_config(tmp_path)
     main(["--config", str(config), "run", "--once"])

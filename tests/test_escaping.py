@@ -8,11 +8,11 @@ from email import message_from_bytes, policy
 import pytest
 from conftest import BASE_CONFIG, write_config
 
-from mailbot.compose import Envelope, HeaderInjection, Threading, compose
-from mailbot.ledger import load_ledger
-from mailbot.render import Rendered
-from mailbot.settings import ConfigError, load_settings
-from mailbot.worker import Mailer
+from mailbot.config.settings import ConfigError, load_settings
+from mailbot.ledger.read import load_ledger
+from mailbot.outbound.compose import Envelope, HeaderInjection, Threading, compose
+from mailbot.outbound.render import Rendered
+from mailbot.service.worker import Mailer
 
 HOSTILE = '<script>alert(1)</script> & Söhne "{{7*7}}"'
 HOSTILE_TOML = (

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailbot.facts import SUMMARY_LAYOUT, Facts, group_facts
-from mailbot.store import Event, OutboxRow, Store, iso
+from mailbot.records.facts import SUMMARY_LAYOUT, Facts, group_facts
+from mailbot.state.store import Event, OutboxRow, Store, iso
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
@@ -126,7 +126,7 @@ def _state_file_at(path, version: int):
     """A state file as mailbot ``version`` of the schema left it (open, for more writes)."""
     import sqlite3
 
-    from mailbot.store import _MIGRATIONS
+    from mailbot.state.store import _MIGRATIONS
 
     db = sqlite3.connect(path)
     for step in range(1, version + 1):
@@ -271,7 +271,7 @@ def test_a_dry_run_reads_fresh_facts_and_writes_nothing(tmp_path):
 def test_two_programs_opening_an_old_state_file_at_once_upgrade_it_once(tmp_path):
     import threading
 
-    from mailbot.store import SCHEMA_VERSION
+    from mailbot.state.store import SCHEMA_VERSION
 
     path = tmp_path / "s.db"
     db = _state_file_at(path, 1)
@@ -298,8 +298,8 @@ def test_two_programs_opening_an_old_state_file_at_once_upgrade_it_once(tmp_path
 def test_sending_reads_only_the_records_of_the_invoices_it_needs(tmp_path):
     from conftest import write_config
 
-    from mailbot.ledger import load_ledger
-    from mailbot.settings import load_settings
+    from mailbot.config.settings import load_settings
+    from mailbot.ledger.read import load_ledger
 
     settings = load_settings(write_config(tmp_path))
     ledger = load_ledger(settings)

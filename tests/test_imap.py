@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, write_config
 
-from mailbot.cli import main
+from mailbot.cli.main import main
 
 OWNER = "owner@muster-design.example"
 

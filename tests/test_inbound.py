@@ -12,10 +12,10 @@ from pathlib import Path
 from conftest import write_config
 from test_replies import KNOWN
 
-from mailbot.cli import main
-from mailbot.forward import build_forward
-from mailbot.replies import classify
-from mailbot.store import SCHEMA_VERSION, Store
+from mailbot.cli.main import main
+from mailbot.inbound.forward import build_forward
+from mailbot.inbound.replies import classify
+from mailbot.state.store import SCHEMA_VERSION, Store
 
 CORPUS = Path(__file__).parent / "replies" / "corpus"
 NOW = datetime.now(UTC)  # replies are fresh: mail older than 30 days is left alone
@@ -108,7 +108,7 @@ def test_mailbots_own_forward_is_recognised_and_left_alone():
 def test_version_1_state_is_upgraded_in_place(tmp_path):
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)
-    from mailbot.store import _MIGRATIONS
+    from mailbot.state.store import _MIGRATIONS
 
     db.executescript(_MIGRATIONS[1] + "; PRAGMA user_version = 1;")
     db.execute(

@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from conftest import BASE_CONFIG, BASE_LEDGER, write_config
 
-from mailbot import cli, policy
-from mailbot.ledger import Invoice, Ledger, load_ledger
-from mailbot.settings import Settings, load_settings
+from mailbot.cli import main as cli
+from mailbot.config.settings import Settings, load_settings
+from mailbot.decide import policy
+from mailbot.ledger.read import Invoice, Ledger, load_ledger
 
 CORPUS = Path(__file__).parent / "ledgers" / "bad"
 EXPECTED = tomllib.loads((CORPUS / "expected.toml").read_text(encoding="utf-8"))
@@ -372,7 +373,7 @@ def test_repeated_values_are_shared_but_kept_as_written(tmp_path: Path):
 
 
 def test_the_service_reads_the_ledger_again_only_when_it_or_the_config_changed(tmp_path: Path):
-    from mailbot.worker import LedgerCache
+    from mailbot.service.worker import LedgerCache
 
     cache = LedgerCache()
     settings = load_settings(write_config(tmp_path))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from mailbot import money
+from mailbot.ledger import money
 
 
 def test_line_net_rounds_half_up_to_the_minor_unit():

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
-from mailbot import policy
-from mailbot.ledger import Invoice, LineItem
-from mailbot.problems import Problem
-from mailbot.settings import Client
-from mailbot.store import OutboxRow
+from mailbot.config.problems import Problem
+from mailbot.config.settings import Client
+from mailbot.decide import policy
+from mailbot.ledger.read import Invoice, LineItem
+from mailbot.state.store import OutboxRow
 
 CLIENTS = {
     "tokyo": Client(name="T", email="a@t.example", timezone="Asia/Tokyo"),

@@ -14,11 +14,11 @@ from babel.messages.pofile import read_po
 from conftest import write_config
 from jinja2.ext import babel_extract
 
-from mailbot.context import invoice_context
-from mailbot.ledger import load_ledger
-from mailbot.mails import Mailer
-from mailbot.render import Renderer, default_templates
-from mailbot.settings import load_settings
+from mailbot.config.settings import load_settings
+from mailbot.ledger.read import load_ledger
+from mailbot.outbound.context import invoice_context
+from mailbot.outbound.mails import Mailer
+from mailbot.outbound.render import Renderer, default_templates
 
 TEMPLATES = default_templates()
 MJML_SYNTAX = {
@@ -52,7 +52,7 @@ def test_every_template_word_has_a_translation(language):
     with po.open("rb") as handle:
         catalog = read_po(handle)
     translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string}
-    from mailbot.render import PAYMENT_METHODS
+    from mailbot.outbound.render import PAYMENT_METHODS
 
     missing = (_msgids() | set(PAYMENT_METHODS.values())) - translated
     assert len(_msgids()) > 30
@@ -141,7 +141,7 @@ def test_due_date_in_plain_words(context_for):
 
 
 def test_template_folder_per_kind_and_missing_kind_is_clear():
-    from mailbot.render import TemplateMissing
+    from mailbot.outbound.render import TemplateMissing
 
     assert "invoice" in Renderer().kinds()
     with pytest.raises(TemplateMissing):
@@ -151,7 +151,7 @@ def test_template_folder_per_kind_and_missing_kind_is_clear():
 def test_a_kind_the_owner_adds_while_the_service_runs_is_found(tmp_path, context_for):
     import shutil
 
-    from mailbot.render import TemplateMissing
+    from mailbot.outbound.render import TemplateMissing
 
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES, templates)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.intents import classify_text, fold
-from mailbot.replies import Known, classify
-from mailbot.settings import Client
+from mailbot.config.settings import Client
+from mailbot.inbound.intents import classify_text, fold
+from mailbot.inbound.replies import Known, classify
 
 HERE = Path(__file__).parent / "replies"
 EXPECTED = tomllib.loads((HERE / "expected.toml").read_text(encoding="utf-8"))

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_replies import KNOWN
 
-from mailbot import replies
-from mailbot.parse import parse
+from mailbot.inbound import replies
+from mailbot.inbound.parse import parse
 
 CORPUS = [p.read_bytes() for p in sorted((Path(__file__).parent / "replies" / "corpus").glob("*.eml"))]
 HEADERS = [

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import ROOT, write_config
 
-from mailbot.cli import main
+from mailbot.cli.main import main
 
 
 def _run(config: Path, *args: str) -> int:
@@ -93,11 +93,11 @@ def test_second_run_sends_nothing(tmp_path, smtp_server):
 
 CRASH_AFTER_CLAIM = """
 import os, sys
-from mailbot import transport
+from mailbot.outbound import transport
 def crash(self, raw, sender, recipients):
     os._exit(9)  # killed between claim and send: nothing reached the server
 transport.SmtpOutbox.send = crash
-from mailbot.cli import main
+from mailbot.cli.main import main
 main(sys.argv[1:])
 """
 
@@ -191,8 +191,8 @@ def test_future_invoice_waits_for_its_issue_date(tmp_path, smtp_server, capsys):
 
 
 def test_a_backlog_is_sent_client_batch_by_client_batch_each_mail_once(tmp_path, smtp_server, monkeypatch):
-    from mailbot import worker
-    from mailbot.store import Store
+    from mailbot.service import worker
+    from mailbot.state.store import Store
 
     batches: list[set[str]] = []
     records_of = Store.records_of
@@ -215,16 +215,20 @@ def test_a_backlog_is_sent_client_batch_by_client_batch_each_mail_once(tmp_path,
 def test_one_client_whose_mail_fails_for_now_does_not_hold_back_the_others(tmp_path):
     from datetime import UTC, datetime
 
-    from mailbot import worker
-    from mailbot.ledger import load_ledger
-    from mailbot.mails import Mailer
-    from mailbot.settings import load_settings
-    from mailbot.store import Store
-    from mailbot.transport import SendError
+    from mailbot.config.settings import load_settings
+    from mailbot.ledger.read import load_ledger
+    from mailbot.outbound.mails import Mailer
+    from mailbot.outbound.transport import SendError
+    from mailbot.service import worker
+    from mailbot.state.store import Store
 
     order = ["A-1", "K-1", "A-2", "K-2", "A-3", "K-3"]
-    ledger_text = "invoice,client,issue_date,due_date,description,quantity,unit,unit_price,tax_rate\n" + "".join(
-        f"{n},{'acme' if n[0] == 'A' else 'kaiser'},2026-11-02,2026-11-16,Work,1,day,100.00,19\n" for n in order
+    ledger_text = (
+        "invoice,client,issue_date,due_date,description,quantity,unit,unit_price,tax_rate\n"
+        + "".join(
+            f"{n},{'acme' if n[0] == 'A' else 'kaiser'},2026-11-02,2026-11-16,Work,1,day,100.00,19\n"
+            for n in order
+        )
     )
     settings = load_settings(write_config(tmp_path, ledger=ledger_text))
     now = datetime(2026, 11, 3, 10, tzinfo=UTC)

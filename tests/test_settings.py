@@ -7,8 +7,8 @@ import logging
 import pytest
 from conftest import BASE_CONFIG, write_config
 
-from mailbot.cli import main
-from mailbot.settings import ConfigError, load_settings
+from mailbot.cli.main import main
+from mailbot.config.settings import ConfigError, load_settings
 
 
 def _problems(tmp_path, base: str, **env) -> list[str]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mailbot.store import SCHEMA_VERSION, Event, Store, iso
+from mailbot.state.store import SCHEMA_VERSION, Event, Store, iso
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 

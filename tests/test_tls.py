@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from conftest import _Handler, write_config
 
-from mailbot.cli import main
+from mailbot.cli.main import main
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailbot.records import iso
-from mailbot.workdays import LocalDays, zone
+from mailbot.decide.workdays import LocalDays, zone
+from mailbot.records.rows import iso
 
 # Zones whose clocks jump at midnight (Santiago, Havana, Beirut), far from UTC, half-hour
 # offsets, and Samoa, which skipped 30 December 2011.

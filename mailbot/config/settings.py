@@ -1,0 +1,181 @@
+"""The owner's configuration: a TOML file plus ``MAILBOT_<SECTION>__<KEY>`` overrides.
+
+Unknown keys are rejected so that a typo (``[smtp] hots = ...``) is caught at
+``mailbot check`` instead of silently falling back to a default.  Every error
+names the file and, where it can be found, the line of the key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings.exceptions import SettingsError
+
+from mailbot.config.chase import DEFAULT_LADDER, TONES, Chase, Step
+from mailbot.config.problems import Problem
+from mailbot.config.sections import (  # re-exported: the rest of mailbot imports them from here
+    Brand,
+    Business,
+    Client,
+    Imap,
+    LedgerSection,
+    Mail,
+    Payment,
+    Smtp,
+    StateSection,
+    check_currency,
+    check_email,
+    domain_of,
+)
+
+__all__ = [
+    "DEFAULT_LADDER", "TONES", "Chase", "Client", "ConfigError", "Imap", "Settings", "Smtp", "Step",
+    "check_currency", "check_email", "config_path", "domain_of", "find_line", "load_settings",
+]  # fmt: skip
+
+ENV_PREFIX = "MAILBOT_"
+DEFAULT_CONFIG = Path("config/mailbot.toml")
+
+
+class Settings(BaseSettings):
+    """The whole config; build it with :func:`load_settings`, not directly."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+    _toml_path: ClassVar[Path | None] = None
+
+    business: Business
+    brand: Brand = Brand()
+    payment: Payment = Payment()
+    mail: Mail = Mail()
+    smtp: Smtp = Smtp()
+    imap: Imap = Imap()
+    ledger: LedgerSection = LedgerSection()
+    state: StateSection = StateSection()
+    chase: Chase = Chase()
+    clients: dict[str, Client] = {}
+
+    # Filled in by load_settings: where the file lives, so relative paths resolve.
+    config_path: Path = Path("config/mailbot.toml")
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
+        sources = [init_settings, env_settings]
+        if cls._toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_path))
+        return tuple(sources)
+
+    @field_validator("clients")
+    @classmethod
+    def _client_ids(cls, value: dict[str, Client]) -> dict[str, Client]:
+        for key in value:
+            if not re.match(r"^[A-Za-z0-9_.-]+$", key):
+                raise ValueError(f"client id {key!r} may hold letters, digits, . _ -")
+        return value
+
+    def resolve(self, path: Path | str) -> Path:
+        """Paths in the config are relative to the config file, not to the cwd."""
+        path = Path(path).expanduser()
+        return path if path.is_absolute() else Path(os.path.normpath(self.config_path.parent / path))
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.resolve(self.ledger.path)
+
+    @property
+    def state_path(self) -> Path:
+        return self.resolve(self.state.path)
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.resolve(self.mail.dir)
+
+    @property
+    def domain(self) -> str:
+        return domain_of(self.business.email)
+
+
+class ConfigError(Exception):
+    """The config could not be loaded; ``problems`` says where and why."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def config_path(cli_value: str | Path | None) -> Path:
+    """``--config``, else ``$MAILBOT_CONFIG``, else ``config/mailbot.toml``."""
+    return Path(cli_value or os.environ.get("MAILBOT_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate the config, or raise ConfigError naming file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError([Problem(str(path), 0, "config file not found (try `mailbot init`)")])
+    text = path.read_text(encoding="utf-8")
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else 0
+        raise ConfigError([Problem(str(path), line, f"not valid TOML: {exc}")]) from None
+    settings_cls = type("FileSettings", (Settings,), {"_toml_path": path})
+    try:
+        return settings_cls(config_path=path)
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc, path, text)) from None
+    except SettingsError as exc:  # an environment value that is not valid for its key
+        raise ConfigError([Problem("environment", 0, f"{ENV_PREFIX}...: {exc}")]) from None
+
+
+def _problems(exc: ValidationError, path: Path, text: str) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = [str(part) for part in err["loc"] if not str(part).isdigit()]
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key (a typo?)"
+        elif err["type"] == "missing":
+            message = "required key is missing"
+        env_name = ENV_PREFIX + "__".join(loc).upper()
+        if env_name in {k.upper() for k in os.environ}:
+            problems.append(Problem("environment", 0, f"{env_name}: {message}"))
+            continue
+        section, key = ".".join(loc[:-1]), loc[-1] if loc else ""
+        label = f"[{section}] {key}" if section else key
+        problems.append(Problem(str(path), find_line(text, loc), f"{label}: {message}"))
+    return problems
+
+
+def find_line(text: str, loc: list[str]) -> int:
+    """The line of ``key`` inside ``[section]`` (1-based), else of the section, else 0."""
+    if not loc:
+        return 0
+    section, key = ".".join(loc[:-1]), loc[-1]
+    lines = text.splitlines()
+    in_section, section_line = section == "", 0
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if line.startswith("["):
+            name = line.strip("[] ").replace('"', "")
+            in_section = name == section
+            section_line = number if in_section else section_line
+        elif in_section and re.match(rf"^\"?{re.escape(key)}\"?\s*=", line):
+            return number
+    if section_line:
+        return section_line
+    # A missing section itself: the error is about the key that names it.
+    if len(loc) == 1:
+        for number, raw in enumerate(lines, 1):
+            if raw.strip().strip("[] ") == key:
+                return number
+    return 0

@@ -1,0 +1,320 @@
+"""Pure: the reminder ladder for one invoice, adapted to what the client said and did.
+
+``plan(...)`` answers, for one invoice at one moment: which reminder is due
+now (with its tone and the reasons for any adaptation), or when the next one
+will be.  ``policy`` calls it for every open invoice and makes one mail per
+client out of the answers.  The rules, each from the issue and each tested:
+
+- the owner's ladder: steps relative to the due date, each with a tone;
+- after downtime, the single most advanced due step, then the rest re-timed
+  with their original spacing (never a burst);
+- at least three reminders before a final notice;
+- a reliable payer gets no heads-up and a softer tone; a client with two or
+  more late payments in a year gets the heads-up and each firmer tone one
+  step earlier;
+- a promise: nothing until the promised day plus grace, then one follow-up;
+- a payment claim: nothing for a verification window, then one gentle check;
+- an out-of-office reply: the next reminder waits for the first working day
+  after the return date (or a week);
+- a dispute or a question: nothing until the owner resumes the invoice.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+from mailbot.config.settings import TONES, Chase, Client, Step
+from mailbot.decide.workdays import Calendar
+from mailbot.ledger.read import Invoice
+from mailbot.records.facts import Facts
+
+PROMISE_FOLLOWUP = 100  # outbox steps above the ladder: 100 + n, 200 + n (the n-th reply)
+CLAIM_CHECK = 200
+
+
+class Due(NamedTuple):
+    """A reminder due now."""
+
+    invoice: str
+    kind: str  # reminder | final
+    step: int  # ladder position (1-based), or PROMISE_FOLLOWUP/CLAIM_CHECK + n
+    tone: str  # heads_up ... final, promise_followup, claim_check
+    reasons: tuple[str, ...] = ()
+    promised: date | None = None
+
+
+class Later(NamedTuple):
+    """Nothing now; the next reminder on this day (for ``status``), and why."""
+
+    on: date
+    reasons: tuple[str, ...] = ()
+
+
+def day_of(stamp: str | None, cal: Calendar) -> date | None:
+    """The client's calendar day of a stored UTC time, if there is one."""
+    return cal.days.day(stamp) if stamp else None
+
+
+def plan(
+    invoice: Invoice,
+    facts: Facts,
+    client: Client,
+    chase: Chase,
+    cal: Calendar,
+    profile: str,
+    now: datetime,
+) -> Due | Later | None:
+    """The reminder for this invoice now, or when; None when it is not chased at all."""
+    if not chase.enabled or not client.chase or invoice.due_date is None:
+        return None
+    if facts.held:
+        return None  # a person answers first; `mailbot resume` starts chasing again
+    pause = facts.pause
+    if pause is True:
+        return None
+    replied = facts.commitment or facts.away
+    ladder = _ladder(client.ladder or chase.steps, profile == "reliable")
+    if not replied:
+        positions = ladder.positions
+        if not positions or facts.ladder_last >= positions[-1]:
+            return None  # the whole ladder was sent, and no reply asks for a follow-up
+    today = cal.today(now)
+    not_before, reasons = today, ()
+    if pause is not None and pause >= today:
+        not_before, reasons = pause + _DAY, (f"paused by the owner until {pause}",)
+    day = cal.days.day  # (the client's day of a stored time; asked 130,000 times a pass)
+    last_reminder_at = facts.last_reminder_at
+    if replied:
+        special = _after_reply(invoice.number, facts, chase, cal, today, last_reminder_at)
+        if isinstance(special, _ANSWERS):
+            return _open_hours(special, cal, now, not_before, reasons)
+        if special is not None:
+            until, why = special
+            if until > not_before:
+                not_before, reasons = until, (*reasons, why)
+    if not facts.invoice_sent:
+        return None
+    first_day = day(facts.invoice_at) + _DAY  # never on the invoice's own day
+    if first_day > not_before:
+        not_before = first_day
+    # After a pause, a promise or an away notice the ladder goes on one step at a time;
+    # only after mailbot itself was down does it jump to the most advanced due step.
+    last_sent_day = day(last_reminder_at) if last_reminder_at else None
+    waited = facts.last_wait_at is not None and (
+        last_sent_day is None or day(facts.last_wait_at) >= last_sent_day
+    )
+    catch_up = not (reasons or waited)
+    on = max(today, not_before)
+    step = _ladder_step(invoice, facts, ladder, client.tone, profile, on, last_sent_day, catch_up)
+    if step is None:
+        return None
+    return _open_hours(step, cal, now, not_before, reasons)
+
+
+_DAY = timedelta(days=1)
+_ANSWERS = (Due, Later)
+
+
+def _open_hours(
+    found: Due | Later, cal: Calendar, now: datetime, not_before: date, reasons: tuple[str, ...]
+) -> Due | Later:
+    """A due reminder waits for the client's business hours and any not-before date."""
+    today = cal.today(now)
+    if isinstance(found, Later):
+        if not reasons and found.on >= not_before and cal.is_working_day(found.on):
+            return found  # (most waits: a promise's or a claim's, as worked out)
+        day = max(found.on, not_before)
+        return Later(cal.first_working_day_from(day), (*reasons, *found.reasons))
+    if not_before > today:
+        return Later(cal.first_working_day_from(not_before), (*reasons, *found.reasons))
+    if not cal.is_open(now):
+        day = today if cal.is_working_day(today) and cal.local(now).time() < cal.opens else None
+        return Later(day or cal.next_working_day(today), (*found.reasons, "outside business hours"))
+    if not reasons:
+        return found
+    return Due(found.invoice, found.kind, found.step, found.tone, (*reasons, *found.reasons),
+               found.promised)  # fmt: skip
+
+
+def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: date,
+                 last_reminder_at: str | None):  # fmt: skip
+    """What the latest reply asks for: a follow-up now, a not-before day, or nothing.
+
+    The latest trusted promise or payment claim wins; otherwise the latest away notice.
+    """
+    if facts.commitment is not None:
+        ordinal, event = facts.commitment
+        if event.intent == "promise_to_pay":
+            step = PROMISE_FOLLOWUP + ordinal
+            if step in facts.follow_ups:
+                return None  # followed up once: the ladder goes on
+            promised, resume, wait = _promise(cal, chase, day_of(event.at, cal), event.until)
+            if today <= resume:
+                return wait
+            return Due(number, "reminder", step, "promise_followup", wait.reasons, promised)
+        step = CLAIM_CHECK + ordinal
+        if step in facts.follow_ups:
+            return None
+        resume, wait = _claim(cal, chase, day_of(event.at, cal))
+        if today <= resume:
+            return wait
+        return Due(number, "reminder", step, "claim_check", wait.reasons)
+    event = facts.away
+    if event is None:
+        return None
+    said_on = day_of(event.at, cal)
+    if last_reminder_at and said_on < day_of(last_reminder_at, cal):
+        return None  # the away notice answered an older reminder
+    return _away(cal, chase, said_on, event.until)
+
+
+# What a reply's dates mean on a calendar, worked out once per calendar and dates: a pass
+# asks for tens of thousands of promises, claims and away notices, on far fewer dates.
+
+
+def _promise(cal: Calendar, chase: Chase, said_on: date, until: str | None) -> tuple[date, date, Later]:
+    """The promised day, the last day of grace, and the wait until then (with its reason)."""
+    key = ("promise", until or said_on, chase.promise_grace_days)
+    found = cal.replies.get(key)
+    if found is None:
+        promised = date.fromisoformat(until) if until else said_on + timedelta(days=7)
+        resume = cal.add_working_days(promised, chase.promise_grace_days)
+        why = f"promised to pay on {promised}; waiting {chase.promise_grace_days} working days"
+        found = cal.remember_reply(key, (promised, resume, Later(cal.next_working_day(resume), (why,))))
+    return found
+
+
+def _claim(cal: Calendar, chase: Chase, said_on: date) -> tuple[date, Later]:
+    """The last day of the verification window after a payment claim, and the wait."""
+    key = ("claim", said_on, chase.claim_wait_days)
+    found = cal.replies.get(key)
+    if found is None:
+        resume = cal.add_working_days(said_on, chase.claim_wait_days)
+        why = f"said on {said_on} it was paid; giving it {chase.claim_wait_days} working days"
+        found = cal.remember_reply(key, (resume, Later(cal.next_working_day(resume), (why,))))
+    return found
+
+
+def _away(cal: Calendar, chase: Chase, said_on: date, until: str | None) -> tuple[date, str]:
+    """The first day the next reminder may go after an away notice, and why."""
+    key = ("away", said_on, until, chase.auto_reply_days)
+    found = cal.replies.get(key)
+    if found is None:
+        back = date.fromisoformat(until) if until else said_on + timedelta(days=chase.auto_reply_days)
+        day = cal.next_working_day(back) if until else cal.first_working_day_from(back)
+        found = cal.remember_reply(key, (day, f"away (auto-reply) until {back}"))
+    return found
+
+
+class Ladder(NamedTuple):
+    """A ladder as a pass walks it, worked out once."""
+
+    steps: tuple[tuple[int, Step], ...]  # (position, step), positions rising
+    positions: tuple[int, ...]
+    days: dict[int, int]  # position: days from the due date
+    ends_final: bool  # its last step is a final notice
+    offsets: tuple[timedelta, ...]  # each step's days from the due date
+
+
+_LADDERS: dict[tuple[int, bool], tuple[tuple[Step, ...], Ladder]] = {}
+
+
+def _ladder(steps: tuple[Step, ...], reliable: bool) -> Ladder:
+    """Few ladders exist (the default and the clients' own): each is worked out once.
+
+    Keyed by identity, not by value: hashing pydantic steps costs more than the work.
+    """
+    key = (id(steps), reliable)
+    cached = _LADDERS.get(key)
+    if cached is None or cached[0] is not steps:
+        if len(_LADDERS) > 4096:  # a service reads its config again each pass
+            _LADDERS.clear()
+        pairs = tuple((i, s) for i, s in enumerate(steps, 1) if not (reliable and s.tone == "heads_up"))
+        ladder = Ladder(pairs, tuple(i for i, _ in pairs), {i: s.days for i, s in pairs},
+                        bool(pairs) and pairs[-1][1].tone == "final",
+                        tuple(timedelta(days=s.days) for _, s in pairs))  # fmt: skip
+        cached = _LADDERS[key] = (steps, ladder)
+    return cached[1]
+
+
+def _ladder_step(
+    invoice, facts, ladder: Ladder, client_tone, profile, today, last_day, catch_up
+) -> Due | Later | None:
+    last = facts.ladder_last
+    first = bisect_right(ladder.positions, last)  # the steps not sent yet
+    remaining = ladder.steps[first:]
+    if not remaining:
+        return None
+    count = facts.sent_reminders
+    due_date = invoice.due_date
+    # Spacing counts from the last reminder of any kind (a promise follow-up too): after
+    # a catch-up the later steps move by as much as the last one was late.
+    shift = 0
+    if last_day is not None and last in ladder.days:
+        shift = max(0, (last_day - due_date).days - ladder.days[last])
+    final_index = len(remaining) - 1 if ladder.ends_final else None
+    announce = today < due_date  # a heads-up announces the due date: afterwards it has nothing to say
+    due, upcoming = [], None
+    start = due_date + timedelta(days=shift) if shift else due_date
+    offsets = ladder.offsets
+    for index, (position, step) in enumerate(remaining):  # days rise step by step (check_ladder)
+        on = start + offsets[first + index]
+        heads_up = step.tone == "heads_up"
+        if on > today:
+            if not (heads_up and on >= due_date):
+                upcoming = on  # the first one ahead is the next: no need to look further
+                break
+        elif announce or not heads_up:
+            due.append((index, position, step))
+    for index, position, step in reversed(due) if catch_up else due:
+        if step.tone == "final":
+            if count < 3:
+                continue
+        elif final_index is not None and count + final_index - index < 3:
+            continue  # keep enough reminders for a final notice to stay possible
+        tone, why = adapt(step.tone, profile, client_tone)
+        kind = "final" if step.tone == "final" else "reminder"
+        burst = (
+            (f"{len(due)} steps were due at once (mailbot was not running): one is sent, "
+             "not a burst, and the rest keep their spacing",) if catch_up and len(due) > 1 else ()
+        )  # fmt: skip
+        return Due(invoice.number, kind, position, tone, (*why, *burst))
+    return Later(upcoming) if upcoming is not None else None
+
+
+def adapt(tone: str, profile: str, client_tone: str = "friendly") -> tuple[str, tuple[str, ...]]:
+    """Softer for a reliable payer, one step firmer for a late one; final stays final.
+
+    The owner's ``[clients.x] tone = "warm"`` softens every reminder one step too
+    (a long-standing friend of the business), unless the client pays late.
+    """
+    if tone in ("final", "heads_up"):
+        return tone, ()
+    index = TONES.index(tone)
+    if profile == "reliable" and index > 1:
+        return TONES[index - 1], ("softer tone: paid the last invoices on time",)
+    if profile == "late" and TONES[index + 1] != "final":
+        return TONES[index + 1], ("firmer tone one step earlier: 2 or more late payments in 12 months",)
+    if client_tone == "warm" and index > 1:
+        return TONES[index - 1], ("softer tone: the owner asked for a warm tone with this client",)
+    return tone, ()
+
+
+def payer_profile(invoices: list[Invoice], paid_on: dict[str, date], today: date) -> tuple[str, str]:
+    """reliable | late | usual, with the reason, from this client's paid invoices."""
+    paid = sorted(
+        ((paid_on[i.number], i) for i in invoices if i.number in paid_on and i.due_date is not None),
+        key=lambda pair: (pair[0], pair[1].number),
+    )
+    if not paid:
+        return "usual", ""
+    year_ago = today - timedelta(days=365)
+    late = [i for day, i in paid if day > i.due_date and day >= year_ago]
+    if len(late) >= 2:
+        return "late", f"{len(late)} late payments in the last 12 months"
+    recent = paid[-3:]
+    if len(recent) >= 2 and all(day <= i.due_date for day, i in recent):
+        return "reliable", f"paid the last {len(recent)} invoices on time"
+    return "usual", ""

@@ -1,0 +1,339 @@
+"""Pure decisions: what state each invoice is in and which mail is due now.
+
+Nothing here reads the clock, the disk or the network: ``now`` and the facts
+come in as arguments, so every rule is a plain function to test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import NamedTuple
+
+from mailbot.config.settings import Chase, Client
+from mailbot.decide import chase
+from mailbot.decide.workdays import Calendar, zone
+from mailbot.ledger.read import Invoice
+from mailbot.records.facts import (  # noqa: F401 (CHASE_KINDS: for the worker; ACK_INTENTS: benchmarks)
+    ACK_INTENTS,
+    CHASE_KINDS,
+    EMPTY,
+    REPLY_STATES,
+    Facts,
+    Row,
+    no_cycle_collection,
+)  # fmt: skip
+from mailbot.records.facts import group_facts as facts_of
+from mailbot.state.store import Event
+
+
+class Action(NamedTuple):
+    """A mail to send now. Reminders of one client share a ``group``: one mail, a statement.
+
+    A named tuple: a pass makes tens of thousands (notes, mostly), and tuples are made fast."""
+
+    invoice: str
+    kind: str  # invoice | reminder | final | receipt | ack | notice | note
+    step: int = 0
+    tone: str = ""
+    client: str = ""
+    group: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    promised: date | None = None
+    about: str = ""  # ack: the intent acknowledged; note/notice: the text
+
+
+def group_facts(outbox: Iterable[Row], events: Iterable[Event]) -> dict[str, Facts]:
+    """Each invoice's facts (see ``mailbot.records.facts``), summarised once for the whole pass."""
+    with no_cycle_collection():
+        return facts_of(outbox, events)
+
+
+def local_date(now: datetime, client: Client | None) -> date:
+    """The date on the client's calendar: an invoice dated today goes out on their today."""
+    return now.astimezone(zone(client.timezone)).date() if client else now.date()
+
+
+def paid(invoice: Invoice, facts: Facts | None = None) -> Decimal:
+    """What the ledger says was paid plus what the owner recorded (`mark-paid`)."""
+    return invoice.ledger_paid + facts.paid_in() if facts else invoice.ledger_paid
+
+
+def balance(invoice: Invoice, facts: Facts | None = None) -> Decimal:
+    """What is still open; a client who took the offered early-payment discount owes nothing."""
+    left = invoice.gross - invoice.ledger_paid
+    if facts is not None and facts.payments:
+        left -= facts.paid_in()
+    if invoice.discount_amount and 0 < left <= invoice.discount_amount:
+        assert invoice.discount_until is not None
+        in_time = _paid_until(invoice, facts, invoice.discount_until)
+        if in_time >= invoice.gross - invoice.discount_amount:
+            return Decimal(0)
+    return left
+
+
+def _paid_until(invoice: Invoice, facts: Facts | None, day: date) -> Decimal:
+    ledger = invoice.ledger_paid if invoice.paid_on and invoice.paid_on <= day else Decimal(0)
+    return ledger + sum((a for d, a in (facts.payments if facts else ()) if d <= day), Decimal(0))
+
+
+def open_and_sent(invoice: Invoice, facts: Facts) -> bool:
+    """An invoice the client has received and still owes something on."""
+    return facts.invoice_sent and not invoice.cancelled and balance(invoice, facts) > 0
+
+
+def paid_on(invoice: Invoice, facts: Facts | None, left: Decimal | None = None) -> date | None:
+    """The day the invoice became fully paid, if it is (``left``: its balance, if known)."""
+    if (balance(invoice, facts) if left is None else left) > 0:
+        return None
+    days = [d for d, _ in facts.payments] if facts else []
+    if invoice.paid_on:
+        days.append(invoice.paid_on)
+    return max(days) if days else None
+
+
+def state(invoice: Invoice, facts: Facts, today: date, left: Decimal | None = None) -> str:
+    """One of CONTRACT's states; the first rule that applies wins (``left``: the balance, if known)."""
+    if not invoice.valid:
+        return "invalid"
+    if invoice.cancelled:
+        return "cancelled"
+    if (balance(invoice, facts) if left is None else left) <= 0:
+        return "paid"
+    if facts.refused or facts.bounced:  # the server said no (5xx), or a bounce came back
+        return "undeliverable"
+    if not facts.invoice_sent:
+        return "scheduled"
+    pause = facts.pause
+    if pause is True or (pause is not None and pause >= today):
+        return "paused"
+    said = reply_state(facts, today)
+    if said:
+        return said
+    assert invoice.due_date is not None
+    return "overdue" if today > invoice.due_date else "sent"
+
+
+def reply_state(facts: Facts, today: date) -> str | None:
+    """The state the latest trusted, state-changing reply puts the invoice in."""
+    if facts.said is None:
+        return None
+    intent, until = facts.said
+    if intent == "promise_to_pay" and until and date.fromisoformat(until) < today:
+        return None  # the promised day has passed: chasing decides again
+    return REPLY_STATES[intent]
+
+
+def next_actions(
+    invoices: Iterable[Invoice],
+    facts: Mapping[str, Facts],
+    clients: Mapping[str, Client],
+    now: datetime,
+    rules: Chase | None = None,
+) -> list[Action]:
+    """The mails to send now: new invoices, then per client at most one chase mail a day.
+
+    An invoice goes out once its issue date has come on the client's calendar,
+    unless it is invalid, cancelled, already paid or already claimed.  Chase
+    mails, by priority: a receipt for a payment, an acknowledgment of a reply,
+    reminders (all of a client's due reminders in one mail).
+    """
+    with no_cycle_collection():
+        return _next_actions(list(invoices), facts, clients, now, rules or Chase())
+
+
+def _next_actions(
+    invoices: list[Invoice],
+    facts: Mapping[str, Facts],
+    clients: Mapping[str, Client],
+    now: datetime,
+    rules: Chase,
+) -> list[Action]:
+    actions = []
+    by_client: dict[str, list[tuple[Invoice, Facts]]] = {}
+    for invoice in invoices:
+        known = facts.get(invoice.number, EMPTY)
+        own = by_client.get(invoice.client_id)
+        if own is None:
+            by_client[invoice.client_id] = [(invoice, known)]
+        else:
+            own.append((invoice, known))
+        if known.invoice_status is not None:
+            continue  # (the cheap question first: most invoices went out long ago)
+        today = local_date(now, clients.get(invoice.client_id))
+        if state(invoice, known, today) != "scheduled":
+            continue
+        if invoice.issue_date is not None and invoice.issue_date <= today:
+            actions.append(Action(invoice.number, "invoice", client=invoice.client_id))
+    for client_id, own in by_client.items():
+        client = clients.get(client_id)
+        if client is not None:
+            actions += _chase_client(client_id, client, own, rules, now)
+    return actions
+
+
+def _chase_client(
+    client_id: str, client: Client, known_of: list[tuple[Invoice, Facts]], rules: Chase, now: datetime
+) -> list[Action]:
+    """One client's chase mail today, if any (``known_of``: their invoices and facts)."""
+    cal = Calendar.of(rules, client)
+    today = cal.today(now)
+    if _mailed_today(known_of, cal, today):
+        return []
+    owed = [(invoice, known, balance(invoice, known)) for invoice, known in known_of]
+    profile, _why = _profile(owed, today)
+    notes: list[Action] = []
+    receipts, acks, due, soon, chased = [], [], [], [], []
+    for invoice, known, left in owed:
+        if not known.invoice_sent:
+            continue
+        if left <= 0 and not invoice.cancelled:
+            if not known.has_receipt:
+                receipts.append(Action(invoice.number, "receipt", client=client_id))
+            if left < 0 and not known.has_notice:
+                text = f"overpaid by {-left} {invoice.currency}: please check and refund or credit"
+                notes.append(Action(invoice.number, "notice", 1, client=client_id, about=text))
+            continue
+        if known.unacked:
+            acks += _acks(invoice, known, client_id, cal, today)
+        if state(invoice, known, today, left) in ("cancelled", "undeliverable", "paused", "disputed"):
+            continue
+        chased.append((invoice, known))
+    # A receipt or an acknowledgment is today's mail: the reminders are asked only why they
+    # wait (a note), and only those that can have a reason (about 24,000 fewer plans a pass).
+    answered = bool(receipts or acks)
+    open_now = cal.is_open(now)
+    for invoice, known in chased:
+        if answered and not _may_wait_for_reason(known, cal, today, open_now):
+            continue
+        found = chase.plan(invoice, known, client, rules, cal, profile, now)
+        if isinstance(found, chase.Due):
+            due.append((invoice, found))
+        elif isinstance(found, chase.Later) and found.reasons:
+            notes += [Action(invoice.number, "note", client=client_id, about=r) for r in found.reasons]
+        elif isinstance(found, chase.Later):
+            soon.append((invoice, known, found))
+    if receipts:
+        return [receipts[0], *notes]
+    if acks:
+        return [acks[0], *notes]
+    if not due:
+        return notes
+    due += _coalesce(soon, client, rules, cal, profile, now)
+    due.sort(key=lambda pair: (pair[0].due_date or today, pair[0].number))  # oldest first
+    group = tuple(invoice.number for invoice, _ in due)
+    return [
+        Action(
+            invoice.number,
+            d.kind,
+            d.step,
+            d.tone,
+            client_id,
+            group,
+            d.reasons,
+            d.promised,
+        )
+        for invoice, d in due
+    ] + notes
+
+
+COALESCE_DAYS = 7
+
+
+def _coalesce(soon, client, rules, cal, profile, now) -> list:
+    """Reminders due within a week travel with today's: one mail, not one every other day."""
+    today = cal.today(now)
+    pulled = []
+    for invoice, known, later in soon:
+        if later.on > today + timedelta(days=COALESCE_DAYS) or chase.day_of(known.invoice_at, cal) >= today:
+            continue
+        if invoice.due_date is None or invoice.due_date >= today:
+            continue  # nothing is pulled ahead of its own due date
+        ahead = now + (later.on - today)
+        found = chase.plan(invoice, known, client, rules, cal, profile, ahead)
+        if isinstance(found, chase.Due) and found.tone not in ("final", "heads_up"):
+            why = f"sent with the client's other reminder, {(later.on - today).days} days early"
+            pulled.append((invoice, found._replace(reasons=(*found.reasons, why))))
+    return pulled
+
+
+def _may_wait_for_reason(known: Facts, cal: Calendar, today: date, open_now: bool) -> bool:
+    """Whether ``chase.plan`` can answer "later, because ...": a reply or an away notice
+    (a promise, a claim, a return date), a pause (only an invalid invoice's gets this
+    far), the client's closed hours, or an invoice sent today (its reminders wait for
+    tomorrow)."""
+    if not open_now or known.commitment or known.away or known.pause is not None:
+        return True
+    return chase.day_of(known.invoice_at, cal) >= today
+
+
+def _mailed_today(known_of: list[tuple[Invoice, Facts]], cal: Calendar, today: date) -> bool:
+    """Never two chase mails to one client on one day (the client's day).
+
+    Stored times are ISO 8601 UTC strings, so the client's day becomes a string
+    range once and each invoice's latest chase mail is a plain comparison.
+    """
+    low, high = cal.day_span(today)
+    for _, facts in known_of:
+        latest = facts.last_chase_at
+        if latest is None or latest < low:
+            continue
+        if latest < high or any(low <= stamp < high for stamp in facts.chase_times()):
+            return True
+    return False
+
+
+def _acks(invoice: Invoice, known: Facts, client_id: str, cal: Calendar, today: date) -> list[Action]:
+    """One short acknowledgment per trusted claim, dispute or question, sent the same week."""
+    found = []
+    for ordinal, at, intent in known.unacked:
+        if (today - chase.day_of(at, cal)).days > 7:
+            continue  # an old reply (mailbot was off): a late "thank you" would confuse
+        found.append(Action(invoice.number, "ack", ordinal, client=client_id, about=intent))
+    return found
+
+
+def _profile(owed: list[tuple[Invoice, Facts, Decimal]], today: date) -> tuple[str, str]:
+    """The client's payer profile, from the invoices' balances worked out once per pass."""
+    days, paid = {}, []
+    for invoice, known, left in owed:
+        day = paid_on(invoice, known, left) if left <= 0 else None
+        if day is not None:
+            days[invoice.number] = day
+            paid.append(invoice)
+    return chase.payer_profile(paid, days, today)
+
+
+def next_action(
+    invoice: Invoice,
+    facts: Facts,
+    today: date,
+    client: Client | None = None,
+    rules: Chase | None = None,
+    now: datetime | None = None,
+    profile: str = "usual",
+) -> dict[str, str] | None:
+    """What ``status`` shows as coming next for one invoice: its sending, or its next reminder."""
+    current = state(invoice, facts, today)
+    if current == "scheduled" and invoice.issue_date is not None:
+        return {"kind": "invoice", "on": max(invoice.issue_date, today).isoformat()}
+    if client is None or now is None or current not in ("sent", "overdue", "promised", "payment_claimed"):
+        return None
+    rules = rules or Chase()
+    cal = Calendar.of(rules, client)
+    found = chase.plan(invoice, facts, client, rules, cal, profile, now)
+    if isinstance(found, chase.Due):
+        return {"kind": found.kind, "on": today.isoformat()}
+    if isinstance(found, chase.Later):
+        return {"kind": "reminder", "on": found.on.isoformat()}
+    return None
+
+
+def profiles(invoices: Iterable[Invoice], facts: Mapping[str, Facts], today: date) -> dict[str, str]:
+    """Each client's payer profile (reliable | late | usual), for ``status``."""
+    by_client: dict[str, list[tuple[Invoice, Facts, Decimal]]] = {}
+    for invoice in invoices:
+        known = facts.get(invoice.number, EMPTY)
+        by_client.setdefault(invoice.client_id, []).append((invoice, known, balance(invoice, known)))
+    return {client: _profile(owed, today)[0] for client, owed in by_client.items()}

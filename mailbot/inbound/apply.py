@@ -1,0 +1,138 @@
+"""Read the inbox and apply what clients said: record, then hand to the owner if needed.
+
+Each reply becomes a ``reply`` event on its invoice (or on no invoice when it
+cannot be matched), written together with the mark that it was handled, so a
+crash never records a reply twice or loses one.  States follow from these
+events in ``policy``; a reply itself never changes payment state, bank
+details or recipients.  Replies that need a person are forwarded once: the
+forward is claimed in the outbox like any mail and sent by the same pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timedelta
+
+from mailbot.config.settings import Settings
+from mailbot.decide import policy
+from mailbot.inbound.forward import build_forward, needs_owner
+from mailbot.inbound.inbox import Inbox, Incoming
+from mailbot.inbound.replies import Known, Reply, classify
+from mailbot.ledger.read import Ledger
+from mailbot.outbound.compose import new_message_id
+from mailbot.state.store import Event, Store, detail_json, iso
+
+log = logging.getLogger(__name__)
+SENT_KINDS = ("invoice", "reminder", "final", "receipt", "ack")
+OLD_MAIL = timedelta(days=30)
+
+
+def known_world(settings: Settings, ledger: Ledger, store: Store, now: datetime) -> Known:
+    """What classification needs: our Message-IDs and each client's open invoices."""
+    outbox = store.outbox()
+    sent: dict[str, str] = {}
+    for row in outbox:  # a reminder covering several invoices: its first one leads
+        if row.kind in SENT_KINDS and row.status == "sent":
+            sent.setdefault(row.message_id, row.invoice)
+    facts = policy.group_facts(outbox, store.events_of_type("payment"))
+    open_invoices: dict[str, list[str]] = {}
+    for invoice in ledger.valid():
+        if not policy.open_and_sent(invoice, facts.get(invoice.number, policy.Facts())):
+            continue  # (an invoice mail never delivered cannot be what a client answers)
+        open_invoices.setdefault(invoice.client_id, []).append(invoice.number)
+    business = settings.business
+    return Known(
+        sent=sent,
+        open_invoices={k: tuple(v) for k, v in open_invoices.items()},
+        clients=settings.clients,
+        own_domain=settings.domain,
+        own_addresses=frozenset({business.email.lower(), business.owner.lower()}),
+        authserv_id=settings.imap.authserv_id,
+        owners={invoice.number: invoice.client_id for invoice in ledger.invoices.values()},
+    )
+
+
+def content_key(reply: Reply, raw: bytes) -> str:
+    """What a mail *is*: its Message-ID, else a hash of its bytes."""
+    if reply.message_id:
+        return "msgid:" + reply.message_id
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def read_inbox(inbox: Inbox, store: Store, settings: Settings, ledger: Ledger, now: datetime) -> list[Reply]:
+    """Handle every new message; one that fails is logged and marked, never retried forever."""
+    known: Known | None = None  # built for the first new message: most passes find none
+    handled = []
+    for incoming in inbox.fetch_new(store):
+        known = known or known_world(settings, ledger, store, now)
+        try:
+            reply = handle(incoming, known, store, settings, now)
+        except Exception:  # a bug must cost this one message, not the inbox
+            log.exception("message %s: could not be handled; skipped", incoming.key)
+            store.record_reply([f"failed:{incoming.key}", incoming.key], [], now)
+            reply = None
+        inbox.mark_handled(incoming, store)
+        if reply is not None:
+            handled.append(reply)
+    return handled
+
+
+def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, now: datetime) -> Reply | None:
+    """Classify, record, and claim a forward when a person must look. None if seen before."""
+    reply = classify(incoming.raw, known)
+    keys = [content_key(reply, incoming.raw), incoming.key]
+    if reply.own:
+        store.record_reply(keys, [], now)
+        return None
+    if reply.received is not None and reply.received < now - OLD_MAIL:
+        # A mailbox read for the first time holds years of mail: none of it is a reply
+        # to what mailbot sent, and none should be acknowledged or forwarded.
+        store.record_reply(keys, [], now)
+        log.info("message %s from %s is dated %s: older than %s days, left alone",
+                 reply.message_id, reply.sender, reply.received.date(), OLD_MAIL.days)  # fmt: skip
+        return None
+    permanent = reply.permanent and _stops_the_chase(reply, settings)
+    event = Event(
+        invoice=reply.invoice, at=iso(now), type="reply", intent=reply.intent,
+        trusted=reply.trusted, message_id=reply.message_id or None,
+        until=reply.date.isoformat() if reply.date else None,
+        detail=detail_json(
+            sender=reply.sender, subject=reply.subject, phrase=reply.phrase,
+            matched_by=reply.matched_by, client=reply.client, reason=reply.trust_reason,
+            failed_address=reply.failed_address or None,
+            permanent=permanent if reply.intent == "bounce" else None,
+        ),
+    )  # fmt: skip
+    if not store.record_reply(keys, [event], now):
+        log.info("message %s: handled before (same Message-ID); skipped", reply.message_id)
+        return None
+    trust = "trusted" if reply.trusted else "untrusted"
+    about = reply.invoice or "no invoice"
+    log.info("reply %s from %s: %s on %s (%s)", reply.message_id, reply.sender, reply.intent,
+             about, trust)  # fmt: skip
+    reason = needs_owner(reply)
+    if reason:
+        _claim_forward(reply, reason, incoming.raw, store, settings, now)
+    return reply
+
+
+def _stops_the_chase(reply: Reply, settings: Settings) -> bool:
+    """Only a bounce from the address invoices go *to* makes an invoice undeliverable;
+    a Cc that bounced is the owner's news, not the end of the conversation."""
+    failed = reply.failed_address
+    return not failed or not any(failed in (a.lower() for a in c.cc) for c in settings.clients.values())
+
+
+def _claim_forward(
+    reply: Reply, reason: str, raw: bytes, store: Store, settings: Settings, now: datetime
+) -> None:
+    """Claimed once, when the reply is first recorded; the send loop delivers it."""
+    business = settings.business
+    message_id = new_message_id(settings.domain, "forward")
+    payload = build_forward(
+        reply, reason, raw, business.name, business.email, business.owner, message_id, now
+    )
+    subject = reply.invoice or "unmatched"
+    step = 1 + store.max_step(subject, "forward")
+    store.claim(subject, "forward", step, message_id, now, payload=payload, recipients=business.owner)

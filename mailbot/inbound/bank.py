@@ -1,0 +1,180 @@
+"""Bank statements in: ISO 20022 camt.053 (statement) and camt.054 (notification).
+
+Each credit entry whose remittance text names exactly one open invoice becomes
+a ``payment`` event for it; everything else is reported and left for the
+owner.  An entry is recorded once, whatever how often the file is imported
+(its bank reference is kept with the payment).  XML is parsed with
+``defusedxml``: a statement file is input from outside.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from xml.etree import ElementTree as StdElementTree  # only to serialise what defusedxml parsed
+
+from defusedxml import ElementTree
+
+
+@dataclass(frozen=True)
+class Entry:
+    ref: str  # the bank's reference, else a hash of the entry
+    amount: Decimal
+    currency: str
+    booked: date | None
+    credit: bool
+    text: str  # remittance information and the payer's name
+    payer: str
+
+
+class StatementError(Exception):
+    pass
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _find(node, *path: str):
+    for step in path:
+        node = next((child for child in node if _local(child.tag) == step), None)
+        if node is None:
+            return None
+    return node
+
+
+def _all(node, name: str) -> list:
+    return [el for el in node.iter() if _local(el.tag) == name]
+
+
+def read_statement(path: Path) -> list[Entry]:
+    try:
+        root = ElementTree.parse(path).getroot()
+    except Exception as exc:  # defusedxml raises its own errors for hostile XML
+        raise StatementError(f"{path}: not a readable camt XML file ({exc})") from None
+    entries = _all(root, "Ntry")
+    if not entries and _local(root.tag) != "Document":
+        raise StatementError(f"{path}: no camt.053/054 document")
+    return [_entry(node) for node in entries]
+
+
+def _entry(node) -> Entry:
+    amount_node = _find(node, "Amt")
+    text = " ".join(t.text.strip() for t in _all(node, "Ustrd") if t.text)
+    text += " " + " ".join(t.text.strip() for t in _all(node, "Ref") if t.text)
+    names = [n.text.strip() for n in _all(node, "Nm") if n.text]
+    booked = _find(node, "BookgDt", "Dt")
+    ref_node = _find(node, "AcctSvcrRef")  # (an Element without children is falsy: no `or`)
+    if ref_node is None:
+        ref_node = _find(node, "NtryRef")
+    try:
+        amount = Decimal((amount_node.text or "").strip()) if amount_node is not None else Decimal(0)
+    except InvalidOperation:
+        amount = Decimal(0)
+    indicator = _find(node, "CdtDbtInd")
+    raw = StdElementTree.tostring(node)
+    ref = (ref_node.text or "").strip() if ref_node is not None and ref_node.text else ""
+    return Entry(
+        ref=ref or "sha256:" + hashlib.sha256(raw).hexdigest()[:24],
+        amount=amount,
+        currency=(amount_node.get("Ccy") if amount_node is not None else "") or "",
+        booked=_date(booked.text if booked is not None else ""),
+        credit=(indicator.text or "").strip() == "CRDT" if indicator is not None else False,
+        text=" ".join(text.split()),
+        payer=names[0] if names else "",
+    )
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip()[:10])
+    except ValueError:
+        return None
+
+
+def invoices_named(text: str, numbers: set[str]) -> list[str]:
+    """Open invoice numbers written in the remittance text (as whole tokens)."""
+    found = []
+    for token in re.findall(r"(?<![\w/-])([A-Za-z0-9][A-Za-z0-9._/-]{0,63})", text):
+        token = token.rstrip(".,;:)")
+        if token in numbers and token not in found:
+            found.append(token)
+    return found
+
+
+def apply_statement(entries: list[Entry], ledger, store, now, file: str) -> tuple[list[str], int]:
+    """Record each matching credit once; return the report lines and the number of problems."""
+    from mailbot.decide import policy
+    from mailbot.state.store import Event, iso
+
+    facts = store.decision_facts(save=False)
+    known_refs = {json.loads(e.detail or "{}").get("ref") for e in store.events_of_type("payment")}
+    open_numbers = {
+        i.number for i in ledger.valid() if not i.cancelled and policy.balance(i, facts.get(i.number)) > 0
+    }
+    lines, problems = [], 0
+    for entry in (e for e in entries if e.credit):
+        where = f"{file}: entry {entry.ref}"
+        if entry.ref in known_refs:
+            lines.append(f"{where}: already recorded")
+            continue
+        named = invoices_named(entry.text, open_numbers)
+        invoice = ledger.invoices[named[0]] if len(named) == 1 else None
+        why = _mismatch(named, entry, invoice)
+        if why:
+            problems += 1
+            lines.append(
+                f"{where}: {entry.amount} {entry.currency} from {entry.payer or '?'} {why}; not recorded"
+            )
+            continue
+        on = entry.booked or now.date()
+        detail = {"amount": str(entry.amount), "on": on.isoformat(), "ref": entry.ref, "source": "camt"}
+        store.add_event(Event(invoice.number, iso(now), "payment", detail=json.dumps(detail)))
+        known_refs.add(entry.ref)
+        lines.append(f"recorded {entry.amount} {invoice.currency} for {invoice.number} (booked {on})")
+    return lines, problems
+
+
+def _mismatch(named: list[str], entry: Entry, invoice) -> str:
+    if not named:
+        return f"names no open invoice ({entry.text[:80]!r})"
+    if len(named) > 1:
+        return f"names several invoices: {', '.join(named)}"
+    if entry.currency and entry.currency != invoice.currency:
+        return f"is in {entry.currency}, invoice {invoice.number} in {invoice.currency}"
+    return ""
+
+
+FIELDS = ["invoice", "client", "on", "amount", "currency", "source"]
+
+
+def recorded_payments(ledger, store) -> list[dict[str, str]]:
+    """Every payment mailbot knows: from the ledger, `mark-paid` and bank imports."""
+    rows = []
+    for invoice in ledger.valid():
+        if invoice.paid_on:
+            amount = invoice.paid_amount if invoice.paid_amount is not None else invoice.gross
+            rows.append(_payment(invoice, invoice.paid_on.isoformat(), str(amount), "ledger"))
+    for event in store.events():
+        if event.type == "payment" and event.detail:
+            data = json.loads(event.detail)
+            invoice = ledger.invoices.get(event.invoice)
+            rows.append(_payment(invoice, data["on"], data["amount"], data.get("source", "mark-paid"),
+                                 event.invoice))  # fmt: skip
+    return sorted(rows, key=lambda r: (r["on"], r["invoice"]))
+
+
+def _payment(invoice, on: str, amount: str, source: str, number: str = "") -> dict[str, str]:
+    return {
+        "invoice": invoice.number if invoice else number,
+        "client": invoice.client_id if invoice else "",
+        "on": on,
+        "amount": amount,
+        "currency": invoice.currency if invoice else "",
+        "source": source,
+    }

@@ -1,0 +1,81 @@
+"""Pure: the mail that hands a client's reply to the owner, with a one-line summary on top.
+
+The original travels attached, untouched, so the owner sees exactly what the
+client sent.  The forward is marked ``Auto-Submitted: auto-generated`` (no
+person wrote it; the owner's own auto-responder must not answer it) and
+``X-Mailbot: forward``, so that when the owner's address is the mailbox mailbot
+reads, mailbot recognises its own forward and leaves it alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mailbot.inbound.replies import Reply
+from mailbot.outbound.compose import Envelope, Extras, Threading, compose
+from mailbot.outbound.render import Rendered
+
+NEEDS_OWNER = {"dispute", "question", "contact_change"}
+_WHY = {
+    "dispute": "disputes the invoice; no reminders until you run `mailbot resume {invoice}`",
+    "question": "asks a question; no reminders until you run `mailbot resume {invoice}`",
+    "contact_change": "asks to change where invoices or money go. Never applied automatically: "
+    "confirm by phone with a number you already know before you change anything",
+    "payment_claimed": "says it is paid, but the sender is not verified ({reason}); nothing was changed",
+    "bounce": "could not be delivered to {failed}: mailbot stopped mailing this invoice",
+    "unmatched": "could not be tied to an open invoice",
+}
+
+
+def needs_owner(reply: Reply) -> str:
+    """The reason a person must see this reply, or "" when mailbot handles it."""
+    if reply.own or (reply.auto and reply.intent != "bounce"):
+        return ""
+    if reply.intent == "bounce":
+        return "bounce" if reply.permanent and reply.invoice else ""
+    if not reply.invoice:
+        return "unmatched"
+    if reply.intent in NEEDS_OWNER:
+        return reply.intent
+    if reply.intent == "payment_claimed" and not reply.trusted:
+        return "payment_claimed"
+    return ""
+
+
+def summary(reply: Reply, reason: str) -> str:
+    """One line the owner can act on without opening the attachment."""
+    who = reply.sender or "an unknown sender"
+    about = f"invoice {reply.invoice}" if reply.invoice else "no invoice"
+    why = _WHY[reason].format(
+        invoice=reply.invoice, reason=reply.trust_reason, failed=reply.failed_address or "?"
+    )
+    words = f' ("{reply.phrase}")' if reply.phrase else ""
+    trust = "verified" if reply.trusted else "NOT verified"
+    return f"{reply.intent.replace('_', ' ')} on {about} from {who} ({trust}){words}: {why}."
+
+
+def build_forward(
+    reply: Reply, reason: str, raw: bytes, business_name: str, business_email: str,
+    owner: str, message_id: str, now: datetime,
+) -> bytes:  # fmt: skip
+    line = summary(reply, reason)
+    subject = f"[mailbot] {reply.intent.replace('_', ' ')}: {reply.subject or '(no subject)'}"
+    text = (
+        f"{line}\n\n"
+        f"From: {reply.sender}\nSubject: {reply.subject}\n"
+        f"Received: {reply.received.isoformat() if reply.received else '?'}\n"
+        f"Matched: {reply.matched_by or 'no'}; trust: {reply.trust_reason}\n\n"
+        f"Their new words:\n\n{reply.new_words}\n\nThe original mail is attached.\n"
+    )
+    return to_owner("forward", subject, text, business_name, business_email, owner, message_id, now, raw)
+
+
+def to_owner(
+    tag: str, subject: str, text: str, business_name: str, business_email: str, owner: str,
+    message_id: str, now: datetime, attachment: bytes | None = None,
+) -> bytes:  # fmt: skip
+    """A plain-text mail from mailbot to the owner, marked so mailbot knows it as its own."""
+    rendered = Rendered(subject=" ".join(subject.split())[:250], html="", text=text)
+    envelope = Envelope(f"mailbot for {business_name}", business_email, [owner])
+    extras = Extras(auto_submitted="auto-generated", headers=[("X-Mailbot", tag)], attachment=attachment)
+    return compose(rendered, envelope, Threading(message_id), now, extras)

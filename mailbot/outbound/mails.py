@@ -1,0 +1,171 @@
+"""Builds each kind of mail from its outbox rows: context, templates, MIME bytes.
+
+Which automated mails say ``Auto-Submitted`` (RFC 3834), and why:
+
+- invoices and reminders: **no header**. A person stands behind them and a
+  reply is wanted; an out-of-office responder must answer them, because its
+  return date is what moves the next reminder.
+- acknowledgments: ``auto-replied``: they answer a client's mail, and a
+  client's own auto-responder must not answer back (no mail loops).
+- receipts, forwards and notices to the owner: ``auto-generated``: no reply
+  is needed, and no auto-responder should send one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import date, datetime
+
+from mailbot.config.settings import Client, Settings
+from mailbot.decide import policy
+from mailbot.decide.chase import PROMISE_FOLLOWUP
+from mailbot.decide.workdays import Calendar
+from mailbot.ledger.money import late_fee
+from mailbot.ledger.read import Invoice, Ledger
+from mailbot.outbound.compose import Envelope, Extras, InlineImage, Threading, compose
+from mailbot.outbound.context import business_context, chase_context, invoice_context
+from mailbot.outbound.render import Renderer
+from mailbot.state.store import OutboxRow
+
+log = logging.getLogger(__name__)
+TEMPLATE = {"invoice": "invoice", "reminder": "reminder", "final": "reminder", "ack": "ack",
+            "receipt": "receipt"}  # fmt: skip
+AUTO_SUBMITTED = {"ack": "auto-replied", "receipt": "auto-generated"}
+
+
+class Mailer:
+    def __init__(self, settings: Settings, renderer: Renderer | None = None):
+        self.settings = settings
+        self.renderer = renderer or Renderer(constants=constants(settings))
+        self.logo = _logo(settings)
+
+    @property
+    def logo_src(self) -> str:
+        return f"cid:{self.logo.cid}" if self.logo else self.settings.business.logo
+
+    def build(self, invoice: Invoice, kind: str, message_id: str, now: datetime, tone: str = "") -> bytes:
+        """An invoice mail (also ``preview`` of any kind for one invoice)."""
+        client = self.settings.clients[invoice.client_id]
+        today = policy.local_date(now, client)
+        if kind == "invoice":
+            context = invoice_context(self.settings, invoice, client, today, self.logo_src)
+            context["lang"] = client.language
+        else:
+            paid = policy.paid(invoice)
+            context = chase_context(
+                self.settings, client, [(invoice, paid)], today, tone=tone or _preview_tone(kind),
+                logo_src=self.logo_src, about="payment_claimed" if kind == "ack" else "",
+            )  # fmt: skip
+        return self._compose(kind, context, client, Threading(message_id), now)
+
+    def build_rows(
+        self, rows: list[OutboxRow], ledger: Ledger, facts: Mapping[str, policy.Facts],
+        now: datetime,
+    ) -> bytes:  # fmt: skip
+        """A chase mail: the rows of one message (a reminder may cover several invoices)."""
+        first = rows[0]
+        invoices = [ledger.invoices[r.invoice] for r in rows]
+        client = self.settings.clients[invoices[0].client_id]
+        cal = Calendar.of(self.settings.chase, client)
+        today = cal.today(now)
+        detail = json.loads(first.detail or "{}")
+        items = [(inv, policy.paid(inv, facts.get(inv.number))) for inv in invoices]
+        kwargs: dict = {"tone": first.tone or "", "logo_src": self.logo_src}
+        if first.kind in ("reminder", "final"):
+            kwargs.update(self._reminder_extras(rows, invoices, client, ledger, facts, today))
+            if detail.get("promised"):
+                kwargs["promised"] = date.fromisoformat(detail["promised"])
+        if first.kind == "ack":
+            kwargs["about"] = detail.get("about", "")
+        context = chase_context(self.settings, client, items, today, **kwargs)
+        threading = self._threading(first, facts, detail)
+        context["reply_subject"] = detail.get("subject", "")
+        return self._compose(first.kind, context, client, threading, now)
+
+    def _reminder_extras(self, rows, invoices, client, ledger, facts, today) -> dict:
+        """The statement of all open invoices, and a late fee where the owner set one."""
+        statement = [
+            (inv, policy.paid(inv, facts.get(inv.number)))
+            for inv in ledger.of_client(invoices[0].client_id)
+            if inv.currency == invoices[0].currency
+            and policy.open_and_sent(inv, facts.get(inv.number, policy.Facts()))
+        ]
+        extras: dict = {"statement": statement if len(statement) > 1 else []}
+        fee_rules = self.settings.chase.late_fee
+        ladder_step = rows[0].step if rows[0].step < PROMISE_FOLLOWUP else 0
+        if fee_rules.enabled and ladder_step >= fee_rules.from_step:
+            invoice = invoices[0]
+            assert invoice.due_date is not None
+            open_amount = policy.balance(invoice, facts.get(invoice.number))
+            extras["fee"] = late_fee(open_amount, fee_rules.rate, fee_rules.flat,
+                                     (today - invoice.due_date).days, invoice.currency)  # fmt: skip
+            earlier = [
+                r for r in facts.get(invoice.number, policy.Facts()).outbox
+                if r.kind in ("reminder", "final") and r.status == "sent"
+                and fee_rules.from_step <= r.step < PROMISE_FOLLOWUP
+            ]  # fmt: skip
+            extras["fee_first"] = not earlier
+        return extras
+
+    def _threading(self, row: OutboxRow, facts: Mapping[str, policy.Facts], detail: dict) -> Threading:
+        """Reminders answer in the invoice's thread; acknowledgments answer the client's mail."""
+        if row.kind == "ack" and detail.get("reply_id"):
+            return Threading(row.message_id, detail["reply_id"], (detail["reply_id"],))
+        known = facts.get(row.invoice, policy.Facts())
+        original = known.row("invoice")
+        if original is None:
+            return Threading(row.message_id)
+        earlier = [r.message_id for r in known.outbox if r.kind in ("reminder", "final")
+                   and r.status == "sent" and r.message_id != row.message_id]  # fmt: skip
+        refs = tuple(dict.fromkeys([original.message_id, *earlier]))
+        return Threading(row.message_id, original.message_id, refs)
+
+    def _compose(self, kind: str, context: dict, client: Client, threading: Threading,
+                 now: datetime) -> bytes:  # fmt: skip
+        rendered = self.renderer.render(TEMPLATE[kind], context, client.language)
+        extras = Extras(images=[self.logo] if self.logo else [], auto_submitted=AUTO_SUBMITTED.get(kind, ""))
+        return compose(rendered, self.envelope(client), threading, now, extras)
+
+    def envelope(self, client: Client) -> Envelope:
+        business = self.settings.business
+        return Envelope(
+            from_name=business.name,
+            from_addr=business.email,
+            to=client.email,
+            cc=client.cc,
+            reply_to=business.email,
+            to_name=client.contact or client.name,
+        )
+
+
+def _preview_tone(kind: str) -> str:
+    return {"reminder": "friendly", "final": "final"}.get(kind, "")
+
+
+def constants(settings: Settings) -> dict[str, dict[str, str]]:
+    """Values the same in every mail of this config: baked into the templates once."""
+    business = business_context(settings, logo_src="")
+    payment = settings.payment
+    return {
+        "brand": settings.brand.model_dump(),
+        "business": {k: v for k, v in business.items() if isinstance(v, str) and k != "logo_src"},
+        "payment": {
+            "iban": payment.iban, "bic": payment.bic, "bank": payment.bank,
+            "account_holder": payment.account_holder or settings.business.name,
+        },
+    }  # fmt: skip
+
+
+def _logo(settings: Settings) -> InlineImage | None:
+    """A logo file travels inside the mail (by Content-ID); a URL is linked as it is."""
+    logo = settings.business.logo
+    if not logo or logo.startswith(("http://", "https://")):
+        return None
+    path = settings.resolve(logo)
+    subtype = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".gif": "gif"}.get(path.suffix.lower())
+    if subtype is None or not path.is_file():
+        log.warning("logo %s is not a readable PNG, JPEG or GIF file; sending without it", path)
+        return None
+    return InlineImage(cid=f"logo@{settings.domain}", data=path.read_bytes(), subtype=subtype)

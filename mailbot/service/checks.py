@@ -1,0 +1,120 @@
+"""Checks beyond parsing, for ``mailbot check``: things a valid file can still get wrong."""
+
+from __future__ import annotations
+
+import imaplib
+import ssl
+from collections import Counter
+from email import message_from_bytes
+
+from mailbot.config.problems import Problem
+from mailbot.config.settings import Settings, find_line
+from mailbot.inbound.trust import ours
+from mailbot.outbound.i18n import available_languages
+from mailbot.outbound.render import default_templates
+from mailbot.outbound.transport import SendError, SmtpOutbox, tls_context
+
+
+def config_problems(settings: Settings) -> list[Problem]:
+    """Clients in a language without translations (they would get English)."""
+    path = settings.config_path
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    languages = available_languages(default_templates())
+    problems = []
+    for client_id, client in settings.clients.items():
+        base = client.language.replace("-", "_").split("_")[0]
+        if base not in languages:
+            line = find_line(text, ["clients", client_id, "language"])
+            problems.append(Problem(str(path), line, (
+                f"[clients.{client_id}] language: no translation for {client.language!r} "
+                f"(have {', '.join(sorted(languages))}); mails would be in English"
+            )))  # fmt: skip
+    logo = settings.business.logo
+    if logo and not logo.startswith(("http://", "https://")) and not settings.resolve(logo).is_file():
+        line = find_line(text, ["business", "logo"])
+        problems.append(Problem(str(path), line, f"[business] logo: {settings.resolve(logo)} not found"))
+    return problems
+
+
+def connect_problems(settings: Settings, hints: list[str] | None = None) -> list[str]:
+    """Log in to the configured servers; each failure is one line naming the server.
+    ``hints`` collects advice that is not a failure (which authserv-id to trust)."""
+    problems = []
+    if settings.smtp.host:
+        try:
+            with SmtpOutbox(settings.smtp, resolve=settings.resolve) as box:
+                box.client = box.connect()
+        except SendError as exc:
+            problems.append(f"smtp {settings.smtp.host}:{settings.smtp.effective_port}: {exc}")
+    if settings.imap.host:
+        problems += _imap_login(settings, hints if hints is not None else [])
+    return problems
+
+
+SAMPLE = 20  # recent messages whose Authentication-Results are looked at
+
+
+def authserv_hint(settings: Settings, found: Counter[str], looked_at: int) -> str | None:
+    """Which server's Authentication-Results mailbot should believe, from recent mail.
+
+    Only the topmost header written by our own server counts (trust.py). Without
+    ``[imap] authserv_id`` that is the business domain; Gmail, Microsoft 365 and most
+    hosts write their own name, and then DKIM and DMARC results are not used."""
+    cfg = settings.imap
+    where = f"imap {cfg.host}:{cfg.effective_port}"
+    if not found:
+        return (f"{where}: none of the last {looked_at} messages has Authentication-Results; "
+                "trust rests on the sender address alone") if looked_at else None  # fmt: skip
+    if any(ours(name, cfg.authserv_id, settings.domain) for name in found):
+        return None
+    common = found.most_common(1)[0][0]
+    now = f'[imap] authserv_id = "{cfg.authserv_id}"' if cfg.authserv_id else "no [imap] authserv_id"
+    return (
+        f"{where}: the last {looked_at} messages carry Authentication-Results from "
+        f"{', '.join(sorted(found))}, "
+        f"which {now} does not trust; if {common!r} is your provider's server, set "
+        f'[imap] authserv_id = "{common}" so that DKIM and DMARC results count'
+    )
+
+
+def _authserv_ids(client: imaplib.IMAP4) -> tuple[Counter[str], int]:
+    """The authserv-id of the topmost Authentication-Results of the last SAMPLE messages."""
+    _, data = client.search(None, "ALL")
+    numbers = (data[0] or b"").split()[-SAMPLE:]
+    found: Counter[str] = Counter()
+    if not numbers:
+        return found, 0
+    _, fetched = client.fetch(
+        b",".join(numbers).decode(), "(BODY.PEEK[HEADER.FIELDS (AUTHENTICATION-RESULTS)])"
+    )
+    for item in fetched:
+        if isinstance(item, tuple):
+            header = message_from_bytes(item[1]).get("Authentication-Results")
+            name = str(header or "").split(";")[0].split()
+            if name:
+                found[name[0].lower()] += 1
+    return found, len(numbers)
+
+
+def _imap_login(settings: Settings, hints: list[str]) -> list[str]:
+    cfg = settings.imap
+    where = f"imap {cfg.host}:{cfg.effective_port}"
+    ca = settings.resolve(cfg.ca_file) if cfg.ca_file else None
+    context = tls_context(cfg.verify, ca)
+    try:
+        if cfg.security == "ssl":
+            client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                cfg.host, cfg.effective_port, ssl_context=context, timeout=cfg.timeout
+            )
+        else:
+            client = imaplib.IMAP4(cfg.host, cfg.effective_port, timeout=cfg.timeout)
+            if cfg.security == "starttls":
+                client.starttls(ssl_context=context)
+        client.login(cfg.username, cfg.password.get_secret_value())
+        client.select(cfg.folder, readonly=True)
+        hint = authserv_hint(settings, *_authserv_ids(client))
+        hints += [hint] if hint else []
+        client.logout()
+    except (imaplib.IMAP4.error, OSError, ssl.SSLError) as exc:
+        return [f"{where}: {exc}"]
+    return []
