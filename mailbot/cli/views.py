@@ -11,7 +11,7 @@ from mailbot.config.settings import Settings
 from mailbot.decide import policy
 from mailbot.ledger.money import round_money
 from mailbot.ledger.read import Ledger
-from mailbot.state.store import Event
+from mailbot.records.rows import Event
 
 
 def _money(value) -> str:

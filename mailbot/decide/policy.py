@@ -25,7 +25,7 @@ from mailbot.records.facts import (  # noqa: F401 (CHASE_KINDS: for the worker; 
     no_cycle_collection,
 )  # fmt: skip
 from mailbot.records.facts import group_facts as facts_of
-from mailbot.state.store import Event
+from mailbot.records.rows import Event
 
 
 class Action(NamedTuple):

@@ -110,7 +110,7 @@ def invoices_named(text: str, numbers: set[str]) -> list[str]:
 def apply_statement(entries: list[Entry], ledger, store, now, file: str) -> tuple[list[str], int]:
     """Record each matching credit once; return the report lines and the number of problems."""
     from mailbot.decide import policy
-    from mailbot.state.store import Event, iso
+    from mailbot.records.rows import Event, iso
 
     facts = store.decision_facts(save=False)
     known_refs = {json.loads(e.detail or "{}").get("ref") for e in store.events_of_type("payment")}

@@ -12,8 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from mailbot.inbound.replies import Reply
-from mailbot.outbound.compose import Envelope, Extras, Threading, compose
-from mailbot.outbound.render import Rendered
+from mailbot.outbound.compose import Envelope, Extras, Rendered, Threading, compose
 
 NEEDS_OWNER = {"dispute", "question", "contact_change"}
 _WHY = {

@@ -28,8 +28,8 @@ from imapclient.exceptions import IMAPClientError
 from imapclient.util import to_unicode
 
 from mailbot.config.settings import Imap, Settings
+from mailbot.config.tls import tls_context
 from mailbot.inbound.parse import MAX_RAW
-from mailbot.outbound.transport import tls_context
 from mailbot.state.store import Store
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, make_msgid
 
-from mailbot.outbound.render import Rendered
+
+@dataclass(frozen=True)
+class Rendered:
+    """A mail's words: what a template (or the forward's summary) produced."""
+
+    subject: str
+    html: str
+    text: str
+
 
 CRLF = b"\r\n"
 

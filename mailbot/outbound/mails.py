@@ -27,7 +27,7 @@ from mailbot.ledger.read import Invoice, Ledger
 from mailbot.outbound.compose import Envelope, Extras, InlineImage, Threading, compose
 from mailbot.outbound.context import business_context, chase_context, invoice_context
 from mailbot.outbound.render import Renderer
-from mailbot.state.store import OutboxRow
+from mailbot.records.rows import OutboxRow
 
 log = logging.getLogger(__name__)
 TEMPLATE = {"invoice": "invoice", "reminder": "reminder", "final": "reminder", "ack": "ack",

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import MutableMapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import markupsafe
 from jinja2.ext import i18n as _i18n  # noqa: F401  (registers the extension's module)
 from mjml import mjml2html
 
+from mailbot.outbound.compose import Rendered
 from mailbot.outbound.i18n import base_language, load_translations
 
 PACKAGED = Path(__file__).parent.parent / "_data" / "templates"
@@ -56,13 +56,6 @@ _HTML_SYNTAX = {
 def default_templates() -> Path:
     """The templates shipped with mailbot (installed wheel or source checkout)."""
     return PACKAGED if PACKAGED.is_dir() else SOURCE
-
-
-@dataclass(frozen=True)
-class Rendered:
-    subject: str
-    html: str
-    text: str
 
 
 class TemplateMissing(LookupError):

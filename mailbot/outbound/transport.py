@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import mailbox
 import smtplib
-import ssl
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
 from mailbot.config.settings import Settings, Smtp
+from mailbot.config.tls import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +52,6 @@ class MaildirOutbox:
             self.box.add(raw.replace(b"\r\n", b"\n"))
         except OSError as exc:
             raise SendError(f"cannot write to {self.path}: {exc}", permanent=False) from exc
-
-
-def tls_context(verify: bool, ca_file: Path | None) -> ssl.SSLContext:
-    """System trust store (plus the owner's CA file); verification on unless told otherwise."""
-    context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
-    if not verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 class SmtpOutbox:

@@ -9,10 +9,11 @@ from email import message_from_bytes
 
 from mailbot.config.problems import Problem
 from mailbot.config.settings import Settings, find_line
+from mailbot.config.tls import tls_context
 from mailbot.inbound.trust import ours
 from mailbot.outbound.i18n import available_languages
 from mailbot.outbound.render import default_templates
-from mailbot.outbound.transport import SendError, SmtpOutbox, tls_context
+from mailbot.outbound.transport import SendError, SmtpOutbox
 
 
 def config_problems(settings: Settings) -> list[Problem]:
