@@ -10,8 +10,10 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
+from email import message_from_bytes
+from email import policy as email_policy
 from pathlib import Path
 
 from rich.console import Console
@@ -20,10 +22,12 @@ from rich.table import Table
 from mailbot import __version__
 from mailbot.cli import views
 from mailbot.config.settings import ConfigError, Settings, config_path, load_settings
-from mailbot.decide import policy
 from mailbot.ledger.read import load_ledger
-from mailbot.service.worker import Mailer, run_forever, run_once, utcnow
-from mailbot.state.store import Event, Store, iso
+from mailbot.outbound.preview import build_preview
+from mailbot.outbound.render import TemplateMissing
+from mailbot.service import owner
+from mailbot.service.worker import run_forever, run_once, utcnow
+from mailbot.state.store import Store
 
 log = logging.getLogger("mailbot")
 # Piped output (ops scripts, CI logs) gets wide tables instead of truncated cells.
@@ -117,8 +121,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_preview(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    ledger = load_ledger(settings)
-    invoice = ledger.invoices.get(args.invoice)
+    invoice = load_ledger(settings).invoices.get(args.invoice)
     if invoice is None:
         err.print(f"{settings.ledger_path}: no invoice {args.invoice!r}", markup=False)
         return 1
@@ -126,32 +129,23 @@ def cmd_preview(args: argparse.Namespace) -> int:
         for problem in invoice.problems:
             err.print(str(problem), markup=False)
         return 1
-    from email import message_from_bytes
-    from email import policy as email_policy
-
-    from mailbot.outbound.render import TemplateMissing
-
-    mailer = Mailer(settings)
-    message_id = "<preview@" + settings.domain + ">"
+    target = Path(args.out) if args.out else None
+    if target is not None and target.suffix not in (".txt", ".html", ".htm", ".eml"):
+        err.print(f"{target}: use .html, .txt or .eml", markup=False)
+        return 2
     try:
-        moment = _preview_moment(settings, args, invoice)
-        raw = mailer.build(invoice, args.kind, message_id, moment, tone=_preview_tone(settings, args))
+        raw = build_preview(settings, invoice, args.kind, args.step, utcnow())
     except TemplateMissing as exc:
         err.print(str(exc), markup=False)
         return 1
     msg = message_from_bytes(raw, policy=email_policy.default)
-    target = Path(args.out) if args.out else None
     if target is None or target.suffix == ".txt":
         body = msg.get_body(("plain",)).get_content()
-        text = f"Subject: {msg['Subject']}\n\n{body}"
-        _write_or_print(target, text)
-    elif target.suffix in (".html", ".htm"):
-        _write_or_print(target, msg.get_body(("html",)).get_content())
+        _write_or_print(target, f"Subject: {msg['Subject']}\n\n{body}")
     elif target.suffix == ".eml":
         target.write_bytes(raw)
     else:
-        err.print(f"{target}: use .html, .txt or .eml", markup=False)
-        return 2
+        _write_or_print(target, msg.get_body(("html",)).get_content())
     if target:
         err.print(f"wrote {target}", markup=False)
     return 0
@@ -160,27 +154,6 @@ def cmd_preview(args: argparse.Namespace) -> int:
 def say(line: str) -> None:
     """One result line, never wrapped: scripts read ``FILE:LINE: message`` whole."""
     sys.stdout.write(line + "\n")
-
-
-def _preview_tone(settings: Settings, args: argparse.Namespace) -> str:
-    """``--step N`` previews the tone of the ladder's N-th step."""
-    if args.kind not in ("reminder", "final"):
-        return ""
-    steps = settings.chase.steps
-    if args.step:
-        return steps[min(args.step, len(steps)) - 1].tone
-    return "final" if args.kind == "final" else "friendly"
-
-
-def _preview_moment(settings: Settings, args: argparse.Namespace, invoice) -> datetime:
-    """A reminder is previewed as on the day its step would go out (if that is later)."""
-    now = utcnow()
-    if args.kind not in ("reminder", "final") or invoice.due_date is None:
-        return now
-    steps = settings.chase.steps
-    step = steps[min(args.step, len(steps)) - 1] if args.step else steps[-1 if args.kind == "final" else 1]
-    day = invoice.due_date + timedelta(days=step.days)
-    return max(now, datetime(day.year, day.month, day.day, 10, tzinfo=UTC))
 
 
 def _write_or_print(target: Path | None, text: str) -> None:
@@ -276,13 +249,11 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def _owner_event(args: argparse.Namespace, type_: str, **fields) -> int:
     """Record an owner action on an invoice the ledger knows."""
-    settings = _settings(args)
-    ledger = load_ledger(settings)
-    if args.invoice not in ledger.invoices:
-        err.print(f"{settings.ledger_path}: no invoice {args.invoice!r}", markup=False)
+    try:
+        owner.record(_settings(args), args.invoice, type_, utcnow(), **fields)
+    except owner.OwnerActionError as exc:
+        err.print(str(exc), markup=False)
         return 1
-    with Store(settings.state_path) as store:
-        store.add_event(Event(args.invoice, iso(utcnow()), type_, **fields))
     return 0
 
 
@@ -352,51 +323,25 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_mark_paid(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    ledger = load_ledger(settings)
-    invoice = ledger.invoices.get(args.invoice)
-    if invoice is None or not invoice.valid:
-        err.print(f"{settings.ledger_path}: no valid invoice {args.invoice!r}", markup=False)
+    on = _date_arg(args.on) if args.on else None
+    amount = _amount_arg(args.amount) if args.amount else None
+    try:
+        done = owner.mark_paid(_settings(args), args.invoice, utcnow(), on=on, amount=amount)
+    except owner.OwnerActionError as exc:
+        err.print(str(exc), markup=False)
         return 1
-    on = _date_arg(args.on) if args.on else utcnow().date()
-    with Store(settings.state_path) as store:
-        known = _known(store, args.invoice)
-        amount = _amount_arg(args.amount) if args.amount else policy.balance(invoice, known)
-        if amount <= 0:
-            err.print(f"invoice {args.invoice}: nothing open to mark as paid", markup=False)
-            return 1
-        detail = json.dumps({"amount": str(amount), "on": on.isoformat()})
-        store.add_event(Event(args.invoice, iso(utcnow()), "payment", detail=detail))
-        left = policy.balance(invoice, policy.Facts(known.outbox, (*known.events, Event(
-            args.invoice, "", "payment", detail=detail))))  # fmt: skip
-    say(f"recorded {amount} {invoice.currency} paid on {on} for {args.invoice}; open: {left}")
+    say(f"recorded {done.amount} {done.currency} paid on {done.on} for {args.invoice}; open: {done.left}")
     return 0
 
 
-def _known(store: Store, invoice: str) -> policy.Facts:
-    """What the state says of one invoice (its mails and events)."""
-    return policy.Facts(store.outbox(invoice), store.events(invoice))
-
-
 def cmd_unmark_paid(args: argparse.Namespace) -> int:
-    """Undo a payment recorded by mistake (`mark-paid`, a bank import): a correction event
-    with the negative amount, so that the history keeps both and chasing can go on."""
-    settings = _settings(args)
-    with Store(settings.state_path) as store:
-        recorded = _known(store, args.invoice).paid_in()
-        amount = _amount_arg(args.amount) if args.amount else recorded
-        if recorded <= 0 or amount > recorded:
-            err.print(
-                f"invoice {args.invoice}: {recorded} recorded by mark-paid or bank imports, cannot take back"
-                f" {amount} (a paid_on/paid_amount in the ledger is changed in the ledger)",
-                markup=False,
-            )
-            return 1
-        today = utcnow().date().isoformat()
-        detail = {"amount": str(-amount), "on": today, "source": "correction"}
-        detail |= {"reason": args.reason} if args.reason else {}
-        store.add_event(Event(args.invoice, iso(utcnow()), "payment", detail=json.dumps(detail)))
-    say(f"took back {amount} recorded as paid for {args.invoice}; if it is open, reminders go on")
+    amount = _amount_arg(args.amount) if args.amount else None
+    try:
+        taken = owner.unmark_paid(_settings(args), args.invoice, utcnow(), amount=amount, reason=args.reason)
+    except owner.OwnerActionError as exc:
+        err.print(str(exc), markup=False)
+        return 1
+    say(f"took back {taken} recorded as paid for {args.invoice}; if it is open, reminders go on")
     return 0
 
 

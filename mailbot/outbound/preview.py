@@ -1,0 +1,42 @@
+"""``mailbot preview``: a mail as the client will see it, built as the worker builds it.
+
+A reminder is shown as on the day its ladder step would go out and in that step's
+tone, so that the owner reads the words the client will get, not today's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from mailbot.config.settings import Chase, Settings
+from mailbot.ledger.read import Invoice
+from mailbot.outbound.mails import Mailer
+
+CHASE_PREVIEWS = ("reminder", "final")
+
+
+def build_preview(settings: Settings, invoice: Invoice, kind: str, step: int, now: datetime) -> bytes:
+    """The MIME bytes of ``kind`` (``step``: the ladder's N-th step, 0 for the default)."""
+    mailer = Mailer(settings)
+    moment = preview_moment(settings.chase, invoice, kind, step, now)
+    message_id = "<preview@" + settings.domain + ">"
+    return mailer.build(invoice, kind, message_id, moment, tone=preview_tone(settings.chase, kind, step))
+
+
+def preview_tone(chase: Chase, kind: str, step: int) -> str:
+    """``--step N`` previews the tone of the ladder's N-th step."""
+    if kind not in CHASE_PREVIEWS:
+        return ""
+    if step:
+        return chase.steps[min(step, len(chase.steps)) - 1].tone
+    return "final" if kind == "final" else "friendly"
+
+
+def preview_moment(chase: Chase, invoice: Invoice, kind: str, step: int, now: datetime) -> datetime:
+    """A reminder is previewed as on the day its step would go out (if that is later)."""
+    if kind not in CHASE_PREVIEWS or invoice.due_date is None:
+        return now
+    steps = chase.steps
+    chosen = steps[min(step, len(steps)) - 1] if step else steps[-1 if kind == "final" else 1]
+    day = invoice.due_date + timedelta(days=chosen.days)
+    return max(now, datetime(day.year, day.month, day.day, 10, tzinfo=UTC))

@@ -1,0 +1,91 @@
+"""What the owner does by hand: pause, resume, mark paid, take a payment back.
+
+Each action is an event in the state, so the history shows who did what and the
+decisions follow from the events like any others.  The rules (what may be marked
+paid, how much may be taken back) live here; ``cli`` only parses and prints.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from mailbot.config.settings import Settings
+from mailbot.decide import policy
+from mailbot.ledger.read import Invoice, load_ledger
+from mailbot.records.rows import Event, iso
+from mailbot.state.store import Store
+
+
+class OwnerActionError(Exception):
+    """The action cannot be done as asked; the message says why, for the owner."""
+
+
+@dataclass(frozen=True)
+class MarkedPaid:
+    amount: Decimal
+    currency: str
+    on: date
+    left: Decimal
+
+
+def record(settings: Settings, invoice: str, type_: str, now: datetime, **fields: Any) -> None:
+    """An owner event (pause, resume) on an invoice the ledger knows."""
+    if invoice not in load_ledger(settings).invoices:
+        raise OwnerActionError(f"{settings.ledger_path}: no invoice {invoice!r}")
+    with Store(settings.state_path) as store:
+        store.add_event(Event(invoice, iso(now), type_, **fields))
+
+
+def mark_paid(
+    settings: Settings, number: str, now: datetime, on: date | None = None, amount: Decimal | None = None
+) -> MarkedPaid:
+    """Record a payment: by default the whole open amount, today."""
+    invoice = _valid_invoice(settings, number)
+    on = on or now.date()
+    with Store(settings.state_path) as store:
+        known = _known(store, number)
+        amount = amount if amount is not None else policy.balance(invoice, known)
+        if amount <= 0:
+            raise OwnerActionError(f"invoice {number}: nothing open to mark as paid")
+        payment = Event(
+            number, iso(now), "payment", detail=json.dumps({"amount": str(amount), "on": on.isoformat()})
+        )
+        store.add_event(payment)
+        left = policy.balance(invoice, policy.Facts(known.outbox, (*known.events, payment)))
+    return MarkedPaid(amount, invoice.currency, on, left)
+
+
+def unmark_paid(
+    settings: Settings, number: str, now: datetime, amount: Decimal | None = None, reason: str | None = None
+) -> Decimal:
+    """Undo a payment recorded by mistake (`mark-paid`, a bank import): a correction event
+    with the negative amount, so that the history keeps both and chasing can go on.
+    A payment written in the ledger (``paid_on``/``paid_amount``) is changed there."""
+    with Store(settings.state_path) as store:
+        recorded = _known(store, number).paid_in()
+        amount = amount if amount is not None else recorded
+        if recorded <= 0 or amount > recorded:
+            raise OwnerActionError(
+                f"invoice {number}: {recorded} recorded by mark-paid or bank imports, cannot take back"
+                f" {amount} (a paid_on/paid_amount in the ledger is changed in the ledger)"
+            )
+        detail = {"amount": str(-amount), "on": now.date().isoformat(), "source": "correction"}
+        detail |= {"reason": reason} if reason else {}
+        store.add_event(Event(number, iso(now), "payment", detail=json.dumps(detail)))
+    return amount
+
+
+def _valid_invoice(settings: Settings, number: str) -> Invoice:
+    invoice = load_ledger(settings).invoices.get(number)
+    if invoice is None or not invoice.valid:
+        raise OwnerActionError(f"{settings.ledger_path}: no valid invoice {number!r}")
+    return invoice
+
+
+def _known(store: Store, invoice: str) -> policy.Facts:
+    """What the state says of one invoice (its mails and events)."""
+    return policy.Facts(store.outbox(invoice), store.events(invoice))
