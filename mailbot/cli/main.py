@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from email import message_from_bytes
 from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
 
 from rich.console import Console
@@ -140,15 +141,19 @@ def cmd_preview(args: argparse.Namespace) -> int:
         return 1
     msg = message_from_bytes(raw, policy=email_policy.default)
     if target is None or target.suffix == ".txt":
-        body = msg.get_body(("plain",)).get_content()
-        _write_or_print(target, f"Subject: {msg['Subject']}\n\n{body}")
+        _write_or_print(target, f"Subject: {msg['Subject']}\n\n{_body(msg, 'plain')}")
     elif target.suffix == ".eml":
         target.write_bytes(raw)
     else:
-        _write_or_print(target, msg.get_body(("html",)).get_content())
+        _write_or_print(target, _body(msg, "html"))
     if target:
         err.print(f"wrote {target}", markup=False)
     return 0
+
+
+def _body(msg: EmailMessage, subtype: str) -> str:
+    part = msg.get_body((subtype,))
+    return part.get_content() if part is not None else ""
 
 
 def say(line: str) -> None:
@@ -359,7 +364,8 @@ def _amount_arg(text: str) -> Decimal:
         amount = Decimal(text)
     except ArithmeticError:
         amount = Decimal("NaN")
-    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -4:
+    exponent = amount.as_tuple().exponent  # a letter for NaN and infinities
+    if not isinstance(exponent, int) or amount <= 0 or exponent < -4:
         err.print(f"mailbot: {text!r} is not an amount like 1190.00", markup=False)
         raise SystemExit(2)
     return amount

@@ -20,6 +20,8 @@ from xml.etree import ElementTree as StdElementTree  # only to serialise what de
 
 from defusedxml import ElementTree
 
+from mailbot.ledger.read import Invoice
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -126,7 +128,7 @@ def apply_statement(entries: list[Entry], ledger, store, now, file: str) -> tupl
         named = invoices_named(entry.text, open_numbers)
         invoice = ledger.invoices[named[0]] if len(named) == 1 else None
         why = _mismatch(named, entry, invoice)
-        if why:
+        if why or invoice is None:
             problems += 1
             lines.append(
                 f"{where}: {entry.amount} {entry.currency} from {entry.payer or '?'} {why}; not recorded"
@@ -140,11 +142,13 @@ def apply_statement(entries: list[Entry], ledger, store, now, file: str) -> tupl
     return lines, problems
 
 
-def _mismatch(named: list[str], entry: Entry, invoice) -> str:
+def _mismatch(named: list[str], entry: Entry, invoice: Invoice | None) -> str:
     if not named:
         return f"names no open invoice ({entry.text[:80]!r})"
     if len(named) > 1:
         return f"names several invoices: {', '.join(named)}"
+    if invoice is None:
+        return f"names no open invoice ({entry.text[:80]!r})"
     if entry.currency and entry.currency != invoice.currency:
         return f"is in {entry.currency}, invoice {invoice.number} in {invoice.currency}"
     return ""

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import flufl.bounce
 
@@ -96,7 +97,7 @@ def _classify(mail: Mail, known: Known) -> Reply:
     sent_day = mail.date.date() if mail.date else None
     own = mail.sender in known.own_addresses or bool(mail.header("x-mailbot"))
     words = new_words(mail.text)
-    base = {
+    base: dict[str, Any] = {
         "message_id": mail.message_id,
         "sender": mail.sender,
         "subject": mail.subject,
@@ -116,7 +117,7 @@ def _classify(mail: Mail, known: Known) -> Reply:
     owner = known.owners.get(invoice, trust.client)
     if invoice and trust.client and owner != trust.client:
         trusted, reason = False, f"invoice {invoice} belongs to another client ({owner})"
-    common = {
+    common: dict[str, Any] = {
         **base, "invoice": invoice, "matched_by": matched_by, "client": trust.client,
         "trusted": trusted, "trust_reason": reason,
     }  # fmt: skip
