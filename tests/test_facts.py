@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import marshal
 from datetime import UTC, date, datetime
 
 import pytest
@@ -225,31 +224,51 @@ def test_a_summary_of_another_layout_is_made_again_from_the_records(tmp_path):
     with Store(tmp_path / "s.db") as store:
         store.claim("A-1", "invoice", 0, "<a@x>", NOW)
         store.decision_facts()
-        summary = marshal.dumps((None,) * len(Facts().summary()))  # as if nothing was claimed
-        store.db.execute("UPDATE summaries SET layout = '2/cpython-310/marshal4', summary = ?", (summary,))
+        store.db.execute("UPDATE summaries SET layout = ?, invoice_status = NULL", (SUMMARY_LAYOUT - 1,))
         assert store.decision_facts()["A-1"].invoice_row.status == "claimed"
         (layout,) = store.db.execute("SELECT layout FROM summaries WHERE invoice = 'A-1'").fetchone()
         assert layout == SUMMARY_LAYOUT  # and it was stored again
 
 
-def _away_damaged(away: object):
-    return lambda good: marshal.dumps((*good[:14], away, *good[15:]))
+def _stored_summary(store: Store, invoice: str) -> dict:
+    cursor = store.db.execute("SELECT * FROM summaries WHERE invoice = ?", (invoice,))
+    names = [column[0] for column in cursor.description]
+    return {
+        name: value for name, value in zip(names, cursor.fetchone(), strict=True) if value not in (None, 0)
+    }
+
+
+def test_a_summary_is_a_row_of_named_columns(tmp_path):
+    """Readable with any SQLite tool and by any Python: no marshal, no positions."""
+    with Store(tmp_path / "s.db") as store:
+        store.claim("A-1", "invoice", 0, "<a@x>", NOW)
+        store.add_event(_reply("promise_to_pay", until="2026-12-01"))
+        store.add_event(
+            Event("A-1", iso(NOW), "payment", detail=json.dumps({"amount": "5.10", "on": "2026-11-22"}))
+        )
+        store.decision_facts()
+        stored = _stored_summary(store, "A-1")
+    at = "2026-11-03T10:00:00+00:00"
+    assert stored == {
+        "invoice": "A-1", "layout": SUMMARY_LAYOUT, "invoice_status": "claimed", "invoice_at": iso(NOW),
+        "last_wait_at": at, "said_intent": "promise_to_pay", "said_until": "2026-12-01",
+        "commitment_ordinal": 1, "commitment_at": at, "commitment_intent": "promise_to_pay",
+        "commitment_until": "2026-12-01", "last_reply_intent": "promise_to_pay", "last_reply_at": at,
+        "last_reply_trusted": 1, "payments": '[{"on":"2026-11-22","amount":"5.10"}]',
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("damage", [
-    lambda _: b"", lambda _: b"\xff\x00garbage", lambda _: marshal.dumps((1, 2, 3)),
-    lambda _: marshal.dumps(("sent",) * 20), _away_damaged(("2026-10-01T00:00:00+00:00",)),
-    _away_damaged("ab"), _away_damaged({"at": 1}),
-    lambda good: marshal.dumps((*good[:-1], 7)), lambda good: marshal.dumps((*good[:-1], "abc")),
+    "pause = 'someday'", "pause = 3", "payments = 'not json'", "payments = '[{\"on\": \"x\", \"amount\": \"1\"}]'",
+    "payments = '[{\"on\": \"2026-11-01\", \"amount\": \"one\"}]'", "unacked = '[[1, \"a\", \"b\"]]'",
+    "unacked = '{}'", "follow_ups = '101 x'", "follow_ups = '101  102'",
 ])  # fmt: skip
 def test_a_damaged_summary_is_made_again_from_the_records(tmp_path, damage):
     with Store(tmp_path / "s.db") as store:
         store.claim("A-1", "invoice", 0, "<a@x>", NOW)
         store.claim("B-2", "invoice", 0, "<b@x>", NOW)
         store.decision_facts()
-        (good,) = store.db.execute("SELECT summary FROM summaries WHERE invoice = 'A-1'").fetchone()
-        bad = damage(marshal.loads(good))
-        store.db.execute("UPDATE summaries SET summary = ? WHERE invoice = 'A-1'", (bad,))
+        store.db.execute(f"UPDATE summaries SET invoice_status = NULL, {damage} WHERE invoice = 'A-1'")
         facts = store.decision_facts()
         assert facts["A-1"].invoice_status == "claimed" and facts["B-2"].invoice_status == "claimed"
         _same_as_records(store)  # and it was stored again
@@ -262,8 +281,7 @@ def test_a_dry_run_reads_fresh_facts_and_writes_nothing(tmp_path):
         store.add_event(Event("A-1", iso(NOW), "pause"))
         assert store.decision_facts(save=False)["A-1"].pause is True  # the change is seen...
         assert store.db.execute("SELECT count(*) FROM stale").fetchone()[0] == 1  # ...and not stored
-        (summary,) = store.db.execute("SELECT summary FROM summaries").fetchone()
-        assert Facts.from_summary("A-1", marshal.loads(summary)).pause is None
+        assert _stored_summary(store, "A-1").get("pause") is None
         assert store.decision_facts()["A-1"].pause is True
         assert store.db.execute("SELECT count(*) FROM stale").fetchone()[0] == 0
 
@@ -358,4 +376,25 @@ def test_a_version_4_state_file_gets_its_summaries_made_again(tmp_path):
     with Store(path) as store:
         facts = store.decision_facts()["A-1"]
         assert facts.invoice_sent and facts.pause == date(2026, 12, 24)
+        _same_as_records(store)
+
+
+def test_a_version_5_state_file_drops_its_marshal_summaries_and_makes_them_again(tmp_path):
+    import marshal
+
+    path = tmp_path / "s.db"
+    db = _state_file_with_a_sent_invoice(path, 5)
+    db.execute("INSERT INTO events (invoice, at, type, until) VALUES ('A-1', ?, 'pause', '2026-12-24')",
+               (iso(NOW),))  # fmt: skip
+    db.execute(
+        "INSERT INTO summaries VALUES ('A-1', '4/cpython-311/marshal4', ?)", (marshal.dumps((None,) * 21),)
+    )
+    db.execute("DELETE FROM stale")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        facts = store.decision_facts()["A-1"]
+        assert facts.invoice_sent and facts.pause == date(2026, 12, 24)
+        stored = _stored_summary(store, "A-1")
+        assert stored["layout"] == SUMMARY_LAYOUT and stored["pause"] == "2026-12-24"
         _same_as_records(store)

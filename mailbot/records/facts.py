@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import gc
 import json
-import marshal
-import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -122,45 +120,88 @@ class Facts:
         rows = self.outbox
         return [r.sent_at or r.claimed_at for r in rows if r.kind in CHASE_KINDS and r.status != "failed"]
 
-    def summary(self) -> tuple[Any, ...]:
-        """All that decisions read, as plain values (strings, numbers, None and tuples of
-        them) in ``from_summary``'s order: ``Store`` keeps it per invoice (``marshal``), so a
-        pass reads one small value per invoice instead of all its rows and events. Every
+    def summary(self) -> dict[str, Any]:
+        """All that decisions read, by name, as plain values (text, integers, None): ``Store``
+        keeps it per invoice as one row of ``SUMMARY_COLUMNS``, so a pass reads one row per
+        invoice instead of all its mails and events. Lists of steps and of stored times are
+        space-separated; of acknowledgments and payments (rare), JSON text. Every
         chase time only when there is more to know than the latest (a day with two)."""
-        away, pause, commitment = self.away, self.pause, self.commitment
+        said, commitment, away, pause = self.said, self.commitment, self.away, self.pause
+        reply = commitment[1] if commitment else None
         times = self.chase_times()
-        return (
-            self.invoice_status, self.invoice_at, self.sent_reminders, self.ladder_last,
-            tuple(self.follow_ups), self.refused, self.has_receipt, self.has_notice,
-            self.last_reminder_at, self.last_chase_at, tuple(self.said) if self.said else None,
-            tuple(self.unacked), self.held,
-            (commitment[0], *_said_values(commitment[1])) if commitment else None,
-            (away.at, away.until, away.trusted) if away else None, self.bounced,
-            pause.isoformat() if isinstance(pause, date) else pause,
-            tuple((day.isoformat(), str(amount)) for day, amount in self.payments),
-            self.last_wait_at, tuple(times) if set(times) - {self.last_chase_at} else None,
-            self.last_reply,
-        )  # fmt: skip
+        last_reply = self.last_reply or (None, None, None)
+        return {
+            "invoice_status": self.invoice_status, "invoice_at": self.invoice_at,
+            "sent_reminders": self.sent_reminders, "ladder_last": self.ladder_last,
+            "last_reminder_at": self.last_reminder_at, "last_chase_at": self.last_chase_at,
+            "last_wait_at": self.last_wait_at, "refused": self.refused, "has_receipt": self.has_receipt,
+            "has_notice": self.has_notice, "held": self.held, "bounced": self.bounced,
+            "said_intent": said[0] if said else None, "said_until": said[1] if said else None,
+            "commitment_ordinal": commitment[0] if commitment else None,
+            "commitment_at": reply.at if reply else None,
+            "commitment_intent": reply.intent if reply else None,
+            "commitment_until": reply.until if reply else None,
+            "away_at": away.at if away else None, "away_until": away.until if away else None,
+            "away_trusted": away.trusted if away else None,
+            "pause": pause.isoformat() if isinstance(pause, date) else (_UNTIL_RESUMED if pause else None),
+            "last_reply_intent": last_reply[0], "last_reply_at": last_reply[1],
+            "last_reply_trusted": last_reply[2],
+            "follow_ups": " ".join(map(str, self.follow_ups)) or None,
+            "unacked": _json_list([{"ordinal": o, "at": at, "intent": i} for o, at, i in self.unacked]),
+            "payments": _json_list([{"on": d.isoformat(), "amount": str(a)} for d, a in self.payments]),
+            "chase_times": " ".join(times) if set(times) - {self.last_chase_at} else None,
+        }  # fmt: skip
 
     @classmethod
-    def from_summary(cls, invoice: str, values: tuple[Any, ...]) -> Facts:
+    def from_summary(cls, invoice: str, row: dict[str, Any]) -> Facts:
         """The Facts that ``summary()`` described: the same answers, without the records.
-        One unpacking: it runs for every invoice of every pass."""
+
+        A damaged row (a mistyped value, JSON that is not the list it should be) raises
+        ValueError, TypeError or KeyError: the store then summarises the records again."""
         facts = cls.__new__(cls)
-        (facts.invoice_status, facts.invoice_at, facts.sent_reminders, facts.ladder_last,
-         facts.follow_ups, facts.refused, facts.has_receipt, facts.has_notice,
-         facts.last_reminder_at, facts.last_chase_at, facts.said, facts.unacked, facts.held,
-         commitment, away, facts.bounced, pause, payments, facts.last_wait_at,
-         facts._chase_times, facts.last_reply) = values  # fmt: skip
+        facts.invoice_status, facts.invoice_at = row["invoice_status"], row["invoice_at"]
+        facts.sent_reminders, facts.ladder_last = row["sent_reminders"], row["ladder_last"]
+        facts.last_reminder_at, facts.last_chase_at = row["last_reminder_at"], row["last_chase_at"]
+        facts.last_wait_at = row["last_wait_at"]
+        facts.refused, facts.has_receipt = bool(row["refused"]), bool(row["has_receipt"])
+        facts.has_notice, facts.held, facts.bounced = (
+            bool(row["has_notice"]),
+            bool(row["held"]),
+            bool(row["bounced"]),
+        )
         facts.invoice_sent = facts.invoice_status == "sent"
         facts._number, facts._invoice_row, facts.outbox, facts.events = invoice, None, (), ()
-        facts.commitment = (commitment[0], Said(*commitment[1:], True)) if commitment else None
-        facts.away = Said(away[0], "auto_reply", away[1], away[2]) if away else None
-        facts.pause = date.fromisoformat(pause) if pause.__class__ is str else pause
-        facts.payments = tuple((date.fromisoformat(d), Decimal(a)) for d, a in payments) if payments else ()
-        last_reply = facts.last_reply  # (status prints it as it is: its shape is checked here)
-        if last_reply is not None and (last_reply.__class__ is not tuple or len(last_reply) != 3):
-            raise TypeError(f"invoice {invoice}: a damaged summary (last reply {last_reply!r})")
+        said = row["said_intent"]
+        facts.said = (said, row["said_until"]) if said else None
+        ordinal = row["commitment_ordinal"]
+        facts.commitment = (
+            (ordinal, Said(row["commitment_at"], row["commitment_intent"], row["commitment_until"], True))
+            if ordinal is not None else None
+        )  # fmt: skip
+        away = row["away_at"]
+        trusted = row["away_trusted"]
+        facts.away = (
+            Said(away, "auto_reply", row["away_until"], None if trusted is None else bool(trusted))
+            if away
+            else None
+        )
+        pause = row["pause"]
+        facts.pause = (
+            None if pause is None else True if pause == _UNTIL_RESUMED else date.fromisoformat(pause)
+        )
+        intent = row["last_reply_intent"]
+        facts.last_reply = (intent, row["last_reply_at"], bool(row["last_reply_trusted"])) if intent else None
+        lists = row["follow_ups"], row["unacked"], row["payments"], row["chase_times"]
+        if lists == (None, None, None, None):  # (most invoices)
+            facts.follow_ups, facts.unacked, facts.payments, facts._chase_times = (), (), (), None
+            return facts
+        follow_ups, unacked, payments, times = lists
+        facts.follow_ups = tuple(int(step) for step in follow_ups.split(" ")) if follow_ups else ()
+        facts.unacked = tuple((u["ordinal"], u["at"], u["intent"]) for u in _list_of(unacked))
+        facts.payments = tuple(
+            (date.fromisoformat(p["on"]), Decimal(p["amount"])) for p in _list_of(payments)
+        )
+        facts._chase_times = tuple(times.split(" ")) if times is not None else None
         return facts
 
     def paid_in(self) -> Decimal:
@@ -265,11 +306,29 @@ class Facts:
 
 
 _ZERO = Decimal(0)
-SUMMARY_VERSION = 4  # of Facts.summary()'s layout: change it with the layout
-# How Store keeps a summary: the layout, and marshal's format as this Python writes it (a
-# summary written by another layout or Python is made again from the records; two workers
-# on different Pythons sharing one state file would redo each other's every pass).
-SUMMARY_LAYOUT = f"{SUMMARY_VERSION}/{sys.implementation.cache_tag}/marshal{marshal.version}"
+SUMMARY_LAYOUT = 5  # of Facts.summary()'s fields and their meaning: change it with them
+SUMMARY_COLUMNS = (
+    "invoice_status", "invoice_at", "sent_reminders", "ladder_last", "last_reminder_at", "last_chase_at",
+    "last_wait_at", "refused", "has_receipt", "has_notice", "held", "bounced", "said_intent", "said_until",
+    "commitment_ordinal", "commitment_at", "commitment_intent", "commitment_until", "away_at", "away_until",
+    "away_trusted", "pause", "last_reply_intent", "last_reply_at", "last_reply_trusted", "follow_ups",
+    "unacked", "payments", "chase_times",
+)  # fmt: skip
+_UNTIL_RESUMED = "until resumed"  # a pause without a date
+
+
+def _json_list(items: Iterable[Any]) -> str | None:
+    """A list as JSON text, None when empty (most invoices have none)."""
+    items = list(items)
+    return json.dumps(items, separators=(",", ":")) if items else None
+
+
+def _list_of(text: str | None) -> list[Any]:
+    """What ``_json_list`` wrote; anything else is a damaged summary."""
+    items = json.loads(text) if text is not None else []
+    if items.__class__ is not list:
+        raise TypeError(f"a damaged summary: {text!r} is not a JSON list")
+    return items
 
 
 class Said(NamedTuple):
@@ -279,10 +338,6 @@ class Said(NamedTuple):
     intent: str
     until: str | None
     trusted: bool | None
-
-
-def _said_values(reply: Event | Said) -> list:
-    return [reply.at, reply.intent, reply.until]
 
 
 EMPTY = Facts()
