@@ -22,7 +22,10 @@ from mailbot.cli import views
 from mailbot.config.settings import ConfigError, Settings, config_path, load_settings
 from mailbot.decide import policy
 from mailbot.ledger.read import load_ledger
-from mailbot.service.worker import Mailer, run_forever, run_once, utcnow
+from mailbot.outbound.mails import Mailer
+from mailbot.service.clock import utcnow
+from mailbot.service.loop import run_forever
+from mailbot.service.run_pass import run_once
 from mailbot.state.store import Event, Store, iso
 
 log = logging.getLogger("mailbot")
