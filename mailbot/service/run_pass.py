@@ -23,7 +23,7 @@ from mailbot.inbound.replies import Reply
 from mailbot.ledger.read import Ledger, load_ledger
 from mailbot.outbound.mails import Mailer
 from mailbot.outbound.transport import open_outbox
-from mailbot.service.claims import claim
+from mailbot.service.claims import claim, release_stale
 from mailbot.service.sending import send_claimed
 from mailbot.state.store import Store
 
@@ -132,6 +132,7 @@ def _pass(settings, now, dry_run, inbox, ledger, report, mailer) -> PassReport:
     with Store(settings.state_path) as store:
         if not dry_run:
             report.replies = _read_replies(settings, store, ledger, now, inbox)
+            release_stale(store, settings, ledger, now)  # decided anew below, with today's
         # The facts die before the collector runs again: it never scans 100,000 of them.
         with policy.no_cycle_collection():
             facts = store.decision_facts(save=not dry_run)  # a dry run writes nothing
@@ -143,7 +144,7 @@ def _pass(settings, now, dry_run, inbox, ledger, report, mailer) -> PassReport:
                 if action.kind in ("invoice", "reminder", "final", "ack", "receipt"):
                     mailer.build(ledger.invoices[action.invoice], action.kind, "<dry@run>", now)
             return report
-        claim(store, settings, actions, now)
+        claim(store, settings, ledger, actions, now)
         with open_outbox(settings) as outbox:
             send_claimed(store, outbox, mailer, ledger, now, report)
     return report

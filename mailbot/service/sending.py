@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from mailbot.decide import policy
@@ -19,7 +19,7 @@ from mailbot.ledger.read import Invoice, Ledger
 from mailbot.outbound.compose import Envelope
 from mailbot.outbound.mails import Mailer
 from mailbot.outbound.transport import Outbox, SendError
-from mailbot.state.store import MANY, Event, OutboxRow, Store, iso
+from mailbot.state.store import MANY, Event, OutboxRow, Store, in_doubt, iso
 
 log = logging.getLogger(__name__)
 MAX_TRANSIENT_IN_A_ROW = 3  # a dead server should not cost one time-out per mail
@@ -68,11 +68,15 @@ def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, t
     wanted = _still_wanted(mailer.settings, invoices, outbox_rows, events, now)
     messages: dict[str, list[OutboxRow]] = {}
     for row in claimed:
-        if row.kind in policy.CHASE_KINDS and (row.invoice, row.kind, row.step) not in wanted:
-            # Claimed in an earlier pass (a failed send) and no longer right: the client
-            # disputed meanwhile, the owner paused, or the day moved on. Decide again.
-            log.info("invoice %s: %s step %s no longer due; released", row.invoice, row.kind, row.step)
-            store.release(row)
+        if (
+            row.kind in policy.CHASE_KINDS
+            and not in_doubt(row)
+            and (row.invoice, row.kind, row.step) not in wanted
+        ):
+            # Claimed earlier (a send refused for now) and no longer right: the client
+            # disputed meanwhile, the owner paused, or the hour passed. Decide again.
+            if store.release(row):
+                log.info("invoice %s: %s step %s no longer due; released", row.invoice, row.kind, row.step)
             continue
         messages.setdefault(row.message_id, []).append(row)
     # In the order they were claimed, not client by client: one client whose mail fails
@@ -117,7 +121,7 @@ def send_one(
     ):
         log.info("invoice %s: cancelled or paid since it was claimed; not sending", first.invoice)
         for row in rows:
-            store.release(row)
+            store.release(row)  # (False: already gone; either way it is not sent)
         return "skipped"
     client = mailer.settings.clients[invoices[0].client_id]
     try:
@@ -129,23 +133,12 @@ def send_one(
         log.exception("invoice %s: could not build the %s mail", first.invoice, first.kind)
         return "held"
     envelope = mailer.envelope(client)
-    try:
-        outbox.send(raw, envelope.from_addr, envelope.recipients)
-    except SendError as exc:
-        if exc.permanent:
-            log.error("invoice %s: %s refused for good: %s", first.invoice, first.kind, exc)
-            for row in rows:
-                store.mark_failed(row, _event(row, now, "error", detail=str(exc)))
-            return "failed"
-        log.warning("invoice %s: %s not sent yet (will retry): %s", first.invoice, first.kind, exc)
-        for row in rows:
-            store.mark_retry(row, str(exc))
-        return "retry"
-    for row in rows:
-        store.mark_sent(row, _event(row, now, "sent", detail=_sent_detail(row, envelope)), now)
-    log.info("invoice %s: %s sent to %s", ", ".join(r.invoice for r in rows), first.kind,
-             ", ".join(envelope.recipients))  # fmt: skip
-    return "sent"
+    outcome = _hand_over(store, outbox, rows, raw, envelope.from_addr, envelope.recipients, now,
+                         lambda row: _sent_detail(row, envelope))  # fmt: skip
+    if outcome == "sent":
+        log.info("invoice %s: %s sent to %s", ", ".join(r.invoice for r in rows), first.kind,
+                 ", ".join(envelope.recipients))  # fmt: skip
+    return outcome
 
 
 def _sent_detail(row: OutboxRow, envelope: Envelope) -> str:
@@ -158,17 +151,43 @@ def _sent_detail(row: OutboxRow, envelope: Envelope) -> str:
 def _send_prebuilt(store: Store, outbox: Outbox, mailer: Mailer, row: OutboxRow, now: datetime) -> str:
     """A forward to the owner: built when the reply came in, sent as it is."""
     recipients = [a.strip() for a in (row.recipients or "").split(",") if a.strip()]
+    outcome = _hand_over(store, outbox, [row], row.payload or b"", mailer.settings.business.email,
+                         recipients, now, lambda _row: "to " + ", ".join(recipients))  # fmt: skip
+    if outcome == "sent":
+        log.info("%s: %s %s sent to %s", row.invoice, row.kind, row.step, ", ".join(recipients))
+    return outcome
+
+
+def _hand_over(
+    store: Store, outbox: Outbox, rows: list[OutboxRow], raw: bytes, sender: str,
+    recipients: list[str], now: datetime, sent_detail: Callable[[OutboxRow], str],
+) -> str:  # fmt: skip
+    """Give one mail to the transport and record what came of it, each step a
+    compare-and-set on the claim: ``begin_send`` (the mail is in doubt from here),
+    then sent, failed (5xx: for good) or retry (4xx: stays claimed, known not delivered)."""
+    first = rows[0]
+    if not store.begin_send(rows):
+        log.warning("invoice %s: its %s is no longer claimed; not sent", first.invoice, first.kind)
+        return "skipped"
     try:
-        outbox.send(row.payload or b"", mailer.settings.business.email, recipients)
+        outbox.send(raw, sender, recipients)
     except SendError as exc:
+        error = str(exc)
         if exc.permanent:
-            store.mark_failed(row, _event(row, now, "error", detail=str(exc)))
-            return "failed"
-        store.mark_retry(row, str(exc))
-        return "retry"
-    store.mark_sent(row, _event(row, now, "sent", detail="to " + ", ".join(recipients)), now)
-    log.info("%s: forward %s sent to %s", row.invoice, row.step, ", ".join(recipients))
-    return "sent"
+            log.error("invoice %s: %s refused for good: %s", first.invoice, first.kind, error)
+            done = [store.mark_failed(row, _event(row, now, "error", error)) for row in rows]
+        else:
+            log.warning("invoice %s: %s not sent yet (will retry): %s", first.invoice, first.kind, error)
+            done = [store.mark_retry(row, error) for row in rows]
+        outcome = "failed" if exc.permanent else "retry"
+    else:
+        done = [store.mark_sent(row, _event(row, now, "sent", sent_detail(row)), now) for row in rows]
+        outcome = "sent"
+    for row, recorded in zip(rows, done, strict=True):
+        if not recorded:  # another pass got there first: logged, never recorded twice
+            log.warning("invoice %s: %s step %s was no longer claimed; %s not recorded",
+                        row.invoice, row.kind, row.step, outcome)  # fmt: skip
+    return outcome
 
 
 def _event(row: OutboxRow, now: datetime, type_: str, detail: str) -> Event:
