@@ -434,7 +434,7 @@ def breakdown_targets() -> list[tuple[object, str, str]]:
         (run_pass, "read_inbox", "read_inbox"),
         (inbound, "known_world", "known_world"),
         (inbound, "classify", "classify"),
-        (inbound, "_claim_forward", "claim forward"),
+        (inbound, "_forward", "forward (build)"),
         (inbound, "build_forward", "  build_forward"),
         (Store, "outbox", "store.outbox()"),
         (Store, "record_reply", "record_reply"),

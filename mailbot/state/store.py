@@ -459,8 +459,12 @@ class Store:
         found = self.db.execute("SELECT 1 FROM inbox_seen WHERE message_key = ?", (message_key,))
         return found.fetchone() is not None
 
-    def record_reply(self, keys: list[str], events: list[Event], now: datetime) -> bool:
-        """Mark a mail handled under all its keys and record its events, at once.
+    def record_reply(
+        self, keys: list[str], events: list[Event], now: datetime, forward: Claim | None = None
+    ) -> bool:
+        """Mark a mail handled under all its keys, record its events and claim its forward
+        to the owner (``forward``: its step is numbered here), in one transaction: a crash
+        never leaves a reply recorded and handled without the owner's forward queued.
 
         ``keys[0]`` says what the mail *is* (its Message-ID): when that was
         handled before (a folder read again after a UIDVALIDITY change, a copy
@@ -478,6 +482,10 @@ class Store:
                 return False
             for event in events:
                 self._insert_event(event)
+            if forward is not None:
+                step = 1 + self.max_step(forward.invoice, forward.kind)
+                if not self._insert_claim(forward._replace(step=step), now):
+                    raise RuntimeError(f"{forward.invoice}: forward {step} exists")  # (cannot: max + 1)
             return True
 
     def begin_send(self, rows: list[OutboxRow]) -> bool:
