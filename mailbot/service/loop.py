@@ -46,10 +46,11 @@ class ConfigWatch:
     def current(self) -> Settings:
         try:
             self.settings = self._load(self.path)
-        except ConfigError as exc:
+        except (ConfigError, OSError, ValueError) as exc:  # (a file caught mid-write: bad UTF-8)
+            problems = exc.problems if isinstance(exc, ConfigError) else [f"{self.path}: {exc}"]
             if str(exc) != self._reported:
                 self._reported = str(exc)
-                for problem in exc.problems:
+                for problem in problems:
                     log.error("%s (the last good config stays in use)", problem)
             return self.settings
         if self._reported is not None:
