@@ -7,6 +7,7 @@ before each pass; a broken edit keeps the last good config running.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import signal
 from collections.abc import Callable
@@ -35,21 +36,22 @@ class ConfigWatch:
 
     The owner edits the file while the service runs; a broken edit must neither
     stop the service nor fill the log every pass.  Its problems are logged once
-    per distinct broken content, and the last good settings stay in use.
+    per broken content of the file, and the last good settings stay in use.
     """
 
     def __init__(self, path: Path, load: Callable[[Path], Settings]):
         self.path, self._load = path, load
         self.settings = load(path)  # at start a broken config is the caller's error (exit 1)
-        self._reported: str | None = None
+        self._reported: bytes | None = None
 
     def current(self) -> Settings:
         try:
             self.settings = self._load(self.path)
         except (ConfigError, OSError, ValueError) as exc:  # (a file caught mid-write: bad UTF-8)
             problems = exc.problems if isinstance(exc, ConfigError) else [f"{self.path}: {exc}"]
-            if str(exc) != self._reported:
-                self._reported = str(exc)
+            content = self._content()
+            if content != self._reported:
+                self._reported = content
                 for problem in problems:
                     log.error("%s (the last good config stays in use)", problem)
             return self.settings
@@ -57,6 +59,14 @@ class ConfigWatch:
             log.info("%s: read again without problems", self.path)
             self._reported = None
         return self.settings
+
+    def _content(self) -> bytes:
+        """What the broken file holds now: one report per content, whatever the error
+        (reading a file as it is replaced can word one content's problem two ways)."""
+        try:
+            return hashlib.blake2b(self.path.read_bytes(), digest_size=16).digest()
+        except OSError as exc:
+            return str(exc).encode()
 
 
 def run_forever(config_path: Path, load: Callable[[Path], Settings], interval: float) -> int:
