@@ -73,7 +73,8 @@ from mailbot.config.settings import load_settings
 from mailbot.decide import policy
 from mailbot.inbound import apply as inbound
 from mailbot.inbound.inbox import HANDLED, ImapInbox
-from mailbot.service import worker
+from mailbot.outbound.mails import Mailer
+from mailbot.service import run_pass, sending
 from mailbot.state.store import Store
 
 TARGET_INGEST_S = 20.0
@@ -430,10 +431,10 @@ def breakdown_targets() -> list[tuple[object, str, str]]:
     from imapclient import IMAPClient
 
     return [
-        (worker, "read_inbox", "read_inbox"),
+        (run_pass, "read_inbox", "read_inbox"),
         (inbound, "known_world", "known_world"),
         (inbound, "classify", "classify"),
-        (inbound, "_claim_forward", "claim forward"),
+        (inbound, "_forward", "forward (build)"),
         (inbound, "build_forward", "  build_forward"),
         (Store, "outbox", "store.outbox()"),
         (Store, "record_reply", "record_reply"),
@@ -441,9 +442,9 @@ def breakdown_targets() -> list[tuple[object, str, str]]:
         (IMAPClient, "add_flags", "  of which STORE"),
         (IMAPClient, "fetch", "FETCH"),
         (IMAPClient, "search", "SEARCH"),
-        (worker, "_send_claimed", "send forwards"),
-        (worker, "load_ledger", "load_ledger"),
-        (worker.Mailer, "__init__", "Mailer()"),
+        (sending, "send_claimed", "send forwards"),
+        (run_pass, "load_ledger", "load_ledger"),
+        (Mailer, "__init__", "Mailer()"),
         (Store, "events", "store.events()"),
         (policy, "group_facts", "group_facts"),
     ]
@@ -487,7 +488,7 @@ def ingest_pass(config: Path, batched: bool = False) -> tuple[float, float, floa
     with timers:
         t0, cpu0 = time.perf_counter(), time.process_time()
         inbox = BatchedKeywords(settings.imap, resolve=settings.resolve) if batched else None
-        worker.run_once(settings, READ_AT, inbox=inbox)
+        run_pass.run_once(settings, READ_AT, inbox=inbox)
         if inbox is not None:
             inbox.close()
         total = time.perf_counter() - t0
@@ -503,7 +504,7 @@ def empty_pass(config: Path) -> tuple[float, Timers]:
     timers = Timers(breakdown_targets())
     with timers:
         t0 = time.perf_counter()
-        worker.run_once(settings, READ_AT)
+        run_pass.run_once(settings, READ_AT)
         return time.perf_counter() - t0, timers
 
 
@@ -745,7 +746,7 @@ def run(args, rng: random.Random, tmp: Path, smtp_port: int, smtp_count, started
     _config, rows = write_base(base)
     write_config(base, smtp_port, None)
     t0 = time.perf_counter()
-    report = worker.run_once(load_settings(base / "mailbot.toml"), SENT_AT)
+    report = run_pass.run_once(load_settings(base / "mailbot.toml"), SENT_AT)
     with contextlib.closing(db(base)) as conn:
         sent = dict(conn.execute("SELECT invoice, message_id FROM outbox WHERE kind = 'invoice'"))
     client_of = {r[0]: r[1] for r in rows if r[1]}
@@ -822,7 +823,7 @@ def run(args, rng: random.Random, tmp: Path, smtp_port: int, smtp_count, started
             empty, timers = empty_pass(config)
             if args.profile and name == "big":
                 settings = load_settings(config)
-                profile_call(functools.partial(worker.run_once, settings, READ_AT),
+                profile_call(functools.partial(run_pass.run_once, settings, READ_AT),
                              f"a pass with nothing new, {n_old} handled", 20)  # fmt: skip
             print(f"  a pass with nothing new, in-process: {empty:.3f} s; before the inbox is "
                   f"read: load_ledger {timers.spent['load_ledger'] * 1e3:.0f} ms, Mailer() "
@@ -885,7 +886,7 @@ def profile_ingest(corpus: Corpus, rng: random.Random, base: Path, smtp_port: in
     with dovecot(messages) as (server, _written, _indexed):
         directory = scenario_dir(base, "profile", smtp_port, server)
         settings = load_settings(directory / "mailbot.toml")
-        run = functools.partial(worker.run_once, settings, READ_AT)
+        run = functools.partial(run_pass.run_once, settings, READ_AT)
         profile_call(run, f"ingest pass over {n} replies", 25)
 
 

@@ -34,8 +34,8 @@ from mailbot.decide import policy
 from mailbot.ledger.read import load_ledger
 from mailbot.outbound.compose import Extras, Threading, compose
 from mailbot.outbound.context import invoice_context
+from mailbot.outbound.mails import Mailer
 from mailbot.outbound.render import Renderer
-from mailbot.service.worker import Mailer
 
 TARGET = 500.0  # mails/s, one core (the issue)
 SEED = 20261122

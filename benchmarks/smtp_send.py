@@ -29,8 +29,8 @@ from _common import NOW, free_port, machine, median, verdict
 
 from mailbot.config.settings import Smtp, load_settings
 from mailbot.ledger.read import load_ledger
+from mailbot.outbound.mails import Mailer
 from mailbot.outbound.transport import SmtpOutbox
-from mailbot.service.worker import Mailer
 
 TARGET = 0.80  # mailbot / bare
 SEED = 4242

@@ -1,6 +1,6 @@
 """Whole stories, day by day under a controlled clock, against aiosmtpd and Dovecot.
 
-Each test runs the real pass (``worker.run_once``) at 10:00 Berlin time on each
+Each test runs the real pass (``run_pass.run_once``) at 10:00 Berlin time on each
 day; clients answer through the IMAP server; the tests read what reached the
 SMTP server and what the history says.
 """
@@ -17,7 +17,7 @@ import pytest
 from conftest import BASE_CONFIG, write_config
 
 from mailbot.config.settings import load_settings
-from mailbot.service.worker import run_once
+from mailbot.service.run_pass import run_once
 from mailbot.state.store import Event, Store, iso
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -242,7 +242,7 @@ def test_reminder_held_by_a_failed_send_is_dropped_when_the_client_disputes(stor
 
 
 def test_two_passes_at_once_send_nothing_twice(story):
-    from mailbot.service.worker import one_pass_at_a_time
+    from mailbot.service.run_pass import one_pass_at_a_time
 
     with one_pass_at_a_time(story.db):
         story.run(date(2026, 11, 2), date(2026, 11, 2))  # finds the lock taken: does nothing

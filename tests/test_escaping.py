@@ -11,7 +11,7 @@ from conftest import BASE_CONFIG, write_config
 from mailbot.config.settings import ConfigError, load_settings
 from mailbot.ledger.read import load_ledger
 from mailbot.outbound.compose import Envelope, HeaderInjection, Rendered, Threading, compose
-from mailbot.service.worker import Mailer
+from mailbot.outbound.mails import Mailer
 
 HOSTILE = '<script>alert(1)</script> & Söhne "{{7*7}}"'
 HOSTILE_TOML = (

@@ -191,7 +191,7 @@ def test_future_invoice_waits_for_its_issue_date(tmp_path, smtp_server, capsys):
 
 
 def test_a_backlog_is_sent_client_batch_by_client_batch_each_mail_once(tmp_path, smtp_server, monkeypatch):
-    from mailbot.service import worker
+    from mailbot.service import sending
     from mailbot.state.store import Store
 
     batches: list[set[str]] = []
@@ -201,7 +201,7 @@ def test_a_backlog_is_sent_client_batch_by_client_batch_each_mail_once(tmp_path,
         batches.append(set(invoices))
         return records_of(self, invoices)
 
-    monkeypatch.setattr(worker, "MANY", 1)  # every client's invoices fill a batch
+    monkeypatch.setattr(sending, "MANY", 1)  # every client's invoices fill a batch
     monkeypatch.setattr(Store, "records_of", spy)
     config = write_config(tmp_path, smtp_server.toml())
     assert _run(config, "run", "--once") == 0
@@ -219,7 +219,7 @@ def test_one_client_whose_mail_fails_for_now_does_not_hold_back_the_others(tmp_p
     from mailbot.ledger.read import load_ledger
     from mailbot.outbound.mails import Mailer
     from mailbot.outbound.transport import SendError
-    from mailbot.service import worker
+    from mailbot.service import run_pass, sending
     from mailbot.state.store import Store
 
     order = ["A-1", "K-1", "A-2", "K-2", "A-3", "K-3"]
@@ -243,11 +243,11 @@ def test_one_client_whose_mail_fails_for_now_does_not_hold_back_the_others(tmp_p
             self.sent.append(_parse(raw)["Subject"].split()[1])
 
     outbox = GreylistingAcme()
-    report = worker.PassReport()
+    report = run_pass.PassReport()
     with Store(settings.state_path) as store:
         for number in order:
             store.claim(number, "invoice", 0, f"<{number}@x>", now)
-        worker._send_claimed(store, outbox, Mailer(settings), load_ledger(settings), now, report)
+        sending.send_claimed(store, outbox, Mailer(settings), load_ledger(settings), now, report)
     # Sent in the order claimed: each kaiser success ends acme's run of failures.
     assert outbox.sent == ["K-1", "K-2", "K-3"]
     assert sorted(report.retry) == ["A-1", "A-2", "A-3"]

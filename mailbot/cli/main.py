@@ -27,7 +27,9 @@ from mailbot.ledger.read import load_ledger
 from mailbot.outbound.preview import build_preview
 from mailbot.outbound.render import TemplateMissing
 from mailbot.service import owner
-from mailbot.service.worker import run_forever, run_once, utcnow
+from mailbot.service.clock import utcnow
+from mailbot.service.loop import run_forever
+from mailbot.service.run_pass import run_once
 from mailbot.state.store import Store
 
 log = logging.getLogger("mailbot")

@@ -5,7 +5,8 @@ cannot be matched), written together with the mark that it was handled, so a
 crash never records a reply twice or loses one.  States follow from these
 events in ``policy``; a reply itself never changes payment state, bank
 details or recipients.  Replies that need a person are forwarded once: the
-forward is claimed in the outbox like any mail and sent by the same pass.
+forward is claimed in the outbox in the same transaction that records the reply,
+and sent by the same pass like any claimed mail.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from mailbot.inbound.inbox import Inbox, Incoming
 from mailbot.inbound.replies import Known, Reply, classify
 from mailbot.ledger.read import Ledger
 from mailbot.outbound.compose import new_message_id
-from mailbot.state.store import Event, Store, detail_json, iso
+from mailbot.state.store import Claim, Event, Store, detail_json, iso
 
 log = logging.getLogger(__name__)
 SENT_KINDS = ("invoice", "reminder", "final", "receipt", "ack")
@@ -104,16 +105,15 @@ def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, n
             permanent=permanent if reply.intent == "bounce" else None,
         ),
     )  # fmt: skip
-    if not store.record_reply(keys, [event], now):
+    reason = needs_owner(reply)
+    forward = _forward(reply, reason, incoming.raw, settings, now) if reason else None
+    if not store.record_reply(keys, [event], now, forward):
         log.info("message %s: handled before (same Message-ID); skipped", reply.message_id)
         return None
     trust = "trusted" if reply.trusted else "untrusted"
     about = reply.invoice or "no invoice"
-    log.info("reply %s from %s: %s on %s (%s)", reply.message_id, reply.sender, reply.intent,
-             about, trust)  # fmt: skip
-    reason = needs_owner(reply)
-    if reason:
-        _claim_forward(reply, reason, incoming.raw, store, settings, now)
+    log.info("reply %s from %s: %s on %s (%s)%s", reply.message_id, reply.sender, reply.intent,
+             about, trust, "; forwarded to the owner" if forward else "")  # fmt: skip
     return reply
 
 
@@ -124,15 +124,13 @@ def _stops_the_chase(reply: Reply, settings: Settings) -> bool:
     return not failed or not any(failed in (a.lower() for a in c.cc) for c in settings.clients.values())
 
 
-def _claim_forward(
-    reply: Reply, reason: str, raw: bytes, store: Store, settings: Settings, now: datetime
-) -> None:
-    """Claimed once, when the reply is first recorded; the send loop delivers it."""
+def _forward(reply: Reply, reason: str, raw: bytes, settings: Settings, now: datetime) -> Claim:
+    """The forward to the owner, built now and claimed with the reply's record (one
+    transaction: ``Store.record_reply`` numbers its step); the send loop delivers it."""
     business = settings.business
     message_id = new_message_id(settings.domain, "forward")
     payload = build_forward(
         reply, reason, raw, business.name, business.email, business.owner, message_id, now
     )
-    subject = reply.invoice or "unmatched"
-    step = 1 + store.max_step(subject, "forward")
-    store.claim(subject, "forward", step, message_id, now, payload=payload, recipients=business.owner)
+    return Claim(reply.invoice or "unmatched", "forward", 0, message_id, payload=payload,
+                 recipients=business.owner)  # fmt: skip

@@ -15,18 +15,20 @@ from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mailbot.records.facts import SUMMARY_COLUMNS, SUMMARY_LAYOUT, Facts, group_facts, no_cycle_collection
 from mailbot.records.rows import _EVENT_COLUMNS, Event, MailRecord, OutboxRow, iso
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Claim",
     "Event",
     "MailRecord",
     "OutboxRow",
     "Store",
     "detail_json",
+    "in_doubt",
     "iso",
 ]
 
@@ -153,6 +155,19 @@ _MIGRATIONS: dict[int, str] = {
 }
 
 
+class Claim(NamedTuple):
+    """One outbox row to claim: which mail, under which Message-ID, and what it carries."""
+
+    invoice: str
+    kind: str
+    step: int
+    message_id: str
+    tone: str | None = None
+    detail: str | None = None
+    payload: bytes | None = None  # a prebuilt mail (a forward, a notice), sent as it is
+    recipients: str | None = None
+
+
 MANY = 20_000  # invoices: beyond this, reading every record at once beats one by one
 
 # What decisions read (see Store.decision_events / decision_outbox).
@@ -168,6 +183,12 @@ _SAVE_SUMMARY = (
 )
 _OTHER_LAYOUTS = "SELECT invoice FROM summaries WHERE layout != ?"
 _IN_WANTED = " AND invoice IN (SELECT invoice FROM temp.wanted)"  # (Store._wanted)
+# A client's chase mail claimed and not sent yet (any day), or sent since the day began.
+_CHASE_BUSY = (
+    "SELECT 1 FROM outbox WHERE kind IN ('reminder', 'final', 'ack', 'receipt')"
+    " AND (status = 'claimed' OR (status = 'sent' AND sent_at >= ?))"
+    " AND invoice IN (SELECT invoice FROM temp.wanted)"
+)
 _DECISION_OUTBOX = "SELECT invoice, kind, step, status, claimed_at, sent_at FROM outbox WHERE true"
 
 
@@ -381,12 +402,36 @@ class Store:
     ) -> bool:
         """Reserve a mail; False when it is already claimed or sent."""
         with self.transaction():
-            cursor = self.db.execute(
-                "INSERT OR IGNORE INTO outbox (invoice, kind, step, message_id, status, claimed_at,"
-                " payload, recipients, tone, detail) VALUES (?, ?, ?, ?, 'claimed', ?, ?, ?, ?, ?)",
-                (invoice, kind, step, message_id, iso(now), payload, recipients, tone, detail),
-            )
-            return cursor.rowcount == 1
+            return self._insert_claim(Claim(invoice, kind, step, message_id, tone, detail, payload,
+                                            recipients), now)  # fmt: skip
+
+    def _insert_claim(self, claim: Claim, now: datetime) -> bool:
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO outbox (invoice, kind, step, message_id, status, claimed_at,"
+            " payload, recipients, tone, detail) VALUES (?, ?, ?, ?, 'claimed', ?, ?, ?, ?, ?)",
+            (claim.invoice, claim.kind, claim.step, claim.message_id, iso(now), claim.payload,
+             claim.recipients, claim.tone, claim.detail),
+        )  # fmt: skip
+        return cursor.rowcount == 1
+
+    def claim_chase(self, claims: list[Claim], client_invoices: Iterable[str], day_start: str,
+                    now: datetime) -> bool:  # fmt: skip
+        """A client's chase mail (its rows share one Message-ID), claimed whole or not at all.
+
+        Refused, with nothing written, when any of its rows exists already, or when
+        any of the client's invoices has a chase mail still claimed (from any day: a
+        reminder the server refused for now yesterday is still the client's mail) or
+        sent since ``day_start`` (the start of the client's day, as stored times):
+        never two chase mails to one client on one day, whatever the decisions said.
+        """
+        try:
+            with self.transaction(), self._wanted(client_invoices):
+                busy = self.db.execute(_CHASE_BUSY, (day_start,)).fetchone()
+                if busy is not None or not all(self._insert_claim(c, now) for c in claims):
+                    raise _Refused  # rolls the whole mail back
+        except _Refused:
+            return False
+        return True
 
     def has_note(self, invoice: str, text: str) -> bool:
         found = self.db.execute(
@@ -433,8 +478,12 @@ class Store:
         found = self.db.execute("SELECT 1 FROM inbox_seen WHERE message_key = ?", (message_key,))
         return found.fetchone() is not None
 
-    def record_reply(self, keys: list[str], events: list[Event], now: datetime) -> bool:
-        """Mark a mail handled under all its keys and record its events, at once.
+    def record_reply(
+        self, keys: list[str], events: list[Event], now: datetime, forward: Claim | None = None
+    ) -> bool:
+        """Mark a mail handled under all its keys, record its events and claim its forward
+        to the owner (``forward``: its step is numbered here), in one transaction: a crash
+        never leaves a reply recorded and handled without the owner's forward queued.
 
         ``keys[0]`` says what the mail *is* (its Message-ID): when that was
         handled before (a folder read again after a UIDVALIDITY change, a copy
@@ -452,40 +501,84 @@ class Store:
                 return False
             for event in events:
                 self._insert_event(event)
+            if forward is not None:
+                step = 1 + self.max_step(forward.invoice, forward.kind)
+                if not self._insert_claim(forward._replace(step=step), now):
+                    raise RuntimeError(f"{forward.invoice}: forward {step} exists")  # (cannot: max + 1)
             return True
 
-    def mark_sent(self, row: OutboxRow, event: Event, now: datetime) -> None:
-        """The mail left: record it and its ``sent`` event in one transaction."""
+    def begin_send(self, rows: list[OutboxRow]) -> bool:
+        """The mail is about to be handed to the server: count the attempt and clear the
+        last error, only if every row is still claimed (a compare-and-set; False: another
+        pass sent or released it meanwhile, do not send).
+
+        From here until ``mark_*`` records the outcome the mail is *in doubt*: a crash
+        may come after the server accepted it.  A mail in doubt is only ever sent again
+        under its own Message-ID (see ``in_doubt``)."""
+        try:
+            with self.transaction():
+                changed = self.db.executemany(
+                    "UPDATE outbox SET attempts = attempts + 1, error = NULL"
+                    " WHERE id = ? AND status = 'claimed'",
+                    [(row.id,) for row in rows],
+                ).rowcount
+                if changed != len(rows):
+                    raise _Refused  # all rows or none
+        except _Refused:
+            return False
+        return True
+
+    def mark_sent(self, row: OutboxRow, event: Event, now: datetime) -> bool:
+        """The mail left: record it and its ``sent`` event in one transaction.
+        False when the row was no longer claimed (nothing recorded twice)."""
         with self.transaction():
             changed = self.db.execute(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,"
-                " error = NULL WHERE id = ? AND status = 'claimed'",
+                "UPDATE outbox SET status = 'sent', sent_at = ?, error = NULL"
+                " WHERE id = ? AND status = 'claimed'",
                 (iso(now), row.id),
             ).rowcount
             if changed:  # another pass that sent it too must not record it twice
                 self._insert_event(event)
+            return changed == 1
 
-    def mark_retry(self, row: OutboxRow, error: str) -> None:
-        """A transient failure: stay claimed, the next pass tries again."""
+    def mark_retry(self, row: OutboxRow, error: str) -> bool:
+        """A transient failure: stay claimed, the next pass tries again.  The error marks
+        the mail as known not delivered (no longer in doubt)."""
         with self.transaction():
-            self.db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, error = ? WHERE id = ?",
-                (error, row.id),
-            )
+            changed = self.db.execute(
+                "UPDATE outbox SET error = ? WHERE id = ? AND status = 'claimed'",
+                (error or "refused for now", row.id),
+            ).rowcount
+            return changed == 1
 
-    def mark_failed(self, row: OutboxRow, event: Event) -> None:
+    def mark_failed(self, row: OutboxRow, event: Event) -> bool:
         """A permanent failure (5xx): never retried; the error event says why."""
         with self.transaction():
-            self.db.execute(
-                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, error = ? WHERE id = ?",
+            changed = self.db.execute(
+                "UPDATE outbox SET status = 'failed', error = ? WHERE id = ? AND status = 'claimed'",
                 (event.detail, row.id),
-            )
-            self._insert_event(event)
+            ).rowcount
+            if changed:
+                self._insert_event(event)
+            return changed == 1
 
-    def release(self, row: OutboxRow) -> None:
-        """Forget a claim whose mail could not even be built (it is retried next pass)."""
+    def release(self, row: OutboxRow) -> bool:
+        """Forget a claim that is no longer wanted (policy decides again); False when it
+        was not claimed any more."""
         with self.transaction():
-            self.db.execute("DELETE FROM outbox WHERE id = ? AND status = 'claimed'", (row.id,))
+            changed = self.db.execute("DELETE FROM outbox WHERE id = ? AND status = 'claimed'", (row.id,))
+            return changed.rowcount == 1
+
+
+def in_doubt(row: OutboxRow) -> bool:
+    """A claimed mail whose sending began and has no recorded outcome: the process died
+    mid-send, perhaps after the server accepted it.  It goes again only as it is, with
+    its Message-ID (a mail program shows the two copies once), never decided anew."""
+    return row.status == "claimed" and row.attempts > 0 and row.error is None
+
+
+class _Refused(Exception):
+    """A claim that must not be written: rolls its transaction back."""
 
 
 def _event(row: tuple) -> Event:

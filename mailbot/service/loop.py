@@ -1,0 +1,121 @@
+"""The service (``mailbot run``): a pass now, on new mail, and every ``interval`` seconds.
+
+A signal only sets a flag, so the mail at hand is finished before the process
+exits (a warm stop; a second signal stops at once).  The config is read again
+before each pass; a broken edit keeps the last good config running.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import schedule
+
+from mailbot.config.settings import ConfigError, Settings
+from mailbot.inbound.inbox import Inbox, open_inbox
+from mailbot.service.clock import utcnow
+from mailbot.service.run_pass import LedgerCache, run_once
+from mailbot.service.sending import STOP
+
+log = logging.getLogger(__name__)
+
+
+def _request_stop(signum: int, _frame: object) -> None:
+    if STOP.is_set():
+        raise SystemExit(128 + signum)  # a second signal: cold stop
+    log.info("signal %d: finishing the current mail, then stopping", signum)
+    STOP.set()
+
+
+class ConfigWatch:
+    """The config as the service last read it well.
+
+    The owner edits the file while the service runs; a broken edit must neither
+    stop the service nor fill the log every pass.  Its problems are logged once
+    per broken content of the file, and the last good settings stay in use.
+    """
+
+    def __init__(self, path: Path, load: Callable[[Path], Settings]):
+        self.path, self._load = path, load
+        self.settings = load(path)  # at start a broken config is the caller's error (exit 1)
+        self._reported: bytes | None = None
+
+    def current(self) -> Settings:
+        try:
+            self.settings = self._load(self.path)
+        except (ConfigError, OSError, ValueError) as exc:  # (a file caught mid-write: bad UTF-8)
+            problems = exc.problems if isinstance(exc, ConfigError) else [f"{self.path}: {exc}"]
+            content = self._content()
+            if content != self._reported:
+                self._reported = content
+                for problem in problems:
+                    log.error("%s (the last good config stays in use)", problem)
+            return self.settings
+        if self._reported is not None:
+            log.info("%s: read again without problems", self.path)
+            self._reported = None
+        return self.settings
+
+    def _content(self) -> bytes:
+        """What the broken file holds now: one report per content, whatever the error
+        (reading a file as it is replaced can word one content's problem two ways)."""
+        try:
+            return hashlib.blake2b(self.path.read_bytes(), digest_size=16).digest()
+        except OSError as exc:
+            return str(exc).encode()
+
+
+def run_forever(config_path: Path, load: Callable[[Path], Settings], interval: float) -> int:
+    """The service: a pass now, one whenever mail arrives, and one every ``interval`` s.
+
+    One thread does it all: it waits on the inbox (IMAP IDLE, or polling the
+    Maildir) until ``schedule`` says the next periodic pass is due, and runs a
+    pass early when the server announces new mail.  A lost connection is
+    reopened with backoff (1 s doubling to 5 min); a failing pass is logged and
+    the service goes on.  A config broken at start raises ConfigError.
+    """
+    config = ConfigWatch(config_path, load)
+    signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGINT, _request_stop)
+    scheduler = schedule.Scheduler()
+    inbox: Inbox | None = None
+    ledgers = LedgerCache()
+    backoff = 1.0
+
+    def one_pass() -> None:
+        nonlocal inbox
+        try:
+            settings = config.current()  # re-read: the owner may edit config and ledger
+            inbox = inbox or open_inbox(settings)
+            run_once(settings, utcnow(), inbox=inbox, ledgers=ledgers)
+        except Exception:  # the service must outlive any one bad pass
+            log.exception("the pass failed; trying again in %s s", interval)
+
+    scheduler.every(interval).seconds.do(one_pass)
+    log.info("mailbot running (a pass every %s s and on new mail); stop with SIGTERM", interval)
+    one_pass()
+    while not STOP.is_set():
+        wait = max(0.0, scheduler.idle_seconds or interval)
+        try:
+            arrived = inbox.wait(wait, STOP) if inbox is not None else STOP.wait(wait)
+            backoff = 1.0
+        except Exception as exc:  # InboxError, or a bug: either way, reconnect and go on
+            log.warning("inbox: %s; reconnecting in %.0f s", exc, backoff)
+            if inbox is not None:
+                inbox.close()
+            STOP.wait(backoff)
+            backoff = min(backoff * 2, 300.0)
+            arrived = True  # read what may have come meanwhile
+        if STOP.is_set():
+            break
+        if arrived:
+            one_pass()
+        scheduler.run_pending()
+    if inbox is not None:
+        inbox.close()
+    log.info("mailbot stopped")
+    return 0

@@ -1,0 +1,150 @@
+"""One pass (``run_once``): read and apply replies, decide, claim, send.
+
+Only one pass runs at a time (a lock beside the state file); the service keeps
+the parsed ledger between passes (``LedgerCache``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from mailbot.config.settings import Settings
+from mailbot.decide import policy
+from mailbot.inbound.apply import read_inbox
+from mailbot.inbound.inbox import Inbox, InboxError, open_inbox
+from mailbot.inbound.replies import Reply
+from mailbot.ledger.read import Ledger, load_ledger
+from mailbot.outbound.mails import Mailer
+from mailbot.outbound.transport import open_outbox
+from mailbot.service.claims import claim, release_stale
+from mailbot.service.sending import send_claimed
+from mailbot.state.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PassReport:
+    sent: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    retry: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # could not be built: a template or address problem
+    planned: list[str] = field(default_factory=list)  # --dry-run: what would go out
+    problems: list[str] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
+
+
+def _read_replies(
+    settings: Settings, store: Store, ledger: Ledger, now: datetime, inbox: Inbox | None
+) -> list[Reply]:
+    """The inbox step of a pass; an unreachable mailbox must not stop the sending."""
+    own = inbox is None
+    box = inbox or open_inbox(settings)
+    try:
+        return read_inbox(box, store, settings, ledger, now)
+    except InboxError as exc:
+        log.warning("inbox not read this pass: %s", exc)
+        return []
+    except Exception:  # a bug or a broken folder must not stop the sending
+        log.exception("inbox not read this pass")
+        return []
+    finally:
+        if own:
+            box.close()
+
+
+class LedgerCache:
+    """The service reads the ledger again only when the file or the config changed.
+
+    Parsing 100,000 invoices takes about 10 s, and the service passes every few
+    minutes and whenever mail arrives.  The key is a hash of the file's bytes (a
+    same-size edit within one timestamp tick counts too; hashing 30 MB takes ~50 ms)
+    and the settings it is read with (clients, defaults, discount).
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._ledger: Ledger | None = None
+
+    def load(self, settings: Settings) -> Ledger:
+        try:
+            content = hashlib.blake2b(settings.ledger_path.read_bytes(), digest_size=16).digest()
+        except OSError:
+            return load_ledger(settings)  # it reports what is wrong
+        key = (str(settings.ledger_path), content, settings.model_dump_json())
+        if self._ledger is None or key != self._key:
+            self._ledger, self._key = load_ledger(settings), key
+        return self._ledger
+
+
+def run_once(
+    settings: Settings,
+    now: datetime,
+    dry_run: bool = False,
+    inbox: Inbox | None = None,
+    ledgers: LedgerCache | None = None,
+) -> PassReport:
+    """One full pass: read and apply new replies, then send every mail that is due, once.
+
+    Replies come first, so that a client who wrote "paid" an hour ago is not
+    chased in the same pass.  ``inbox`` is the service's long-lived connection;
+    without it the pass opens and closes its own.  ``ledgers``: the service's
+    cache of the parsed ledger.
+    """
+    ledger = ledgers.load(settings) if ledgers else load_ledger(settings)
+    report = PassReport(problems=[str(p) for p in ledger.problems])
+    for problem in ledger.problems:
+        log.warning("%s", problem)
+    mailer = Mailer(settings)
+    with one_pass_at_a_time(settings.state_path) as alone:
+        if not alone:
+            log.warning("another mailbot pass is running on %s; this one does nothing", settings.state_path)
+            report.problems.append("another pass is running")
+            return report
+        return _pass(settings, now, dry_run, inbox, ledger, report, mailer)
+
+
+@contextmanager
+def one_pass_at_a_time(state_path: Path) -> Iterator[bool]:
+    """An exclusive lock beside the state file: the service and an owner's `run --once`
+    (or two services) never send the same claimed mail twice."""
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(state_path.with_name(state_path.name + ".lock"), "w") as handle:  # noqa: PTH123
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _pass(settings, now, dry_run, inbox, ledger, report, mailer) -> PassReport:
+    with Store(settings.state_path) as store:
+        if not dry_run:
+            report.replies = _read_replies(settings, store, ledger, now, inbox)
+            release_stale(store, settings, ledger, now)  # decided anew below, with today's
+        # The facts die before the collector runs again: it never scans 100,000 of them.
+        with policy.no_cycle_collection():
+            facts = store.decision_facts(save=not dry_run)  # a dry run writes nothing
+            actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
+            del facts  # the send step reads its own (with Message-IDs): not both at once
+        if dry_run:
+            report.planned = [f"{a.invoice} {a.kind}" for a in actions if a.kind != "note"]
+            for action in actions:  # render anyway: a template error shows now, not later
+                if action.kind in ("invoice", "reminder", "final", "ack", "receipt"):
+                    mailer.build(ledger.invoices[action.invoice], action.kind, "<dry@run>", now)
+            return report
+        claim(store, settings, ledger, actions, now)
+        with open_outbox(settings) as outbox:
+            send_claimed(store, outbox, mailer, ledger, now, report)
+    return report
