@@ -31,9 +31,9 @@ from mailbot.outbound.compose import (
     compose,
 )
 from mailbot.outbound.i18n import available_languages
+from mailbot.outbound.mails import Mailer
 from mailbot.outbound.render import default_templates
 from mailbot.outbound.transport import SmtpOutbox
-from mailbot.outbound.mails import Mailer
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 NAMES = {
