@@ -91,7 +91,7 @@ def replay(invoices_spec, happenings, running, check_summaries: bool = False, ch
         facts = policy.group_facts(outbox, events)
         actions = policy.next_actions(list(invoices.values()), facts, {"acme": CLIENT}, now, RULES)
         if check_summaries:
-            stored = {k: Facts.from_summary(k, f.summary()) for k, f in facts.items()}
+            stored = {k: Facts.from_summary(k, **f.summary()) for k, f in facts.items()}
             assert (
                 policy.next_actions(list(invoices.values()), stored, {"acme": CLIENT}, now, RULES) == actions
             )

@@ -53,7 +53,7 @@ def test_resume_forgets_what_the_client_said_but_keeps_counting_replies():
     assert facts.commitment == (2, events[2])  # an untrusted claim commits nobody
     assert facts.last_wait_at == "2026-11-06T10:00:00+00:00"
     assert facts.last_reply == ("payment_claimed", "2026-11-06T10:00:00+00:00", False)  # (status shows it)
-    assert Facts.from_summary("A-1", facts.summary()).last_reply == facts.last_reply
+    assert Facts.from_summary("A-1", **facts.summary()).last_reply == facts.last_reply
 
 
 def test_pause_payments_and_a_permanent_bounce_are_read_once():

@@ -291,12 +291,12 @@ class Store:
         """The stored summaries of this layout, and the invoices whose summary is damaged
         (a value of the wrong kind): one bad row never stops a pass."""
         found, damaged = {}, []
-        read, columns = Facts.from_summary, SUMMARY_COLUMNS
-        for invoice, *values in self.db.execute(_SUMMARIES, (SUMMARY_LAYOUT,)):
+        read = Facts.from_summary
+        for row in self.db.execute(_SUMMARIES, (SUMMARY_LAYOUT,)):
             try:
-                found[invoice] = read(invoice, dict(zip(columns, values, strict=False)))
+                found[row[0]] = read(*row)
             except (ValueError, TypeError, LookupError, ArithmeticError):  # (Decimal's too)
-                damaged.append(invoice)
+                damaged.append(row[0])
         return found, damaged
 
     def _save_summaries(self, facts: Iterator[tuple[str, Facts]]) -> None:
