@@ -58,6 +58,7 @@ from mailbot.config.settings import DEFAULT_LADDER, Client, Step, load_settings
 from mailbot.decide import policy
 from mailbot.ledger import money
 from mailbot.ledger.read import Invoice, LineItem, load_ledger
+from mailbot.service.run_pass import no_cycle_collection
 from mailbot.state.store import Event, Store
 
 TARGET_S = 2.0
@@ -372,7 +373,7 @@ def one_pass(store, invoices, clients, rules) -> tuple[float, float, float, list
     both, the actions."""
     with GcClock() as gc_clock:
         cpu0, t0 = time.process_time(), time.perf_counter()
-        with policy.no_cycle_collection():
+        with no_cycle_collection():
             facts = store.decision_facts()
             t1 = time.perf_counter()
             actions = policy.next_actions(invoices, facts, clients, NOW, rules)

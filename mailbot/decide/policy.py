@@ -22,7 +22,6 @@ from mailbot.records.facts import (  # noqa: F401 (CHASE_KINDS: for the worker; 
     REPLY_STATES,
     Facts,
     Row,
-    no_cycle_collection,
 )  # fmt: skip
 from mailbot.records.facts import group_facts as facts_of
 from mailbot.records.rows import Event
@@ -46,8 +45,7 @@ class Action(NamedTuple):
 
 def group_facts(outbox: Iterable[Row], events: Iterable[Event]) -> dict[str, Facts]:
     """Each invoice's facts (see ``mailbot.records.facts``), summarised once for the whole pass."""
-    with no_cycle_collection():
-        return facts_of(outbox, events)
+    return facts_of(outbox, events)
 
 
 def local_date(now: datetime, client: Client | None) -> date:
@@ -139,8 +137,7 @@ def next_actions(
     mails, by priority: a receipt for a payment, an acknowledgment of a reply,
     reminders (all of a client's due reminders in one mail).
     """
-    with no_cycle_collection():
-        return _next_actions(list(invoices), facts, clients, now, rules or Chase())
+    return _next_actions(list(invoices), facts, clients, now, rules or Chase())
 
 
 def _next_actions(

@@ -10,11 +10,9 @@ rescan a million records a dozen times (issue 4's benchmark).
 
 from __future__ import annotations
 
-import gc
 import inspect
 import json
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
@@ -339,20 +337,6 @@ class Said(NamedTuple):
 
 
 EMPTY = Facts()
-
-
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """A pass allocates hundreds of thousands of small objects and makes no cycles; the
-    cyclic collector would rescan every live object again and again (a quarter of the
-    time on 100,000 invoices). It runs again as soon as the block is done."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def group_facts(outbox: Iterable[Row], events: Iterable[Event]) -> dict[str, Facts]:

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mailbot.records.facts import SUMMARY_COLUMNS, SUMMARY_LAYOUT, Facts, group_facts, no_cycle_collection
+from mailbot.records.facts import SUMMARY_COLUMNS, SUMMARY_LAYOUT, Facts, group_facts
 from mailbot.records.rows import _EVENT_COLUMNS, Event, MailRecord, OutboxRow, iso
 
 __all__ = [
@@ -274,17 +274,16 @@ class Store:
             stale = []
         else:
             stale = [row[0] for row in self.db.execute("SELECT invoice FROM stale")]
-        with no_cycle_collection():
-            found, damaged = self._read_summaries()
-            other = [row[0] for row in self.db.execute(_OTHER_LAYOUTS, (SUMMARY_LAYOUT,))] + damaged
-            if other:  # written by another mailbot or Python, or damaged: summarise again
-                fresh = dict(self._facts_of(other))
-                if save:
-                    with self.transaction():
-                        self._save_summaries(iter(fresh.items()))
-                found.update(fresh)
-            if stale:
-                found.update(self._facts_of(stale))
+        found, damaged = self._read_summaries()
+        other = [row[0] for row in self.db.execute(_OTHER_LAYOUTS, (SUMMARY_LAYOUT,))] + damaged
+        if other:  # written by another mailbot, or damaged: summarise again
+            fresh = dict(self._facts_of(other))
+            if save:
+                with self.transaction():
+                    self._save_summaries(iter(fresh.items()))
+            found.update(fresh)
+        if stale:
+            found.update(self._facts_of(stale))
         return found
 
     def _read_summaries(self) -> tuple[dict[str, Facts], list[str]]:
