@@ -115,10 +115,11 @@ class Mailer:
             return Threading(row.message_id, detail["reply_id"], (detail["reply_id"],))
         known = facts.get(row.invoice, policy.Facts())
         original = known.row("invoice")
-        if original is None:
+        if not isinstance(original, OutboxRow):  # (built from the records: full rows)
             return Threading(row.message_id)
-        earlier = [r.message_id for r in known.outbox if r.kind in ("reminder", "final")
-                   and r.status == "sent" and r.message_id != row.message_id]  # fmt: skip
+        earlier = [r.message_id for r in known.outbox if isinstance(r, OutboxRow)
+                   and r.kind in ("reminder", "final") and r.status == "sent"
+                   and r.message_id != row.message_id]  # fmt: skip
         refs = tuple(dict.fromkeys([original.message_id, *earlier]))
         return Threading(row.message_id, original.message_id, refs)
 

@@ -13,7 +13,7 @@ import smtplib
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, Self
 
 from mailbot.config.settings import Settings, Smtp
 from mailbot.config.tls import tls_context
@@ -28,8 +28,10 @@ class SendError(Exception):
 
 
 class Outbox(Protocol):
-    def __enter__(self) -> Outbox: ...
-    def __exit__(self, *exc: object) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None, /
+    ) -> None: ...
     def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None: ...
 
 
@@ -66,7 +68,7 @@ class SmtpOutbox:
     def __enter__(self) -> SmtpOutbox:
         return self
 
-    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: TracebackType | None):
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
     def connect(self) -> smtplib.SMTP:

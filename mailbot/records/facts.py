@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, TypeVar
 from mailbot.records.rows import Event, MailRecord, OutboxRow
 
 Row = OutboxRow | MailRecord  # full rows, or as decisions read them (Store.decision_outbox)
-_R = TypeVar("_R", OutboxRow, MailRecord, Event)
+_R = TypeVar("_R", bound=OutboxRow | MailRecord | Event)
 REMINDER_KINDS = ("reminder", "final")
 CHASE_KINDS = ("reminder", "final", "ack", "receipt")
 # Replies that make the next reminder wait (the ladder then goes on one step at a
@@ -72,11 +72,37 @@ class Facts:
         "said", "unacked", "held", "commitment", "away", "bounced", "pause", "payments",
         "last_wait_at", "last_reply", "outbox", "events", "_invoice_row", "_chase_times", "_number",
     )  # fmt: skip
+    invoice_status: str | None
+    invoice_at: str | None
+    invoice_sent: bool
+    sent_reminders: int
+    ladder_last: int
+    follow_ups: tuple[int, ...]
+    refused: bool
+    has_receipt: bool
+    has_notice: bool
+    last_reminder_at: str | None
+    last_chase_at: str | None
+    said: tuple[str, str | None] | None
+    unacked: tuple[tuple[int, str, str], ...]  # tuples: most invoices have none
+    held: bool
+    commitment: tuple[int, Event | Said] | None
+    away: Event | Said | None
+    bounced: bool
+    pause: date | bool | None
+    payments: tuple[tuple[date, Decimal], ...]
+    last_wait_at: str | None
+    last_reply: tuple[str | None, str | None, bool | None] | None  # (intent, at, trusted)
+    outbox: Sequence[Row]
+    events: Sequence[Event]
+    _invoice_row: Row | None
+    _chase_times: tuple[str, ...] | None
+    _number: str
 
     def __init__(self, outbox: Iterable[Row] = (), events: Iterable[Event] = ()):
         self.outbox = outbox if isinstance(outbox, list) else list(outbox)
         self.events = events if isinstance(events, list) else list(events)
-        self._chase_times: tuple[str, ...] | None = None
+        self._chase_times = None
         self._number = ""
         self._summarise_outbox()
         self._summarise_events()
@@ -180,7 +206,7 @@ class Facts:
         facts._number, facts._invoice_row, facts.outbox, facts.events = invoice, None, (), ()
         facts.said = (said_intent, said_until) if said_intent else None
         facts.commitment = (
-            (commitment_ordinal, Said(commitment_at, commitment_intent, commitment_until, True))  # type: ignore[arg-type]
+            (commitment_ordinal, Said(commitment_at or "", commitment_intent or "", commitment_until, True))
             if commitment_ordinal is not None else None
         )  # fmt: skip
         facts.away = (
@@ -298,11 +324,11 @@ class Facts:
 
     def _forget_replies(self) -> None:
         """`mailbot resume`: what the client said before no longer holds the invoice."""
-        self.said: tuple[str, str | None] | None = None
-        self.unacked: tuple[tuple[int, str, str], ...] = ()  # tuples: most invoices have none
+        self.said = None
+        self.unacked = ()
         self.held = False
-        self.commitment: tuple[int, Event | Said] | None = None
-        self.away: Event | Said | None = None
+        self.commitment = None
+        self.away = None
         self.bounced = False
 
 

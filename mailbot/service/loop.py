@@ -95,7 +95,7 @@ def run_forever(config_path: Path, load: Callable[[Path], Settings], interval: f
         except Exception:  # the service must outlive any one bad pass
             log.exception("the pass failed; trying again in %s s", interval)
 
-    scheduler.every(interval).seconds.do(one_pass)
+    scheduler.every(interval).seconds.do(one_pass)  # type: ignore[arg-type]  # (seconds may be a float)
     log.info("mailbot running (a pass every %s s and on new mail); stop with SIGTERM", interval)
     one_pass()
     while not STOP.is_set():

@@ -111,8 +111,8 @@ def send_one(
     first = rows[0]
     if first.payload is not None:
         return _send_prebuilt(store, outbox, mailer, first, now)
-    invoices = [ledger.invoices.get(r.invoice) for r in rows]
-    if any(inv is None or not inv.valid for inv in invoices):
+    invoices = [inv for inv in (ledger.invoices.get(r.invoice) for r in rows) if inv and inv.valid]
+    if len(invoices) < len(rows):
         log.warning("invoice %s: not in the ledger or invalid now; holding its %s",
                     first.invoice, first.kind)  # fmt: skip
         return "skipped"
