@@ -11,8 +11,7 @@ from mailbot.config.problems import Problem
 from mailbot.config.settings import Settings, find_line
 from mailbot.config.tls import tls_context
 from mailbot.inbound.trust import ours
-from mailbot.outbound.i18n import available_languages
-from mailbot.outbound.render import default_templates
+from mailbot.outbound.sources import Sources
 from mailbot.outbound.transport import SendError, SmtpOutbox
 
 
@@ -20,7 +19,7 @@ def config_problems(settings: Settings) -> list[Problem]:
     """Clients in a language without translations (they would get English)."""
     path = settings.config_path
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    languages = available_languages(default_templates())
+    languages = Sources.of().languages
     problems = []
     for client_id, client in settings.clients.items():
         base = client.language.replace("-", "_").split("_")[0]
