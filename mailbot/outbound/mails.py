@@ -27,6 +27,7 @@ from mailbot.ledger.read import Invoice, Ledger
 from mailbot.outbound.compose import Envelope, Extras, InlineImage, Threading, compose
 from mailbot.outbound.context import chase_context, invoice_context
 from mailbot.outbound.render import Renderer
+from mailbot.outbound.templates import current
 from mailbot.records.rows import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ AUTO_SUBMITTED = {"ack": "auto-replied", "receipt": "auto-generated"}
 class Mailer:
     def __init__(self, settings: Settings, renderer: Renderer | None = None):
         self.settings = settings
-        self.renderer = renderer or Renderer()
+        # The owner's templates as of now: an edit counts from the next pass (templates.current).
+        self.renderer = renderer or Renderer(current(settings.templates_dir))
         self.logo = _logo(settings)
 
     @property

@@ -12,15 +12,18 @@ from mailbot.config.settings import Settings, find_line
 from mailbot.config.tls import tls_context
 from mailbot.inbound.trust import ours
 from mailbot.outbound.sources import Sources
+from mailbot.outbound.templates import template_problems
 from mailbot.outbound.transport import SendError, SmtpOutbox
 
 
 def config_problems(settings: Settings) -> list[Problem]:
-    """Clients in a language without translations (they would get English)."""
+    """Clients in a language without translations (they would get English); the owner's
+    templates that do not compile."""
     path = settings.config_path
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    languages = Sources.of().languages
-    problems = []
+    sources = Sources.of(settings.templates_dir)
+    languages = sources.languages
+    problems = _templates_problems(settings, sources, text)
     for client_id, client in settings.clients.items():
         base = client.language.replace("-", "_").split("_")[0]
         if base not in languages:
@@ -34,6 +37,14 @@ def config_problems(settings: Settings) -> list[Problem]:
         line = find_line(text, ["business", "logo"])
         problems.append(Problem(str(path), line, f"[business] logo: {settings.resolve(logo)} not found"))
     return problems
+
+
+def _templates_problems(settings: Settings, sources: Sources, text: str) -> list[Problem]:
+    found = template_problems(sources)
+    if sources.own is not None and not sources.own.is_dir():  # name the config line that points there
+        line = find_line(text, ["templates", "dir"])
+        return [Problem(str(settings.config_path), line, f"[templates] dir: {sources.own} not found")]
+    return found
 
 
 def connect_problems(settings: Settings, hints: list[str] | None = None) -> list[str]:
