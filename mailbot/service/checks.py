@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import imaplib
-import ssl
 from collections import Counter
 from email import message_from_bytes
 
+from imapclient import IMAPClient
+
 from mailbot.config.problems import Problem
 from mailbot.config.settings import Settings, find_line
-from mailbot.config.tls import tls_context
+from mailbot.inbound.inbox import NETWORK_ERRORS, ImapInbox, InboxError
 from mailbot.inbound.trust import ours
 from mailbot.outbound.sources import Sources
 from mailbot.outbound.templates import template_problems
@@ -88,44 +88,35 @@ def authserv_hint(settings: Settings, found: Counter[str], looked_at: int) -> st
     )
 
 
-def _authserv_ids(client: imaplib.IMAP4) -> tuple[Counter[str], int]:
+def _authserv_ids(client: IMAPClient) -> tuple[Counter[str], int]:
     """The authserv-id of the topmost Authentication-Results of the last SAMPLE messages."""
-    _, data = client.search(None, "ALL")
-    numbers = (data[0] or b"").split()[-SAMPLE:]
+    uids = sorted(client.search(["ALL"]))[-SAMPLE:]
     found: Counter[str] = Counter()
-    if not numbers:
+    if not uids:
         return found, 0
-    _, fetched = client.fetch(
-        b",".join(numbers).decode(), "(BODY.PEEK[HEADER.FIELDS (AUTHENTICATION-RESULTS)])"
-    )
-    for item in fetched:
-        if isinstance(item, tuple):
-            header = message_from_bytes(item[1]).get("Authentication-Results")
-            name = str(header or "").split(";")[0].split()
-            if name:
-                found[name[0].lower()] += 1
-    return found, len(numbers)
+    fetched = client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (AUTHENTICATION-RESULTS)]"])
+    for data in fetched.values():
+        raw = next((v for k, v in data.items() if k.startswith(b"BODY[HEADER")), b"")
+        header = message_from_bytes(raw or b"").get("Authentication-Results")
+        name = str(header or "").split(";")[0].split()
+        if name:
+            found[name[0].lower()] += 1
+    return found, len(uids)
 
 
 def _imap_login(settings: Settings, hints: list[str]) -> list[str]:
-    cfg = settings.imap
-    where = f"imap {cfg.host}:{cfg.effective_port}"
-    ca = settings.resolve(cfg.ca_file) if cfg.ca_file else None
-    context = tls_context(cfg.verify, ca)
+    """Log in exactly as the worker does (``ImapInbox.connect``): a setting that works
+    here works in ``run``, and the other way round."""
+    inbox = ImapInbox(settings.imap, resolve=settings.resolve)
     try:
-        if cfg.security == "ssl":
-            client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                cfg.host, cfg.effective_port, ssl_context=context, timeout=cfg.timeout
-            )
-        else:
-            client = imaplib.IMAP4(cfg.host, cfg.effective_port, timeout=cfg.timeout)
-            if cfg.security == "starttls":
-                client.starttls(ssl_context=context)
-        client.login(cfg.username, cfg.password.get_secret_value())
-        client.select(cfg.folder, readonly=True)
+        client = inbox.connect()
         hint = authserv_hint(settings, *_authserv_ids(client))
-        hints += [hint] if hint else []
-        client.logout()
-    except (imaplib.IMAP4.error, OSError, ssl.SSLError) as exc:
-        return [f"{where}: {exc}"]
+    except InboxError as exc:
+        return [str(exc)]
+    except NETWORK_ERRORS as exc:
+        cfg = settings.imap
+        return [f"imap {cfg.host}:{cfg.effective_port}: {exc}"]
+    finally:
+        inbox.close()
+    hints += [hint] if hint else []
     return []
