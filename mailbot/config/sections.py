@@ -255,6 +255,13 @@ class StateSection(Section):
     path: Path = Path("var/mailbot.db")
 
 
+class TemplatesSection(Section):
+    """The owner's own templates and translations: a file in ``dir`` replaces the shipped
+    one at the same relative path (``invoice/body.mjml``, ``locale/de/LC_MESSAGES/mailbot.po``)."""
+
+    dir: Path | None = None
+
+
 class Client(Section):
     name: OneLine
     email: EmailList

@@ -29,6 +29,7 @@ from mailbot.config.sections import (  # re-exported: the rest of mailbot import
     Payment,
     Smtp,
     StateSection,
+    TemplatesSection,
     check_currency,
     check_email,
     domain_of,
@@ -59,6 +60,7 @@ class Settings(BaseSettings):
     imap: Imap = Imap()
     ledger: LedgerSection = LedgerSection()
     state: StateSection = StateSection()
+    templates: TemplatesSection = TemplatesSection()
     chase: Chase = Chase()
     clients: dict[str, Client] = {}
 
@@ -98,6 +100,11 @@ class Settings(BaseSettings):
     @property
     def mail_dir(self) -> Path:
         return self.resolve(self.mail.dir)
+
+    @property
+    def templates_dir(self) -> Path | None:
+        """The owner's template folder, or None for the shipped templates only."""
+        return self.resolve(self.templates.dir) if self.templates.dir else None
 
     @property
     def domain(self) -> str:

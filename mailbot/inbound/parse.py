@@ -2,7 +2,7 @@
 
 Nothing that arrives may raise out of here: broken MIME is read as far as it
 goes, unknown or lying charsets fall back to a lenient decode, HTML-only mail
-is turned into text by ``html2text``, and only the first ``MAX_TEXT`` characters
+is turned into text by ``inscriptis``, and only the first ``MAX_TEXT`` characters
 are analysed (a 20 MB attachment or a 2 MB line must not stall the worker).
 """
 
@@ -16,7 +16,9 @@ from email import message_from_bytes, policy
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
-import html2text
+from inscriptis import get_annotated_text
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.model.config import ParserConfig
 
 MAX_RAW = 25 * 1024 * 1024  # read at most this much of one message
 MAX_TEXT = 64 * 1024  # analyse at most this much text
@@ -166,17 +168,28 @@ def _text_of(part: Message) -> str:
     return payload.decode("cp1252", errors="replace")
 
 
-_HTML = html2text.HTML2Text()
-_HTML.ignore_images = True
-_HTML.ignore_links = True
-_HTML.body_width = 0  # no re-wrapping: quote markers must stay at line starts
-_HTML.ignore_emphasis = True
+# Quoted history in HTML mail is a <blockquote>: its lines get "> " so quotes.py cuts them
+# like a plain-text quote. The "strict" profile adds no indentation to shift line starts.
+_HTML = ParserConfig(css=CSS_PROFILES["strict"], annotation_rules={"blockquote": ["quote"]})
 
 
 def html_to_text(html: str) -> str:
+    """Visible text of an HTML-only mail, without images or link targets, lines unwrapped."""
     if not html.strip():
         return ""
     try:
-        return _HTML.handle(html[: MAX_TEXT * 4])
+        result = get_annotated_text(html[: MAX_TEXT * 4], _HTML)
     except Exception:
         return re.sub(r"<[^>]+>", " ", html)
+    return _mark_quotes(result["text"], [(start, end) for start, end, _ in result["label"]])
+
+
+def _mark_quotes(text: str, spans: list[tuple[int, int]]) -> str:
+    """Prefix "> " to each line that lies inside a quoted span."""
+    out, pos = [], 0
+    for line in text.split("\n"):
+        end = pos + len(line)
+        quoted = line.strip() and any(start < end and pos < stop for start, stop in spans)
+        out.append("> " + line if quoted else line)
+        pos = end + 1
+    return "\n".join(out)

@@ -16,61 +16,45 @@ from mailbot.ledger.read import Invoice
 from mailbot.outbound.i18n import Formatter, formatter_for
 
 
-class Bag(dict):
-    """A dict whose keys read as attributes.
-
-    Jinja looks ``line.net`` up with ``getattr`` first; on a plain dict that
-    fails and raises before the key is tried, hundreds of times per mail.
-    """
-
-    __getattr__ = dict.__getitem__
-
-
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def business_context(settings: Settings, logo_src: str) -> dict[str, Any]:
     b = settings.business
-    return Bag(
-        {
-            "name": b.name,
-            "email": b.email,
-            "address_lines": _lines(b.address),
-            "phone": b.phone,
-            "website": b.website,
-            "website_label": b.website.split("://", 1)[-1].rstrip("/"),
-            "tax_id": b.tax_id,
-            "legal_note": b.legal_note,
-            "logo_src": logo_src,
-        }
-    )
+    return {
+        "name": b.name,
+        "email": b.email,
+        "address_lines": _lines(b.address),
+        "phone": b.phone,
+        "website": b.website,
+        "website_label": b.website.split("://", 1)[-1].rstrip("/"),
+        "tax_id": b.tax_id,
+        "legal_note": b.legal_note,
+        "logo_src": logo_src,
+    }
 
 
 def payment_context(settings: Settings, invoice: Invoice) -> dict[str, Any]:
     p = settings.payment
-    return Bag(
-        {
-            "iban": p.iban,
-            "bic": p.bic,
-            "account_holder": p.account_holder or settings.business.name,
-            "bank": p.bank,
-            "reference": invoice.number,
-            "link": p.link.replace("{invoice}", invoice.number) if p.link else "",
-            "methods": list(p.methods),
-        }
-    )
+    return {
+        "iban": p.iban,
+        "bic": p.bic,
+        "account_holder": p.account_holder or settings.business.name,
+        "bank": p.bank,
+        "reference": invoice.number,
+        "link": p.link.replace("{invoice}", invoice.number) if p.link else "",
+        "methods": list(p.methods),
+    }
 
 
 def client_context(client: Client) -> dict[str, Any]:
-    return Bag(
-        {
-            "name": client.name,
-            "contact": client.contact,
-            "address_lines": _lines(client.address),
-            "tax_id": client.tax_id,
-        }
-    )
+    return {
+        "name": client.name,
+        "contact": client.contact,
+        "address_lines": _lines(client.address),
+        "tax_id": client.tax_id,
+    }
 
 
 def invoice_context(
@@ -87,27 +71,25 @@ def invoice_context(
     assert invoice.issue_date is not None and invoice.due_date is not None
     return {
         "business": business_context(settings, logo_src),
-        "brand": Bag(settings.brand.model_dump()),
+        "brand": dict(settings.brand.model_dump()),
         "client": client_context(client),
-        "invoice": Bag(
-            {
-                "number": invoice.number,
-                "issue_date": fmt.date(invoice.issue_date),
-                "service_date": fmt.date(invoice.service_date) if invoice.service_date else "",
-                "po_number": invoice.po_number,
-                "project": invoice.project,
-                "currency": cur,
-            }
-        ),
+        "invoice": {
+            "number": invoice.number,
+            "issue_date": fmt.date(invoice.issue_date),
+            "service_date": fmt.date(invoice.service_date) if invoice.service_date else "",
+            "po_number": invoice.po_number,
+            "project": invoice.project,
+            "currency": cur,
+        },
         "due": due_context(fmt, invoice.issue_date, invoice.due_date, today),
         "lines": [_line(fmt, item, cur) for item in invoice.items],
         "has_discount": any(item.discount for item in invoice.items),
         "taxes": [
-            Bag(
-                rate=fmt.percent(group.rate),
-                base=fmt.money(group.base, cur),
-                tax=fmt.money(group.tax, cur),
-            )
+            {
+                "rate": fmt.percent(group.rate),
+                "base": fmt.money(group.base, cur),
+                "tax": fmt.money(group.tax, cur),
+            }
             for group in totals.taxes
         ],
         "net": fmt.money(totals.net, cur),
@@ -122,33 +104,33 @@ def invoice_context(
     }
 
 
-def early_discount(fmt: Formatter, settings: Settings, invoice: Invoice, today: date) -> Bag | None:
+def early_discount(
+    fmt: Formatter, settings: Settings, invoice: Invoice, today: date
+) -> dict[str, Any] | None:
     """ "Pay by 12 November and deduct 2 % (€23.80), i.e. €1,166.20": exact amount and day."""
     rule = settings.chase.early_discount
     until, amount = invoice.discount_until, invoice.discount_amount
     if not rule.percent or until is None or not amount or until < today:
         return None  # none offered, or an invoice sent late whose offer already lapsed
     gross = invoice.gross
-    return Bag(
-        percent=fmt.percent(rule.percent),
-        until=fmt.date(until, "full"),
-        amount=fmt.money(amount, invoice.currency),
-        pay=fmt.money(gross - amount, invoice.currency),
-    )
+    return {
+        "percent": fmt.percent(rule.percent),
+        "until": fmt.date(until, "full"),
+        "amount": fmt.money(amount, invoice.currency),
+        "pay": fmt.money(gross - amount, invoice.currency),
+    }
 
 
 def _line(fmt: Formatter, item, currency: str) -> dict[str, str]:
-    return Bag(
-        {
-            "description": item.description,
-            "quantity": fmt.number(item.quantity),
-            "unit": item.unit,
-            "unit_price": fmt.money(item.unit_price, currency),
-            "discount": fmt.percent(item.discount) if item.discount else "",
-            "tax_rate": fmt.percent(item.tax_rate),
-            "net": fmt.money(item.net, currency),
-        }
-    )
+    return {
+        "description": item.description,
+        "quantity": fmt.number(item.quantity),
+        "unit": item.unit,
+        "unit_price": fmt.money(item.unit_price, currency),
+        "discount": fmt.percent(item.discount) if item.discount else "",
+        "tax_rate": fmt.percent(item.tax_rate),
+        "net": fmt.money(item.net, currency),
+    }
 
 
 def due_context(fmt: Formatter, issue: date, due: date, today: date) -> dict[str, Any]:
@@ -157,36 +139,34 @@ def due_context(fmt: Formatter, issue: date, due: date, today: date) -> dict[str
     ``days`` counts from the issue date (what the terms promise); ``passed`` is
     true when the invoice goes out after its due date (an old invoice sent late).
     """
-    return Bag(
-        {
-            "date": fmt.date(due, "full"),
-            "date_short": fmt.date(due, "medium"),
-            "days": (due - issue).days,
-            "passed": due < today,
-            "today": due == today,
-        }
-    )
+    return {
+        "date": fmt.date(due, "full"),
+        "date_short": fmt.date(due, "medium"),
+        "days": (due - issue).days,
+        "passed": due < today,
+        "today": due == today,
+    }
 
 
-def item_context(fmt: Formatter, invoice: Invoice, paid: Decimal, today: date) -> Bag:
+def item_context(fmt: Formatter, invoice: Invoice, paid: Decimal, today: date) -> dict[str, Any]:
     """One open invoice as a reminder or statement lists it."""
     cur = invoice.currency
     total = invoice.gross
     assert invoice.issue_date is not None and invoice.due_date is not None
-    return Bag(
-        number=invoice.number,
-        issue_date=fmt.date(invoice.issue_date),
-        due_date=fmt.date(invoice.due_date),
-        due_date_full=fmt.date(invoice.due_date, "full"),
-        total=fmt.money(total, cur),
-        paid=fmt.money(paid, cur) if paid else "",
-        balance=fmt.money(total - paid, cur),
-        days_overdue=max(0, (today - invoice.due_date).days),
-        days_to_due=max(0, (invoice.due_date - today).days),
-        lines=[_line(fmt, line, cur) for line in invoice.items],
-        project=invoice.project,
-        po_number=invoice.po_number,
-    )
+    return {
+        "number": invoice.number,
+        "issue_date": fmt.date(invoice.issue_date),
+        "due_date": fmt.date(invoice.due_date),
+        "due_date_full": fmt.date(invoice.due_date, "full"),
+        "total": fmt.money(total, cur),
+        "paid": fmt.money(paid, cur) if paid else "",
+        "balance": fmt.money(total - paid, cur),
+        "days_overdue": max(0, (today - invoice.due_date).days),
+        "days_to_due": max(0, (invoice.due_date - today).days),
+        "lines": [_line(fmt, line, cur) for line in invoice.items],
+        "project": invoice.project,
+        "po_number": invoice.po_number,
+    }
 
 
 def chase_context(
@@ -229,8 +209,8 @@ def chase_context(
     )
     # What to pay now: the open amount, with every open invoice as the reference.
     listed = context["statement"] or context["items"]
-    context["total"] = context["open_total"] if context["statement"] else context["items"][0].balance
-    context["payment"] = Bag({**context["payment"], "reference": ", ".join(i.number for i in listed)})
+    context["total"] = context["open_total"] if context["statement"] else context["items"][0]["balance"]
+    context["payment"] = {**context["payment"], "reference": ", ".join(i["number"] for i in listed)}
     return context
 
 
@@ -239,12 +219,12 @@ def _weekday(day: date) -> date:
     return day + timedelta(days=(7 - day.weekday()) % 7) if day.weekday() >= 5 else day
 
 
-def _fee(fmt: Formatter, fee: LateFee, currency: str, invoice: Invoice) -> Bag:
+def _fee(fmt: Formatter, fee: LateFee, currency: str, invoice: Invoice) -> dict[str, Any]:
     assert invoice.due_date is not None
-    return Bag(
-        flat=fmt.money(fee.flat, currency) if fee.flat else "",
-        interest=fmt.money(fee.interest, currency) if fee.rate else "",
-        rate=fmt.percent(fee.rate) if fee.rate else "",
-        since=fmt.date(invoice.due_date + timedelta(days=1)),
-        total=fmt.money(fee.total, currency),
-    )
+    return {
+        "flat": fmt.money(fee.flat, currency) if fee.flat else "",
+        "interest": fmt.money(fee.interest, currency) if fee.rate else "",
+        "rate": fmt.percent(fee.rate) if fee.rate else "",
+        "since": fmt.date(invoice.due_date + timedelta(days=1)),
+        "total": fmt.money(fee.total, currency),
+    }

@@ -1,7 +1,8 @@
 """The client's language: translations from ``.po`` files and Babel formats.
 
 Words live in ``templates/locale/<lang>/LC_MESSAGES/mailbot.po`` (English is
-the source language and needs none).  Numbers and dates follow the client's
+the source language and needs none); the owner's ``[templates] dir`` may
+replace them (``sources.py``).  Numbers and dates follow the client's
 locale; number formatting is done by Babel once per locale and currency and
 then reused, because calling Babel per amount costs about 10 us each and an
 invoice has dozens of amounts.
@@ -38,29 +39,24 @@ def babel_locale(language: str) -> Locale:
         return Locale.parse(_DEFAULT_REGION[DEFAULT_LANGUAGE])
 
 
-def available_languages(templates: Path) -> set[str]:
-    locale_dir = templates / "locale"
-    found = {p.parent.parent.name for p in locale_dir.glob("*/LC_MESSAGES/mailbot.po")}
-    return found | {DEFAULT_LANGUAGE}
-
-
-def base_language(language: str, templates: Path) -> str:
+def base_language(language: str, available: frozenset[str]) -> str:
     """The translation to use: ``de-AT`` uses ``de``; an unknown one falls back to English."""
     tag = language.replace("-", "_")
-    available = available_languages(templates)
     for candidate in (tag, tag.split("_")[0]):
         if candidate in available:
             return candidate
     return DEFAULT_LANGUAGE
 
 
-def load_translations(templates: Path, language: str) -> gettext.NullTranslations:
-    """Compile the ``.po`` file in memory, so no build step stands between edit and send."""
-    po_path = templates / "locale" / language / "LC_MESSAGES" / "mailbot.po"
-    if not po_path.is_file():
+def load_translations(po_path: Path | None, language: str) -> gettext.NullTranslations:
+    """Compile the ``.po`` file in memory, so no build step stands between edit and send.
+
+    A broken file raises ``PoFileError`` (with its line): a wrong translation is never
+    sent half-read."""
+    if po_path is None:
         return gettext.NullTranslations()
     with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
+        catalog = read_po(handle, locale=language, abort_invalid=True)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)

@@ -25,8 +25,9 @@ from mailbot.decide.workdays import Calendar
 from mailbot.ledger.money import late_fee
 from mailbot.ledger.read import Invoice, Ledger
 from mailbot.outbound.compose import Envelope, Extras, InlineImage, Threading, compose
-from mailbot.outbound.context import business_context, chase_context, invoice_context
+from mailbot.outbound.context import chase_context, invoice_context
 from mailbot.outbound.render import Renderer
+from mailbot.outbound.templates import current
 from mailbot.records.rows import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ AUTO_SUBMITTED = {"ack": "auto-replied", "receipt": "auto-generated"}
 class Mailer:
     def __init__(self, settings: Settings, renderer: Renderer | None = None):
         self.settings = settings
-        self.renderer = renderer or Renderer(constants=constants(settings))
+        # The owner's templates as of now: an edit counts from the next pass (templates.current).
+        self.renderer = renderer or Renderer(current(settings.templates_dir))
         self.logo = _logo(settings)
 
     @property
@@ -143,20 +145,6 @@ class Mailer:
 
 def _preview_tone(kind: str) -> str:
     return {"reminder": "friendly", "final": "final"}.get(kind, "")
-
-
-def constants(settings: Settings) -> dict[str, dict[str, str]]:
-    """Values the same in every mail of this config: baked into the templates once."""
-    business = business_context(settings, logo_src="")
-    payment = settings.payment
-    return {
-        "brand": settings.brand.model_dump(),
-        "business": {k: v for k, v in business.items() if isinstance(v, str) and k != "logo_src"},
-        "payment": {
-            "iban": payment.iban, "bic": payment.bic, "bank": payment.bank,
-            "account_holder": payment.account_holder or settings.business.name,
-        },
-    }  # fmt: skip
 
 
 def _logo(settings: Settings) -> InlineImage | None:

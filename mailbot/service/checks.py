@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-import imaplib
-import ssl
 from collections import Counter
 from email import message_from_bytes
 
+from imapclient import IMAPClient
+
 from mailbot.config.problems import Problem
 from mailbot.config.settings import Settings, find_line
-from mailbot.config.tls import tls_context
+from mailbot.inbound.inbox import NETWORK_ERRORS, ImapInbox, InboxError
 from mailbot.inbound.trust import ours
-from mailbot.outbound.i18n import available_languages
-from mailbot.outbound.render import default_templates
+from mailbot.outbound.sources import Sources
+from mailbot.outbound.templates import template_problems
 from mailbot.outbound.transport import SendError, SmtpOutbox
 
 
 def config_problems(settings: Settings) -> list[Problem]:
-    """Clients in a language without translations (they would get English)."""
+    """Clients in a language without translations (they would get English); the owner's
+    templates that do not compile."""
     path = settings.config_path
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    languages = available_languages(default_templates())
-    problems = []
+    sources = Sources.of(settings.templates_dir)
+    languages = sources.languages
+    problems = _templates_problems(settings, sources, text)
     for client_id, client in settings.clients.items():
         base = client.language.replace("-", "_").split("_")[0]
         if base not in languages:
@@ -35,6 +37,14 @@ def config_problems(settings: Settings) -> list[Problem]:
         line = find_line(text, ["business", "logo"])
         problems.append(Problem(str(path), line, f"[business] logo: {settings.resolve(logo)} not found"))
     return problems
+
+
+def _templates_problems(settings: Settings, sources: Sources, text: str) -> list[Problem]:
+    found = template_problems(sources)
+    if sources.own is not None and not sources.own.is_dir():  # name the config line that points there
+        line = find_line(text, ["templates", "dir"])
+        return [Problem(str(settings.config_path), line, f"[templates] dir: {sources.own} not found")]
+    return found
 
 
 def connect_problems(settings: Settings, hints: list[str] | None = None) -> list[str]:
@@ -78,44 +88,35 @@ def authserv_hint(settings: Settings, found: Counter[str], looked_at: int) -> st
     )
 
 
-def _authserv_ids(client: imaplib.IMAP4) -> tuple[Counter[str], int]:
+def _authserv_ids(client: IMAPClient) -> tuple[Counter[str], int]:
     """The authserv-id of the topmost Authentication-Results of the last SAMPLE messages."""
-    _, data = client.search(None, "ALL")
-    numbers = (data[0] or b"").split()[-SAMPLE:]
+    uids = sorted(client.search(["ALL"]))[-SAMPLE:]
     found: Counter[str] = Counter()
-    if not numbers:
+    if not uids:
         return found, 0
-    _, fetched = client.fetch(
-        b",".join(numbers).decode(), "(BODY.PEEK[HEADER.FIELDS (AUTHENTICATION-RESULTS)])"
-    )
-    for item in fetched:
-        if isinstance(item, tuple):
-            header = message_from_bytes(item[1]).get("Authentication-Results")
-            name = str(header or "").split(";")[0].split()
-            if name:
-                found[name[0].lower()] += 1
-    return found, len(numbers)
+    fetched = client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (AUTHENTICATION-RESULTS)]"])
+    for data in fetched.values():
+        raw = next((v for k, v in data.items() if k.startswith(b"BODY[HEADER")), b"")
+        header = message_from_bytes(raw or b"").get("Authentication-Results")
+        name = str(header or "").split(";")[0].split()
+        if name:
+            found[name[0].lower()] += 1
+    return found, len(uids)
 
 
 def _imap_login(settings: Settings, hints: list[str]) -> list[str]:
-    cfg = settings.imap
-    where = f"imap {cfg.host}:{cfg.effective_port}"
-    ca = settings.resolve(cfg.ca_file) if cfg.ca_file else None
-    context = tls_context(cfg.verify, ca)
+    """Log in exactly as the worker does (``ImapInbox.connect``): a setting that works
+    here works in ``run``, and the other way round."""
+    inbox = ImapInbox(settings.imap, resolve=settings.resolve)
     try:
-        if cfg.security == "ssl":
-            client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                cfg.host, cfg.effective_port, ssl_context=context, timeout=cfg.timeout
-            )
-        else:
-            client = imaplib.IMAP4(cfg.host, cfg.effective_port, timeout=cfg.timeout)
-            if cfg.security == "starttls":
-                client.starttls(ssl_context=context)
-        client.login(cfg.username, cfg.password.get_secret_value())
-        client.select(cfg.folder, readonly=True)
+        client = inbox.connect()
         hint = authserv_hint(settings, *_authserv_ids(client))
-        hints += [hint] if hint else []
-        client.logout()
-    except (imaplib.IMAP4.error, OSError, ssl.SSLError) as exc:
-        return [f"{where}: {exc}"]
+    except InboxError as exc:
+        return [str(exc)]
+    except NETWORK_ERRORS as exc:
+        cfg = settings.imap
+        return [f"imap {cfg.host}:{cfg.effective_port}: {exc}"]
+    finally:
+        inbox.close()
+    hints += [hint] if hint else []
     return []

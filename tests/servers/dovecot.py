@@ -41,6 +41,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -137,8 +138,56 @@ def group_members(pgid: int) -> list[int]:
     return pids
 
 
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A throwaway self-signed certificate for localhost and 127.0.0.1 (it is its own CA).
+
+    Made with the ``cryptography`` package when it is installed, else with
+    ``openssl req`` (``install_dovecot.sh`` installs openssl)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    try:
+        _certificate_with_cryptography(cert, key)
+    except ImportError:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+             "-keyout", str(key), "-out", str(cert)],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+    cert.chmod(0o644)
+    key.chmod(0o644)  # read by dovecot's unprivileged processes; a test key only
+    return cert, key
+
+
+def _certificate_with_cryptography(cert: Path, key: Path) -> None:
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(private.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(private, hashes.SHA256())
+    )  # fmt: skip
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))  # fmt: skip
+
+
 class DovecotServer:
-    """One private Dovecot IMAP server (imap only, plaintext, 127.0.0.1).
+    """One private Dovecot IMAP server (imap only, 127.0.0.1): plaintext, or with
+    ``tls=True`` ``ssl = required`` (STARTTLS on ``port``, implicit TLS on
+    ``ssl_port``) with a self-signed certificate made at start (``ca_file``).
 
     ``restart()`` keeps the port and the mail data, so connected clients are
     disconnected (they get ``* BYE`` or EOF) and must reconnect, like after a
@@ -151,9 +200,12 @@ class DovecotServer:
         password: str = "secret-password",  # throwaway test account
         *,
         startup_timeout: float = 10.0,
+        tls: bool = False,
     ) -> None:
         self.host = HOST
         self.port = 0
+        self.tls = tls
+        self.ssl_port = 0
         self.user = user
         self.password = password
         self.startup_timeout = startup_timeout
@@ -176,6 +228,9 @@ class DovecotServer:
         self.maildir = self.home / "Maildir"
         self._process: subprocess.Popen[bytes] | None = None
         self._prepare_files()
+        self.ca_file: Path | None = None
+        if tls:
+            self.ca_file, self.key_file = make_certificate(self.root)
 
     # ----------------------------------------------------------------- setup
     def _prepare_files(self) -> None:
@@ -202,7 +257,7 @@ log_path = {self.log_path}
 info_log_path = {self.log_path}
 protocols = imap
 listen = {HOST}
-ssl = no
+{self._ssl_settings()}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_max_userip_connections = 100
@@ -240,7 +295,9 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = {HOST}
+    port = {self.ssl_port if self.tls else 0}
+    ssl = yes
   }}
 }}
 service anvil {{
@@ -253,6 +310,12 @@ service anvil {{
 }}
 """
         self.config_path.write_text(config)
+
+    def _ssl_settings(self) -> str:
+        if not self.tls:
+            return "ssl = no"
+        return (f"ssl = required\nssl_cert = <{self.ca_file}\nssl_key = <{self.key_file}\n"
+                "ssl_min_protocol = TLSv1.2")  # fmt: skip
 
     # ------------------------------------------------------------- lifecycle
     @property
@@ -277,6 +340,7 @@ service anvil {{
         for attempt in range(attempts):
             if attempts > 1:
                 self.port = free_port()
+                self.ssl_port = free_port() if self.tls else 0
             try:
                 self._start_once()
                 return
@@ -387,8 +451,10 @@ service anvil {{
 
     # --------------------------------------------------------------- helpers
     def client(self, timeout: float = 10.0) -> IMAPClient:
-        """A new logged-in IMAPClient; the caller logs out (or uses ``with``)."""
+        """A new logged-in IMAPClient (over STARTTLS when ``tls``); the caller logs out."""
         imap = IMAPClient(self.host, self.port, ssl=False, timeout=timeout)
+        if self.tls:
+            imap.starttls(ssl.create_default_context(cafile=str(self.ca_file)))
         imap.login(self.user, self.password)
         return imap
 
@@ -445,6 +511,17 @@ service anvil {{
 def dovecot_fixture() -> Iterator[DovecotServer]:
     """A started, empty, function-scoped Dovecot server (errors, never skips)."""
     server = DovecotServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(name="dovecot_tls")
+def dovecot_tls_fixture() -> Iterator[DovecotServer]:
+    """The same with ``ssl = required``: STARTTLS on ``port``, TLS on ``ssl_port``, ``ca_file``."""
+    server = DovecotServer(tls=True)
     try:
         server.start()
         yield server

@@ -1,0 +1,83 @@
+"""Where each template file comes from: the owner's ``[templates] dir`` first, then the shipped one.
+
+A file in the owner's folder replaces the shipped file at the same relative path
+(``invoice/body.mjml``, ``partials/footer.txt``,
+``locale/de/LC_MESSAGES/mailbot.po``); every other file is the shipped one.  A
+``Sources`` value also carries the *stamp* of the owner's folder (each file's
+path, modification time and size), so that compiled templates can be cached per
+stamp and an edit is seen as a new ``Sources``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from mailbot.outbound.i18n import DEFAULT_LANGUAGE
+
+PACKAGED = Path(__file__).parent.parent / "_data" / "templates"
+SOURCE = Path(__file__).parent.parent.parent / "templates"
+PO_FILE = "locale/{language}/LC_MESSAGES/mailbot.po"
+
+Stamp = tuple[tuple[str, int, int], ...]
+
+
+def default_templates() -> Path:
+    """The templates shipped with mailbot (installed wheel or source checkout)."""
+    return PACKAGED if PACKAGED.is_dir() else SOURCE
+
+
+def stamp_of(folder: Path | None) -> Stamp:
+    """Every file under ``folder`` with its mtime and size: cheap to take once per pass."""
+    if folder is None or not folder.is_dir():
+        return ()
+    found = []
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file():
+                info = path.stat()
+                found.append((path.relative_to(folder).as_posix(), info.st_mtime_ns, info.st_size))
+        except OSError:
+            continue  # removed while we looked: the next pass sees the folder as it is then
+    return tuple(sorted(found))
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The shipped templates, optionally overlaid by the owner's folder (as it was at ``stamp``)."""
+
+    shipped: Path
+    own: Path | None = None
+    stamp: Stamp = ()
+
+    @classmethod
+    def of(cls, own: Path | None = None, shipped: Path | None = None) -> Sources:
+        return cls(shipped or default_templates(), own, stamp_of(own))
+
+    def find(self, name: str) -> Path | None:
+        """The file that serves ``name``: the owner's if there is one, else the shipped one."""
+        if ".." in Path(name).parts:
+            return None
+        for root in self.roots():
+            path = root / name
+            if path.is_file():
+                return path
+        return None
+
+    def roots(self) -> tuple[Path, ...]:
+        return (self.own, self.shipped) if self.own is not None else (self.shipped,)
+
+    def kinds(self) -> list[str]:
+        """Each mail kind is a folder with a ``body.mjml``; the owner may add kinds."""
+        return sorted({p.parent.name for root in self.roots() for p in root.glob("*/body.mjml")})
+
+    @cached_property
+    def languages(self) -> frozenset[str]:
+        """Languages with a translation in either folder, and English (the source language)."""
+        pattern = PO_FILE.format(language="*")
+        found = {p.parent.parent.name for root in self.roots() for p in root.glob(pattern)}
+        return frozenset(found | {DEFAULT_LANGUAGE})
+
+    def po_file(self, language: str) -> Path | None:
+        return self.find(PO_FILE.format(language=language))
