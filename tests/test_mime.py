@@ -30,9 +30,8 @@ from mailbot.outbound.compose import (
     Threading,
     compose,
 )
-from mailbot.outbound.i18n import available_languages
 from mailbot.outbound.mails import Mailer
-from mailbot.outbound.render import default_templates
+from mailbot.outbound.sources import Sources
 from mailbot.outbound.transport import SmtpOutbox
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -44,7 +43,7 @@ NAMES = {
     "long": "Ω" + "Very Long Company Name Holding " * 10 + "ÆØÅ",
     "longword": "X" * 300,
 }
-LANGUAGES = sorted(available_languages(default_templates()))
+LANGUAGES = sorted(Sources.of().languages)
 KINDS = [("invoice", ""), ("final", ""), ("ack", ""), ("receipt", "")] + [
     ("reminder", tone)
     for tone in ("heads_up", "friendly", "firm_warm", "firm", "final", "promise_followup", "claim_check")
