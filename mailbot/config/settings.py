@@ -19,21 +19,17 @@ from pydantic_settings.exceptions import SettingsError
 
 from mailbot.config.chase import DEFAULT_LADDER, TONES, Chase, Step
 from mailbot.config.problems import Problem
-from mailbot.config.sections import (  # re-exported: the rest of mailbot imports them from here
+from mailbot.config.sections import (
     Brand,
     Business,
     Client,
-    Imap,
     LedgerSection,
-    Mail,
     Payment,
-    Smtp,
     StateSection,
     TemplatesSection,
-    check_currency,
-    check_email,
-    domain_of,
 )
+from mailbot.config.servers import Imap, Mail, Smtp  # re-exported: the rest of mailbot imports them from here
+from mailbot.config.values import check_currency, check_email, domain_of
 
 __all__ = [
     "DEFAULT_LADDER", "TONES", "Chase", "Client", "ConfigError", "Imap", "Settings", "Smtp", "Step",

@@ -1,0 +1,119 @@
+"""Checks for single config values: addresses, currencies, IBANs, links, one-line texts.
+
+Every value that a mail header, a link or a sum depends on is checked when the config
+is read, so that `mailbot check` finds a mistake before a client would.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from typing import Annotated, Any
+
+from babel.numbers import list_currencies
+from pydantic import BeforeValidator
+from pydantic_settings import NoDecode
+
+# Addresses at these providers belong to a person, not to the client's company,
+# so their domain never makes a sender "the client's".
+PUBLIC_MAIL_DOMAINS = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.de",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "gmx.de",
+        "gmx.net",
+        "gmx.at",
+        "web.de",
+        "t-online.de",
+        "posteo.de",
+        "mailbox.org",
+        "proton.me",
+        "protonmail.com",
+        "zoho.com",
+        "yandex.ru",
+        "mail.ru",
+        "freenet.de",
+        "arcor.de",
+        "online.de",
+    ]
+)
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+FONT = re.compile(r"^[A-Za-z0-9 ,'\"-]{1,200}$")
+
+
+def _as_list(value: Any) -> Any:
+    """Let the owner write one address as a string or several as a list.
+
+    From the environment a list comes as text: ``a@x.example`` or ``["a@x", "b@x"]``.
+    """
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return [value] if isinstance(value, str) else value
+
+
+def no_newlines(value: Any) -> Any:
+    """A value that ends up in a mail header must never carry CR/LF."""
+    if isinstance(value, str) and ("\r" in value or "\n" in value):
+        raise ValueError("must be on one line (no line breaks)")
+    return value
+
+
+def check_email(address: str) -> str:
+    address = address.strip()
+    if not _EMAIL.match(address):
+        raise ValueError(f"{address!r} is not an email address")
+    return address
+
+
+def domain_of(address: str) -> str:
+    return address.rsplit("@", 1)[-1].lower()
+
+
+Email = Annotated[str, BeforeValidator(no_newlines)]
+OneLine = Annotated[str, BeforeValidator(no_newlines)]
+EmailList = Annotated[list[str], NoDecode, BeforeValidator(_as_list)]
+
+
+def safe_url(value: str) -> str:
+    """Only links a client can safely click: no ``javascript:``, no spaces."""
+    if not re.match(r"^(https?://|mailto:)[^\s<>\"]+$", value):
+        raise ValueError(f"{value!r} must start with https://, http:// or mailto:")
+    return value
+
+
+def check_currency(value: str) -> str:
+    code = value.strip().upper()
+    if code not in _currencies():
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+    return code
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def check_iban(value: str) -> str:
+    """ISO 13616 mod-97 check, so a typo in the owner's IBAN never reaches a client."""
+    iban = value.replace(" ", "").upper()
+    if not re.match(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$", iban):
+        raise ValueError(f"{value!r} is not an IBAN")
+    digits = "".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])
+    if int(digits) % 97 != 1:
+        raise ValueError(f"{value!r} fails the IBAN check digits")
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
