@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_RULES: list[tuple[str, list[str]]] = [
+from mailbot.records.kinds import Intent
+
+_RULES: list[tuple[Intent, list[str]]] = [
     (
         "contact_change",
         [
@@ -156,7 +158,7 @@ COMPILED = [
 
 @dataclass(frozen=True)
 class Verdict:
-    intent: str
+    intent: Intent
     phrase: str  # the words that decided, lower case; "" for "other"
 
 
@@ -181,7 +183,7 @@ def classify_text(new_words: str) -> Verdict:
     return Verdict("other", "")
 
 
-def _applies(intent: str, text: str) -> bool:
+def _applies(intent: Intent, text: str) -> bool:
     if intent == "question":
         return bool(_ABOUT_INVOICE.search(text))
     if intent == "thanks":

@@ -93,7 +93,8 @@ def _headers(msg: Message, mail: Mail) -> None:
     mail.subject = mail.header("subject")[:500]
     mail.message_id = _first_id(mail.header("message-id"))
     mail.content_type = msg.get_content_type()
-    mail.report_type = (msg.get_param("report-type") or "").lower() if msg.is_multipart() else ""
+    report_type = msg.get_param("report-type")  # (a tuple for an RFC 2231 value)
+    mail.report_type = report_type.lower() if isinstance(report_type, str) and msg.is_multipart() else ""
     with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
         parsed = parsedate_to_datetime(mail.header("date"))
         mail.date = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -23,6 +23,7 @@ from mailbot.inbound.intents import classify_text
 from mailbot.inbound.parse import Mail, parse
 from mailbot.inbound.quotes import new_words
 from mailbot.inbound.trust import judge
+from mailbot.records.kinds import Intent
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Reply:
     sender: str
     subject: str
     received: datetime | None
-    intent: str
+    intent: Intent
     phrase: str = ""
     date: date | None = None  # promised date or return date
     invoice: str = ""  # "" when unmatched

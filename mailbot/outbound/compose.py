@@ -169,6 +169,24 @@ def compose(
     extras: Extras | None = None,
 ) -> bytes:
     """The whole message as bytes, 7-bit clean, ready for SMTP (CRLF line ends)."""
+    return write(message(rendered, envelope, threading, when, extras))
+
+
+def write(msg: Message) -> bytes:
+    """A message as the stdlib writes it, CRLF line ends (``_Generator``: the same, faster)."""
+    out = io.BytesIO()
+    _Generator(out, mangle_from_=False, policy=POLICY).flatten(msg)
+    return out.getvalue()
+
+
+def message(
+    rendered: Rendered,
+    envelope: Envelope,
+    threading: Threading,
+    when: datetime,
+    extras: Extras | None = None,
+) -> Message:
+    """The message as the stdlib's objects, before it is written (``compose`` writes it)."""
     extras = extras or Extras()
     body = _body(rendered, extras.images)
     if extras.attachment is not None:
@@ -200,9 +218,7 @@ def compose(
         body["MIME-Version"] = "1.0"
     for name, value in headers:
         body[name] = value
-    out = io.BytesIO()
-    _Generator(out, mangle_from_=False, policy=POLICY).flatten(body)
-    return out.getvalue()
+    return body
 
 
 class _Generator(BytesGenerator):
@@ -210,14 +226,17 @@ class _Generator(BytesGenerator):
 
     The same bytes: the stdlib splits at every line end and writes the line and
     ``linesep``; this replaces each LF by ``linesep`` at once.  The per-line calls
-    (about 1,000 a typical invoice) were half the cost of a mail.
+    (about 1,000 a typical invoice) cost a quarter of the mails a second (measured
+    interleaved in one process: 448 against 339 mails/s of CPU time).  It overrides a
+    private method, so a test writes every kind of mail both ways and requires the
+    same bytes: a Python that changes the method fails that test, not a client's mail.
     """
 
-    def _write_lines(self, lines: str) -> None:
+    def _write_lines(self, lines: str) -> None:  # (private in the stdlib: see above)
         if "\r" in lines:  # not in what compose makes; the stdlib's way, line by line
-            super()._write_lines(lines)
+            super()._write_lines(lines)  # type: ignore[misc]
         elif lines:
-            self.write(lines.replace("\n", self._NL))
+            self.write(lines.replace("\n", POLICY.linesep))
 
 
 def _part(maintype: str, subtype: str, **params: str) -> MIMENonMultipart:

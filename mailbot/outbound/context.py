@@ -6,6 +6,7 @@ money and dates is decided here, in one place, and tested.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -176,7 +177,7 @@ def chase_context(
     today: date,
     *,
     tone: str = "",
-    statement: list[tuple[Invoice, Decimal]] = (),
+    statement: Sequence[tuple[Invoice, Decimal]] = (),
     promised: date | None = None,
     fee: LateFee | None = None,
     fee_first: bool = False,

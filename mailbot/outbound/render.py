@@ -45,12 +45,8 @@ PAYMENT_METHODS = {
     "cash": "cash",
     "cheque": "cheque",
 }
-_HTML_SYNTAX = {
-    "block_start_string": "<!--{%",
-    "block_end_string": "%}-->",
-    "comment_start_string": "<!--{#",
-    "comment_end_string": "#}-->",
-}
+# Jinja block tags in .mjml files are HTML comments, so that they survive MJML compilation.
+_BLOCK_START, _BLOCK_END, _COMMENT_START, _COMMENT_END = "<!--{%", "%}-->", "<!--{#", "#}-->"
 
 
 class TemplateMissing(LookupError):
@@ -165,7 +161,10 @@ def _environments(
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n", Pretranslate],
         auto_reload=False,
-        **_HTML_SYNTAX,
+        block_start_string=_BLOCK_START,
+        block_end_string=_BLOCK_END,
+        comment_start_string=_COMMENT_START,
+        comment_end_string=_COMMENT_END,
     )
     text_env = jinja2.Environment(
         loader=_Loader(sources, precompile=False),

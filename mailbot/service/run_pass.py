@@ -24,6 +24,7 @@ from mailbot.inbound.replies import Reply
 from mailbot.ledger.read import Ledger, load_ledger
 from mailbot.outbound.mails import Mailer
 from mailbot.outbound.transport import open_outbox
+from mailbot.records.kinds import Outcome
 from mailbot.service.claims import claim, release_stale
 from mailbot.service.sending import send_claimed
 from mailbot.state.store import Store
@@ -40,6 +41,12 @@ class PassReport:
     planned: list[str] = field(default_factory=list)  # --dry-run: what would go out
     problems: list[str] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
+
+    def add(self, outcome: Outcome, invoices: list[str]) -> None:
+        """Count a mail's invoices under what became of it (a skipped one is not reported)."""
+        lists = {"sent": self.sent, "failed": self.failed, "retry": self.retry, "held": self.held}
+        if outcome in lists:
+            lists[outcome].extend(invoices)
 
 
 def _read_replies(

@@ -19,6 +19,7 @@ from mailbot.ledger.read import Invoice, Ledger
 from mailbot.outbound.compose import Envelope
 from mailbot.outbound.mails import Mailer
 from mailbot.outbound.transport import Outbox, SendError
+from mailbot.records.kinds import Outcome
 from mailbot.state.store import MANY, Event, OutboxRow, Store, in_doubt, iso
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,7 @@ def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, t
             log.info("stop requested: leaving the rest for the next pass")
             return -1
         outcome = send_one(store, outbox, mailer, ledger, rows, facts, now)
-        if outcome != "skipped":
-            getattr(report, outcome).extend(r.invoice for r in rows)
+        report.add(outcome, [r.invoice for r in rows])
         transient = transient + 1 if outcome == "retry" else 0
         if transient >= MAX_TRANSIENT_IN_A_ROW:
             log.warning("%d transient failures in a row: trying again next pass", transient)
@@ -106,7 +106,7 @@ def _still_wanted(settings, invoices, outbox_rows, events, now) -> set[tuple[str
 def send_one(
     store: Store, outbox: Outbox, mailer: Mailer, ledger: Ledger, rows: list[OutboxRow],
     facts: dict, now: datetime,
-) -> str:  # fmt: skip
+) -> Outcome:  # fmt: skip
     """Send one claimed mail (one or more rows); returns sent | failed | retry | skipped."""
     first = rows[0]
     if first.payload is not None:
@@ -148,7 +148,7 @@ def _sent_detail(row: OutboxRow, envelope: Envelope) -> str:
     return "; ".join([text, *reasons])
 
 
-def _send_prebuilt(store: Store, outbox: Outbox, mailer: Mailer, row: OutboxRow, now: datetime) -> str:
+def _send_prebuilt(store: Store, outbox: Outbox, mailer: Mailer, row: OutboxRow, now: datetime) -> Outcome:
     """A forward to the owner: built when the reply came in, sent as it is."""
     recipients = [a.strip() for a in (row.recipients or "").split(",") if a.strip()]
     outcome = _hand_over(store, outbox, [row], row.payload or b"", mailer.settings.business.email,
@@ -161,7 +161,7 @@ def _send_prebuilt(store: Store, outbox: Outbox, mailer: Mailer, row: OutboxRow,
 def _hand_over(
     store: Store, outbox: Outbox, rows: list[OutboxRow], raw: bytes, sender: str,
     recipients: list[str], now: datetime, sent_detail: Callable[[OutboxRow], str],
-) -> str:  # fmt: skip
+) -> Outcome:  # fmt: skip
     """Give one mail to the transport and record what came of it, each step a
     compare-and-set on the claim: ``begin_send`` (the mail is in doubt from here),
     then sent, failed (5xx: for good) or retry (4xx: stays claimed, known not delivered)."""
@@ -179,7 +179,7 @@ def _hand_over(
         else:
             log.warning("invoice %s: %s not sent yet (will retry): %s", first.invoice, first.kind, error)
             done = [store.mark_retry(row, error) for row in rows]
-        outcome = "failed" if exc.permanent else "retry"
+        outcome: Outcome = "failed" if exc.permanent else "retry"
     else:
         done = [store.mark_sent(row, _event(row, now, "sent", sent_detail(row)), now) for row in rows]
         outcome = "sent"
