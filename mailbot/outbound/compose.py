@@ -2,10 +2,10 @@
 
 The standard library writes every mail: the compat32 ``email.mime`` classes,
 ``email.header.Header`` for headers and ``BytesGenerator`` with CRLF line ends.
-They measured 2.4 ms a typical invoice mail against 3.8 ms for ``EmailMessage``
-with ``policy.SMTP``; with the bodies encoded by ``base64``/``quopri`` before they
-are handed over (the ``email`` package encodes them a line at a time in Python),
-the mail costs about 1 ms.
+They measured faster than ``EmailMessage`` with ``policy.SMTP``, and the bodies
+are encoded by ``base64``/``quopri`` before they are handed over (the ``email``
+package encodes them a line at a time in Python); the figures are in
+benchmarks/README.md ("Tricks that stay").
 
 Structure: ``multipart/alternative`` (text, then HTML), wrapped in
 ``multipart/related`` when an image travels inline by Content-ID (mail clients
@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 POLICY = email.policy.compat32.clone(linesep="\r\n", max_line_length=None)
 FOLD = 78
 _UTF8 = Charset("utf-8")
-_UTF8.header_encoding = BASE64  # not "the shorter of Q and B": working that out cost 0.3 ms a mail
+_UTF8.header_encoding = BASE64  # not "the shorter of Q and B": working that out is slow
 _LONG_WORD = re.compile(r"\S{70,}")
 _SPECIALS = re.compile(r'[][\\()<>@,:;".]')  # what makes formataddr quote a name
 _B64_LINES = re.compile(".{1,76}")
@@ -226,8 +226,8 @@ class _Generator(BytesGenerator):
 
     The same bytes: the stdlib splits at every line end and writes the line and
     ``linesep``; this replaces each LF by ``linesep`` at once.  The per-line calls
-    (about 1,000 a typical invoice) cost a quarter of the mails a second (measured
-    interleaved in one process: 448 against 339 mails/s of CPU time).  It overrides a
+    (about 1,000 a typical invoice) cost a quarter of the mails a second (see
+    "Tricks that stay" in benchmarks/README.md).  It overrides a
     private method, so a test writes every kind of mail both ways and requires the
     same bytes: a Python that changes the method fails that test, not a client's mail.
     """

@@ -3,7 +3,7 @@
 Each mail kind is a template folder (``templates/<kind>/``) with ``body.mjml``,
 ``body.txt`` and ``subject.txt``.  The MJML body is compiled to HTML *once* per
 template and language, with its styles inlined, and the result is kept as a
-Jinja template; each mail then only fills in values (about 0.1 ms).  To survive
+Jinja template; each mail then only fills in values.  To survive
 MJML and the CSS inliner, Jinja block tags in ``.mjml`` files are written as
 HTML comments: ``<!--{% for line in lines %}-->``; inside ``<mj-title>`` use
 single quotes in Jinja expressions (MJML copies the title into an attribute).
@@ -192,8 +192,8 @@ class Pretranslate(jinja2.ext.Extension):
     Jinja's documented token-stream hook: the six tokens of the label become one
     ``data`` token holding the translated words (what ``_()`` would return), so
     nothing of a translation is ever read as template syntax.  An invoice has
-    dozens of labels; each ``_()`` left to run costs a ``Context.call`` per mail
-    (measured: render 0.88 ms a mail without this, 0.5 ms with it).  Calls with
+    dozens of labels; each ``_()`` left to run costs a ``Context.call`` per mail (a
+    large share of rendering: see "Tricks that stay" in benchmarks/README.md).  Calls with
     values (``_("Hello %(name)s", name=...)``) run per mail, through ``Words``.
     """
 
@@ -220,8 +220,8 @@ class Words:
     The same as Jinja's newstyle gettext (the message translated and marked safe in
     HTML, then ``%`` filled with the values, which are escaped), but a plain global
     with each message looked up once per language: Jinja's own goes through three
-    ``Context.call`` per call (measured: render 1.11 ms a mail with Jinja's, 0.88 ms
-    with this).  ``{% trans %}`` blocks keep the extension's own functions.
+    ``Context.call`` per call (see "Tricks that stay" in benchmarks/README.md).
+    ``{% trans %}`` blocks keep the extension's own functions.
     """
 
     def __init__(self, translations: Any, markup: bool = False):
