@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from mailbot.cli.args import amount_arg, date_arg, settings_of
 from mailbot.cli.output import note, say
@@ -15,32 +14,27 @@ from mailbot.service.clock import utcnow
 from mailbot.state.store import Store
 
 
-def _owner_event(args: argparse.Namespace, type_: str, **fields: Any) -> int:
-    """Record an owner action on an invoice the ledger knows."""
-    try:
-        owner.record(settings_of(args), args.invoice, type_, utcnow(), **fields)
-    except owner.OwnerActionError as exc:
-        note(str(exc))
-        return 1
-    return 0
-
-
 def cmd_pause(args: argparse.Namespace) -> int:
     """No reminders until ``--until`` (or until ``mailbot resume``)."""
     until = date_arg(args.until) if args.until else None
-    code = _owner_event(args, "pause", until=until.isoformat() if until else None,
-                        detail=args.reason or None)  # fmt: skip
-    if code == 0:
-        say(f"paused {args.invoice}" + (f" until {until}" if until else " until `mailbot resume`"))
-    return code
+    try:
+        owner.pause(settings_of(args), args.invoice, utcnow(), until=until, reason=args.reason)
+    except owner.OwnerActionError as exc:
+        note(str(exc))
+        return 1
+    say(f"paused {args.invoice}" + (f" until {until}" if until else " until `mailbot resume`"))
+    return 0
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     """Chase again after a pause, a dispute or a question."""
-    code = _owner_event(args, "resume", detail=args.reason or None)
-    if code == 0:
-        say(f"resumed {args.invoice}: reminders follow the ladder again")
-    return code
+    try:
+        owner.resume(settings_of(args), args.invoice, utcnow(), reason=args.reason)
+    except owner.OwnerActionError as exc:
+        note(str(exc))
+        return 1
+    say(f"resumed {args.invoice}: reminders follow the ladder again")
+    return 0
 
 
 def cmd_mark_paid(args: argparse.Namespace) -> int:
