@@ -7,26 +7,17 @@ from pathlib import Path
 
 from mailbot.cli.output import note, out, say
 from mailbot.config.settings import ConfigError, config_path, load_settings
-from mailbot.ledger.read import load_ledger
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Write a starter config and ledger (never over existing files)."""
-    from mailbot.outbound.render import default_templates
+    from mailbot.service.starter import write_starter
 
-    source = default_templates().parent / "config"
     target = Path(args.dir)
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in ("mailbot.toml", "ledger.csv"):
-        dest = target / name
-        if dest.exists():
-            note(f"{dest}: exists, left as it is")
-            continue
-        text = (source / name).read_text(encoding="utf-8")
-        dest.write_text(text.replace('"../var/', '"var/'), encoding="utf-8")
-        written.append(str(dest))
-    for path in written:
+    done = write_starter(target)
+    for path in done.kept:
+        note(f"{path}: exists, left as it is")
+    for path in done.written:
         say(f"wrote {path}")
     out.print(f"next: edit {target / 'mailbot.toml'}, then `mailbot --config "
               f"{target / 'mailbot.toml'} check`", markup=False)  # fmt: skip
@@ -42,22 +33,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             say(str(problem))
         return 1
-    from mailbot.service.checks import config_problems, connect_problems
+    from mailbot.service.checks import check
 
-    problems = [str(p) for p in config_problems(settings)]
-    ledger = load_ledger(settings)
-    problems += [str(p) for p in ledger.problems]
-    hints: list[str] = []
-    if args.connect:
-        problems += connect_problems(settings, hints)
-    for line in problems:
+    report = check(settings, connect=args.connect)
+    for line in report.problems:
         say(line)
-    for line in hints:
+    for line in report.hints:
         say(f"hint: {line}")
-    valid = len(ledger.valid())
     summary = (
-        f"{path}: {len(settings.clients)} clients; {settings.ledger_path}: "
-        f"{len(ledger.invoices)} invoices, {valid} valid"
+        f"{path}: {report.clients} clients; {settings.ledger_path}: "
+        f"{report.invoices} invoices, {report.valid} valid"
     )
+    problems = report.problems
     note(summary + (f"; {len(problems)} problem(s)" if problems else "; all good"))
     return 1 if problems else 0
