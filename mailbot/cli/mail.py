@@ -11,9 +11,9 @@ from pathlib import Path
 from mailbot.cli.args import settings_of
 from mailbot.cli.output import note, say, write_or_print
 from mailbot.config.settings import config_path, load_settings
-from mailbot.ledger.read import load_ledger
-from mailbot.outbound.preview import build_preview
+from mailbot.outbound.preview import NotPreviewable, build_preview, previewable
 from mailbot.outbound.render import TemplateMissing
+from mailbot.outbound.transport import outbox_place
 from mailbot.service.clock import utcnow
 from mailbot.service.loop import run_forever
 from mailbot.service.run_pass import run_once
@@ -24,13 +24,11 @@ PREVIEW_SUFFIXES = (".txt", ".html", ".htm", ".eml")
 def cmd_preview(args: argparse.Namespace) -> int:
     """The mail as text (default), HTML or the whole ``.eml``, chosen by ``--out``'s suffix."""
     settings = settings_of(args)
-    invoice = load_ledger(settings).invoices.get(args.invoice)
-    if invoice is None:
-        note(f"{settings.ledger_path}: no invoice {args.invoice!r}")
-        return 1
-    if not invoice.valid:
-        for problem in invoice.problems:
-            note(str(problem))
+    try:
+        invoice = previewable(settings, args.invoice)
+    except NotPreviewable as exc:
+        for line in exc.lines:
+            note(line)
         return 1
     target = Path(args.out) if args.out else None
     if target is not None and target.suffix not in PREVIEW_SUFFIXES:
@@ -76,7 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         say(f"will retry {invoice}")
     for invoice in report.held:
         say(f"held {invoice}: the mail could not be built (see the log)")
-    where = settings.smtp.host or str(settings.mail_dir / "outbox")
+    where = outbox_place(settings)
     note(f"{len(report.sent)} sent ({where}), {len(report.retry)} to retry, "
          f"{len(report.failed)} undeliverable, {len(report.problems)} ledger problem(s)")  # fmt: skip
     return 1 if report.failed or report.retry or report.held else 0
