@@ -77,13 +77,13 @@ def test_status_json_has_the_contract_shape(tmp_path, capsys):
 
 
 def test_a_long_status_prints_plain_aligned_columns(tmp_path, capsys, monkeypatch):
-    from mailbot.cli import main as cli
+    from mailbot.cli import output
 
     config = write_config(tmp_path)
     main(["--config", str(config), "run", "--once"])
     assert main(["--config", str(config), "status"]) == 0
     boxed = capsys.readouterr().out
-    monkeypatch.setattr(cli, "LONG_TABLE", 1)  # (rich took 100 s for 100,000 rows)
+    monkeypatch.setattr(output, "LONG_TABLE", 1)  # (rich took 100 s for 100,000 rows)
     assert main(["--config", str(config), "status"]) == 0
     header, rule, *lines = capsys.readouterr().out.splitlines()
     assert header.split() == ["invoice", "client", "total", "balance", "due", "state", "reminders", "next"]

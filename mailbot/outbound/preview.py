@@ -9,10 +9,29 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from mailbot.config.settings import Chase, Settings
-from mailbot.ledger.read import Invoice
+from mailbot.ledger.read import Invoice, load_ledger
 from mailbot.outbound.mails import Mailer
 
 CHASE_PREVIEWS = ("reminder", "final")
+
+
+class NotPreviewable(Exception):
+    """The invoice is not one mailbot would mail; ``lines`` say why, one a line."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def previewable(settings: Settings, number: str) -> Invoice:
+    """The ledger's invoice ``number``, if it can be mailed: a ledger error keeps an
+    invoice out of every mail, so it has no preview either (its problems say why)."""
+    invoice = load_ledger(settings).invoices.get(number)
+    if invoice is None:
+        raise NotPreviewable([f"{settings.ledger_path}: no invoice {number!r}"])
+    if not invoice.valid:
+        raise NotPreviewable([str(problem) for problem in invoice.problems])
+    return invoice
 
 
 def build_preview(settings: Settings, invoice: Invoice, kind: str, step: int, now: datetime) -> bytes:

@@ -166,4 +166,13 @@ def open_outbox(settings: Settings) -> Outbox:
     """SMTP when ``smtp.host`` is set, else the Maildir outbox."""
     if settings.smtp.host:
         return SmtpOutbox(settings.smtp, resolve=settings.resolve)
-    return MaildirOutbox(settings.mail_dir / "outbox")
+    return MaildirOutbox(_maildir_outbox(settings))
+
+
+def outbox_place(settings: Settings) -> str:
+    """Where ``open_outbox`` sends, for people: the SMTP host or the Maildir folder."""
+    return settings.smtp.host or str(_maildir_outbox(settings))
+
+
+def _maildir_outbox(settings: Settings) -> Path:
+    return settings.mail_dir / "outbox"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from email import message_from_bytes
 
 from imapclient import IMAPClient
@@ -11,9 +12,32 @@ from mailbot.config.problems import Problem
 from mailbot.config.settings import Settings, find_line
 from mailbot.inbound.inbox import NETWORK_ERRORS, ImapInbox, InboxError
 from mailbot.inbound.trust import ours
+from mailbot.ledger.read import load_ledger
 from mailbot.outbound.sources import Sources
 from mailbot.outbound.templates import template_problems
 from mailbot.outbound.transport import SendError, SmtpOutbox
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """All that ``mailbot check`` found: each problem and hint one line, and the counts."""
+
+    problems: list[str]
+    hints: list[str]
+    clients: int
+    invoices: int
+    valid: int
+
+
+def check(settings: Settings, connect: bool = False) -> CheckReport:
+    """The config, then the ledger, then (``connect``) a login to each configured server."""
+    problems = [str(p) for p in config_problems(settings)]
+    ledger = load_ledger(settings)
+    problems += [str(p) for p in ledger.problems]
+    hints: list[str] = []
+    if connect:
+        problems += connect_problems(settings, hints)
+    return CheckReport(problems, hints, len(settings.clients), len(ledger.invoices), len(ledger.valid()))
 
 
 def config_problems(settings: Settings) -> list[Problem]:

@@ -32,7 +32,18 @@ class MarkedPaid:
     left: Decimal
 
 
-def record(settings: Settings, invoice: str, type_: str, now: datetime, **fields: Any) -> None:
+def pause(settings: Settings, invoice: str, now: datetime, until: date | None, reason: str | None) -> None:
+    """No reminders for ``invoice`` until the day ``until`` (without one, until ``resume``)."""
+    day = until.isoformat() if until else None
+    _record(settings, invoice, "pause", now, until=day, detail=reason or None)
+
+
+def resume(settings: Settings, invoice: str, now: datetime, reason: str | None) -> None:
+    """Chase ``invoice`` again: ends a pause, and the wait after a dispute or a question."""
+    _record(settings, invoice, "resume", now, detail=reason or None)
+
+
+def _record(settings: Settings, invoice: str, type_: str, now: datetime, **fields: Any) -> None:
     """An owner event (pause, resume) on an invoice the ledger knows."""
     if invoice not in load_ledger(settings).invoices:
         raise OwnerActionError(f"{settings.ledger_path}: no invoice {invoice!r}")

@@ -1,0 +1,80 @@
+"""The mails: ``mailbot preview`` (one mail, not sent) and ``mailbot run`` (the worker)."""
+
+from __future__ import annotations
+
+import argparse
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
+from pathlib import Path
+
+from mailbot.cli.args import settings_of
+from mailbot.cli.output import note, say, write_or_print
+from mailbot.config.settings import config_path, load_settings
+from mailbot.outbound.preview import NotPreviewable, build_preview, previewable
+from mailbot.outbound.render import TemplateMissing
+from mailbot.outbound.transport import outbox_place
+from mailbot.service.clock import utcnow
+from mailbot.service.loop import run_forever
+from mailbot.service.run_pass import run_once
+
+PREVIEW_SUFFIXES = (".txt", ".html", ".htm", ".eml")
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    """The mail as text (default), HTML or the whole ``.eml``, chosen by ``--out``'s suffix."""
+    settings = settings_of(args)
+    try:
+        invoice = previewable(settings, args.invoice)
+    except NotPreviewable as exc:
+        for line in exc.lines:
+            note(line)
+        return 1
+    target = Path(args.out) if args.out else None
+    if target is not None and target.suffix not in PREVIEW_SUFFIXES:
+        note(f"{target}: use .html, .txt or .eml")
+        return 2
+    try:
+        raw = build_preview(settings, invoice, args.kind, args.step, utcnow())
+    except TemplateMissing as exc:
+        note(str(exc))
+        return 1
+    msg = message_from_bytes(raw, policy=email_policy.default)
+    if target is None or target.suffix == ".txt":
+        write_or_print(target, f"Subject: {msg['Subject']}\n\n{_body(msg, 'plain')}")
+    elif target.suffix == ".eml":
+        target.write_bytes(raw)
+    else:
+        write_or_print(target, _body(msg, "html"))
+    if target:
+        note(f"wrote {target}")
+    return 0
+
+
+def _body(msg: EmailMessage, subtype: str) -> str:
+    part = msg.get_body((subtype,))
+    return part.get_content() if part is not None else ""
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The worker; ``--once`` or ``--dry-run``: one pass, one line per invoice it touched.
+    Exit 1 when a mail did not go out (undeliverable, to retry, or not built)."""
+    if not (args.once or args.dry_run):
+        return run_forever(config_path(args.config), load_settings, args.interval)
+    settings = settings_of(args)
+    report = run_once(settings, utcnow(), dry_run=args.dry_run)
+    if args.dry_run:
+        for line in report.planned:
+            say(f"would send {line}")
+    for invoice in report.sent:
+        say(f"sent {invoice}")
+    for invoice in report.failed:
+        say(f"undeliverable {invoice}")
+    for invoice in report.retry:
+        say(f"will retry {invoice}")
+    for invoice in report.held:
+        say(f"held {invoice}: the mail could not be built (see the log)")
+    where = outbox_place(settings)
+    note(f"{len(report.sent)} sent ({where}), {len(report.retry)} to retry, "
+         f"{len(report.failed)} undeliverable, {len(report.problems)} ledger problem(s)")  # fmt: skip
+    return 1 if report.failed or report.retry or report.held else 0

@@ -1,0 +1,81 @@
+"""What the owner does by hand: ``pause``, ``resume``, ``mark-paid``, ``unmark-paid``,
+``import-payments``. The rules are in ``service.owner`` and ``inbound.bank``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from mailbot.cli.args import amount_arg, date_arg, settings_of
+from mailbot.cli.output import note, say
+from mailbot.ledger.read import load_ledger
+from mailbot.service import owner
+from mailbot.service.clock import utcnow
+from mailbot.state.store import Store
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    """No reminders until ``--until`` (or until ``mailbot resume``)."""
+    until = date_arg(args.until) if args.until else None
+    try:
+        owner.pause(settings_of(args), args.invoice, utcnow(), until=until, reason=args.reason)
+    except owner.OwnerActionError as exc:
+        note(str(exc))
+        return 1
+    say(f"paused {args.invoice}" + (f" until {until}" if until else " until `mailbot resume`"))
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    """Chase again after a pause, a dispute or a question."""
+    try:
+        owner.resume(settings_of(args), args.invoice, utcnow(), reason=args.reason)
+    except owner.OwnerActionError as exc:
+        note(str(exc))
+        return 1
+    say(f"resumed {args.invoice}: reminders follow the ladder again")
+    return 0
+
+
+def cmd_mark_paid(args: argparse.Namespace) -> int:
+    """A payment: by default the whole open amount, today."""
+    on = date_arg(args.on) if args.on else None
+    amount = amount_arg(args.amount) if args.amount else None
+    try:
+        done = owner.mark_paid(settings_of(args), args.invoice, utcnow(), on=on, amount=amount)
+    except owner.OwnerActionError as exc:
+        note(str(exc))
+        return 1
+    say(f"recorded {done.amount} {done.currency} paid on {done.on} for {args.invoice}; open: {done.left}")
+    return 0
+
+
+def cmd_unmark_paid(args: argparse.Namespace) -> int:
+    """Take back a payment recorded by mistake (by mark-paid or a bank import)."""
+    amount = amount_arg(args.amount) if args.amount else None
+    try:
+        settings = settings_of(args)
+        taken = owner.unmark_paid(settings, args.invoice, utcnow(), amount=amount, reason=args.reason)
+    except owner.OwnerActionError as exc:
+        note(str(exc))
+        return 1
+    say(f"took back {taken} recorded as paid for {args.invoice}; if it is open, reminders go on")
+    return 0
+
+
+def cmd_import_payments(args: argparse.Namespace) -> int:
+    """Credits that name one open invoice become payments; the rest is reported."""
+    from mailbot.inbound.bank import StatementError, apply_statement, read_statement
+
+    settings = settings_of(args)
+    ledger = load_ledger(settings)
+    try:
+        entries = read_statement(Path(args.file))
+    except StatementError as exc:
+        note(str(exc))
+        return 1
+    with Store(settings.state_path) as store:
+        lines, problems = apply_statement(entries, ledger, store, utcnow(), args.file)
+    for line in lines:
+        say(line)
+    return 1 if problems else 0
