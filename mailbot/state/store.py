@@ -17,8 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mailbot.records.facts import SUMMARY_COLUMNS, SUMMARY_LAYOUT, Facts, group_facts
+from mailbot.records.facts import Facts, group_facts
 from mailbot.records.rows import _EVENT_COLUMNS, Event, MailRecord, OutboxRow, iso
+from mailbot.records.summary import SUMMARY_COLUMNS, SUMMARY_LAYOUT, from_summary, summary_of
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -77,7 +78,7 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE outbox ADD COLUMN tone TEXT;
     ALTER TABLE outbox ADD COLUMN detail TEXT;
     """,
-    # 3: each invoice's summary for decisions (facts.Facts.summary), so that a pass reads
+    # 3: each invoice's summary for decisions (summary.summary_of), so that a pass reads
     # one row per invoice instead of all its mails and events. Any write to an invoice's
     # mails or events (by any program) marks it stale; the next pass summarises it again.
     3: """
@@ -132,8 +133,8 @@ _MIGRATIONS: dict[int, str] = {
     CREATE TABLE summaries (invoice TEXT PRIMARY KEY, layout TEXT NOT NULL, summary BLOB NOT NULL);
     INSERT OR IGNORE INTO stale SELECT invoice FROM outbox UNION SELECT invoice FROM events;
     """,
-    # 6: the summary as named columns (facts.SUMMARY_COLUMNS; its lists as JSON text),
-    # readable with any SQLite tool and by any Python; ``layout`` is facts.SUMMARY_LAYOUT.
+    # 6: the summary as named columns (summary.SUMMARY_COLUMNS; its lists as JSON text),
+    # readable with any SQLite tool and by any Python; ``layout`` is summary.SUMMARY_LAYOUT.
     # The marshal values of 5 are dropped and made again from the records.
     6: """
     DROP TABLE summaries;
@@ -290,7 +291,7 @@ class Store:
         """The stored summaries of this layout, and the invoices whose summary is damaged
         (a value of the wrong kind): one bad row never stops a pass."""
         found, damaged = {}, []
-        read = Facts.from_summary
+        read = from_summary
         for row in self.db.execute(_SUMMARIES, (SUMMARY_LAYOUT,)):
             try:
                 found[row[0]] = read(*row)
@@ -301,7 +302,7 @@ class Store:
     def _save_summaries(self, facts: Iterator[tuple[str, Facts]]) -> None:
         self.db.executemany(
             _SAVE_SUMMARY,
-            ({"invoice": key, "layout": SUMMARY_LAYOUT, **known.summary()} for key, known in facts),
+            ({"invoice": key, "layout": SUMMARY_LAYOUT, **summary_of(known)} for key, known in facts),
         )
 
     def _facts_of(self, invoices: list[str]) -> Iterator[tuple[str, Facts]]:
