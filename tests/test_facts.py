@@ -126,11 +126,11 @@ def _state_file_at(path, version: int):
     """A state file as mailbot ``version`` of the schema left it (open, for more writes)."""
     import sqlite3
 
-    from mailbot.state.store import _MIGRATIONS
+    from mailbot.state.schema import MIGRATIONS
 
     db = sqlite3.connect(path)
     for step in range(1, version + 1):
-        for statement in _MIGRATIONS[step].split(";\n"):
+        for statement in MIGRATIONS[step].split(";\n"):
             if statement.strip():
                 db.execute(statement)
     db.execute(f"PRAGMA user_version = {version}")
