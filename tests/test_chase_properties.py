@@ -22,7 +22,7 @@ from mailbot.decide import policy
 from mailbot.decide.chase import PROMISE_FOLLOWUP
 from mailbot.ledger.money import late_fee
 from mailbot.ledger.read import Invoice, LineItem
-from mailbot.records.facts import Facts
+from mailbot.records.summary import from_summary, summary_of
 from mailbot.state.store import Event, OutboxRow
 
 START = date(2026, 10, 5)  # a Monday
@@ -70,7 +70,7 @@ def replay(invoices_spec, happenings, running, check_summaries: bool = False, ch
     """Run the policy each day the worker was up; 'send' what it decides.
 
     ``check_summaries``: each day, also decide from the facts' stored summaries
-    (``Facts.summary``'s column values, as ``Store`` keeps them) and require
+    (``summary_of``'s column values, as ``Store`` keeps them) and require
     the very same actions.  ``check_plans``: each day, in and out of business
     hours, also decide with every invoice planned (no shortcut on a receipt or
     acknowledgment day) and require the very same actions."""
@@ -91,11 +91,11 @@ def replay(invoices_spec, happenings, running, check_summaries: bool = False, ch
         facts = policy.group_facts(outbox, events)
         actions = policy.next_actions(list(invoices.values()), facts, {"acme": CLIENT}, now, RULES)
         if check_summaries:
-            stored = {k: Facts.from_summary(k, **f.summary()) for k, f in facts.items()}
+            stored = {k: from_summary(k, **summary_of(f)) for k, f in facts.items()}
             assert (
                 policy.next_actions(list(invoices.values()), stored, {"acme": CLIENT}, now, RULES) == actions
             )
-            assert all(stored[k].summary() == f.summary() for k, f in facts.items())
+            assert all(summary_of(stored[k]) == summary_of(f) for k, f in facts.items())
         if check_plans:
             _same_as_planning_everything(list(invoices.values()), facts, now)
         for action in actions:

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailbot.records.facts import SUMMARY_LAYOUT, Facts, group_facts
+from mailbot.records.facts import Facts, group_facts
+from mailbot.records.summary import SUMMARY_LAYOUT, from_summary, summary_of
 from mailbot.state.store import Event, OutboxRow, Store, iso
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
@@ -53,7 +54,7 @@ def test_resume_forgets_what_the_client_said_but_keeps_counting_replies():
     assert facts.commitment == (2, events[2])  # an untrusted claim commits nobody
     assert facts.last_wait_at == "2026-11-06T10:00:00+00:00"
     assert facts.last_reply == ("payment_claimed", "2026-11-06T10:00:00+00:00", False)  # (status shows it)
-    assert Facts.from_summary("A-1", **facts.summary()).last_reply == facts.last_reply
+    assert from_summary("A-1", **summary_of(facts)).last_reply == facts.last_reply
 
 
 def test_pause_payments_and_a_permanent_bounce_are_read_once():
@@ -125,11 +126,11 @@ def _state_file_at(path, version: int):
     """A state file as mailbot ``version`` of the schema left it (open, for more writes)."""
     import sqlite3
 
-    from mailbot.state.store import _MIGRATIONS
+    from mailbot.state.schema import MIGRATIONS
 
     db = sqlite3.connect(path)
     for step in range(1, version + 1):
-        for statement in _MIGRATIONS[step].split(";\n"):
+        for statement in MIGRATIONS[step].split(";\n"):
             if statement.strip():
                 db.execute(statement)
     db.execute(f"PRAGMA user_version = {version}")
@@ -148,10 +149,10 @@ def _same_as_records(store: Store) -> None:
     """The stored summaries say what summarising the records again says."""
     stored = store.decision_facts()
     fresh = group_facts(store.decision_outbox(), store.decision_events())
-    empty = Facts().summary()  # an invoice with only notes has no records that decide anything
+    empty = summary_of(Facts())  # an invoice with only notes has no records that decide anything
     for key in stored.keys() | fresh.keys():
-        assert (stored[key].summary() if key in stored else empty) == (
-            fresh[key].summary() if key in fresh else empty
+        assert (summary_of(stored[key]) if key in stored else empty) == (
+            summary_of(fresh[key]) if key in fresh else empty
         ), key
 
 

@@ -108,9 +108,9 @@ def test_mailbots_own_forward_is_recognised_and_left_alone():
 def test_version_1_state_is_upgraded_in_place(tmp_path):
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)
-    from mailbot.state.store import _MIGRATIONS
+    from mailbot.state.schema import MIGRATIONS
 
-    db.executescript(_MIGRATIONS[1] + "; PRAGMA user_version = 1;")
+    db.executescript(MIGRATIONS[1] + "; PRAGMA user_version = 1;")
     db.execute(
         "INSERT INTO outbox (invoice, kind, step, message_id, status, claimed_at)"
         " VALUES ('2026-001', 'invoice', 0, '<a@x>', 'sent', '2026-11-01T00:00:00+00:00')"

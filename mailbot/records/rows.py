@@ -1,11 +1,12 @@
 """The records mailbot keeps in its state: events, outbox rows, and the slim form of an
-outbox row that decisions read. ``store`` reads and writes them; ``facts`` summarises them."""
+outbox row that decisions read, and of a reply as a stored summary keeps it. ``store`` reads and
+writes them; ``facts`` summarises them."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 
 def iso(moment: datetime) -> str:
@@ -66,3 +67,13 @@ class MailRecord:
     status: str
     claimed_at: str  # a sent row carries its sending time here too (see decision_outbox)
     sent_at: str | None
+
+
+class Said(NamedTuple):
+    """A reply as a stored summary keeps it (``summary.from_summary``): what decisions read
+    of it, light to make; where ``Facts`` built from the records holds the ``Event``."""
+
+    at: str
+    intent: str
+    until: str | None
+    trusted: bool | None
