@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
+from mailbot.records.kinds import OutboxStatus
 from mailbot.records.rows import Event, MailRecord, OutboxRow, Said
 
 Row = OutboxRow | MailRecord  # full rows, or as decisions read them (Store.decision_outbox)
@@ -72,7 +73,7 @@ class Facts:
         "said", "unacked", "held", "commitment", "away", "bounced", "pause", "payments",
         "last_wait_at", "last_reply", "outbox", "events", "_invoice_row", "_chase_times", "_number",
     )  # fmt: skip
-    invoice_status: str | None
+    invoice_status: OutboxStatus | None
     invoice_at: str | None
     invoice_sent: bool
     sent_reminders: int

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from mailbot.records.kinds import EventType, Intent, MailKind, OutboxStatus
+
 
 def iso(moment: datetime) -> str:
     """UTC, second precision: sortable as text and readable in ``history``."""
@@ -18,12 +20,12 @@ def iso(moment: datetime) -> str:
 class Event:
     invoice: str
     at: str
-    type: str  # sent | reply | payment | pause | resume | note | error
-    kind: str | None = None
+    type: EventType
+    kind: MailKind | None = None
     step: int | None = None
     tone: str | None = None
     message_id: str | None = None
-    intent: str | None = None
+    intent: Intent | None = None
     trusted: bool | None = None
     until: str | None = None
     detail: str | None = None
@@ -42,10 +44,10 @@ _EVENT_COLUMNS = [f.name for f in fields(Event)]
 class OutboxRow:
     id: int
     invoice: str
-    kind: str
+    kind: MailKind
     step: int
     message_id: str
-    status: str
+    status: OutboxStatus
     claimed_at: str
     sent_at: str | None
     attempts: int
@@ -62,9 +64,9 @@ class MailRecord:
     status and its time; no Message-ID, texts or stored mail. Not for building mails."""
 
     invoice: str
-    kind: str
+    kind: MailKind
     step: int
-    status: str
+    status: OutboxStatus
     claimed_at: str  # a sent row carries its sending time here too (see decision_outbox)
     sent_at: str | None
 
@@ -74,6 +76,6 @@ class Said(NamedTuple):
     of it, light to make; where ``Facts`` built from the records holds the ``Event``."""
 
     at: str
-    intent: str
+    intent: Intent
     until: str | None
     trusted: bool | None

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from mailbot.records.facts import Facts
+from mailbot.records.kinds import Intent, OutboxStatus
 from mailbot.records.rows import Said
 
 __all__ = ["SUMMARY_COLUMNS", "SUMMARY_LAYOUT", "from_summary", "summary_of"]
@@ -60,13 +61,13 @@ def summary_of(facts: Facts) -> dict[str, Any]:
 
 
 def from_summary(
-    invoice: str, invoice_status: str | None, invoice_at: str | None, sent_reminders: int,
+    invoice: str, invoice_status: OutboxStatus | None, invoice_at: str | None, sent_reminders: int,
     ladder_last: int, last_reminder_at: str | None, last_chase_at: str | None,
     last_wait_at: str | None, refused: int, has_receipt: int, has_notice: int, held: int,
-    bounced: int, said_intent: str | None, said_until: str | None, commitment_ordinal: int | None,
-    commitment_at: str | None, commitment_intent: str | None, commitment_until: str | None,
+    bounced: int, said_intent: Intent | None, said_until: str | None, commitment_ordinal: int | None,
+    commitment_at: str | None, commitment_intent: Intent | None, commitment_until: str | None,
     away_at: str | None, away_until: str | None, away_trusted: int | None, pause: str | None,
-    last_reply_intent: str | None, last_reply_at: str | None, last_reply_trusted: int | None,
+    last_reply_intent: Intent | None, last_reply_at: str | None, last_reply_trusted: int | None,
     follow_ups: str | None, unacked: str | None, payments: str | None, chase_times: str | None,
 ) -> Facts:  # fmt: skip
     """The Facts that ``summary_of`` described: the same answers, without the records.
@@ -86,10 +87,15 @@ def from_summary(
     facts.invoice_sent = invoice_status == "sent"
     facts._number, facts._invoice_row, facts.outbox, facts.events = invoice, None, (), ()
     facts.said = (said_intent, said_until) if said_intent else None
-    facts.commitment = (
-        (commitment_ordinal, Said(commitment_at or "", commitment_intent or "", commitment_until, True))
-        if commitment_ordinal is not None else None
-    )  # fmt: skip
+    if commitment_ordinal is None:
+        facts.commitment = None
+    elif commitment_at is None or commitment_intent is None:
+        raise ValueError("a damaged summary: a commitment without its reply")
+    else:
+        facts.commitment = (
+            commitment_ordinal,
+            Said(commitment_at, commitment_intent, commitment_until, True),
+        )
     facts.away = (
         Said(away_at, "auto_reply", away_until, None if away_trusted is None else bool(away_trusted))
         if away_at

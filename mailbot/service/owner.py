@@ -16,6 +16,7 @@ from typing import Any
 from mailbot.config.settings import Settings
 from mailbot.decide import policy
 from mailbot.ledger.read import Invoice, load_ledger
+from mailbot.records.kinds import EventType
 from mailbot.records.rows import Event, iso
 from mailbot.state.store import Store
 
@@ -43,7 +44,7 @@ def resume(settings: Settings, invoice: str, now: datetime, reason: str | None) 
     _record(settings, invoice, "resume", now, detail=reason or None)
 
 
-def _record(settings: Settings, invoice: str, type_: str, now: datetime, **fields: Any) -> None:
+def _record(settings: Settings, invoice: str, type_: EventType, now: datetime, **fields: Any) -> None:
     """An owner event (pause, resume) on an invoice the ledger knows."""
     if invoice not in load_ledger(settings).invoices:
         raise OwnerActionError(f"{settings.ledger_path}: no invoice {invoice!r}")

@@ -19,7 +19,7 @@ from mailbot.ledger.read import Invoice, Ledger
 from mailbot.outbound.compose import Envelope
 from mailbot.outbound.mails import Mailer
 from mailbot.outbound.transport import Outbox, SendError
-from mailbot.records.kinds import Outcome
+from mailbot.records.kinds import EventType, Outcome
 from mailbot.state.store import MANY, Event, OutboxRow, Store, in_doubt, iso
 
 log = logging.getLogger(__name__)
@@ -190,7 +190,7 @@ def _hand_over(
     return outcome
 
 
-def _event(row: OutboxRow, now: datetime, type_: str, detail: str) -> Event:
+def _event(row: OutboxRow, now: datetime, type_: EventType, detail: str) -> Event:
     return Event(
         invoice=row.invoice, at=iso(now), type=type_, kind=row.kind, step=row.step,
         tone=row.tone, message_id=row.message_id, detail=detail,

@@ -5,6 +5,7 @@ or the ``wanted`` few.  Slim rows keep a pass over 100,000 invoices small in mem
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from mailbot.records.rows import Event, MailRecord, OutboxRow
 from mailbot.state.connection import IN_WANTED
@@ -29,7 +30,7 @@ class DecisionReads(Outbox):
         permanent?), a payment's always (amount and day); no Message-IDs.  Repeated words
         are one object each.  On 100,000 invoices this is a few hundred MB less.
         ``invoice``: only its events; ``wanted``: only those of ``_wanted``'s invoices."""
-        same: dict[str, str] = {}
+        same: dict[Any, Any] = {}  # (the words as stored: invoices, types, intents)
         rows = self._decision_rows(_DECISION_EVENTS, invoice, wanted)
         return [
             Event(same.setdefault(invoice, invoice), at, same.setdefault(type_, type_),
@@ -52,7 +53,7 @@ class DecisionReads(Outbox):
 
         Decisions read a mail's time as ``sent_at or claimed_at``; a sent row carries its
         sending time in both (one string instead of two)."""
-        same: dict[str, str] = {}
+        same: dict[Any, Any] = {}  # (the words as stored: invoices, kinds, statuses)
         rows = self._decision_rows(_DECISION_OUTBOX, invoice, wanted)
         return [
             MailRecord(same.setdefault(invoice, invoice), same.setdefault(kind, kind), step,
