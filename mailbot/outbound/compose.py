@@ -66,7 +66,7 @@ class _Prefolded(email.policy.Compat32):
     here, loudly, instead of going out as 8-bit.
     """
 
-    def fold_binary(self, name: str, value: str) -> bytes:  # type: ignore[override]
+    def fold_binary(self, name: str, value: str) -> bytes:
         return f"{name}: {value}{self.linesep}".encode("ascii")
 
 
