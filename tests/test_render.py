@@ -218,3 +218,19 @@ def test_a_friendly_client_keeps_hello_and_kind_regards(context_for):
     context, language = context_for("2026-001")
     text = Renderer().render("invoice", context, language).text
     assert "Hello Jane Smith," in text and "Kind regards," in text and "Dear" not in text
+
+
+def test_a_dict_in_the_context_reads_by_key_and_missing_keys_stay_undefined():
+    """The renderer's quick dict lookup keeps Jinja's meaning: keys read as attributes,
+    a missing key is undefined (so ``default`` and ``is defined`` work), objects as ever."""
+    import jinja2
+
+    from mailbot.outbound.render import _Environment
+
+    env = _Environment(undefined=jinja2.StrictUndefined)
+    template = env.from_string(
+        "{{ line.unit }}|{{ line.gone | default('none') }}|{{ line.gone is defined }}|{{ when.year }}"
+    )
+    assert template.render(line={"unit": "h"}, when=date(2026, 12, 6)) == "h|none|False|2026"
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ line.gone }}").render(line={})
