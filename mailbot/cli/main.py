@@ -10,16 +10,13 @@ Exit codes: 0 done, 1 problems found or a failure, 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
 
 from mailbot import __version__
-from mailbot.cli.mail import cmd_preview, cmd_run
 from mailbot.cli.output import note
-from mailbot.cli.owner import cmd_import_payments, cmd_mark_paid, cmd_pause, cmd_resume, cmd_unmark_paid
-from mailbot.cli.reports import cmd_aging, cmd_export_payments, cmd_history, cmd_status
-from mailbot.cli.setup import cmd_check, cmd_init
 from mailbot.config.settings import ConfigError
 
 Command = Callable[[argparse.Namespace], int]
@@ -33,8 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    module, name = args.func.split(":")
+    func: Command = getattr(importlib.import_module(f"mailbot.cli.{module}"), name)
     try:
-        return args.func(args)
+        return func(args)
     except ConfigError as exc:
         for problem in exc.problems:
             note(str(problem))
@@ -62,21 +61,23 @@ def _parser() -> argparse.ArgumentParser:
     parser.set_defaults(command=None)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    def command(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+    def command(name: str, func: str, help_text: str) -> argparse.ArgumentParser:
+        """``func``: ``module:function`` in ``mailbot.cli``, imported only when the command
+        runs, so that ``check`` does not load what ``run`` needs (IMAP, MJML, ...)."""
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(func=func, command=name)
         return p
 
-    p = command("init", cmd_init, "write a starter config and ledger")
+    p = command("init", "setup:cmd_init", "write a starter config and ledger")
     p.add_argument("dir", nargs="?", default="config")
-    p = command("check", cmd_check, "validate config and ledger (FILE:LINE: message)")
+    p = command("check", "setup:cmd_check", "validate config and ledger (FILE:LINE: message)")
     p.add_argument("--connect", action="store_true", help="also log in to SMTP/IMAP")
-    p = command("preview", cmd_preview, "render a mail without sending it")
+    p = command("preview", "mail:cmd_preview", "render a mail without sending it")
     p.add_argument("invoice")
     p.add_argument("--kind", default="invoice", choices=["invoice", "reminder", "final", "ack", "receipt"])
     p.add_argument("--step", type=int, default=0)
     p.add_argument("--out", help="FILE.html, FILE.txt or FILE.eml (default: text to stdout)")
-    p = command("run", cmd_run, "the worker: send what is due, then keep watching")
+    p = command("run", "mail:cmd_run", "the worker: send what is due, then keep watching")
     p.add_argument("--once", action="store_true", help="one full pass, then exit")
     p.add_argument(
         "--dry-run",
@@ -84,29 +85,33 @@ def _parser() -> argparse.ArgumentParser:
         help="one pass that shows what would go out and sends nothing",
     )
     p.add_argument("--interval", type=float, default=60.0, help="seconds between passes")
-    p = command("status", cmd_status, "one row per invoice")
+    p = command("status", "reports:cmd_status", "one row per invoice")
     p.add_argument("--json", action="store_true")
-    p = command("history", cmd_history, "the invoice's timeline")
+    p = command("history", "reports:cmd_history", "the invoice's timeline")
     p.add_argument("invoice")
     p.add_argument("--json", action="store_true")
-    p = command("import-payments", cmd_import_payments, "record payments from a camt.053/054 statement")
+    p = command(
+        "import-payments", "owner:cmd_import_payments", "record payments from a camt.053/054 statement"
+    )
     p.add_argument("file")
-    p = command("export-payments", cmd_export_payments, "recorded payments out (JSON, or --csv)")
+    p = command("export-payments", "reports:cmd_export_payments", "recorded payments out (JSON, or --csv)")
     p.add_argument("--csv", action="store_true")
-    p = command("aging", cmd_aging, "open receivables by age bucket and client")
+    p = command("aging", "reports:cmd_aging", "open receivables by age bucket and client")
     p.add_argument("--json", action="store_true")
-    p = command("pause", cmd_pause, "no reminders for an invoice (until a date, or until resume)")
+    p = command("pause", "owner:cmd_pause", "no reminders for an invoice (until a date, or until resume)")
     p.add_argument("invoice")
     p.add_argument("--until", help="YYYY-MM-DD; without it, until `mailbot resume`")
     p.add_argument("--reason")
-    p = command("resume", cmd_resume, "chase an invoice again (after a pause, dispute or question)")
+    p = command("resume", "owner:cmd_resume", "chase an invoice again (after a pause, dispute or question)")
     p.add_argument("invoice")
     p.add_argument("--reason")
-    p = command("mark-paid", cmd_mark_paid, "record a payment (default: the whole open amount, today)")
+    p = command(
+        "mark-paid", "owner:cmd_mark_paid", "record a payment (default: the whole open amount, today)"
+    )
     p.add_argument("invoice")
     p.add_argument("--on", help="YYYY-MM-DD (default: today)")
     p.add_argument("--amount", help="default: the open amount")
-    p = command("unmark-paid", cmd_unmark_paid, "take back a payment recorded by mistake")
+    p = command("unmark-paid", "owner:cmd_unmark_paid", "take back a payment recorded by mistake")
     p.add_argument("invoice")
     p.add_argument("--amount", help="default: all that mark-paid and bank imports recorded")
     p.add_argument("--reason", help="kept in the history")
