@@ -21,11 +21,7 @@ original mail that carries raw 8-bit bytes is re-encoded by the stdlib
 (``cte_type="7bit"``: same text, base64 or quoted-printable), and one that
 cannot be made 7-bit clean that way travels as a base64 ``original.eml``.
 
-Headers: a subject or name that is not plain ASCII, holds something that
-looks like an encoded word (``=?...?=``), or a word too long to fold is
-encoded as a whole, in words of at most 75 characters (``Header`` with UTF-8).
-A CR, LF or NUL in any header value raises ``HeaderInjection`` before the
-stdlib sees it: it would let a client's or owner's text add headers.
+Headers are checked and folded in ``headers.py``.
 """
 
 from __future__ import annotations
@@ -41,15 +37,24 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.charset import BASE64, Charset
 from email.encoders import encode_base64
 from email.generator import BytesGenerator
-from email.header import Header
 from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime
+
+from mailbot.outbound.headers import (
+    FOLD,
+    HeaderInjection,
+    address_header,
+    check_header,
+    new_message_id,
+    text_header,
+)
+
+__all__ = ["HeaderInjection", "check_header", "new_message_id"]  # (callers import them from here too)
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +76,6 @@ class _Prefolded(email.policy.Compat32):
 
 
 POLICY = _Prefolded(linesep="\r\n", max_line_length=None)
-FOLD = 78
-_UTF8 = Charset("utf-8")
-_UTF8.header_encoding = BASE64  # not "the shorter of Q and B": working that out is slow
-_LONG_WORD = re.compile(r"\S{70,}")
-_SPECIALS = re.compile(r'[][\\()<>@,:;".]')  # what makes formataddr quote a name
 _B64_LINES = re.compile(".{1,76}")
 MAX_LINE = 998  # RFC 5322 2.1.1, without the CRLF
 
@@ -87,10 +87,6 @@ class Rendered:
     subject: str
     html: str
     text: str
-
-
-class HeaderInjection(ValueError):
-    """A header value carried a line break."""
 
 
 @dataclass(frozen=True)
@@ -131,52 +127,6 @@ class Extras:
     attachment: bytes | None = None  # a whole mail, attached as it arrived (forwards)
 
 
-def new_message_id(domain: str, tag: str) -> str:
-    """``<time.pid.random.tag@domain>``: unique, and readable in mail logs."""
-    safe = "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in tag)[:40]
-    return make_msgid(idstring=safe, domain=domain)
-
-
-def check_header(name: str, value: str) -> str:
-    """The value, or ``HeaderInjection`` if it holds a CR, LF or NUL."""
-    if "\r" in value or "\n" in value or "\0" in value:
-        raise HeaderInjection(f"header {name}: line breaks are not allowed")
-    return value
-
-
-def _plain(text: str) -> bool:
-    """Whether ``text`` can stand in a header as it is (the stdlib folds it at spaces)."""
-    return text.isascii() and "=?" not in text and not _LONG_WORD.search(text)
-
-
-def _text(name: str, value: str) -> str:
-    """An unstructured header value, folded: as it is when plain, else RFC 2047 encoded words."""
-    check_header(name, value)
-    header = Header(value, "us-ascii" if _plain(value) else _UTF8, header_name=name)
-    return header.encode(linesep="\r\n", maxlinelen=FOLD)
-
-
-def _addresses(name: str, pairs: Sequence[tuple[str, str]]) -> str:
-    """``Name <addr>, ...``; a name that is not plain, or would need quotes, is encoded.
-
-    A quoted name is valid, but the stdlib folds long ones inside the quotes, and
-    not every reader (``email.utils.getaddresses`` among them) joins them again.
-    """
-    header = Header(header_name=name)
-    for n, (display, addr) in enumerate(pairs):
-        check_header(name, display)
-        check_header(name, addr)
-        if not addr.isascii() or any(ch in addr for ch in " <>,;\"'()\\"):
-            raise HeaderInjection(f"{addr!r} is not a plain email address")
-        comma = "," if n < len(pairs) - 1 else ""
-        if display and (not _plain(display) or _SPECIALS.search(display)):
-            header.append(display, _UTF8)
-            header.append(f" <{addr}>{comma}", "us-ascii")
-        else:
-            header.append(formataddr((display, addr)) + comma, "us-ascii")
-    return header.encode(linesep="\r\n", maxlinelen=FOLD)
-
-
 def compose(
     rendered: Rendered,
     envelope: Envelope,
@@ -209,15 +159,15 @@ def message(
         body = _multipart("mixed", [body, _attached_mail(extras.attachment)])
     to = [(envelope.to_name if i == 0 else "", addr) for i, addr in enumerate(envelope.to)]
     headers: list[tuple[str, str]] = [
-        ("From", _addresses("From", [(envelope.from_name, envelope.from_addr)])),
-        ("To", _addresses("To", to)),
+        ("From", address_header("From", [(envelope.from_name, envelope.from_addr)])),
+        ("To", address_header("To", to)),
     ]
     if envelope.cc:
-        headers.append(("Cc", _addresses("Cc", [("", a) for a in envelope.cc])))
+        headers.append(("Cc", address_header("Cc", [("", a) for a in envelope.cc])))
     if envelope.reply_to:
-        headers.append(("Reply-To", _addresses("Reply-To", [(envelope.from_name, envelope.reply_to)])))
+        headers.append(("Reply-To", address_header("Reply-To", [(envelope.from_name, envelope.reply_to)])))
     headers += [
-        ("Subject", _text("Subject", rendered.subject)),
+        ("Subject", text_header("Subject", rendered.subject)),
         ("Date", format_datetime(when)),
         ("Message-ID", check_header("Message-ID", threading.message_id)),
     ]
@@ -229,7 +179,7 @@ def message(
     if extras.auto_submitted:
         headers.append(("Auto-Submitted", check_header("Auto-Submitted", extras.auto_submitted)))
     for name, value in extras.headers:
-        headers.append((check_header("header name", name), _text(name, value)))
+        headers.append((check_header("header name", name), text_header(name, value)))
     if "MIME-Version" not in body:  # a text-only mail is a single part
         body["MIME-Version"] = "1.0"
     for name, value in headers:
