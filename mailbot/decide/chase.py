@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import NamedTuple
 
 from mailbot.config.settings import TONES, Chase, Client, Step
@@ -218,25 +219,14 @@ class Ladder(NamedTuple):
     offsets: tuple[timedelta, ...]  # each step's days from the due date
 
 
-_LADDERS: dict[tuple[int, bool], tuple[tuple[Step, ...], Ladder]] = {}
-
-
+@cache
 def _ladder(steps: tuple[Step, ...], reliable: bool) -> Ladder:
-    """Few ladders exist (the default and the clients' own): each is worked out once.
-
-    Keyed by identity, not by value: hashing pydantic steps costs more than the work.
-    """
-    key = (id(steps), reliable)
-    cached = _LADDERS.get(key)
-    if cached is None or cached[0] is not steps:
-        if len(_LADDERS) > 4096:  # a service reads its config again each pass
-            _LADDERS.clear()
-        pairs = tuple((i, s) for i, s in enumerate(steps, 1) if not (reliable and s.tone == "heads_up"))
-        ladder = Ladder(pairs, tuple(i for i, _ in pairs), {i: s.days for i, s in pairs},
-                        bool(pairs) and pairs[-1][1].tone == "final",
-                        tuple(timedelta(days=s.days) for _, s in pairs))  # fmt: skip
-        cached = _LADDERS[key] = (steps, ladder)
-    return cached[1]
+    """Few ladders exist (the default and the clients' own): each is worked out once,
+    by value (a service that reads its config again each pass finds the same ones)."""
+    pairs = tuple((i, s) for i, s in enumerate(steps, 1) if not (reliable and s.tone == "heads_up"))
+    return Ladder(pairs, tuple(i for i, _ in pairs), {i: s.days for i, s in pairs},
+                  bool(pairs) and pairs[-1][1].tone == "final",
+                  tuple(timedelta(days=s.days) for _, s in pairs))  # fmt: skip
 
 
 def _ladder_step(
