@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from mailbot.config.settings import Chase, Client
 from mailbot.decide import chase
-from mailbot.decide.workdays import Calendar, zone
+from mailbot.decide.workdays import Calendar, Calendars, zone
 from mailbot.ledger.read import Invoice
 from mailbot.records.facts import (  # noqa: F401 (CHASE_KINDS: for the worker; ACK_INTENTS: benchmarks)
     ACK_INTENTS,
@@ -163,18 +163,23 @@ def _next_actions(
             continue
         if invoice.issue_date is not None and invoice.issue_date <= today:
             actions.append(Action(invoice.number, "invoice", client=invoice.client_id))
+    calendars = Calendars(rules)
     for client_id, own in by_client.items():
         client = clients.get(client_id)
         if client is not None:
-            actions += _chase_client(client_id, client, own, rules, now)
+            actions += _chase_client(client_id, client, own, rules, calendars.of(client), now)
     return actions
 
 
 def _chase_client(
-    client_id: str, client: Client, known_of: list[tuple[Invoice, Facts]], rules: Chase, now: datetime
+    client_id: str,
+    client: Client,
+    known_of: list[tuple[Invoice, Facts]],
+    rules: Chase,
+    cal: Calendar,
+    now: datetime,
 ) -> list[Action]:
     """One client's chase mail today, if any (``known_of``: their invoices and facts)."""
-    cal = Calendar.of(rules, client)
     today = cal.today(now)
     if _mailed_today(known_of, cal, today):
         return []
