@@ -104,21 +104,21 @@ class Ledger:
     path: Path
     invoices: dict[str, Invoice]
     problems: list[Problem]  # every problem, file-level and per invoice
+    by_client: dict[str, list[Invoice]] = field(init=False, repr=False, compare=False)
+    """Each client's valid invoices, in ledger order, indexed as the ledger is made: a
+    reminder's statement asks for them, and scanning 100,000 invoices per mail took 50 ms."""
 
-    _by_client: dict[str, list[Invoice]] | None = field(default=None, init=False, repr=False, compare=False)
+    def __post_init__(self) -> None:
+        self.by_client = {}
+        for invoice in self.valid():
+            self.by_client.setdefault(invoice.client_id, []).append(invoice)
 
     def valid(self) -> list[Invoice]:
         return [inv for inv in self.invoices.values() if inv.valid]
 
     def of_client(self, client_id: str) -> list[Invoice]:
-        """A client's valid invoices, in ledger order. Indexed once: a reminder's statement
-        asks for them, and scanning 100,000 invoices per mail took 50 ms."""
-        if self._by_client is None:
-            index: dict[str, list[Invoice]] = {}
-            for invoice in self.valid():
-                index.setdefault(invoice.client_id, []).append(invoice)
-            self._by_client = index
-        return self._by_client.get(client_id, [])
+        """A client's valid invoices, in ledger order."""
+        return self.by_client.get(client_id, [])
 
 
 class _RowError(Exception):
