@@ -66,8 +66,14 @@ def plan(
     cal: Calendar,
     profile: str,
     now: datetime,
+    *,
+    ladder: Ladder | None = None,
 ) -> Due | Later | None:
-    """The reminder for this invoice now, or when; None when it is not chased at all."""
+    """The reminder for this invoice now, or when; None when it is not chased at all.
+
+    ``ladder``: ``ladder_of(client, chase, profile)``, when the caller has it (a pass
+    works it out once per client rather than once per invoice).
+    """
     if not chase.enabled or not client.chase or invoice.due_date is None:
         return None
     if facts.held:
@@ -76,7 +82,8 @@ def plan(
     if pause is True:
         return None
     replied = facts.commitment or facts.away
-    ladder = _ladder(client.ladder or chase.steps, profile == "reliable")
+    if ladder is None:
+        ladder = ladder_of(client, chase, profile)
     if not replied:
         positions = ladder.positions
         if not positions or facts.ladder_last >= positions[-1]:
@@ -217,6 +224,12 @@ class Ladder(NamedTuple):
     days: dict[int, int]  # position: days from the due date
     ends_final: bool  # its last step is a final notice
     offsets: tuple[timedelta, ...]  # each step's days from the due date
+
+
+def ladder_of(client: Client, chase: Chase, profile: str) -> Ladder:
+    """The ladder this client is chased along: their own or the owner's, without the
+    heads-up for a reliable payer."""
+    return _ladder(client.ladder or chase.steps, profile == "reliable")
 
 
 @cache

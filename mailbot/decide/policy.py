@@ -185,6 +185,7 @@ def _chase_client(
         return []
     owed = [(invoice, known, balance(invoice, known)) for invoice, known in known_of]
     profile, _why = _profile(owed, today)
+    ladder = chase.ladder_of(client, rules, profile)  # (once per client, not per invoice)
     notes: list[Action] = []
     receipts, acks, due, soon, chased = [], [], [], [], []
     for invoice, known, left in owed:
@@ -209,7 +210,7 @@ def _chase_client(
     for invoice, known in chased:
         if answered and not _may_wait_for_reason(known, cal, today, open_now):
             continue
-        found = chase.plan(invoice, known, client, rules, cal, profile, now)
+        found = chase.plan(invoice, known, client, rules, cal, profile, now, ladder=ladder)
         if isinstance(found, chase.Due):
             due.append((invoice, found))
         elif isinstance(found, chase.Later) and found.reasons:
