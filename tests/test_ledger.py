@@ -22,7 +22,7 @@ from conftest import BASE_CONFIG, BASE_LEDGER, write_config
 from mailbot.cli import main as cli
 from mailbot.config.settings import Settings, load_settings
 from mailbot.decide import policy
-from mailbot.ledger.read import Invoice, Ledger, load_ledger
+from mailbot.ledger.read import Invoice, Ledger, LineItem, load_ledger
 
 CORPUS = Path(__file__).parent / "ledgers" / "bad"
 EXPECTED = tomllib.loads((CORPUS / "expected.toml").read_text(encoding="utf-8"))
@@ -245,6 +245,7 @@ def test_currency_on_a_later_row_rounds_every_line_in_that_currency(tmp_path: Pa
     # net 1001 + 2000 = 3001; 10 % = 300.1 -> 300; gross 3301
     assert [i.net for i in yen.items] == [Decimal(1001), Decimal(2000)]
     assert totals(yen) == (Decimal(3001), Decimal(300), Decimal(3301))
+    assert yen.gross == Decimal(3301)  # the kept total: of the lines as rounded at the end
     euro = ledger.invoices["2026-403"]  # no currency anywhere: the config's EUR
     assert (euro.currency, euro.items[0].net) == ("EUR", Decimal("1000.50"))
 
@@ -390,3 +391,10 @@ def test_the_service_reads_the_ledger_again_only_when_it_or_the_config_changed(t
     config.write_text(config.read_text(encoding="utf-8").replace("terms_days = 14", "terms_days = 30"))
     third = cache.load(load_settings(config))
     assert third is not second  # the same file read with other defaults
+
+
+def test_an_invoice_made_with_its_items_keeps_their_total():
+    item = LineItem(2, "Design", Decimal(2), "h", Decimal(50), Decimal(0), Decimal(19), Decimal(100))
+    invoice = Invoice(number="X", client_id="acme", line=2, items=[item])
+    assert invoice.gross == Decimal("119.00") == invoice.totals.gross
+    assert Invoice(number="Y", client_id="acme", line=3).gross == 0

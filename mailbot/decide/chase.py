@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import NamedTuple
 
 from mailbot.config.settings import TONES, Chase, Client, Step
@@ -54,7 +55,7 @@ class Later(NamedTuple):
 
 def day_of(stamp: str | None, cal: Calendar) -> date | None:
     """The client's calendar day of a stored UTC time, if there is one."""
-    return cal.days.day(stamp) if stamp else None
+    return cal.day(stamp) if stamp else None
 
 
 def plan(
@@ -65,8 +66,14 @@ def plan(
     cal: Calendar,
     profile: str,
     now: datetime,
+    *,
+    ladder: Ladder | None = None,
 ) -> Due | Later | None:
-    """The reminder for this invoice now, or when; None when it is not chased at all."""
+    """The reminder for this invoice now, or when; None when it is not chased at all.
+
+    ``ladder``: ``ladder_of(client, chase, profile)``, when the caller has it (a pass
+    works it out once per client rather than once per invoice).
+    """
     if not chase.enabled or not client.chase or invoice.due_date is None:
         return None
     if facts.held:
@@ -75,7 +82,8 @@ def plan(
     if pause is True:
         return None
     replied = facts.commitment or facts.away
-    ladder = _ladder(client.ladder or chase.steps, profile == "reliable")
+    if ladder is None:
+        ladder = ladder_of(client, chase, profile)
     if not replied:
         positions = ladder.positions
         if not positions or facts.ladder_last >= positions[-1]:
@@ -84,7 +92,7 @@ def plan(
     not_before, reasons = today, ()
     if pause is not None and pause >= today:
         not_before, reasons = pause + _DAY, (f"paused by the owner until {pause}",)
-    day = cal.days.day  # (the client's day of a stored time; asked 130,000 times a pass)
+    day = cal.day  # (the client's day of a stored time)
     last_reminder_at = facts.last_reminder_at
     if replied:
         special = _after_reply(invoice.number, facts, chase, cal, today, last_reminder_at)
@@ -182,7 +190,7 @@ def _promise(cal: Calendar, chase: Chase, said_on: date, until: str | None) -> t
         promised = date.fromisoformat(until) if until else said_on + timedelta(days=7)
         resume = cal.add_working_days(promised, chase.promise_grace_days)
         why = f"promised to pay on {promised}; waiting {chase.promise_grace_days} working days"
-        found = cal.remember_reply(key, (promised, resume, Later(cal.next_working_day(resume), (why,))))
+        found = cal.replies[key] = (promised, resume, Later(cal.next_working_day(resume), (why,)))
     return found
 
 
@@ -193,7 +201,7 @@ def _claim(cal: Calendar, chase: Chase, said_on: date) -> tuple[date, Later]:
     if found is None:
         resume = cal.add_working_days(said_on, chase.claim_wait_days)
         why = f"said on {said_on} it was paid; giving it {chase.claim_wait_days} working days"
-        found = cal.remember_reply(key, (resume, Later(cal.next_working_day(resume), (why,))))
+        found = cal.replies[key] = (resume, Later(cal.next_working_day(resume), (why,)))
     return found
 
 
@@ -204,7 +212,7 @@ def _away(cal: Calendar, chase: Chase, said_on: date, until: str | None) -> tupl
     if found is None:
         back = date.fromisoformat(until) if until else said_on + timedelta(days=chase.auto_reply_days)
         day = cal.next_working_day(back) if until else cal.first_working_day_from(back)
-        found = cal.remember_reply(key, (day, f"away (auto-reply) until {back}"))
+        found = cal.replies[key] = (day, f"away (auto-reply) until {back}")
     return found
 
 
@@ -218,25 +226,20 @@ class Ladder(NamedTuple):
     offsets: tuple[timedelta, ...]  # each step's days from the due date
 
 
-_LADDERS: dict[tuple[int, bool], tuple[tuple[Step, ...], Ladder]] = {}
+def ladder_of(client: Client, chase: Chase, profile: str) -> Ladder:
+    """The ladder this client is chased along: their own or the owner's, without the
+    heads-up for a reliable payer."""
+    return _ladder(client.ladder or chase.steps, profile == "reliable")
 
 
+@cache
 def _ladder(steps: tuple[Step, ...], reliable: bool) -> Ladder:
-    """Few ladders exist (the default and the clients' own): each is worked out once.
-
-    Keyed by identity, not by value: hashing pydantic steps costs more than the work.
-    """
-    key = (id(steps), reliable)
-    cached = _LADDERS.get(key)
-    if cached is None or cached[0] is not steps:
-        if len(_LADDERS) > 4096:  # a service reads its config again each pass
-            _LADDERS.clear()
-        pairs = tuple((i, s) for i, s in enumerate(steps, 1) if not (reliable and s.tone == "heads_up"))
-        ladder = Ladder(pairs, tuple(i for i, _ in pairs), {i: s.days for i, s in pairs},
-                        bool(pairs) and pairs[-1][1].tone == "final",
-                        tuple(timedelta(days=s.days) for _, s in pairs))  # fmt: skip
-        cached = _LADDERS[key] = (steps, ladder)
-    return cached[1]
+    """Few ladders exist (the default and the clients' own): each is worked out once,
+    by value (a service that reads its config again each pass finds the same ones)."""
+    pairs = tuple((i, s) for i, s in enumerate(steps, 1) if not (reliable and s.tone == "heads_up"))
+    return Ladder(pairs, tuple(i for i, _ in pairs), {i: s.days for i, s in pairs},
+                  bool(pairs) and pairs[-1][1].tone == "final",
+                  tuple(timedelta(days=s.days) for _, s in pairs))  # fmt: skip
 
 
 def _ladder_step(

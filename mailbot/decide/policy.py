@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from mailbot.config.settings import Chase, Client
 from mailbot.decide import chase
-from mailbot.decide.workdays import Calendar, zone
+from mailbot.decide.workdays import Calendar, Calendars, zone
 from mailbot.ledger.read import Invoice
 from mailbot.records.facts import (  # noqa: F401 (CHASE_KINDS: for the worker; ACK_INTENTS: benchmarks)
     ACK_INTENTS,
@@ -163,23 +163,29 @@ def _next_actions(
             continue
         if invoice.issue_date is not None and invoice.issue_date <= today:
             actions.append(Action(invoice.number, "invoice", client=invoice.client_id))
+    calendars = Calendars(rules)
     for client_id, own in by_client.items():
         client = clients.get(client_id)
         if client is not None:
-            actions += _chase_client(client_id, client, own, rules, now)
+            actions += _chase_client(client_id, client, own, rules, calendars.of(client), now)
     return actions
 
 
 def _chase_client(
-    client_id: str, client: Client, known_of: list[tuple[Invoice, Facts]], rules: Chase, now: datetime
+    client_id: str,
+    client: Client,
+    known_of: list[tuple[Invoice, Facts]],
+    rules: Chase,
+    cal: Calendar,
+    now: datetime,
 ) -> list[Action]:
     """One client's chase mail today, if any (``known_of``: their invoices and facts)."""
-    cal = Calendar.of(rules, client)
     today = cal.today(now)
     if _mailed_today(known_of, cal, today):
         return []
     owed = [(invoice, known, balance(invoice, known)) for invoice, known in known_of]
     profile, _why = _profile(owed, today)
+    ladder = chase.ladder_of(client, rules, profile)  # (once per client, not per invoice)
     notes: list[Action] = []
     receipts, acks, due, soon, chased = [], [], [], [], []
     for invoice, known, left in owed:
@@ -204,7 +210,7 @@ def _chase_client(
     for invoice, known in chased:
         if answered and not _may_wait_for_reason(known, cal, today, open_now):
             continue
-        found = chase.plan(invoice, known, client, rules, cal, profile, now)
+        found = chase.plan(invoice, known, client, rules, cal, profile, now, ladder=ladder)
         if isinstance(found, chase.Due):
             due.append((invoice, found))
         elif isinstance(found, chase.Later) and found.reasons:
