@@ -251,7 +251,7 @@ def test_a_summary_is_a_row_of_named_columns(tmp_path):
         stored = _stored_summary(store, "A-1")
     at = "2026-11-03T10:00:00+00:00"
     assert stored == {
-        "invoice": "A-1", "layout": SUMMARY_LAYOUT, "invoice_status": "claimed", "invoice_at": iso(NOW),
+        "invoice": "A-1", "layout": SUMMARY_LAYOUT, "seq": 1, "invoice_status": "claimed", "invoice_at": iso(NOW),
         "last_wait_at": at, "said_intent": "promise_to_pay", "said_until": "2026-12-01",
         "commitment_ordinal": 1, "commitment_at": at, "commitment_intent": "promise_to_pay",
         "commitment_until": "2026-12-01", "last_reply_intent": "promise_to_pay", "last_reply_at": at,

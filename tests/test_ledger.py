@@ -374,7 +374,7 @@ def test_repeated_values_are_shared_but_kept_as_written(tmp_path: Path):
 
 
 def test_the_service_reads_the_ledger_again_only_when_it_or_the_config_changed(tmp_path: Path):
-    from mailbot.service.run_pass import LedgerCache
+    from mailbot.service.caches import LedgerCache
 
     cache = LedgerCache()
     settings = load_settings(write_config(tmp_path))

@@ -17,8 +17,9 @@ import schedule
 
 from mailbot.config.settings import ConfigError, Settings
 from mailbot.inbound.inbox import Inbox, open_inbox
+from mailbot.service.caches import FactsCache, LedgerCache
 from mailbot.service.clock import utcnow
-from mailbot.service.run_pass import LedgerCache, run_once
+from mailbot.service.run_pass import run_once
 from mailbot.service.sending import STOP
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def run_forever(config_path: Path, load: Callable[[Path], Settings], interval: f
     signal.signal(signal.SIGINT, _request_stop)
     scheduler = schedule.Scheduler()
     inbox: Inbox | None = None
-    ledgers = LedgerCache()
+    ledgers, known = LedgerCache(), FactsCache()
     backoff = 1.0
 
     def one_pass() -> None:
@@ -91,7 +92,7 @@ def run_forever(config_path: Path, load: Callable[[Path], Settings], interval: f
         try:
             settings = config.current()  # re-read: the owner may edit config and ledger
             inbox = inbox or open_inbox(settings)
-            run_once(settings, utcnow(), inbox=inbox, ledgers=ledgers)
+            run_once(settings, utcnow(), inbox=inbox, ledgers=ledgers, known=known)
         except Exception:  # the service must outlive any one bad pass
             log.exception("the pass failed; trying again in %s s", interval)
 

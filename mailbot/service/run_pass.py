@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fcntl
 import gc
-import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from mailbot.ledger.read import Ledger, load_ledger
 from mailbot.outbound.mails import Mailer
 from mailbot.outbound.transport import open_outbox
 from mailbot.records.kinds import Outcome
+from mailbot.service.caches import FactsCache, LedgerCache
 from mailbot.service.claims import claim, release_stale
 from mailbot.service.sending import send_claimed
 from mailbot.state.store import Store
@@ -68,43 +68,20 @@ def _read_replies(
             box.close()
 
 
-class LedgerCache:
-    """The service reads the ledger again only when the file or the config changed.
-
-    Parsing 100,000 invoices takes about 10 s, and the service passes every few
-    minutes and whenever mail arrives.  The key is a hash of the file's bytes (a
-    same-size edit within one timestamp tick counts too; hashing 30 MB takes ~50 ms)
-    and the settings it is read with (clients, defaults, discount).
-    """
-
-    def __init__(self) -> None:
-        self._key: tuple | None = None
-        self._ledger: Ledger | None = None
-
-    def load(self, settings: Settings) -> Ledger:
-        try:
-            content = hashlib.blake2b(settings.ledger_path.read_bytes(), digest_size=16).digest()
-        except OSError:
-            return load_ledger(settings)  # it reports what is wrong
-        key = (str(settings.ledger_path), content, settings.model_dump_json())
-        if self._ledger is None or key != self._key:
-            self._ledger, self._key = load_ledger(settings), key
-        return self._ledger
-
-
 def run_once(
     settings: Settings,
     now: datetime,
     dry_run: bool = False,
     inbox: Inbox | None = None,
     ledgers: LedgerCache | None = None,
+    known: FactsCache | None = None,
 ) -> PassReport:
     """One full pass: read and apply new replies, then send every mail that is due, once.
 
     Replies come first, so that a client who wrote "paid" an hour ago is not
     chased in the same pass.  ``inbox`` is the service's long-lived connection;
-    without it the pass opens and closes its own.  ``ledgers``: the service's
-    cache of the parsed ledger.
+    without it the pass opens and closes its own.  ``ledgers`` and ``known``: what
+    the service keeps between passes, the parsed ledger and the decision facts.
     """
     ledger = ledgers.load(settings) if ledgers else load_ledger(settings)
     report = PassReport(problems=[str(p) for p in ledger.problems])
@@ -116,7 +93,7 @@ def run_once(
             log.warning("another mailbot pass is running on %s; this one does nothing", settings.state_path)
             report.problems.append("another pass is running")
             return report
-        return _pass(settings, now, dry_run, inbox, ledger, report, mailer)
+        return _pass(settings, now, dry_run, inbox, ledger, report, mailer, known)
 
 
 @contextmanager
@@ -154,13 +131,18 @@ def no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _pass(settings, now, dry_run, inbox, ledger, report, mailer) -> PassReport:
+def _pass(settings, now, dry_run, inbox, ledger, report, mailer, known) -> PassReport:
     with Store(settings.state_path) as store:
         if not dry_run:
             report.replies = _read_replies(settings, store, ledger, now, inbox)
             release_stale(store, settings, ledger, now)  # decided anew below, with today's
         with no_cycle_collection():
-            facts = store.decision_facts(save=not dry_run)  # a dry run writes nothing
+            if dry_run:
+                facts = store.decision_facts(save=False)  # a dry run writes nothing
+            elif known is not None:
+                facts = known.load(store, settings.state_path)
+            else:
+                facts = store.decision_facts()
             actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
             del facts  # the send step reads its own (with Message-IDs): not both at once
         if dry_run:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "upgrade"]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -140,6 +140,12 @@ MIGRATIONS: dict[int, str] = {
         follow_ups TEXT, unacked TEXT, payments TEXT, chase_times TEXT
     );
     INSERT OR IGNORE INTO stale SELECT invoice FROM outbox UNION SELECT invoice FROM events;
+    """,
+    # 7: ``seq``, the order in which summaries were saved: a running service keeps what it
+    # read and asks only for the summaries saved since (``Store.facts_saved_since``).
+    7: """
+    ALTER TABLE summaries ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX summaries_seq ON summaries (seq);
     """,
 }
 

@@ -13,11 +13,12 @@ from mailbot.records.facts import Facts, group_facts
 from mailbot.records.summary import SUMMARY_COLUMNS, SUMMARY_LAYOUT, from_summary, summary_of
 from mailbot.state.decision_reads import MANY, DecisionReads
 
-_SUMMARIES = f"SELECT invoice, {','.join(SUMMARY_COLUMNS)} FROM summaries WHERE layout = ?"  # noqa: S608
+_SUMMARIES = f"SELECT invoice, {','.join(SUMMARY_COLUMNS)} FROM summaries WHERE layout = ? AND seq > ?"  # noqa: S608
 _SAVE_SUMMARY = (
-    f"INSERT OR REPLACE INTO summaries (invoice, layout, {','.join(SUMMARY_COLUMNS)})"  # noqa: S608
-    f" VALUES (:invoice, :layout, {','.join(':' + c for c in SUMMARY_COLUMNS)})"
+    f"INSERT OR REPLACE INTO summaries (invoice, layout, seq, {','.join(SUMMARY_COLUMNS)})"  # noqa: S608
+    f" VALUES (:invoice, :layout, :seq, {','.join(':' + c for c in SUMMARY_COLUMNS)})"
 )
+EVERY = -1  # a ``seq`` before every summary (one saved before schema 7 has 0)
 _OTHER_LAYOUTS = "SELECT invoice FROM summaries WHERE layout != ?"
 
 
@@ -32,6 +33,19 @@ class Summaries(DecisionReads):
         On 100,000 invoices this reads 100,000 rows instead of about 680,000 records.
         ``save=False`` (a dry run) summarises them in memory and writes nothing.
         """
+        return self._decision_facts(save, since=EVERY)[0]
+
+    def facts_saved_since(self, seq: int) -> tuple[dict[str, Facts], int]:
+        """``decision_facts``, but only the invoices whose summary was saved after ``seq``
+        (by this pass or any other program), and the ``seq`` to ask with next time.
+
+        A running service keeps what it read (``service.run_pass.FactsCache``): reading
+        100,000 summaries is most of a decision pass, and between two passes only the
+        invoices that something happened to change.  A summary is only ever replaced,
+        with a higher ``seq``, so one asked for after ``seq`` is never missed."""
+        return self._decision_facts(save=True, since=seq)
+
+    def _decision_facts(self, save: bool, since: int) -> tuple[dict[str, Facts], int]:
         if save:
             with self.transaction():
                 stale = [row[0] for row in self.db.execute("SELECT invoice FROM stale")]
@@ -41,7 +55,10 @@ class Summaries(DecisionReads):
             stale = []
         else:
             stale = [row[0] for row in self.db.execute("SELECT invoice FROM stale")]
-        found, damaged = self._read_summaries()
+        latest = self.db.execute("SELECT coalesce(max(seq), 0) FROM summaries").fetchone()[0]
+        if since > latest:  # another state file, or this one put back from a backup
+            since = EVERY
+        found, damaged = self._read_summaries(since)
         other = [row[0] for row in self.db.execute(_OTHER_LAYOUTS, (SUMMARY_LAYOUT,))] + damaged
         if other:  # written by another mailbot, or damaged: summarise again
             fresh = dict(self._facts_of(other))
@@ -51,14 +68,14 @@ class Summaries(DecisionReads):
             found.update(fresh)
         if stale:
             found.update(self._facts_of(stale))
-        return found
+        return found, latest
 
-    def _read_summaries(self) -> tuple[dict[str, Facts], list[str]]:
+    def _read_summaries(self, since: int) -> tuple[dict[str, Facts], list[str]]:
         """The stored summaries of this layout, and the invoices whose summary is damaged
         (a value of the wrong kind): one bad row never stops a pass."""
         found, damaged = {}, []
         read = from_summary
-        for row in self.db.execute(_SUMMARIES, (SUMMARY_LAYOUT,)):
+        for row in self.db.execute(_SUMMARIES, (SUMMARY_LAYOUT, since)):
             try:
                 found[row[0]] = read(*row)
             except (ValueError, TypeError, LookupError, ArithmeticError):  # (Decimal's too)
@@ -66,9 +83,14 @@ class Summaries(DecisionReads):
         return found, damaged
 
     def _save_summaries(self, facts: Iterator[tuple[str, Facts]]) -> None:
+        """Saved together, under the next ``seq`` (inside the caller's write transaction)."""
+        seq = self.db.execute("SELECT coalesce(max(seq), 0) + 1 FROM summaries").fetchone()[0]
         self.db.executemany(
             _SAVE_SUMMARY,
-            ({"invoice": key, "layout": SUMMARY_LAYOUT, **summary_of(known)} for key, known in facts),
+            (
+                {"invoice": key, "layout": SUMMARY_LAYOUT, "seq": seq, **summary_of(known)}
+                for key, known in facts
+            ),
         )
 
     def _facts_of(self, invoices: list[str]) -> Iterator[tuple[str, Facts]]:
