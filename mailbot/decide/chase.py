@@ -28,7 +28,7 @@ from typing import Literal, NamedTuple
 
 from mailbot.config.settings import TONES, Chase, Client, ClientTone, Step, Tone
 from mailbot.decide.workdays import Calendar
-from mailbot.ledger.read import Invoice
+from mailbot.ledger.invoices import Invoice
 from mailbot.records.facts import Facts
 
 PROMISE_FOLLOWUP = 100  # outbox steps above the ladder: 100 + n, 200 + n (the n-th reply)

@@ -15,7 +15,7 @@ from mailbot.config.settings import Chase, Client
 from mailbot.decide import chase
 from mailbot.decide.chase import DueTone, Profile
 from mailbot.decide.workdays import Calendar, Calendars, zone
-from mailbot.ledger.read import Invoice
+from mailbot.ledger.invoices import Invoice
 from mailbot.records.facts import (  # noqa: F401 (CHASE_KINDS: for the worker; ACK_INTENTS: benchmarks)
     ACK_INTENTS,
     CHASE_KINDS,
