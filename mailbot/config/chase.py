@@ -9,20 +9,22 @@ from __future__ import annotations
 import re
 from datetime import time
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, field_validator
 
 from mailbot.config.base import Section
 
-TONES = ("heads_up", "friendly", "firm_warm", "firm", "final")
+Tone = Literal["heads_up", "friendly", "firm_warm", "firm", "final"]
+"""A ladder step's tone, softest first (``decide.chase.adapt`` moves along this order)."""
+TONES: tuple[Tone, ...] = get_args(Tone)
 
 
 class Step(Section):
     """One rung of the reminder ladder: days relative to the due date, and a tone."""
 
     days: int = Field(ge=-60, le=365)
-    tone: Literal["heads_up", "friendly", "firm_warm", "firm", "final"]
+    tone: Tone
 
 
 DEFAULT_LADDER = (

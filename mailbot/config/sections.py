@@ -128,6 +128,10 @@ class TemplatesSection(Section):
     dir: Path | None = None
 
 
+ClientTone = Literal["warm", "friendly", "formal"]
+"""How the owner wants a client addressed: ``warm`` also softens reminders one step."""
+
+
 class Client(Section):
     name: OneLine
     email: EmailList
@@ -138,7 +142,7 @@ class Client(Section):
     tax_id: OneLine = ""
     language: str = "en"
     timezone: str = "UTC"
-    tone: Literal["warm", "friendly", "formal"] = "friendly"
+    tone: ClientTone = "friendly"
     note: str = ""  # a personal thank-you line for this client
     chase: bool = True
     ladder: tuple[Step, ...] | None = None  # this client's own reminder steps

@@ -17,12 +17,13 @@ from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 from pydantic_settings.exceptions import SettingsError
 
-from mailbot.config.chase import DEFAULT_LADDER, TONES, Chase, Step
+from mailbot.config.chase import DEFAULT_LADDER, TONES, Chase, Step, Tone
 from mailbot.config.problems import Problem
 from mailbot.config.sections import (
     Brand,
     Business,
     Client,
+    ClientTone,
     LedgerSection,
     Payment,
     StateSection,
@@ -32,7 +33,8 @@ from mailbot.config.servers import Imap, Mail, Smtp  # re-exported: the rest of 
 from mailbot.config.values import check_currency, check_email, domain_of
 
 __all__ = [
-    "DEFAULT_LADDER", "TONES", "Chase", "Client", "ConfigError", "Imap", "Settings", "Smtp", "Step",
+    "DEFAULT_LADDER", "TONES", "Chase", "Client", "ClientTone", "ConfigError", "Imap", "Settings", "Smtp",
+    "Step", "Tone",
     "check_currency", "check_email", "config_path", "domain_of", "find_line", "load_settings",
 ]  # fmt: skip
 

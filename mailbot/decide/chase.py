@@ -24,24 +24,31 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
-from mailbot.config.settings import TONES, Chase, Client, Step
+from mailbot.config.settings import TONES, Chase, Client, ClientTone, Step, Tone
 from mailbot.decide.workdays import Calendar
-from mailbot.ledger.read import Invoice
+from mailbot.ledger.invoices import Invoice
 from mailbot.records.facts import Facts
 
 PROMISE_FOLLOWUP = 100  # outbox steps above the ladder: 100 + n, 200 + n (the n-th reply)
 CLAIM_CHECK = 200
+
+ChaseMail = Literal["reminder", "final"]
+"""The mail kinds (``records.kinds.MailKind``) a reminder goes out as."""
+DueTone = Tone | Literal["promise_followup", "claim_check"]
+"""A ladder step's tone, or the one mail after a promise or a payment claim."""
+Profile = Literal["reliable", "usual", "late"]
+"""How a client has paid (``payer_profile``): it moves the ladder's tones."""
 
 
 class Due(NamedTuple):
     """A reminder due now."""
 
     invoice: str
-    kind: str  # reminder | final
+    kind: ChaseMail
     step: int  # ladder position (1-based), or PROMISE_FOLLOWUP/CLAIM_CHECK + n
-    tone: str  # heads_up ... final, promise_followup, claim_check
+    tone: DueTone
     reasons: tuple[str, ...] = ()
     promised: date | None = None
 
@@ -53,18 +60,13 @@ class Later(NamedTuple):
     reasons: tuple[str, ...] = ()
 
 
-def day_of(stamp: str | None, cal: Calendar) -> date | None:
-    """The client's calendar day of a stored UTC time, if there is one."""
-    return cal.day(stamp) if stamp else None
-
-
 def plan(
     invoice: Invoice,
     facts: Facts,
     client: Client,
     chase: Chase,
     cal: Calendar,
-    profile: str,
+    profile: Profile,
     now: datetime,
     *,
     ladder: Ladder | None = None,
@@ -74,7 +76,8 @@ def plan(
     ``ladder``: ``ladder_of(client, chase, profile)``, when the caller has it (a pass
     works it out once per client rather than once per invoice).
     """
-    if not chase.enabled or not client.chase or invoice.due_date is None:
+    due_date = invoice.due_date
+    if not chase.enabled or not client.chase or due_date is None:
         return None
     if facts.held:
         return None  # a person answers first; `mailbot resume` starts chasing again
@@ -89,8 +92,9 @@ def plan(
         if not positions or facts.ladder_last >= positions[-1]:
             return None  # the whole ladder was sent, and no reply asks for a follow-up
     today = cal.today(now)
-    not_before, reasons = today, ()
-    if pause is not None and pause >= today:
+    not_before = today
+    reasons: tuple[str, ...] = ()
+    if isinstance(pause, date) and pause >= today:  # (a date, or None: True returned above)
         not_before, reasons = pause + _DAY, (f"paused by the owner until {pause}",)
     day = cal.day  # (the client's day of a stored time)
     last_reminder_at = facts.last_reminder_at
@@ -102,9 +106,10 @@ def plan(
             until, why = special
             if until > not_before:
                 not_before, reasons = until, (*reasons, why)
-    if not facts.invoice_sent:
+    invoice_at = facts.invoice_at
+    if not facts.invoice_sent or invoice_at is None:  # (a sent invoice's row has a time)
         return None
-    first_day = day(facts.invoice_at) + _DAY  # never on the invoice's own day
+    first_day = day(invoice_at) + _DAY  # never on the invoice's own day
     if first_day > not_before:
         not_before = first_day
     # After a pause, a promise or an away notice the ladder goes on one step at a time;
@@ -115,7 +120,9 @@ def plan(
     )
     catch_up = not (reasons or waited)
     on = max(today, not_before)
-    step = _ladder_step(invoice, facts, ladder, client.tone, profile, on, last_sent_day, catch_up)
+    step = _ladder_step(
+        invoice.number, due_date, facts, ladder, client.tone, profile, on, last_sent_day, catch_up
+    )
     if step is None:
         return None
     return _open_hours(step, cal, now, not_before, reasons)
@@ -138,8 +145,9 @@ def _open_hours(
     if not_before > today:
         return Later(cal.first_working_day_from(not_before), (*reasons, *found.reasons))
     if not cal.is_open(now):
-        day = today if cal.is_working_day(today) and cal.local(now).time() < cal.opens else None
-        return Later(day or cal.next_working_day(today), (*found.reasons, "outside business hours"))
+        opens_today = cal.is_working_day(today) and cal.local(now).time() < cal.opens
+        return Later(today if opens_today else cal.next_working_day(today),
+                     (*found.reasons, "outside business hours"))  # fmt: skip
     if not reasons:
         return found
     return Due(found.invoice, found.kind, found.step, found.tone, (*reasons, *found.reasons),
@@ -147,7 +155,7 @@ def _open_hours(
 
 
 def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: date,
-                 last_reminder_at: str | None):  # fmt: skip
+                 last_reminder_at: str | None) -> Due | Later | tuple[date, str] | None:  # fmt: skip
     """What the latest reply asks for: a follow-up now, a not-before day, or nothing.
 
     The latest trusted promise or payment claim wins; otherwise the latest away notice.
@@ -158,24 +166,24 @@ def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: 
             step = PROMISE_FOLLOWUP + ordinal
             if step in facts.follow_ups:
                 return None  # followed up once: the ladder goes on
-            promised, resume, wait = _promise(cal, chase, day_of(event.at, cal), event.until)
+            promised, resume, wait = _promise(cal, chase, cal.day(event.at), event.until)
             if today <= resume:
                 return wait
             return Due(number, "reminder", step, "promise_followup", wait.reasons, promised)
         step = CLAIM_CHECK + ordinal
         if step in facts.follow_ups:
             return None
-        resume, wait = _claim(cal, chase, day_of(event.at, cal))
+        resume, wait = _claim(cal, chase, cal.day(event.at))
         if today <= resume:
             return wait
         return Due(number, "reminder", step, "claim_check", wait.reasons)
-    event = facts.away
-    if event is None:
+    away = facts.away
+    if away is None:
         return None
-    said_on = day_of(event.at, cal)
-    if last_reminder_at and said_on < day_of(last_reminder_at, cal):
+    said_on = cal.day(away.at)
+    if last_reminder_at and said_on < cal.day(last_reminder_at):
         return None  # the away notice answered an older reminder
-    return _away(cal, chase, said_on, event.until)
+    return _away(cal, chase, said_on, away.until)
 
 
 # What a reply's dates mean on a calendar, worked out once per calendar and dates: a pass
@@ -226,7 +234,7 @@ class Ladder(NamedTuple):
     offsets: tuple[timedelta, ...]  # each step's days from the due date
 
 
-def ladder_of(client: Client, chase: Chase, profile: str) -> Ladder:
+def ladder_of(client: Client, chase: Chase, profile: Profile) -> Ladder:
     """The ladder this client is chased along: their own or the owner's, without the
     heads-up for a reliable payer."""
     return _ladder(client.ladder or chase.steps, profile == "reliable")
@@ -243,7 +251,15 @@ def _ladder(steps: tuple[Step, ...], reliable: bool) -> Ladder:
 
 
 def _ladder_step(
-    invoice, facts, ladder: Ladder, client_tone, profile, today, last_day, catch_up
+    number: str,
+    due_date: date,
+    facts: Facts,
+    ladder: Ladder,
+    client_tone: ClientTone,
+    profile: Profile,
+    today: date,
+    last_day: date | None,
+    catch_up: bool,
 ) -> Due | Later | None:
     last = facts.ladder_last
     first = bisect_right(ladder.positions, last)  # the steps not sent yet
@@ -251,7 +267,6 @@ def _ladder_step(
     if not remaining:
         return None
     count = facts.sent_reminders
-    due_date = invoice.due_date
     # Spacing counts from the last reminder of any kind (a promise follow-up too): after
     # a catch-up the later steps move by as much as the last one was late.
     shift = 0
@@ -259,7 +274,8 @@ def _ladder_step(
         shift = max(0, (last_day - due_date).days - ladder.days[last])
     final_index = len(remaining) - 1 if ladder.ends_final else None
     announce = today < due_date  # a heads-up announces the due date: afterwards it has nothing to say
-    due, upcoming = [], None
+    due: list[tuple[int, int, Step]] = []  # (index in remaining, position, step)
+    upcoming: date | None = None
     start = due_date + timedelta(days=shift) if shift else due_date
     offsets = ladder.offsets
     for index, (position, step) in enumerate(remaining):  # days rise step by step (check_ladder)
@@ -278,22 +294,25 @@ def _ladder_step(
         elif final_index is not None and count + final_index - index < 3:
             continue  # keep enough reminders for a final notice to stay possible
         tone, why = adapt(step.tone, profile, client_tone)
-        kind = "final" if step.tone == "final" else "reminder"
+        kind: ChaseMail = "final" if step.tone == "final" else "reminder"
         burst = (
             (f"{len(due)} steps were due at once (mailbot was not running): one is sent, "
              "not a burst, and the rest keep their spacing",) if catch_up and len(due) > 1 else ()
         )  # fmt: skip
-        return Due(invoice.number, kind, position, tone, (*why, *burst))
+        return Due(number, kind, position, tone, (*why, *burst))
     return Later(upcoming) if upcoming is not None else None
 
 
-def adapt(tone: str, profile: str, client_tone: str = "friendly") -> tuple[str, tuple[str, ...]]:
+_FIXED_TONES: tuple[Tone, ...] = ("final", "heads_up")  # a final stays final; a heads-up only announces
+
+
+def adapt(tone: Tone, profile: Profile, client_tone: ClientTone = "friendly") -> tuple[Tone, tuple[str, ...]]:
     """Softer for a reliable payer, one step firmer for a late one; final stays final.
 
     The owner's ``[clients.x] tone = "warm"`` softens every reminder one step too
     (a long-standing friend of the business), unless the client pays late.
     """
-    if tone in ("final", "heads_up"):
+    if tone in _FIXED_TONES:
         return tone, ()
     index = TONES.index(tone)
     if profile == "reliable" and index > 1:
@@ -305,19 +324,20 @@ def adapt(tone: str, profile: str, client_tone: str = "friendly") -> tuple[str, 
     return tone, ()
 
 
-def payer_profile(invoices: list[Invoice], paid_on: dict[str, date], today: date) -> tuple[str, str]:
+def payer_profile(invoices: list[Invoice], paid_on: dict[str, date], today: date) -> tuple[Profile, str]:
     """reliable | late | usual, with the reason, from this client's paid invoices."""
-    paid = sorted(
-        ((paid_on[i.number], i) for i in invoices if i.number in paid_on and i.due_date is not None),
-        key=lambda pair: (pair[0], pair[1].number),
-    )
+    paid = sorted(  # (paid on, due on, number), by the day paid, then the number
+        ((paid_on[i.number], i.due_date, i.number) for i in invoices
+         if i.number in paid_on and i.due_date is not None),
+        key=lambda paid: (paid[0], paid[2]),
+    )  # fmt: skip
     if not paid:
         return "usual", ""
     year_ago = today - timedelta(days=365)
-    late = [i for day, i in paid if day > i.due_date and day >= year_ago]
+    late = [number for day, due, number in paid if day > due and day >= year_ago]
     if len(late) >= 2:
         return "late", f"{len(late)} late payments in the last 12 months"
     recent = paid[-3:]
-    if len(recent) >= 2 and all(day <= i.due_date for day, i in recent):
+    if len(recent) >= 2 and all(day <= due for day, due, _ in recent):
         return "reliable", f"paid the last {len(recent)} invoices on time"
     return "usual", ""

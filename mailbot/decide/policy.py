@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Literal, NamedTuple, TypeGuard
 
 from mailbot.config.settings import Chase, Client
 from mailbot.decide import chase
+from mailbot.decide.chase import DueTone, Profile
 from mailbot.decide.workdays import Calendar, Calendars, zone
-from mailbot.ledger.read import Invoice
+from mailbot.ledger.invoices import Invoice
 from mailbot.records.facts import (  # noqa: F401 (CHASE_KINDS: for the worker; ACK_INTENTS: benchmarks)
     ACK_INTENTS,
     CHASE_KINDS,
@@ -24,6 +25,7 @@ from mailbot.records.facts import (  # noqa: F401 (CHASE_KINDS: for the worker; 
     Row,
 )  # fmt: skip
 from mailbot.records.facts import group_facts as facts_of
+from mailbot.records.kinds import STATES, ActionKind, State
 from mailbot.records.rows import Event
 
 
@@ -33,14 +35,20 @@ class Action(NamedTuple):
     A named tuple: a pass makes tens of thousands (notes, mostly), and tuples are made fast."""
 
     invoice: str
-    kind: str  # invoice | reminder | final | receipt | ack | notice | note
+    kind: ActionKind
     step: int = 0
-    tone: str = ""
+    tone: DueTone | Literal[""] = ""  # reminders and finals have one
     client: str = ""
     group: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
     promised: date | None = None
     about: str = ""  # ack: the intent acknowledged; note/notice: the text
+
+
+# Named sets of states and tones typed as such: mypy checks each member against the Literal.
+_NOT_CHASED: tuple[State, ...] = ("cancelled", "undeliverable", "paused", "disputed")
+_CHASED: tuple[State, ...] = ("sent", "overdue", "promised", "payment_claimed")  # (for ``status``)
+_NEVER_EARLY: tuple[DueTone, ...] = ("final", "heads_up")  # never pulled ahead to travel along
 
 
 def group_facts(outbox: Iterable[Row], events: Iterable[Event]) -> dict[str, Facts]:
@@ -91,7 +99,7 @@ def paid_on(invoice: Invoice, facts: Facts | None, left: Decimal | None = None) 
     return max(days) if days else None
 
 
-def state(invoice: Invoice, facts: Facts, today: date, left: Decimal | None = None) -> str:
+def state(invoice: Invoice, facts: Facts, today: date, left: Decimal | None = None) -> State:
     """One of CONTRACT's states; the first rule that applies wins (``left``: the balance, if known)."""
     if not invoice.valid:
         return "invalid"
@@ -104,7 +112,7 @@ def state(invoice: Invoice, facts: Facts, today: date, left: Decimal | None = No
     if not facts.invoice_sent:
         return "scheduled"
     pause = facts.pause
-    if pause is True or (pause is not None and pause >= today):
+    if pause is True or (isinstance(pause, date) and pause >= today):
         return "paused"
     said = reply_state(facts, today)
     if said:
@@ -113,14 +121,25 @@ def state(invoice: Invoice, facts: Facts, today: date, left: Decimal | None = No
     return "overdue" if today > invoice.due_date else "sent"
 
 
-def reply_state(facts: Facts, today: date) -> str | None:
+def reply_state(facts: Facts, today: date) -> State | None:
     """The state the latest trusted, state-changing reply puts the invoice in."""
     if facts.said is None:
         return None
     intent, until = facts.said
     if intent == "promise_to_pay" and until and date.fromisoformat(until) < today:
         return None  # the promised day has passed: chasing decides again
-    return REPLY_STATES[intent]
+    return _REPLY_STATES[intent]
+
+
+def _is_state(name: str) -> TypeGuard[State]:
+    return name in STATES
+
+
+# ``records.facts.REPLY_STATES`` maps to plain strings: checked here once against ``State``,
+# so that ``state()`` says what it can return and mypy checks every comparison with it.
+_REPLY_STATES: dict[str, State] = {i: s for i, s in REPLY_STATES.items() if _is_state(s)}
+if len(_REPLY_STATES) != len(REPLY_STATES):  # pragma: no cover - a misspelt state in records
+    raise ValueError(f"REPLY_STATES names a state that is not a State: {REPLY_STATES}")
 
 
 def next_actions(
@@ -200,7 +219,7 @@ def _chase_client(
             continue
         if known.unacked:
             acks += _acks(invoice, known, client_id, cal, today)
-        if state(invoice, known, today, left) in ("cancelled", "undeliverable", "paused", "disputed"):
+        if state(invoice, known, today, left) in _NOT_CHASED:
             continue
         chased.append((invoice, known))
     # A receipt or an acknowledgment is today's mail: the reminders are asked only why they
@@ -244,18 +263,26 @@ def _chase_client(
 COALESCE_DAYS = 7
 
 
-def _coalesce(soon, client, rules, cal, profile, now) -> list:
+def _coalesce(
+    soon: list[tuple[Invoice, Facts, chase.Later]],
+    client: Client,
+    rules: Chase,
+    cal: Calendar,
+    profile: Profile,
+    now: datetime,
+) -> list[tuple[Invoice, chase.Due]]:
     """Reminders due within a week travel with today's: one mail, not one every other day."""
     today = cal.today(now)
     pulled = []
     for invoice, known, later in soon:
-        if later.on > today + timedelta(days=COALESCE_DAYS) or chase.day_of(known.invoice_at, cal) >= today:
+        sent_at = known.invoice_at  # (a sent invoice's row has a time)
+        if later.on > today + timedelta(days=COALESCE_DAYS) or sent_at is None or cal.day(sent_at) >= today:
             continue
         if invoice.due_date is None or invoice.due_date >= today:
             continue  # nothing is pulled ahead of its own due date
         ahead = now + (later.on - today)
         found = chase.plan(invoice, known, client, rules, cal, profile, ahead)
-        if isinstance(found, chase.Due) and found.tone not in ("final", "heads_up"):
+        if isinstance(found, chase.Due) and found.tone not in _NEVER_EARLY:
             why = f"sent with the client's other reminder, {(later.on - today).days} days early"
             pulled.append((invoice, found._replace(reasons=(*found.reasons, why))))
     return pulled
@@ -268,7 +295,8 @@ def _may_wait_for_reason(known: Facts, cal: Calendar, today: date, open_now: boo
     tomorrow)."""
     if not open_now or known.commitment or known.away or known.pause is not None:
         return True
-    return chase.day_of(known.invoice_at, cal) >= today
+    sent_at = known.invoice_at  # (a sent invoice's row has a time)
+    return sent_at is None or cal.day(sent_at) >= today
 
 
 def _mailed_today(known_of: list[tuple[Invoice, Facts]], cal: Calendar, today: date) -> bool:
@@ -291,13 +319,13 @@ def _acks(invoice: Invoice, known: Facts, client_id: str, cal: Calendar, today: 
     """One short acknowledgment per trusted claim, dispute or question, sent the same week."""
     found = []
     for ordinal, at, intent in known.unacked:
-        if (today - chase.day_of(at, cal)).days > 7:
+        if (today - cal.day(at)).days > 7:
             continue  # an old reply (mailbot was off): a late "thank you" would confuse
         found.append(Action(invoice.number, "ack", ordinal, client=client_id, about=intent))
     return found
 
 
-def _profile(owed: list[tuple[Invoice, Facts, Decimal]], today: date) -> tuple[str, str]:
+def _profile(owed: list[tuple[Invoice, Facts, Decimal]], today: date) -> tuple[Profile, str]:
     """The client's payer profile, from the invoices' balances worked out once per pass."""
     days, paid = {}, []
     for invoice, known, left in owed:
@@ -315,13 +343,13 @@ def next_action(
     client: Client | None = None,
     rules: Chase | None = None,
     now: datetime | None = None,
-    profile: str = "usual",
+    profile: Profile = "usual",
 ) -> dict[str, str] | None:
     """What ``status`` shows as coming next for one invoice: its sending, or its next reminder."""
     current = state(invoice, facts, today)
     if current == "scheduled" and invoice.issue_date is not None:
         return {"kind": "invoice", "on": max(invoice.issue_date, today).isoformat()}
-    if client is None or now is None or current not in ("sent", "overdue", "promised", "payment_claimed"):
+    if client is None or now is None or current not in _CHASED:
         return None
     rules = rules or Chase()
     cal = Calendar.of(rules, client)
@@ -333,7 +361,7 @@ def next_action(
     return None
 
 
-def profiles(invoices: Iterable[Invoice], facts: Mapping[str, Facts], today: date) -> dict[str, str]:
+def profiles(invoices: Iterable[Invoice], facts: Mapping[str, Facts], today: date) -> dict[str, Profile]:
     """Each client's payer profile (reliable | late | usual), for ``status``."""
     by_client: dict[str, list[tuple[Invoice, Facts, Decimal]]] = {}
     for invoice in invoices:

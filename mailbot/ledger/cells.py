@@ -1,0 +1,78 @@
+"""Pure: one ledger cell's text into a value, or a ``RowError`` that says what to write.
+
+The messages name the column and, where a common spreadsheet habit is the cause
+(a decimal comma, a currency sign), the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Literal, overload
+
+from mailbot.config.settings import check_currency
+
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+class RowError(Exception):
+    """A cell (or a row) that makes its invoice invalid; the parser adds file, line, invoice."""
+
+    def __init__(self, column: str, message: str):
+        super().__init__(f"column '{column}': {message}")
+
+
+@overload
+def decimal_cell(values: Mapping[str, str], column: str, required: Literal[True]) -> Decimal: ...
+@overload
+def decimal_cell(values: Mapping[str, str], column: str, required: bool = False) -> Decimal | None: ...
+def decimal_cell(values: Mapping[str, str], column: str, required: bool = False) -> Decimal | None:
+    """The cell's number; None when it is empty and not ``required`` (then never None)."""
+    text = values.get(column, "")
+    if not text:
+        if required:
+            raise RowError(column, "empty")
+        return None
+    if not _NUMBER.match(text):
+        raise RowError(column, _number_hint(text))
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid numbers
+        raise RowError(column, f"{text!r} is not a number") from None
+
+
+def _number_hint(text: str) -> str:
+    if re.match(r"^[+-]?\d{1,3}([.,]\d{3})+([.,]\d+)?$", text) or re.match(r"^-?\d+,\d+$", text):
+        return f"{text!r}: write numbers with '.' as the decimal point and no thousands separator"
+    if re.search(r"[€$£¥%]", text) or any(map(_is_currency, re.findall(r"[A-Za-z]+", text))):
+        return f"{text!r}: write the bare number, without currency or % sign"
+    return f"{text!r} is not a number"
+
+
+def _is_currency(word: str) -> bool:
+    """'EUR' in '12 EUR' is a currency; 'TBD' is not, and must not be hinted as one."""
+    try:
+        check_currency(word)
+    except ValueError:
+        return False
+    return True
+
+
+def percent_cell(values: Mapping[str, str], column: str, default: Decimal) -> Decimal:
+    value = decimal_cell(values, column)
+    if value is None:
+        return default
+    if not 0 <= value <= 100:
+        raise RowError(column, f"{value} is not a percentage between 0 and 100")
+    return value
+
+
+def date_cell(column: str, text: str) -> date:
+    if re.match(r"^\d{4}-\d{2}-\d{2}$", text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise RowError(column, f"{text!r} is not a real date") from None
+    raise RowError(column, f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2026-11-22")
