@@ -62,3 +62,20 @@ def test_a_state_file_put_back_from_a_backup_is_read_whole_again(tmp_path):
     with Store(path) as store:
         restored = known.load(store, path)
     assert set(restored) == {"A-1"} and restored["A-1"].paid_in() == 0
+
+
+def test_a_busy_pass_lets_go_of_the_kept_facts_and_a_quiet_one_keeps_them(tmp_path, monkeypatch):
+    """Sending a backlog holds many records; the kept facts are let go of first (memory)."""
+    from conftest import write_config
+
+    from mailbot.config.settings import load_settings
+    from mailbot.service import run_pass
+
+    settings = load_settings(write_config(tmp_path))
+    known = FactsCache()
+    monkeypatch.setattr(run_pass, "BACKLOG", 0)  # every pass with an action is "busy"
+    run_pass.run_once(settings, NOW, known=known)  # sends the two invoices
+    assert known._facts == {}
+    monkeypatch.setattr(run_pass, "BACKLOG", 1_000)
+    run_pass.run_once(settings, NOW, known=known)  # nothing new to send: a quiet pass
+    assert set(known._facts) == {"2026-001", "2026-004"}

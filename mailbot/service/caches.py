@@ -65,3 +65,7 @@ class FactsCache:
         self._facts.update(changed)
         self._seq = latest
         return self._facts
+
+    def forget(self) -> None:
+        """Let go of every kept fact (the next pass reads them all again)."""
+        self._path, self._seq, self._facts = None, EVERY, {}
