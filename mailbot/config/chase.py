@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 from mailbot.config.base import Section
 
 Tone = Literal["heads_up", "friendly", "firm_warm", "firm", "final"]
-"""A ladder step's tone, softest first (``decide.chase.adapt`` moves along this order)."""
+"""A ladder step's tone, softest first (``decide.ladder.adapt`` moves along this order)."""
 TONES: tuple[Tone, ...] = get_args(Tone)
 
 

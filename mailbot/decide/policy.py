@@ -9,24 +9,40 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Literal, NamedTuple, TypeGuard
+from typing import Literal, NamedTuple
 
 from mailbot.config.settings import Chase, Client
 from mailbot.decide import chase
-from mailbot.decide.chase import DueTone, Profile
-from mailbot.decide.workdays import Calendar, Calendars, zone
+from mailbot.decide.chase import DueTone
+from mailbot.decide.ladder import Profile, ladder_of, payer_profile
+from mailbot.decide.states import (  # re-exported: callers ask ``policy``
+    CHASED,
+    NOT_CHASED,
+    balance,
+    local_date,
+    open_and_sent,
+    paid,
+    paid_on,
+    reply_state,
+    state,
+)
+from mailbot.decide.workdays import Calendar, Calendars
 from mailbot.ledger.invoices import Invoice
-from mailbot.records.facts import (  # noqa: F401 (CHASE_KINDS: for the worker; ACK_INTENTS: benchmarks)
+from mailbot.records.facts import (
     ACK_INTENTS,
     CHASE_KINDS,
     EMPTY,
-    REPLY_STATES,
     Facts,
     Row,
 )  # fmt: skip
 from mailbot.records.facts import group_facts as facts_of
-from mailbot.records.kinds import STATES, ActionKind, State
+from mailbot.records.kinds import ActionKind
 from mailbot.records.rows import Event
+
+__all__ = [
+    "ACK_INTENTS", "CHASE_KINDS", "EMPTY", "Action", "Facts", "balance", "group_facts", "local_date",
+    "next_action", "next_actions", "open_and_sent", "paid", "paid_on", "profiles", "reply_state", "state",
+]  # fmt: skip
 
 
 class Action(NamedTuple):
@@ -46,100 +62,12 @@ class Action(NamedTuple):
 
 
 # Named sets of states and tones typed as such: mypy checks each member against the Literal.
-_NOT_CHASED: tuple[State, ...] = ("cancelled", "undeliverable", "paused", "disputed")
-_CHASED: tuple[State, ...] = ("sent", "overdue", "promised", "payment_claimed")  # (for ``status``)
 _NEVER_EARLY: tuple[DueTone, ...] = ("final", "heads_up")  # never pulled ahead to travel along
 
 
 def group_facts(outbox: Iterable[Row], events: Iterable[Event]) -> dict[str, Facts]:
     """Each invoice's facts (see ``mailbot.records.facts``), summarised once for the whole pass."""
     return facts_of(outbox, events)
-
-
-def local_date(now: datetime, client: Client | None) -> date:
-    """The date on the client's calendar: an invoice dated today goes out on their today."""
-    return now.astimezone(zone(client.timezone)).date() if client else now.date()
-
-
-def paid(invoice: Invoice, facts: Facts | None = None) -> Decimal:
-    """What the ledger says was paid plus what the owner recorded (`mark-paid`)."""
-    return invoice.ledger_paid + facts.paid_in() if facts else invoice.ledger_paid
-
-
-def balance(invoice: Invoice, facts: Facts | None = None) -> Decimal:
-    """What is still open; a client who took the offered early-payment discount owes nothing."""
-    left = invoice.gross - invoice.ledger_paid
-    if facts is not None and facts.payments:
-        left -= facts.paid_in()
-    if invoice.discount_amount and 0 < left <= invoice.discount_amount:
-        assert invoice.discount_until is not None
-        in_time = _paid_until(invoice, facts, invoice.discount_until)
-        if in_time >= invoice.gross - invoice.discount_amount:
-            return Decimal(0)
-    return left
-
-
-def _paid_until(invoice: Invoice, facts: Facts | None, day: date) -> Decimal:
-    ledger = invoice.ledger_paid if invoice.paid_on and invoice.paid_on <= day else Decimal(0)
-    return ledger + sum((a for d, a in (facts.payments if facts else ()) if d <= day), Decimal(0))
-
-
-def open_and_sent(invoice: Invoice, facts: Facts) -> bool:
-    """An invoice the client has received and still owes something on."""
-    return facts.invoice_sent and not invoice.cancelled and balance(invoice, facts) > 0
-
-
-def paid_on(invoice: Invoice, facts: Facts | None, left: Decimal | None = None) -> date | None:
-    """The day the invoice became fully paid, if it is (``left``: its balance, if known)."""
-    if (balance(invoice, facts) if left is None else left) > 0:
-        return None
-    days = [d for d, _ in facts.payments] if facts else []
-    if invoice.paid_on:
-        days.append(invoice.paid_on)
-    return max(days) if days else None
-
-
-def state(invoice: Invoice, facts: Facts, today: date, left: Decimal | None = None) -> State:
-    """One of CONTRACT's states; the first rule that applies wins (``left``: the balance, if known)."""
-    if not invoice.valid:
-        return "invalid"
-    if invoice.cancelled:
-        return "cancelled"
-    if (balance(invoice, facts) if left is None else left) <= 0:
-        return "paid"
-    if facts.refused or facts.bounced:  # the server said no (5xx), or a bounce came back
-        return "undeliverable"
-    if not facts.invoice_sent:
-        return "scheduled"
-    pause = facts.pause
-    if pause is True or (isinstance(pause, date) and pause >= today):
-        return "paused"
-    said = reply_state(facts, today)
-    if said:
-        return said
-    assert invoice.due_date is not None
-    return "overdue" if today > invoice.due_date else "sent"
-
-
-def reply_state(facts: Facts, today: date) -> State | None:
-    """The state the latest trusted, state-changing reply puts the invoice in."""
-    if facts.said is None:
-        return None
-    intent, until = facts.said
-    if intent == "promise_to_pay" and until and date.fromisoformat(until) < today:
-        return None  # the promised day has passed: chasing decides again
-    return _REPLY_STATES[intent]
-
-
-def _is_state(name: str) -> TypeGuard[State]:
-    return name in STATES
-
-
-# ``records.facts.REPLY_STATES`` maps to plain strings: checked here once against ``State``,
-# so that ``state()`` says what it can return and mypy checks every comparison with it.
-_REPLY_STATES: dict[str, State] = {i: s for i, s in REPLY_STATES.items() if _is_state(s)}
-if len(_REPLY_STATES) != len(REPLY_STATES):  # pragma: no cover - a misspelt state in records
-    raise ValueError(f"REPLY_STATES names a state that is not a State: {REPLY_STATES}")
 
 
 def next_actions(
@@ -204,7 +132,7 @@ def _chase_client(
         return []
     owed = [(invoice, known, balance(invoice, known)) for invoice, known in known_of]
     profile, _why = _profile(owed, today)
-    ladder = chase.ladder_of(client, rules, profile)  # (once per client, not per invoice)
+    ladder = ladder_of(client, rules, profile)  # (once per client, not per invoice)
     notes: list[Action] = []
     receipts, acks, due, soon, chased = [], [], [], [], []
     for invoice, known, left in owed:
@@ -219,7 +147,7 @@ def _chase_client(
             continue
         if known.unacked:
             acks += _acks(invoice, known, client_id, cal, today)
-        if state(invoice, known, today, left) in _NOT_CHASED:
+        if state(invoice, known, today, left) in NOT_CHASED:
             continue
         chased.append((invoice, known))
     # A receipt or an acknowledgment is today's mail: the reminders are asked only why they
@@ -333,7 +261,7 @@ def _profile(owed: list[tuple[Invoice, Facts, Decimal]], today: date) -> tuple[P
         if day is not None:
             days[invoice.number] = day
             paid.append(invoice)
-    return chase.payer_profile(paid, days, today)
+    return payer_profile(paid, days, today)
 
 
 def next_action(
@@ -349,7 +277,7 @@ def next_action(
     current = state(invoice, facts, today)
     if current == "scheduled" and invoice.issue_date is not None:
         return {"kind": "invoice", "on": max(invoice.issue_date, today).isoformat()}
-    if client is None or now is None or current not in _CHASED:
+    if client is None or now is None or current not in CHASED:
         return None
     rules = rules or Chase()
     cal = Calendar.of(rules, client)

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-from mailbot.records.kinds import OutboxStatus
+from mailbot.records.kinds import Intent, OutboxStatus, State
 from mailbot.records.rows import Event, MailRecord, OutboxRow, Said
 
 Row = OutboxRow | MailRecord  # full rows, or as decisions read them (Store.decision_outbox)
@@ -31,7 +31,9 @@ HOLDING_INTENTS = frozenset(("dispute", "question"))
 COMMITMENTS = frozenset(("promise_to_pay", "payment_claimed"))
 ACK_INTENTS = frozenset(("payment_claimed", "dispute", "question"))  # a trusted one gets a thank-you
 # What a trusted reply does to an invoice's state (replies never touch money).
-REPLY_STATES = {"payment_claimed": "payment_claimed", "promise_to_pay": "promised", "dispute": "disputed"}
+REPLY_STATES: dict[Intent, State] = {
+    "payment_claimed": "payment_claimed", "promise_to_pay": "promised", "dispute": "disputed",
+}  # fmt: skip
 DELIVERED_KINDS = ("invoice", "reminder", "final")  # a refusal of these makes it undeliverable
 LADDER_END = 100  # outbox steps from here on are follow-ups and checks (chase.PROMISE_FOLLOWUP)
 
@@ -84,7 +86,7 @@ class Facts:
     has_notice: bool
     last_reminder_at: str | None
     last_chase_at: str | None
-    said: tuple[str, str | None] | None
+    said: tuple[Intent, str | None] | None
     unacked: tuple[tuple[int, str, str], ...]  # tuples: most invoices have none
     held: bool
     commitment: tuple[int, Event | Said] | None
