@@ -31,7 +31,7 @@ from mailbot.state.store import Store
 
 log = logging.getLogger(__name__)
 
-BACKLOG = 1_000  # actions: a pass this busy lets go of the kept facts before it sends
+BACKLOG = 1_000  # mails: a pass this busy lets go of the kept facts before it sends
 
 
 @dataclass
@@ -147,7 +147,7 @@ def _pass(settings, now, dry_run, inbox, ledger, report, mailer, known) -> PassR
                 facts = store.decision_facts()
             actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
             del facts  # the send step reads its own (with Message-IDs): not both at once
-        if known is not None and len(actions) > BACKLOG:
+        if known is not None and sum(a.kind != "note" for a in actions) > BACKLOG:
             known.forget()  # a backlog's sending holds many records: not the kept facts too
         if dry_run:
             report.planned = [f"{a.invoice} {a.kind}" for a in actions if a.kind != "note"]
