@@ -18,7 +18,7 @@ from rich.table import Table
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-LONG_TABLE = 2_000  # rows: beyond this, plain columns (rich took 100 s for 100,000 rows)
+LONG_TABLE = 2_000  # rows: beyond this, plain columns (rich's boxes take minutes for 100,000 rows)
 
 
 def say(line: str) -> None:

@@ -49,8 +49,8 @@ class Invoice:
     gross: Decimal = field(default=money.ZERO, init=False)
     """The total to pay (``totals.gross``), set from ``items`` when the invoice is made with
     them, and by the parser once its rows are read: every decision pass asks for it, and
-    working it out each time costs about 1.3 s a pass over 100,000 invoices. (The breakdown,
-    ``totals``, is not kept: on 100,000 invoices it would cost 100 MB.)"""
+    working it out each time is a large share of a pass (benchmarks/README.md). The
+    breakdown, ``totals``, is not kept: it would cost much memory for little."""
 
     def __post_init__(self) -> None:
         if self.items:
@@ -80,7 +80,7 @@ class Ledger:
     problems: list[Problem]  # every problem, file-level and per invoice
     by_client: dict[str, list[Invoice]] = field(init=False, repr=False, compare=False)
     """Each client's valid invoices, in ledger order, indexed as the ledger is made: a
-    reminder's statement asks for them, and scanning 100,000 invoices per mail took 50 ms."""
+    reminder's statement asks for them, and scanning the whole ledger per mail is slow."""
 
     def __post_init__(self) -> None:
         self.by_client = {}

@@ -131,7 +131,7 @@ class Parser:
 
     def _same(self, value: _T) -> _T:
         """One object per distinct value (quantities, rates, units, dates repeat on
-        thousands of rows): a 100,000-invoice ledger then holds ~100 MB less."""
+        thousands of rows): a large ledger then holds far less (benchmarks/README.md)."""
         # Decimal("1.0") == Decimal("1"), but the owner's "1.0" must stay as written.
         key = (Decimal, str(value)) if isinstance(value, Decimal) else value
         return self.values.setdefault(key, value)

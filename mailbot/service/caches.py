@@ -21,10 +21,10 @@ from mailbot.state.summaries import EVERY
 class LedgerCache:
     """The service reads the ledger again only when the file or the config changed.
 
-    Parsing 100,000 invoices takes about 10 s, and the service passes every few
-    minutes and whenever mail arrives.  The key is a hash of the file's bytes (a
-    same-size edit within one timestamp tick counts too; hashing 30 MB takes ~50 ms)
-    and the settings it is read with (clients, defaults, discount).
+    Parsing a large ledger takes seconds, and the service passes every minute and
+    whenever mail arrives.  The key is a hash of the file's bytes (a same-size edit
+    within one timestamp tick counts too; hashing is fast next to parsing) and the
+    settings it is read with (clients, defaults, discount).
     """
 
     def __init__(self) -> None:
