@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 from mailbot import __version__
 from mailbot.cli.output import note
+from mailbot.config.problems import Refused
 from mailbot.config.settings import ConfigError
 
 Command = Callable[[argparse.Namespace], int]
@@ -37,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         for problem in exc.problems:
             note(str(problem))
+        return 1
+    except Refused as exc:  # an owner action that cannot be done: why, and exit 1
+        note(str(exc))
         return 1
     except KeyboardInterrupt:
         return 130

@@ -17,22 +17,14 @@ from mailbot.state.store import Store
 def cmd_pause(args: argparse.Namespace) -> int:
     """No reminders until ``--until`` (or until ``mailbot resume``)."""
     until = date_arg(args.until) if args.until else None
-    try:
-        owner.pause(settings_of(args), args.invoice, utcnow(), until=until, reason=args.reason)
-    except owner.OwnerActionError as exc:
-        note(str(exc))
-        return 1
+    owner.pause(settings_of(args), args.invoice, utcnow(), until=until, reason=args.reason)
     say(f"paused {args.invoice}" + (f" until {until}" if until else " until `mailbot resume`"))
     return 0
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     """Chase again after a pause, a dispute or a question."""
-    try:
-        owner.resume(settings_of(args), args.invoice, utcnow(), reason=args.reason)
-    except owner.OwnerActionError as exc:
-        note(str(exc))
-        return 1
+    owner.resume(settings_of(args), args.invoice, utcnow(), reason=args.reason)
     say(f"resumed {args.invoice}: reminders follow the ladder again")
     return 0
 
@@ -41,11 +33,7 @@ def cmd_mark_paid(args: argparse.Namespace) -> int:
     """A payment: by default the whole open amount, today."""
     on = date_arg(args.on) if args.on else None
     amount = amount_arg(args.amount) if args.amount else None
-    try:
-        done = owner.mark_paid(settings_of(args), args.invoice, utcnow(), on=on, amount=amount)
-    except owner.OwnerActionError as exc:
-        note(str(exc))
-        return 1
+    done = owner.mark_paid(settings_of(args), args.invoice, utcnow(), on=on, amount=amount)
     say(f"recorded {done.amount} {done.currency} paid on {done.on} for {args.invoice}; open: {done.left}")
     return 0
 
@@ -53,12 +41,7 @@ def cmd_mark_paid(args: argparse.Namespace) -> int:
 def cmd_unmark_paid(args: argparse.Namespace) -> int:
     """Take back a payment recorded by mistake (by mark-paid or a bank import)."""
     amount = amount_arg(args.amount) if args.amount else None
-    try:
-        settings = settings_of(args)
-        taken = owner.unmark_paid(settings, args.invoice, utcnow(), amount=amount, reason=args.reason)
-    except owner.OwnerActionError as exc:
-        note(str(exc))
-        return 1
+    taken = owner.unmark_paid(settings_of(args), args.invoice, utcnow(), amount=amount, reason=args.reason)
     say(f"took back {taken} recorded as paid for {args.invoice}; if it is open, reminders go on")
     return 0
 

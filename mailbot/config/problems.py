@@ -13,3 +13,9 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"
+
+
+class Refused(Exception):
+    """What the owner asked for cannot be done; the message says why, for the owner.
+
+    The command line prints it and exits 1, whichever command it comes from."""

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from mailbot.config.problems import Refused
 from mailbot.config.settings import Settings
 from mailbot.decide import policy
 from mailbot.ledger.read import Invoice, load_ledger
@@ -21,7 +22,7 @@ from mailbot.records.rows import Event, iso
 from mailbot.state.store import Store
 
 
-class OwnerActionError(Exception):
+class OwnerActionError(Refused):
     """The action cannot be done as asked; the message says why, for the owner."""
 
 
