@@ -132,6 +132,21 @@ def test_a_broken_edit_keeps_the_last_good_templates_and_is_logged_once(tmp_path
     assert _subject(templates.current(own), context) == "Second 7"
 
 
+def test_many_broken_edits_never_push_the_last_good_templates_out(tmp_path):
+    """Each broken save is checked apart from the compiled-template cache: after forty of
+    them the last good words still render, in a language not used since it was accepted."""
+    own = tmp_path / "words"
+    (own / "invoice").mkdir(parents=True)
+    subject = own / "invoice" / "subject.txt"
+    subject.write_text("Good {{ invoice.number }}\n")
+    good = templates.current(own)
+    for n in range(40):
+        _touch(subject, f"Broken {n} {{% if %}}\n")
+        assert templates.current(own) is good
+    _html, text_env = Renderer(good).envs("de")
+    assert text_env.get_template("invoice/subject.txt").render({"invoice": {"number": "7"}}).strip() == "Good 7"
+
+
 def _subject(sources: Sources, context: dict) -> str:
     _html, text_env = Renderer(sources).envs("en")
     return text_env.get_template("invoice/subject.txt").render(context).strip()

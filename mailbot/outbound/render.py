@@ -129,11 +129,16 @@ class Renderer:
     """Renders every mail kind in every language from one ``Sources``.
 
     ``templates``: a folder of templates (the shipped ones by default), or a
-    ``Sources`` that lays the owner's folder over them (``reload.current``)."""
+    ``Sources`` that lays the owner's folder over them (``templates.current``).
+    ``cached=False``: compile apart from the shared cache (checking a version that may
+    be broken must not push the last good one out of it)."""
 
-    def __init__(self, templates: Path | Sources | None = None, compile_per_mail: bool = False):
+    def __init__(
+        self, templates: Path | Sources | None = None, compile_per_mail: bool = False, cached: bool = True
+    ):
         self.sources = templates if isinstance(templates, Sources) else Sources.of(shipped=templates)
         self.compile_per_mail = compile_per_mail  # only for the benchmark's comparison
+        self.cached = cached
 
     @property
     def templates(self) -> Path:
@@ -161,7 +166,8 @@ class Renderer:
 
     def envs(self, language: str) -> tuple[jinja2.Environment, jinja2.Environment]:
         """The (HTML, text) environments of one language, compiled templates cached inside."""
-        return _environments(self.sources, language, not self.compile_per_mail)
+        make = _environments if self.cached else _environments.__wrapped__
+        return make(self.sources, language, not self.compile_per_mail)
 
     _envs = envs  # the benchmark's name for it
 

@@ -44,6 +44,9 @@ def current(own: Path | None, shipped: Path | None = None) -> Sources:
         if not problems:
             if good is not None:
                 log.info("templates in %s changed: the new version is used from now on", own)
+            # Compiled into the shared cache now, every kind and language: Jinja reads a file
+            # when a template is first used, and by then the owner may be editing it again.
+            _compile_problems(Renderer(candidate))
             _good[key] = candidate
             return candidate
         if _reported.get(key) != candidate.stamp:
@@ -61,7 +64,7 @@ def template_problems(sources: Sources) -> list[Problem]:
         return []
     if not own.is_dir():
         return [Problem(str(own), 0, "[templates] dir: folder not found")]
-    renderer = Renderer(sources)
+    renderer = Renderer(sources, cached=False)  # a broken version never enters the cache
     try:
         html_env, text_env = renderer.envs("en")
     except Exception as exc:  # only the shipped English words are read here
