@@ -127,3 +127,15 @@ def test_a_clients_words_never_land_on_another_clients_invoice():
     )
     assert (threaded.invoice, threaded.trusted) == ("2026-004", False)
     assert "belongs to another client" in threaded.trust_reason
+
+
+def test_a_message_id_that_is_not_ascii_is_not_taken_into_our_headers():
+    """An acknowledgment writes the client's Message-ID into In-Reply-To; one with UTF-8
+    (RFC 6532) cannot go into a 7-bit mail, so it is not read as an ID at all."""
+    from mailbot.inbound.parse import parse
+
+    raw = "From: a@client.example\r\nMessage-ID: <zahlung-ü@client.example>\r\nSubject: x\r\n\r\nbezahlt\r\n"
+    assert parse(raw.encode()).message_id == ""
+    assert parse(b"From: a@client.example\r\nMessage-ID: <ok.1@client.example>\r\n\r\nx\r\n").message_id == (
+        "<ok.1@client.example>"
+    )

@@ -22,7 +22,7 @@ from inscriptis.model.config import ParserConfig
 
 MAX_RAW = 25 * 1024 * 1024  # read at most this much of one message
 MAX_TEXT = 64 * 1024  # analyse at most this much text
-_MSGID = re.compile(r"<[^<>\s]{1,250}>")
+_MSGID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII: it is written back into our headers
 
 
 @dataclass(frozen=True)

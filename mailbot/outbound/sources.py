@@ -57,8 +57,8 @@ class Sources:
 
     def find(self, name: str) -> Path | None:
         """The file that serves ``name``: the owner's if there is one, else the shipped one."""
-        if ".." in Path(name).parts:
-            return None
+        if ".." in Path(name).parts or Path(name).is_absolute():
+            return None  # only the owner's folder and the shipped one
         for root in self.roots():
             path = root / name
             if path.is_file():

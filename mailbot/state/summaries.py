@@ -19,7 +19,7 @@ _SAVE_SUMMARY = (
     f" VALUES (:invoice, :layout, :seq, {','.join(':' + c for c in SUMMARY_COLUMNS)})"
 )
 EVERY = -1  # a ``seq`` before every summary (one saved before schema 7 has 0)
-_OTHER_LAYOUTS = "SELECT invoice FROM summaries WHERE layout != ?"
+_OTHER_LAYOUTS = "SELECT invoice FROM summaries WHERE layout != ? AND seq > ?"
 
 
 class Summaries(DecisionReads):
@@ -59,7 +59,7 @@ class Summaries(DecisionReads):
         if since > latest:  # another state file, or this one put back from a backup
             since = EVERY
         found, damaged = self._read_summaries(since)
-        other = [row[0] for row in self.db.execute(_OTHER_LAYOUTS, (SUMMARY_LAYOUT,))] + damaged
+        other = [row[0] for row in self.db.execute(_OTHER_LAYOUTS, (SUMMARY_LAYOUT, since))] + damaged
         if other:  # written by another mailbot, or damaged: summarise again
             fresh = dict(self._facts_of(other))
             if save:
