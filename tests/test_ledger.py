@@ -398,3 +398,36 @@ def test_an_invoice_made_with_its_items_keeps_their_total():
     invoice = Invoice(number="X", client_id="acme", line=2, items=[item])
     assert invoice.gross == Decimal("119.00") == invoice.totals.gross
     assert Invoice(number="Y", client_id="acme", line=3).gross == 0
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        ("2026-007,acme,2026-11-02,,Huge,1,day," + "9" * 400 + ",19,\n", "unit_price"),
+        ("2026-007,acme,2026-11-02,,Huge,1" + "0" * 30 + ",day,1" + "0" * 30 + ",19,\n", "quantity"),
+        ("2026-007,acme,2026-11-02,,Tiny,1,day,0." + "0" * 24 + "1,19,\n", "unit_price"),
+    ],
+)
+def test_a_number_too_long_for_any_sum_makes_only_its_invoice_invalid(tmp_path, monkeypatch, capsys, row, column):
+    """A 400-digit amount (a pasted ID, a runaway formula) once raised from deep in the sums:
+    check died with a traceback and run sent nothing. Now it is one FILE:LINE problem."""
+    monkeypatch.chdir(tmp_path)
+    write_config(tmp_path, ledger=BASE_LEDGER + row)
+    assert cli.main(["--config", "mailbot.toml", "check"]) == 1
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"ledger.csv:6: invoice 2026-007: column '{column}': ") and "too many digits" in line
+    ledger = load_ledger(settings_for(tmp_path, BASE_LEDGER + row))
+    assert sorted(i.number for i in ledger.valid()) == ["2026-001", "2026-004"]
+    assert [a.invoice for a in policy.next_actions(ledger.valid(), {}, ledger_clients(tmp_path), LATER)] == [
+        "2026-001", "2026-004",
+    ]  # fmt: skip
+
+
+def ledger_clients(directory: Path):
+    return load_settings(directory / "mailbot.toml").clients
+
+
+def test_a_spreadsheet_third_of_an_hour_is_billed(tmp_path: Path):
+    row = "2026-007,acme,2026-11-02,,Call,0.33333333333333331,h,90.00,19,\n"
+    ledger = load_ledger(settings_for(tmp_path, BASE_LEDGER + row))
+    assert ledger.invoices["2026-007"].valid and ledger.invoices["2026-007"].gross == Decimal("35.70")

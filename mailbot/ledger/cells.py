@@ -15,6 +15,11 @@ from typing import Literal, overload
 from mailbot.config.settings import check_currency
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+# Digits a ledger number may have: amounts up to a trillion, and the long fractions a
+# spreadsheet exports (a third of an hour). Line nets and totals of such numbers stay
+# inside ``Decimal``'s 28 digits; a longer number (a pasted ID, a runaway formula)
+# would stop every sum it enters.
+MAX_WHOLE_DIGITS, MAX_FRACTION_DIGITS = 12, 20
 
 
 class RowError(Exception):
@@ -37,6 +42,13 @@ def decimal_cell(values: Mapping[str, str], column: str, required: bool = False)
         return None
     if not _NUMBER.match(text):
         raise RowError(column, _number_hint(text))
+    whole, _, fraction = text.lstrip("+-").partition(".")
+    if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS or len(fraction) > MAX_FRACTION_DIGITS:
+        raise RowError(
+            column,
+            f"{text[:20]}{'...' if len(text) > 20 else ''} has too many digits (at most "
+            f"{MAX_WHOLE_DIGITS} before the point and {MAX_FRACTION_DIGITS} after)",
+        )
     try:
         return Decimal(text)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid numbers
