@@ -33,11 +33,9 @@ from mailbot.records.facts import (
     CHASE_KINDS,
     EMPTY,
     Facts,
-    Row,
+    group_facts,  # re-exported: the pass groups records with it
 )  # fmt: skip
-from mailbot.records.facts import group_facts as facts_of
 from mailbot.records.kinds import ActionKind
-from mailbot.records.rows import Event
 
 __all__ = [
     "ACK_INTENTS", "CHASE_KINDS", "EMPTY", "Action", "Facts", "balance", "group_facts", "local_date",
@@ -63,11 +61,6 @@ class Action(NamedTuple):
 
 # Named sets of states and tones typed as such: mypy checks each member against the Literal.
 _NEVER_EARLY: tuple[DueTone, ...] = ("final", "heads_up")  # never pulled ahead to travel along
-
-
-def group_facts(outbox: Iterable[Row], events: Iterable[Event]) -> dict[str, Facts]:
-    """Each invoice's facts (see ``mailbot.records.facts``), summarised once for the whole pass."""
-    return facts_of(outbox, events)
 
 
 def next_actions(

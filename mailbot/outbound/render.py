@@ -169,8 +169,6 @@ class Renderer:
         make = _environments if self.cached else _environments.__wrapped__
         return make(self.sources, language, not self.compile_per_mail)
 
-    _envs = envs  # the benchmark's name for it
-
 
 @lru_cache(maxsize=32)
 def _environments(
