@@ -159,3 +159,11 @@ def test_stored_mails_are_dropped_after_the_retention_and_the_file_stops_growing
     with sqlite3.connect(settings.state_path) as db:
         assert db.execute("SELECT count(*) FROM outbox WHERE payload IS NOT NULL").fetchone()[0] == 0
     assert _state_size(settings) < 3 * MB  # compacted: the space went back to the disk
+
+
+def test_the_owner_sets_the_days_forwards_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAILBOT_INBOX__FORWARDS_PER_DAY", "3")
+    settings = _setup(tmp_path)
+    _drop(settings, hostile(NOW, strangers=10, newsletters=0, big=0, one_sender=0, garbage=0).mails)
+    run_once(settings, NOW)
+    assert len(_to_owner(settings)) == 3
