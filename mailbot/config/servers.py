@@ -15,6 +15,21 @@ class Mail(Section):
     dir: Path = Path("var/mail")
 
 
+class InboxSection(Section):
+    """How much a wave of junk may cost the owner and the state file (``[inbox]``).
+
+    Mail from strangers, mailing lists and bulk senders that would go to the owner is
+    forwarded at most once per sender and day and ``forwards_per_day`` times a day in
+    all; the rest is listed in one digest the next day.  A client's own mail is never
+    limited.  The copy of a mail kept in the state file (the forward's attachment) is
+    cut at ``keep_bytes`` and dropped ``keep_days`` after it was sent.
+    """
+
+    forwards_per_day: int = Field(20, ge=0, le=10_000)
+    keep_bytes: int = Field(1024 * 1024, ge=0, le=50 * 1024 * 1024)
+    keep_days: int = Field(90, ge=1, le=36_500)
+
+
 class Smtp(Section):
     host: OneLine = ""
     port: int = Field(0, ge=0, le=65535)  # 0: 25, 587 or 465 by `security`

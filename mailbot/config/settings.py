@@ -29,7 +29,7 @@ from mailbot.config.sections import (
     StateSection,
     TemplatesSection,
 )
-from mailbot.config.servers import Imap, Mail, Smtp  # re-exported: the rest of mailbot imports them from here
+from mailbot.config.servers import Imap, InboxSection, Mail, Smtp  # re-exported: mailbot imports them here
 from mailbot.config.values import check_currency, check_email, domain_of
 
 __all__ = [
@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     mail: Mail = Mail()
     smtp: Smtp = Smtp()
     imap: Imap = Imap()
+    inbox: InboxSection = InboxSection()
     ledger: LedgerSection = LedgerSection()
     state: StateSection = StateSection()
     templates: TemplatesSection = TemplatesSection()

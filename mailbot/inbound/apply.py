@@ -6,7 +6,8 @@ crash never records a reply twice or loses one.  States follow from these
 events in ``policy``; a reply itself never changes payment state, bank
 details or recipients.  Replies that need a person are forwarded once: the
 forward is claimed in the outbox in the same transaction that records the reply,
-and sent by the same pass like any claimed mail.
+and sent by the same pass like any claimed mail.  Mail from strangers and bulk
+senders is limited (``junk``): the rest of it waits for the next day's digest.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from datetime import datetime, timedelta
 
 from mailbot.config.settings import Settings
 from mailbot.decide import policy
+from mailbot.inbound import junk
 from mailbot.inbound.forward import build_forward, needs_owner
 from mailbot.inbound.inbox import Inbox, Incoming
 from mailbot.inbound.replies import Known, Reply, classify
 from mailbot.ledger.read import Ledger
 from mailbot.outbound.compose import new_message_id
-from mailbot.state.store import Claim, Event, Store, detail_json, iso
+from mailbot.state.store import Claim, Event, HeldBack, Store, detail_json, iso
 
 log = logging.getLogger(__name__)
 SENT_KINDS = ("invoice", "reminder", "final", "receipt", "ack")
@@ -106,14 +108,15 @@ def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, n
         ),
     )  # fmt: skip
     reason = needs_owner(reply)
-    forward = _forward(reply, reason, incoming.raw, settings, now) if reason else None
-    if not store.record_reply(keys, [event], now, forward):
+    forward, held = _to_owner(reply, reason, incoming.raw, store, settings, now) if reason else (None, None)
+    if not store.record_reply(keys, [event], now, forward, held):
         log.info("message %s: handled before (same Message-ID); skipped", reply.message_id)
         return None
     trust = "trusted" if reply.trusted else "untrusted"
     about = reply.invoice or "no invoice"
+    to_owner = "; forwarded to the owner" if forward else "; held back for the digest" if held else ""
     log.info("reply %s from %s: %s on %s (%s)%s", reply.message_id, reply.sender, reply.intent,
-             about, trust, "; forwarded to the owner" if forward else "")  # fmt: skip
+             about, trust, to_owner)  # fmt: skip
     return reply
 
 
@@ -124,13 +127,34 @@ def _stops_the_chase(reply: Reply, settings: Settings) -> bool:
     return not failed or not any(failed in (a.lower() for a in c.cc) for c in settings.clients.values())
 
 
+def _to_owner(
+    reply: Reply, reason: str, raw: bytes, store: Store, settings: Settings, now: datetime
+) -> tuple[Claim | None, HeldBack | None]:
+    """A client's own mail is forwarded at once; a stranger's or a bulk sender's is
+    forwarded only within the day's limits, and noted for the digest either way."""
+    if junk.lane(reply) == "one_by_one":
+        return _forward(reply, reason, raw, settings, now), None
+    today = store.forwarded_today(reply.sender.lower(), junk.day_of(now))
+    forwarded = junk.may_forward(today, settings.inbox.forwards_per_day)
+    held = junk.held_back(reply, reason, len(raw), now, forwarded)
+    return (_forward(reply, reason, raw, settings, now) if forwarded else None), held
+
+
 def _forward(reply: Reply, reason: str, raw: bytes, settings: Settings, now: datetime) -> Claim:
     """The forward to the owner, built now and claimed with the reply's record (one
     transaction: ``Store.record_reply`` numbers its step); the send loop delivers it."""
     business = settings.business
     message_id = new_message_id(settings.domain, "forward")
     payload = build_forward(
-        reply, reason, raw, business.name, business.email, business.owner, message_id, now
+        reply,
+        reason,
+        raw,
+        business.name,
+        business.email,
+        business.owner,
+        message_id,
+        now,
+        settings.inbox.keep_bytes,
     )
     return Claim(reply.invoice or "unmatched", "forward", 0, message_id, payload=payload,
                  recipients=business.owner)  # fmt: skip

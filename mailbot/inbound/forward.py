@@ -1,10 +1,13 @@
 """Pure: the mail that hands a client's reply to the owner, with a one-line summary on top.
 
 The original travels attached, untouched, so the owner sees exactly what the
-client sent.  The forward is marked ``Auto-Submitted: auto-generated`` (no
-person wrote it; the owner's own auto-responder must not answer it) and
-``X-Mailbot: forward``, so that when the owner's address is the mailbox mailbot
-reads, mailbot recognises its own forward and leaves it alone.
+client sent; one larger than ``[inbox] keep_bytes`` is attached cut at that size
+(the forward is stored until it is sent: a 25 MB mail must not cost 25 MB of state),
+and the whole mail stays in the mailbox mailbot reads.  The forward is marked
+``Auto-Submitted: auto-generated`` (no person wrote it; the owner's own
+auto-responder must not answer it) and ``X-Mailbot: forward``, so that when the
+owner's address is the mailbox mailbot reads, mailbot recognises its own forward
+and leaves it alone.
 """
 
 from __future__ import annotations
@@ -55,16 +58,23 @@ def summary(reply: Reply, reason: str) -> str:
 
 def build_forward(
     reply: Reply, reason: str, raw: bytes, business_name: str, business_email: str,
-    owner: str, message_id: str, now: datetime,
+    owner: str, message_id: str, now: datetime, keep_bytes: int | None = None,
 ) -> bytes:  # fmt: skip
     line = summary(reply, reason)
+    attached = "The original mail is attached."
+    if keep_bytes is not None and len(raw) > keep_bytes:
+        attached = (
+            f"The original mail has {len(raw):,} bytes; only its first {keep_bytes:,} are attached."
+            " The whole mail is still in the mailbox mailbot reads."
+        )
+        raw = raw[:keep_bytes]
     subject = f"[mailbot] {reply.intent.replace('_', ' ')}: {reply.subject or '(no subject)'}"
     text = (
         f"{line}\n\n"
         f"From: {reply.sender}\nSubject: {reply.subject}\n"
         f"Received: {reply.received.isoformat() if reply.received else '?'}\n"
         f"Matched: {reply.matched_by or 'no'}; trust: {reply.trust_reason}\n\n"
-        f"Their new words:\n\n{reply.new_words}\n\nThe original mail is attached.\n"
+        f"Their new words:\n\n{reply.new_words}\n\n{attached}\n"
     )
     return to_owner("forward", subject, text, business_name, business_email, owner, message_id, now, raw)
 

@@ -60,6 +60,7 @@ class Reply:
     failed_address: str = ""
     permanent: bool = False
     auto: bool = False  # machine-written: never answered
+    bulk: bool = False  # sent to many (List-Id, List-Unsubscribe, Precedence, Auto-Submitted)
     own: bool = False  # a mail of mailbot's own (a forward): skipped
     new_words: str = ""
     defects: tuple[str, ...] = field(default_factory=tuple)
@@ -104,6 +105,7 @@ def _classify(mail: Mail, known: Known) -> Reply:
         "subject": mail.subject,
         "received": mail.date,
         "own": own,
+        "bulk": is_bulk(mail),
         "new_words": words[:2000],
         "defects": tuple(mail.defects),
     }
@@ -160,6 +162,16 @@ def is_auto_reply(mail: Mail) -> bool:
     if mail.header("precedence").lower() in ("auto_reply", "auto-reply"):
         return True
     return bool(_AUTO_SUBJECT.match(mail.subject))
+
+
+def is_bulk(mail: Mail) -> bool:
+    """Mail written for many or by a machine: the owner hears of it, but never one by one."""
+    auto_submitted = mail.header("auto-submitted").lower()
+    return (
+        bool(mail.header("list-id") or mail.header("list-unsubscribe"))
+        or _precedence_bulk(mail)
+        or bool(auto_submitted and not auto_submitted.startswith("no"))
+    )
 
 
 def _precedence_bulk(mail: Mail) -> bool:

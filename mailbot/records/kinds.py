@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-MailKind = Literal["invoice", "reminder", "final", "ack", "receipt", "forward", "notice"]
-"""What an outbox row sends: client mails, then the owner's forwards and notices."""
+MailKind = Literal["invoice", "reminder", "final", "ack", "receipt", "forward", "notice", "digest"]
+"""What an outbox row sends: client mails, then the owner's forwards, notices and digests."""
 
 ClientMail = Literal["invoice", "reminder", "final", "ack", "receipt"]
 """The mails a client receives (and ``preview`` shows)."""

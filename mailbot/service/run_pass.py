@@ -18,6 +18,7 @@ from pathlib import Path
 from mailbot.config.settings import Settings
 from mailbot.decide import policy
 from mailbot.inbound.apply import read_inbox
+from mailbot.inbound.digest import tidy
 from mailbot.inbound.inbox import Inbox, InboxError, open_inbox
 from mailbot.inbound.replies import Reply
 from mailbot.ledger.read import Ledger, load_ledger
@@ -98,6 +99,14 @@ def run_once(
         return _pass(settings, now, dry_run, inbox, ledger, report, mailer, known)
 
 
+def _tidy(store: Store, settings: Settings, now: datetime) -> None:
+    """The digest of held-back mail and the retention: never a reason not to send."""
+    try:
+        tidy(store, settings, now)
+    except Exception:
+        log.exception("digest or retention failed this pass")
+
+
 @contextmanager
 def one_pass_at_a_time(state_path: Path) -> Iterator[bool]:
     """An exclusive lock beside the state file: the service and an owner's `run --once`
@@ -136,6 +145,7 @@ def no_cycle_collection() -> Iterator[None]:
 def _pass(settings, now, dry_run, inbox, ledger, report, mailer, known) -> PassReport:
     with Store(settings.state_path) as store:
         if not dry_run:
+            _tidy(store, settings, now)  # first: expired mails make room for the new ones
             report.replies = _read_replies(settings, store, ledger, now, inbox)
             release_stale(store, settings, ledger, now)  # decided anew below, with today's
         with no_cycle_collection():

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from mailbot.records.rows import Event, iso
-from mailbot.state.outbox import Claim, Outbox
+from mailbot.state.held import Held, HeldBack
+from mailbot.state.outbox import Claim
 
 
-class Inbox(Outbox):
+class Inbox(Held):
     """The ``Store``'s inbox methods (a reply's forward is claimed in the outbox)."""
 
     def watermark(self, source: str) -> tuple[int, int]:
@@ -33,11 +34,13 @@ class Inbox(Outbox):
         return found.fetchone() is not None
 
     def record_reply(
-        self, keys: list[str], events: list[Event], now: datetime, forward: Claim | None = None
-    ) -> bool:
+        self, keys: list[str], events: list[Event], now: datetime, forward: Claim | None = None,
+        held: HeldBack | None = None,
+    ) -> bool:  # fmt: skip
         """Mark a mail handled under all its keys, record its events and claim its forward
-        to the owner (``forward``: its step is numbered here), in one transaction: a crash
-        never leaves a reply recorded and handled without the owner's forward queued.
+        to the owner (``forward``: its step is numbered here) or note it for the digest
+        (``held``), in one transaction: a crash never leaves a reply recorded and handled
+        without the owner's forward queued.
 
         ``keys[0]`` says what the mail *is* (its Message-ID): when that was
         handled before (a folder read again after a UIDVALIDITY change, a copy
@@ -59,4 +62,6 @@ class Inbox(Outbox):
                 step = 1 + self.max_step(forward.invoice, forward.kind)
                 if not self._insert_claim(forward._replace(step=step), now):
                     raise RuntimeError(f"{forward.invoice}: forward {step} exists")  # (cannot: max + 1)
+            if held is not None:
+                self._insert_held(held)
             return True

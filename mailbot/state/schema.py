@@ -12,6 +12,8 @@ place.  A change is a new step, never an edit of an old one (files of that versi
 | 4 | the summary as columns; only decision events mark an invoice stale |
 | 5 | the summary as one marshal value (replaced by 6) |
 | 6 | the summary as named columns (``summary.SUMMARY_COLUMNS``), lists as JSON text |
+| 7 | ``summaries.seq``: a running service reads only the summaries saved since |
+| 9 | ``held_back``: mail from strangers and bulk senders, forwarded at most once a day per sender |
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "upgrade"]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 9
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -146,6 +148,21 @@ MIGRATIONS: dict[int, str] = {
     7: """
     ALTER TABLE summaries ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX summaries_seq ON summaries (seq);
+    """,
+    8: "",  # placeholder for another branch's step 8 (the lead merges it here)
+    # 9: mail from strangers, mailing lists and bulk senders that the owner should hear of:
+    # the first of each sender a day (up to ``[inbox] forwards_per_day``) is forwarded, the
+    # rest waits for the next day's digest (``digest`` is that digest's outbox step).
+    # ``outbox_kept``: the stored mails (forwards' payloads) by age, for the retention.
+    9: """
+    CREATE TABLE held_back (
+        id INTEGER PRIMARY KEY,
+        day TEXT NOT NULL, at TEXT NOT NULL, sender TEXT NOT NULL, subject TEXT NOT NULL,
+        reason TEXT NOT NULL, size INTEGER NOT NULL, forwarded INTEGER NOT NULL, digest INTEGER
+    );
+    CREATE INDEX held_back_today ON held_back (day, forwarded, sender);
+    CREATE INDEX held_back_waiting ON held_back (day) WHERE digest IS NULL AND forwarded = 0;
+    CREATE INDEX outbox_kept ON outbox (claimed_at) WHERE payload IS NOT NULL;
     """,
 }
 

@@ -9,6 +9,7 @@ and each invoice's decision summary, behind one ``Store``.
 | ``schema`` | the tables and triggers, the versions and their upgrades |
 | ``events`` | the event log |
 | ``outbox`` | claims before sending and their compare-and-set outcomes (``Claim``, ``in_doubt``) |
+| ``held`` | mail of strangers and bulk senders held back for the digest; the retention |
 | ``inbox`` | folder watermarks, mails handled, a reply recorded with its forward |
 | ``decision_reads`` | the slim records decisions read |
 | ``summaries`` | each invoice's stored summary, kept current (``decision_facts``) |
@@ -23,6 +24,7 @@ from pathlib import Path
 from mailbot.records.rows import Event, MailRecord, OutboxRow, iso
 from mailbot.state.decision_reads import MANY
 from mailbot.state.events import detail_json
+from mailbot.state.held import HeldBack, Today
 from mailbot.state.inbox import Inbox
 from mailbot.state.outbox import Claim, in_doubt
 from mailbot.state.schema import SCHEMA_VERSION, upgrade
@@ -33,9 +35,11 @@ __all__ = [
     "SCHEMA_VERSION",
     "Claim",
     "Event",
+    "HeldBack",
     "MailRecord",
     "OutboxRow",
     "Store",
+    "Today",
     "detail_json",
     "in_doubt",
     "iso",
