@@ -273,13 +273,13 @@ def test_conflicting_invoice_values_name_both_lines(tmp_path: Path):
         tmp_path,
         HEADER
         + "2026-601,acme,2026-11-02,2026-11-16,Brand workshop,1,day,1200.00,19,\n"
-        + "2026-602,kaiser,2026-11-09,,Beratung,2,h,95.00,19,\n"
         + "2026-601,acme,2026-11-02,2026-11-16,Icon set,1,,600.00,19,\n"
-        + "2026-601,acme,,2026-11-30,Logo design,1,,2400.00,19,10\n",
+        + "2026-601,acme,,2026-11-30,Logo design,1,,2400.00,19,10\n"
+        + "2026-602,kaiser,2026-11-09,,Beratung,2,h,95.00,19,\n",
     )
-    # repeating the same values (line 4) is fine; a different due date (line 5) is not
+    # repeating the same values (line 3) is fine; a different due date (line 4) is not
     assert short_lines(ledger) == [
-        "ledger.csv:5: invoice 2026-601: column 'due_date': "
+        "ledger.csv:4: invoice 2026-601: column 'due_date': "
         "'2026-11-30' conflicts with '2026-11-16' on line 2"
     ]
     assert [i.number for i in ledger.valid()] == ["2026-602"]

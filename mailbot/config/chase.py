@@ -18,6 +18,9 @@ from mailbot.config.base import Section
 Tone = Literal["heads_up", "friendly", "firm_warm", "firm", "final"]
 """A ladder step's tone, softest first (``decide.ladder.adapt`` moves along this order)."""
 TONES: tuple[Tone, ...] = get_args(Tone)
+PLACES = 6
+"""Decimal places a rate or amount in the config may have: "1E-999999" is in range,
+but no percentage an owner means, and it would print as a million zeros."""
 
 
 class Step(Section):
@@ -57,10 +60,12 @@ class LateFee(Section):
 
     enabled: bool = False
     preset: Literal["", "eu_b2b"] = ""  # eu_b2b: base rate + 9 points a year, EUR 40 once
-    fixed: Decimal = Field(Decimal("0"), ge=0)
-    annual_rate: Decimal = Field(Decimal("0"), ge=0, le=100)  # percent a year, simple interest
-    base_rate: Decimal = Field(Decimal("0"), ge=-10, le=50)  # the central bank's, for eu_b2b
-    from_step: int = Field(4, ge=1)  # the ladder step (1-based) that first mentions it
+    fixed: Decimal = Field(Decimal("0"), ge=0, le=100_000, decimal_places=PLACES)
+    # percent a year, simple interest
+    annual_rate: Decimal = Field(Decimal("0"), ge=0, le=100, decimal_places=PLACES)
+    # the central bank's, for eu_b2b
+    base_rate: Decimal = Field(Decimal("0"), ge=-10, le=50, decimal_places=PLACES)
+    from_step: int = Field(4, ge=1, le=100)  # the ladder step (1-based) that first mentions it
 
     @property
     def rate(self) -> Decimal:
@@ -72,7 +77,7 @@ class LateFee(Section):
 
 
 class EarlyDiscount(Section):
-    percent: Decimal = Field(Decimal("0"), ge=0, le=50)  # 0: off
+    percent: Decimal = Field(Decimal("0"), ge=0, le=50, decimal_places=PLACES)  # 0: off
     days: int = Field(10, ge=1, le=120)
 
 

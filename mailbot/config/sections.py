@@ -12,14 +12,10 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationInfo, field_validator
 
 from mailbot.config.base import Section
-from mailbot.config.chase import Step, check_ladder
+from mailbot.config.chase import PLACES, Step, check_ladder
 from mailbot.config.values import (
     COLOR,
     FONT,
@@ -37,6 +33,8 @@ from mailbot.config.values import (
 
 
 class Business(Section):
+    MULTILINE = frozenset({"address", "legal_note"})
+
     name: OneLine
     email: Email
     address: str = ""
@@ -87,7 +85,7 @@ class Brand(Section):
 class Payment(Section):
     terms_days: int = Field(14, ge=0, le=365)
     currency: str = "EUR"
-    tax_rate: Decimal = Field(Decimal("0"), ge=0, le=100)
+    tax_rate: Decimal = Field(Decimal("0"), ge=0, le=100, decimal_places=PLACES)
     iban: OneLine = ""
     bic: OneLine = ""
     account_holder: OneLine = ""
@@ -133,6 +131,8 @@ ClientTone = Literal["warm", "friendly", "formal"]
 
 
 class Client(Section):
+    MULTILINE = frozenset({"address", "note"})
+
     name: OneLine
     email: EmailList
     cc: EmailList = Field(default_factory=list)
@@ -155,7 +155,10 @@ class Client(Section):
 
     @field_validator("email", "cc")
     @classmethod
-    def _emails(cls, value: list[str]) -> list[str]:
+    def _emails(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if info.field_name == "email" and not value:
+            # Here, not on the whole client: the problem then names the line of `email`.
+            raise ValueError("give at least one address")
         return [check_email(no_newlines(a)) for a in value]
 
     @field_validator("timezone")
@@ -173,12 +176,6 @@ class Client(Section):
         if not re.match(r"^[a-z]{2,3}([_-][A-Za-z]{2,4})?$", value):
             raise ValueError(f"{value!r} is not a language code like en, de or de-AT")
         return value
-
-    @model_validator(mode="after")
-    def _needs_address(self) -> Client:
-        if not self.email:
-            raise ValueError("email: give at least one address")
-        return self
 
     @property
     def trusted_domains(self) -> list[str]:

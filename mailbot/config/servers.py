@@ -36,7 +36,7 @@ class Smtp(Section):
     security: Literal["none", "starttls", "ssl"] = "starttls"
     username: OneLine = ""
     password: SecretStr = SecretStr("")
-    timeout: float = Field(30.0, gt=0)
+    timeout: float = Field(30.0, gt=0, le=3600)  # seconds
     verify: bool = True  # certificate verification; off only for a lab server
     ca_file: Path | None = None  # trust this CA (a private server) besides the system ones
 
@@ -52,7 +52,7 @@ class Imap(Section):
     username: OneLine = ""
     password: SecretStr = SecretStr("")
     folder: OneLine = "INBOX"
-    timeout: float = Field(60.0, gt=0)
+    timeout: float = Field(60.0, gt=0, le=3600)
     verify: bool = True
     ca_file: Path | None = None
     authserv_id: OneLine = ""

@@ -11,9 +11,9 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import ValidationError, field_validator
+from pydantic import AfterValidator, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 from pydantic_settings.exceptions import SettingsError
 
@@ -42,6 +42,16 @@ ENV_PREFIX = "MAILBOT_"
 DEFAULT_CONFIG = Path("config/mailbot.toml")
 
 
+def _client_id(key: str) -> str:
+    if not re.match(r"^[A-Za-z0-9_.-]+$", key):
+        raise ValueError(f"client id {key!r} may hold letters, digits, . _ -")
+    return key
+
+
+ClientId = Annotated[str, AfterValidator(_client_id)]
+"""Checked as the key of ``clients``: the error's location then names the client's table."""
+
+
 class Settings(BaseSettings):
     """The whole config; build it with :func:`load_settings`, not directly."""
 
@@ -61,7 +71,7 @@ class Settings(BaseSettings):
     state: StateSection = StateSection()
     templates: TemplatesSection = TemplatesSection()
     chase: Chase = Chase()
-    clients: dict[str, Client] = {}
+    clients: dict[ClientId, Client] = {}
 
     # Filled in by load_settings: where the file lives, so relative paths resolve.
     config_path: Path = Path("config/mailbot.toml")
@@ -74,14 +84,6 @@ class Settings(BaseSettings):
         if cls._toml_path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_path))
         return tuple(sources)
-
-    @field_validator("clients")
-    @classmethod
-    def _client_ids(cls, value: dict[str, Client]) -> dict[str, Client]:
-        for key in value:
-            if not re.match(r"^[A-Za-z0-9_.-]+$", key):
-                raise ValueError(f"client id {key!r} may hold letters, digits, . _ -")
-        return value
 
     def resolve(self, path: Path | str) -> Path:
         """Paths in the config are relative to the config file, not to the cwd."""
@@ -128,7 +130,7 @@ def load_settings(path: Path) -> Settings:
     path = Path(path)
     if not path.is_file():
         raise ConfigError([Problem(str(path), 0, "config file not found (try `mailbot init`)")])
-    text = path.read_text(encoding="utf-8")
+    text = _read_text(path)
     try:
         tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -141,6 +143,20 @@ def load_settings(path: Path) -> Settings:
         raise ConfigError(_problems(exc, path, text)) from None
     except SettingsError as exc:  # an environment value that is not valid for its key
         raise ConfigError([Problem("environment", 0, f"{ENV_PREFIX}...: {exc}")]) from None
+
+
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 text, or ConfigError naming the line of the first byte that is not."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError([Problem(str(path), 0, f"cannot read the config: {exc.strerror or exc}")]) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        message = f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        raise ConfigError([Problem(str(path), line, message)]) from None
 
 
 def _problems(exc: ValidationError, path: Path, text: str) -> list[Problem]:
@@ -158,6 +174,8 @@ def _problems(exc: ValidationError, path: Path, text: str) -> list[Problem]:
             continue
         section, key = ".".join(loc[:-1]), loc[-1] if loc else ""
         label = f"[{section}] {key}" if section else key
+        if key == "[key]":  # a table's name itself, e.g. [clients."bad id"]
+            label = f"[{section}]"
         problems.append(Problem(str(path), find_line(text, loc), f"{label}: {message}"))
     return problems
 

@@ -73,6 +73,25 @@ def no_newlines(value: Any) -> Any:
     return value
 
 
+_LINE_BREAKS = frozenset("\r\n")
+# What a value may never hold: C0 and C1 controls (NUL, vertical tab, form feed, ...),
+# DEL and the Unicode line and paragraph separators; a tab is a space.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def check_text(value: str, multiline: bool = False) -> str:
+    """A value without control characters; line breaks only where ``multiline`` allows them.
+
+    Such a character reaches a mail header or body as it is, or holds the mail there:
+    refused when the config is read, it is a ``FILE:LINE`` problem instead.
+    """
+    if not multiline and _LINE_BREAKS & set(value):
+        raise ValueError("must be on one line (no line breaks)")
+    if found := _CONTROL.search(value):
+        raise ValueError(f"holds the control character U+{ord(found.group()):04X}; remove it")
+    return value
+
+
 def check_email(address: str) -> str:
     address = address.strip()
     if not _EMAIL.match(address):

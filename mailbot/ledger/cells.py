@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal, overload
 
 from mailbot.config.settings import check_currency
+from mailbot.config.values import check_text
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 # Digits a ledger number may have: amounts up to a trillion, and the long fractions a
@@ -20,6 +21,15 @@ _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 # inside ``Decimal``'s 28 digits; a longer number (a pasted ID, a runaway formula)
 # would stop every sum it enters.
 MAX_WHOLE_DIGITS, MAX_FRACTION_DIGITS = 12, 20
+MAX_AMOUNT = Decimal(10) ** MAX_WHOLE_DIGITS
+"""A line net or an invoice total must stay below it: the same trillion as a cell."""
+MAX_QUANTITY = Decimal(1_000_000)
+"""More than a million of anything on one line is a pasted number, not a quantity."""
+FIRST_YEAR, LAST_YEAR = 1970, 2199
+"""Dates outside are typos (0206, 20266); near year 9999 the due date and the ladder's
+days after it would not fit in a date at all."""
+MULTILINE_COLUMNS = frozenset({"description", "note"})
+"""Cells that may hold line breaks (a spreadsheet's multi-line cell); the rest are one line."""
 
 
 class RowError(Exception):
@@ -84,7 +94,34 @@ def percent_cell(values: Mapping[str, str], column: str, default: Decimal) -> De
 def date_cell(column: str, text: str) -> date:
     if re.match(r"^\d{4}-\d{2}-\d{2}$", text):
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             raise RowError(column, f"{text!r} is not a real date") from None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise RowError(column, f"{text!r} is not a year from {FIRST_YEAR} to {LAST_YEAR}")
+        return day
     raise RowError(column, f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2026-11-22")
+
+
+def text_cell(column: str, text: str) -> str:
+    """The cell as it is, unless it holds a control character (or a line break where one
+    cannot stand): it would reach the mail's text, or its headers, as it is."""
+    try:
+        return check_text(text, multiline=column in MULTILINE_COLUMNS)
+    except ValueError as exc:
+        raise RowError(column, str(exc)) from None
+
+
+def quantity_cell(values: Mapping[str, str]) -> Decimal:
+    quantity = decimal_cell(values, "quantity", required=True)
+    if quantity == 0:
+        raise RowError("quantity", "is 0")
+    if abs(quantity) > MAX_QUANTITY:
+        raise RowError("quantity", f"{quantity} is more than {MAX_QUANTITY:,} (a pasted number?)")
+    return quantity
+
+
+def check_amount(column: str, what: str, amount: Decimal) -> None:
+    """A sum of the invoice must stay below ``MAX_AMOUNT`` (so must every later sum of it)."""
+    if abs(amount) >= MAX_AMOUNT:
+        raise RowError(column, f"{what} {amount} is not below {MAX_AMOUNT:,}")

@@ -18,7 +18,16 @@ from typing import TypeVar
 from mailbot.config.problems import Problem
 from mailbot.config.settings import Client, Settings, check_currency
 from mailbot.ledger import money
-from mailbot.ledger.cells import RowError, date_cell, decimal_cell, percent_cell
+from mailbot.ledger.cells import (
+    MAX_AMOUNT,
+    RowError,
+    check_amount,
+    date_cell,
+    decimal_cell,
+    percent_cell,
+    quantity_cell,
+    text_cell,
+)
 from mailbot.ledger.invoices import Invoice, LineItem
 
 INVOICE_COLUMNS = (
@@ -26,6 +35,7 @@ INVOICE_COLUMNS = (
     "service_date", "paid_on", "paid_amount", "status",
 )  # fmt: skip
 LINE_COLUMNS = ("description", "quantity", "unit_price", "tax_rate", "unit", "discount")
+KNOWN_COLUMNS = frozenset(("invoice", *INVOICE_COLUMNS, *LINE_COLUMNS))
 _DATE_COLUMNS = ("issue_date", "due_date", "service_date", "paid_on")
 _T = TypeVar("_T")
 INVOICE_NO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
@@ -42,6 +52,7 @@ class Parser:
         self.seen: dict[str, dict[str, tuple[str, int]]] = {}  # invoice -> column -> (value, line)
         self.orphans: list[Problem] = []
         self.last = ""  # the invoice of the last row that named one
+        self.last_line: dict[str, int] = {}  # invoice -> the last line that named it
         self.values: dict = {}  # see _same
 
     def add_row(self, line: int, header: list[str], row: list[str]) -> None:
@@ -49,8 +60,10 @@ class Parser:
             return  # blank line
         at = header.index("invoice")
         number = row[at].strip() if at < len(row) else ""
+        apart = self._apart(line, number)
         if INVOICE_NO.match(number):
             self.last = number
+            self.last_line[number] = line
         if len(row) > len(header):
             extra = len(row) - len(header)
             message = f"{extra} more field(s) than the header (an unquoted comma?)"
@@ -75,12 +88,30 @@ class Parser:
             message = "column 'invoice': use letters, digits and . _ / - (at most 64)"
             self._problem(line, number, f"{message}: {number!r}")
             return
+        if apart:  # reported, and the row still read: a conflict in it is worth saying too
+            self._problem(line, number, apart)
         invoice = self.invoices.get(number) or self._new(number, line)
         try:
+            for column in KNOWN_COLUMNS & values.keys():
+                text_cell(column, values[column])
             self._invoice_fields(invoice, line, values)
             invoice.items.append(self._item(line, values, invoice.currency))
         except RowError as exc:
             invoice.problems.append(Problem(self.file, line, f"invoice {number}: {exc}"))
+
+    def _apart(self, line: int, number: str) -> str:
+        """Why this row cannot belong to the invoice it names, or "" when it can.
+
+        Rows of one invoice stand together. A number that comes back after other
+        invoices' rows is most likely a number used twice: merging them would bill
+        one client for both."""
+        if number not in self.invoices or number == self.last:
+            return ""
+        return (
+            f"column 'invoice': {number} was already used up to line {self.last_line[number]}, "
+            "with other invoices' rows between (the rows of one invoice stand together; "
+            "a number used twice?)"
+        )
 
     def _new(self, number: str, line: int) -> Invoice:
         invoice = Invoice(number=number, client_id="", line=line)
@@ -119,13 +150,12 @@ class Parser:
         description = self._same(values.get("description", ""))
         if not description:
             raise RowError("description", "empty (say what the client is paying for)")
-        quantity = self._same(decimal_cell(values, "quantity", required=True))
-        if quantity == 0:
-            raise RowError("quantity", "is 0")
+        quantity = self._same(quantity_cell(values))
         price = self._same(decimal_cell(values, "unit_price", required=True))
         discount = self._same(percent_cell(values, "discount", money.ZERO))
         rate = self._same(percent_cell(values, "tax_rate", self.settings.payment.tax_rate))
         net = money.line_net(quantity, price, discount, currency)
+        check_amount("unit_price", "the line's net", net)
         unit = self._same(values.get("unit", ""))
         return LineItem(line, description, quantity, unit, price, discount, rate, net)
 
@@ -145,6 +175,7 @@ class Parser:
                 if net != item.net or net.as_tuple() != item.net.as_tuple():
                     invoice.items[k] = replace(item, net=net)
             invoice.gross = invoice.totals.gross
+            _check_total(invoice, self.file)
             _check_invoice(invoice, self.seen[invoice.number], self.file, terms)
             _offer_discount(invoice, self.settings)
         return self.invoices
@@ -183,6 +214,13 @@ def _offer_discount(invoice: Invoice, settings: Settings) -> None:
         invoice.discount_until = invoice.issue_date + timedelta(days=offer.days)
         share = invoice.gross * offer.percent / money.HUNDRED
         invoice.discount_amount = money.round_money(share, invoice.currency)
+
+
+def _check_total(invoice: Invoice, file: str) -> None:
+    """Each line is below a trillion; a hundred thousand such lines are not."""
+    if not invoice.problems and abs(invoice.gross) >= MAX_AMOUNT:
+        message = f"invoice {invoice.number}: the total {invoice.gross} is not below {MAX_AMOUNT:,}"
+        invoice.problems.append(Problem(file, invoice.line, message))
 
 
 def _check_invoice(invoice: Invoice, seen: dict, file: str, terms: timedelta) -> None:
