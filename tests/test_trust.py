@@ -18,7 +18,7 @@ from conftest import write_config
 from test_replies import KNOWN
 
 from mailbot.cli.main import main
-from mailbot.inbound.forward import needs_owner
+from mailbot.inbound.forward import needs_owner, summary
 from mailbot.inbound.intents import classify_text
 from mailbot.inbound.replies import classify
 
@@ -271,3 +271,53 @@ def test_a_thankful_mail_asking_to_pay_a_new_iban_goes_to_the_owner_and_changes_
     assert _state(config, capsys)["state"] == "overdue"
     (forward,) = [m for m in _outbox(config) if m["X-Mailbot"] == "forward"]
     assert forward.get_body(("plain",)).get_content().startswith("contact change on invoice 2026-001")
+
+
+def test_an_untrusted_bank_change_goes_to_the_owner_with_the_reason():
+    body = "Please note our new bank details: IBAN GB29 NWBK 6016 1331 9268 19."
+    reply = classify(_mail(PROVIDER_FAIL + "From: ap@acme.example\r\n", body), replace(KNOWN, own_ibans=OWN))
+    assert (reply.intent, reply.trusted) == ("contact_change", False)
+    assert needs_owner(reply) == "contact_change"
+    line = summary(reply, "contact_change")
+    assert "NOT verified: mx.google.com reports dmarc=fail for acme.example" in line
+
+
+# -- a real pass over IMAP (Dovecot) and SMTP -------------------------------------------
+
+
+def test_over_imap_a_spoof_after_genuine_mail_changes_nothing_and_is_forwarded_once(
+    tmp_path, smtp_server, dovecot, capsys
+):
+    """The first genuine reply carries our server's header; the spoof that follows has
+    none and two From headers. Nothing is paused, nobody but the owner gets mail."""
+    config = _imap_config(tmp_path, smtp_server, dovecot)
+    assert main(["--config", str(config), "run", "--once"]) == 0
+    invoice_id = _invoice_id(config)
+    dovecot.append(_mail(OURS_PASS + "From: ap@acme.example\r\n", "Thanks, received.", "real", invoice_id))
+    assert main(["--config", str(config), "run", "--once"]) == 0
+    sent_before = len(smtp_server.messages)
+    dovecot.append(_mail(SPOOFS["two_from_headers"], msgid="spoof", in_reply_to=invoice_id))
+    assert main(["--config", str(config), "run", "--once"]) == 0
+    assert main(["--config", str(config), "run", "--once"]) == 0
+
+    new = smtp_server.messages[sent_before:]
+    assert [m.recipients for m in new] == [[IMAP_OWNER]]
+    assert b"2 From headers" in new[0].raw
+    row = _state(config, capsys)
+    assert (row["state"], row["last_reply"]["trusted"]) == ("overdue", False)
+
+
+IMAP_OWNER = "owner@muster-design.example"
+
+
+def _imap_config(tmp_path: Path, smtp_server, dovecot) -> Path:
+    imap = (
+        f'\n[imap]\nhost = "127.0.0.1"\nport = {dovecot.port}\nsecurity = "none"\n'
+        f'username = "{dovecot.user}"\npassword = "{dovecot.password}"\ntimeout = 10\n'
+    )
+    config = write_config(tmp_path, smtp_server.toml() + imap)
+    text = config.read_text().replace(
+        'tax_id = "DE123456789"', f'tax_id = "DE123456789"\nowner_email = "{IMAP_OWNER}"', 1
+    )
+    config.write_text(text)
+    return config
