@@ -163,13 +163,18 @@ _ELSEWHERE = [
     r"alternative|following|below)\s+(?:bank(?:ing)?\s+)?(?:account|iban|bank)\b",
     r"\b(?:new|updated|changed|different|alternative)\s+(?:iban|bank\s+account|account\s+(?:details|number)|"
     r"payment\s+details|remittance\s+details)",
-    r"\b(?:account|iban|bank|payment)\s+(?:details\s+|number\s+)?(?:have|has)\s+(?:now\s+)?changed",
+    r"\b(?:new|updated|changed|different|alternative)\s+bank(?:ing)?\s+(?:details|account|information|info)\b",
+    r"\b(?:account|iban|bank|banking|payment)\s+(?:details\s+|number\s+|information\s+)?(?:have|has|are|is)\s+"
+    r"(?:now\s+)?(?:changed|changing|been\s+(?:changed|updated))",
+    r"\b(?:changed|switched|moved)\s+(?:our\s+|to\s+a\s+new\s+)?bank(?:s|ing)?\b",
+    r"\b(?:to|into)\s+(?:the|our|this)\s+(?:bank\s+)?account\s+(?:below|details\s+below|attached|shown\s+below)",
     r"\bold\s+(?:bank\s+)?account\b[^.!?\n]{0,40}\b(?:closed|no\s+longer|not\s+be\s+used|inactive)",
     r"\bno\s+longer\s+(?:use|pay\s+(?:in)?to)\s+(?:the|our|that|this)\s+(?:old\s+)?(?:bank\s+)?account",
     r"\b(?:use|pay\s+(?:in)?to|transfer\s+(?:it\s+)?to)\s+(?:the\s+following|this|these)\s+"
     r"(?:bank\s+)?(?:account|iban|bank\s+details)",
     # de
-    r"\bneue(?:s|n|r)?\s+(?:bank|giro)?konto\b|\bneue\s+iban\b|\bneue\s+(?:bank|konto)verbindung",
+    r"\bneue(?:s|n|r)?\s+(?:bank|giro)?konto(?:nummer)?\b|\bneue\s+iban\b|\bneue\s+(?:bank|konto)verbindung",
+    r"\bbank\s+gewechselt|\bkontowechsel|\bbankwechsel",
     r"\b(?:konto|iban|kontonummer|bankverbindung|kontoverbindung|bankdaten)\s+(?:hat|haben)\s+sich\s+geändert",
     r"\bgeänderte(?:s|n)?\s+(?:konto|iban|bankverbindung|kontoverbindung|bankdaten)",
     r"\b(?:auf|an)\s+(?:unser\w*\s+neue\w*|das\s+neue|das\s+folgende|folgendes|untenstehende\w*)\s+"
@@ -178,28 +183,35 @@ _ELSEWHERE = [
     r"\bnicht\s+mehr\s+auf\s+(?:das\s+)?(?:alte|bisherige)\s+konto",
     # fi
     r"\buu(?:si|den|delle|della)\s+(?:pankki)?tili(?:numero)?\w{0,6}\b|\buusi\s+iban\b",
-    r"\btili(?:numero)?\w*\s+(?:on\s+)?(?:muuttunut|vaihtunut|muuttuu|vaihtuu)",
+    r"\b(?:pankki)?tili(?:numero)?\w*\s+(?:on\s+)?(?:muuttunut|vaihtunut|muuttuu|vaihtuu)",
     r"\b(?:seuraavalle|alla\s+olevalle|tälle)\s+(?:pankki)?tilille",
     r"\bvanha\s+tili\w*\s+(?:on\s+)?(?:suljettu|lopetettu)",
     # fr
     r"\bnouve(?:au|l)\s+(?:compte|rib|iban)\b",
     r"\bcoordonnées\s+bancaires\s+(?:ont\s+)?(?:changé|été\s+modifiées)|\bchangement\s+de\s+(?:compte|banque)",
-    r"\b(?:sur|vers)\s+(?:le|ce)\s+compte\s+(?:suivant|ci-dessous)",
+    r"\b(?:sur|vers|à)\s+(?:le|ce|notre)\s+(?:nouveau\s+)?(?:compte|rib|iban)\s+(?:suivant|ci-dessous|ci-joint|joint)",
+    r"\b(?:changement|nouvelle)\s+de\s+domiciliation\s+bancaire|\bnouvelle\s+domiciliation",
     r"\bancien\s+compte\b[^.!?\n]{0,40}\b(?:clôturé|fermé|plus\s+utilisé)",
     # sr (Latin, Cyrillic)
     r"\bna\s+(?:naš\s+|nov\w*\s+)?(?:novi|sledeći|sljedeći|ovaj)\s+(?:žiro\s+|tekući\s+)?račun",
     r"\bnovi\s+(?:iban|broj\s+računa|žiro\s+račun|tekući\s+račun|bankovni\s+račun)",
     r"\bprom(?:e|ij)nili\s+smo\s+(?:račun|banku|broj\s+računa|žiro\s+račun)",
     r"\bstari\s+račun\b[^.!?\n]{0,40}\b(?:zatvoren|ugašen|ne\s+koristi)",
+    r"\bubuduće\s+(?:sve\s+)?(?:uplate|uplaćujte|plaćajte|uplaćivati)[^.!?\n]{0,40}račun",
     r"\bна\s+(?:наш\s+)?(?:нови|следећи|овај)\s+(?:жиро\s+|текући\s+)?рачун",
     r"\bнови\s+(?:iban|ибан|број\s+рачуна|жиро\s+рачун|текући\s+рачун|банковни\s+рачун)",
     r"\bпромени(?:ли)?\s+смо\s+(?:рачун|банку|број\s+рачуна|жиро\s+рачун)",
     r"\bстари\s+рачун\b[^.!?\n]{0,40}(?:затворен|угашен|не\s+користи)",
+    r"\bубудуће\s+(?:све\s+)?(?:уплате|уплаћујте|плаћајте|уплаћивати)[^.!?\n]{0,40}рачун",
 ]
 ELSEWHERE = [re.compile(pattern, re.IGNORECASE) for pattern in _ELSEWHERE]
 
 # An IBAN as written: country, check digits, then groups of up to four (spaces optional).
 _IBAN = re.compile(r"\b[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,4})?\b", re.IGNORECASE)
+# "paid from our new account": the payer's own account, right before the words.
+_PAID_FROM = re.compile(
+    r"(?:\bfrom|\bvon|\bvom|\bdepuis|\bde)\s+(?:our|my|the|a|unserem|meinem|dem|notre|mon|le)\s+$"
+)
 # An account the money comes *from* (the payer's own) is no request to pay elsewhere.
 _FROM_ACCOUNT = re.compile(
     r"(?:\bfrom|\bvon|\bvom|\bdepuis|\bdu\s+compte|\bde\s+notre\s+compte|tililtä\w*|\bsa\s+(?:našeg\s+)?računa|"
@@ -259,9 +271,9 @@ def pays_elsewhere(text: str, own_ibans: frozenset[str] = frozenset()) -> str:
     """
     text = fold(text)
     for pattern in ELSEWHERE:
-        found = pattern.search(text)
-        if found:
-            return found.group(0).strip()
+        for found in pattern.finditer(text):
+            if not _PAID_FROM.search(text[: found.start()]):
+                return found.group(0).strip()
     return _foreign_iban(text, own_ibans)
 
 
