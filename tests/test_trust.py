@@ -167,7 +167,7 @@ def test_a_request_to_pay_into_another_account_is_a_contact_change(words):
         ("Paid yesterday to DE89 3704 0044 0532 0130 00, thanks.", "payment_claimed"),
         ("We paid yesterday from our account DE44 5001 0517 5407 3249 31.", "payment_claimed"),
         ("Thanks, received. Order AB12 3456 7890 1234 is fine.", "thanks"),
-        ("We paid yesterday from our updated bank account.", "payment_claimed"),
+        ("Paid yesterday from a different bank account, sorry for the delay.", "payment_claimed"),
     ],
 )
 def test_the_owners_iban_quoted_back_or_the_payers_own_is_no_request(words, intent):
