@@ -408,14 +408,18 @@ def test_an_invoice_made_with_its_items_keeps_their_total():
         ("2026-007,acme,2026-11-02,,Tiny,1,day,0." + "0" * 24 + "1,19,\n", "unit_price"),
     ],
 )
-def test_a_number_too_long_for_any_sum_makes_only_its_invoice_invalid(tmp_path, monkeypatch, capsys, row, column):
+def test_a_number_too_long_for_any_sum_makes_only_its_invoice_invalid(
+    tmp_path, monkeypatch, capsys, row, column
+):
     """A 400-digit amount (a pasted ID, a runaway formula) once raised from deep in the sums:
     check died with a traceback and run sent nothing. Now it is one FILE:LINE problem."""
     monkeypatch.chdir(tmp_path)
     write_config(tmp_path, ledger=BASE_LEDGER + row)
     assert cli.main(["--config", "mailbot.toml", "check"]) == 1
     [line] = capsys.readouterr().out.splitlines()
-    assert line.startswith(f"ledger.csv:6: invoice 2026-007: column '{column}': ") and "too many digits" in line
+    assert (
+        line.startswith(f"ledger.csv:6: invoice 2026-007: column '{column}': ") and "too many digits" in line
+    )
     ledger = load_ledger(settings_for(tmp_path, BASE_LEDGER + row))
     assert sorted(i.number for i in ledger.valid()) == ["2026-001", "2026-004"]
     assert [a.invoice for a in policy.next_actions(ledger.valid(), {}, ledger_clients(tmp_path), LATER)] == [

@@ -144,7 +144,9 @@ def test_many_broken_edits_never_push_the_last_good_templates_out(tmp_path):
         _touch(subject, f"Broken {n} {{% if %}}\n")
         assert templates.current(own) is good
     _html, text_env = Renderer(good).envs("de")
-    assert text_env.get_template("invoice/subject.txt").render({"invoice": {"number": "7"}}).strip() == "Good 7"
+    assert (
+        text_env.get_template("invoice/subject.txt").render({"invoice": {"number": "7"}}).strip() == "Good 7"
+    )
 
 
 def _subject(sources: Sources, context: dict) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from mailbot.config.settings import Settings
@@ -21,6 +22,7 @@ from mailbot.decide import policy
 from mailbot.inbound import junk
 from mailbot.inbound.forward import build_forward, needs_owner
 from mailbot.inbound.inbox import Inbox, Incoming
+from mailbot.inbound.intents import normalise_iban
 from mailbot.inbound.replies import Known, Reply, classify
 from mailbot.ledger.read import Ledger
 from mailbot.outbound.compose import new_message_id
@@ -29,6 +31,9 @@ from mailbot.state.store import Claim, Event, HeldBack, Store, detail_json, iso
 log = logging.getLogger(__name__)
 SENT_KINDS = ("invoice", "reminder", "final", "receipt", "ack")
 OLD_MAIL = timedelta(days=30)
+# The note (on no invoice) that remembers the owner's server writes Authentication-Results:
+# from the mail that first carried one, a mail without a passing one of ours is untrusted.
+AUTH_SEEN = "inbox: the owner's mail server writes Authentication-Results; a reply without one is untrusted"
 
 
 def known_world(settings: Settings, ledger: Ledger, store: Store, now: datetime) -> Known:
@@ -53,6 +58,8 @@ def known_world(settings: Settings, ledger: Ledger, store: Store, now: datetime)
         own_addresses=frozenset({business.email.lower(), business.owner.lower()}),
         authserv_id=settings.imap.authserv_id,
         owners={invoice.number: invoice.client_id for invoice in ledger.invoices.values()},
+        expect_auth=bool(settings.imap.authserv_id) or store.has_note("", AUTH_SEEN),
+        own_ibans=frozenset({normalise_iban(settings.payment.iban)} - {""}),
     )
 
 
@@ -71,6 +78,8 @@ def read_inbox(inbox: Inbox, store: Store, settings: Settings, ledger: Ledger, n
         known = known or known_world(settings, ledger, store, now)
         try:
             reply = handle(incoming, known, store, settings, now)
+            if reply is not None and reply.auth_ours:
+                known = replace(known, expect_auth=True)  # (handle wrote AUTH_SEEN with it)
         except Exception:  # a bug must cost this one message, not the inbox
             log.exception("message %s: could not be handled; skipped", incoming.key)
             store.record_reply([f"failed:{incoming.key}", incoming.key], [], now)
@@ -109,7 +118,12 @@ def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, n
     )  # fmt: skip
     reason = needs_owner(reply)
     forward, held = _to_owner(reply, reason, incoming.raw, store, settings, now) if reason else (None, None)
-    if not store.record_reply(keys, [event], now, forward, held):
+    events = [event]
+    if reply.auth_ours and not known.expect_auth:
+        events.append(Event(invoice="", at=iso(now), type="note", detail=AUTH_SEEN))
+        log.info("message %s carries Authentication-Results of our server: from now on they are expected",
+                 reply.message_id)  # fmt: skip
+    if not store.record_reply(keys, events, now, forward, held):
         log.info("message %s: handled before (same Message-ID); skipped", reply.message_id)
         return None
     trust = "trusted" if reply.trusted else "untrusted"

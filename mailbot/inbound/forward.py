@@ -23,7 +23,8 @@ _WHY = {
     "question": "asks a question; no reminders until you run `mailbot resume {invoice}`",
     "contact_change": "asks to change where invoices or money go. Never applied automatically: "
     "confirm by phone with a number you already know before you change anything",
-    "payment_claimed": "says it is paid, but the sender is not verified ({reason}); nothing was changed",
+    "payment_claimed": "says it is paid, but the sender is not verified: nothing was changed, "
+    "no thank-you sent",
     "bounce": "could not be delivered to {failed}: mailbot stopped mailing this invoice",
     "unmatched": "could not be tied to an open invoice",
 }
@@ -31,8 +32,8 @@ _WHY = {
 
 def needs_owner(reply: Reply) -> str:
     """The reason a person must see this reply, or "" when mailbot handles it."""
-    if reply.own or (reply.auto and reply.intent != "bounce"):
-        return ""
+    if reply.own or (reply.auto and reply.intent not in ("bounce", "contact_change")):
+        return ""  # (a machine asking to pay into another account still goes to a person)
     if reply.intent == "bounce":
         return "bounce" if reply.permanent and reply.invoice else ""
     if not reply.invoice:
@@ -52,7 +53,7 @@ def summary(reply: Reply, reason: str) -> str:
         invoice=reply.invoice, reason=reply.trust_reason, failed=reply.failed_address or "?"
     )
     words = f' ("{reply.phrase}")' if reply.phrase else ""
-    trust = "verified" if reply.trusted else "NOT verified"
+    trust = "verified" if reply.trusted else f"NOT verified: {reply.trust_reason}"
     return f"{reply.intent.replace('_', ' ')} on {about} from {who} ({trust}){words}: {why}."
 
 

@@ -155,6 +155,69 @@ COMPILED = [
     (intent, [re.compile(pattern, re.IGNORECASE) for pattern in patterns]) for intent, patterns in _RULES
 ]
 
+# A request to pay into another account: invoice redirection fraud, whatever else the
+# mail says ("paid, thanks; from now on please transfer to our new account ...").
+_ELSEWHERE = [
+    # en
+    r"\b(?:to|into|in|on)\s+(?:our|the|this|a|my)\s+(?:new|updated|changed|different|other|another|"
+    r"alternative|following|below)\s+(?:bank(?:ing)?\s+)?(?:account|iban|bank)\b",
+    r"\b(?:new|updated|changed|different|alternative)\s+(?:iban|bank\s+account|account\s+(?:details|number)|"
+    r"payment\s+details|remittance\s+details)",
+    r"\b(?:new|updated|changed|different|alternative)\s+bank(?:ing)?\s+(?:details|account|information|info)\b",
+    r"\b(?:account|iban|bank|banking|payment)\s+(?:details\s+|number\s+|information\s+)?(?:have|has|are|is)\s+"
+    r"(?:now\s+)?(?:changed|changing|been\s+(?:changed|updated))",
+    r"\b(?:changed|switched|moved)\s+(?:our\s+|to\s+a\s+new\s+)?bank(?:s|ing)?\b",
+    r"\b(?:to|into)\s+(?:the|our|this)\s+(?:bank\s+)?account\s+(?:below|details\s+below|attached|shown\s+below)",
+    r"\bold\s+(?:bank\s+)?account\b[^.!?\n]{0,40}\b(?:closed|no\s+longer|not\s+be\s+used|inactive)",
+    r"\bno\s+longer\s+(?:use|pay\s+(?:in)?to)\s+(?:the|our|that|this)\s+(?:old\s+)?(?:bank\s+)?account",
+    r"\b(?:use|pay\s+(?:in)?to|transfer\s+(?:it\s+)?to)\s+(?:the\s+following|this|these)\s+"
+    r"(?:bank\s+)?(?:account|iban|bank\s+details)",
+    # de
+    r"\bneue(?:s|n|r)?\s+(?:bank|giro)?konto(?:nummer)?\b|\bneue\s+iban\b|\bneue\s+(?:bank|konto)verbindung",
+    r"\bbank\s+gewechselt|\bkontowechsel|\bbankwechsel",
+    r"\b(?:konto|iban|kontonummer|bankverbindung|kontoverbindung|bankdaten)\s+(?:hat|haben)\s+sich\s+geändert",
+    r"\bgeänderte(?:s|n)?\s+(?:konto|iban|bankverbindung|kontoverbindung|bankdaten)",
+    r"\b(?:auf|an)\s+(?:unser\w*\s+neue\w*|das\s+neue|das\s+folgende|folgendes|untenstehende\w*)\s+"
+    r"(?:bank|giro)?konto\b",
+    r"\baltes\s+konto\b[^.!?\n]{0,40}\b(?:geschlossen|aufgelöst|gekündigt|nicht\s+mehr)",
+    r"\bnicht\s+mehr\s+auf\s+(?:das\s+)?(?:alte|bisherige)\s+konto",
+    # fi
+    r"\buu(?:si|den|delle|della)\s+(?:pankki)?tili(?:numero)?\w{0,6}\b|\buusi\s+iban\b",
+    r"\b(?:pankki)?tili(?:numero)?\w*\s+(?:on\s+)?(?:muuttunut|vaihtunut|muuttuu|vaihtuu)",
+    r"\b(?:seuraavalle|alla\s+olevalle|tälle)\s+(?:pankki)?tilille",
+    r"\bvanha\s+tili\w*\s+(?:on\s+)?(?:suljettu|lopetettu)",
+    # fr
+    r"\bnouve(?:au|l)\s+(?:compte|rib|iban)\b",
+    r"\bcoordonnées\s+bancaires\s+(?:ont\s+)?(?:changé|été\s+modifiées)|\bchangement\s+de\s+(?:compte|banque)",
+    r"\b(?:sur|vers|à)\s+(?:le|ce|notre)\s+(?:nouveau\s+)?(?:compte|rib|iban)\s+(?:suivant|ci-dessous|ci-joint|joint)",
+    r"\b(?:changement|nouvelle)\s+de\s+domiciliation\s+bancaire|\bnouvelle\s+domiciliation",
+    r"\bancien\s+compte\b[^.!?\n]{0,40}\b(?:clôturé|fermé|plus\s+utilisé)",
+    # sr (Latin, Cyrillic)
+    r"\bna\s+(?:naš\s+|nov\w*\s+)?(?:novi|sledeći|sljedeći|ovaj)\s+(?:žiro\s+|tekući\s+)?račun",
+    r"\bnovi\s+(?:iban|broj\s+računa|žiro\s+račun|tekući\s+račun|bankovni\s+račun)",
+    r"\bprom(?:e|ij)nili\s+smo\s+(?:račun|banku|broj\s+računa|žiro\s+račun)",
+    r"\bstari\s+račun\b[^.!?\n]{0,40}\b(?:zatvoren|ugašen|ne\s+koristi)",
+    r"\bubuduće\s+(?:sve\s+)?(?:uplate|uplaćujte|plaćajte|uplaćivati)[^.!?\n]{0,40}račun",
+    r"\bна\s+(?:наш\s+)?(?:нови|следећи|овај)\s+(?:жиро\s+|текући\s+)?рачун",
+    r"\bнови\s+(?:iban|ибан|број\s+рачуна|жиро\s+рачун|текући\s+рачун|банковни\s+рачун)",
+    r"\bпромени(?:ли)?\s+смо\s+(?:рачун|банку|број\s+рачуна|жиро\s+рачун)",
+    r"\bстари\s+рачун\b[^.!?\n]{0,40}(?:затворен|угашен|не\s+користи)",
+    r"\bубудуће\s+(?:све\s+)?(?:уплате|уплаћујте|плаћајте|уплаћивати)[^.!?\n]{0,40}рачун",
+]
+ELSEWHERE = [re.compile(pattern, re.IGNORECASE) for pattern in _ELSEWHERE]
+
+# An IBAN as written: country, check digits, then groups of up to four (spaces optional).
+_IBAN = re.compile(r"\b[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,4})?\b", re.IGNORECASE)
+# "paid from our new account": the payer's own account, right before the words.
+_PAID_FROM = re.compile(
+    r"(?:\bfrom|\bvon|\bvom|\bdepuis|\bde)\s+(?:our|my|the|a|unserem|meinem|dem|notre|mon|le)\s+$"
+)
+# An account the money comes *from* (the payer's own) is no request to pay elsewhere.
+_FROM_ACCOUNT = re.compile(
+    r"(?:\bfrom|\bvon|\bvom|\bdepuis|\bdu\s+compte|\bde\s+notre\s+compte|tililtä\w*|\bsa\s+(?:našeg\s+)?računa|"
+    r"\bса\s+(?:нашег\s+)?рачуна|\bdebited|\babgebucht)[^.!?\n]{0,30}$"
+)
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -167,9 +230,12 @@ def fold(text: str) -> str:
     return " ".join(text.replace("\u2019", "'").lower().split())
 
 
-def classify_text(new_words: str) -> Verdict:
-    """The first rule that matches the new words decides."""
+def classify_text(new_words: str, own_ibans: frozenset[str] = frozenset()) -> Verdict:
+    """A request to pay into another account first, then the first rule that matches."""
     text = fold(new_words)
+    elsewhere = pays_elsewhere(text, own_ibans)
+    if elsewhere:
+        return Verdict("contact_change", elsewhere)
     for intent, patterns in COMPILED:
         if not _applies(intent, text):
             continue
@@ -193,3 +259,53 @@ def _applies(intent: Intent, text: str) -> bool:
 
 def _negated_inside(words: str) -> bool:
     return bool(re.search(r"\bnot\b|n't\b|\bnicht\b", words))
+
+
+def pays_elsewhere(text: str, own_ibans: frozenset[str] = frozenset()) -> str:
+    """The words asking for payment into another account, or "".
+
+    Either the words say so ("our new account", "neue Bankverbindung", "uusi tili",
+    "nouveau RIB", "novi račun"), or an IBAN stands in the text that is not one of the
+    owner's (``own_ibans``, normalised: upper case, no spaces) nor the account the
+    payer paid from.  The owner's own IBAN quoted back is no signal.
+    """
+    text = fold(text)
+    for pattern in ELSEWHERE:
+        for found in pattern.finditer(text):
+            if not _PAID_FROM.search(text[: found.start()]):
+                return found.group(0).strip()
+    return _foreign_iban(text, own_ibans)
+
+
+def normalise_iban(value: str) -> str:
+    return "".join(value.split()).upper()
+
+
+def _foreign_iban(text: str, own_ibans: frozenset[str]) -> str:
+    named = "iban" in text
+    for found in _IBAN.finditer(text):
+        iban = _valid_prefix(normalise_iban(found.group(0)))
+        if not iban and not named:
+            continue  # a code that only looks like an IBAN, in a mail that never says "IBAN"
+        candidate = iban or normalise_iban(found.group(0))
+        if any(candidate.startswith(own) or own.startswith(candidate) for own in own_ibans):
+            continue
+        if _FROM_ACCOUNT.search(text[: found.start()]):
+            continue
+        return found.group(0).strip()
+    return ""
+
+
+def _valid_prefix(candidate: str) -> str:
+    """The longest start of ``candidate`` that passes the IBAN check (ISO 13616 mod 97);
+    "" when none does.  A word right after an IBAN may have been read as its last group."""
+    for end in range(min(len(candidate), 34), 14, -1):
+        head = candidate[:end]
+        if head[:2].isalpha() and head[2:4].isdigit() and _mod97(head) == 1:
+            return head
+    return ""
+
+
+def _mod97(iban: str) -> int:
+    digits = "".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])
+    return int(digits) % 97

@@ -38,7 +38,9 @@ class Mail:
     message_id: str = ""
     sender: str = ""  # the From address, lower case
     sender_name: str = ""
+    senders: list[str] = field(default_factory=list)  # every address of every From header
     reply_to: str = ""
+    reply_tos: list[str] = field(default_factory=list)  # every Reply-To address
     to: list[str] = field(default_factory=list)
     subject: str = ""
     date: datetime | None = None
@@ -101,13 +103,22 @@ def _headers(msg: Message, mail: Mail) -> None:
 
 
 def _addresses(msg: Message, mail: Mail) -> None:
-    senders = getaddresses([mail.header("from")])
+    """Addresses are read from the raw headers, then names decoded: decoding first would
+    let an encoded word (``=?utf-8?q?ap@client.example=2C?=``) add an address of its own."""
+    senders = _mailboxes(msg.get_all("from") or [])
+    mail.senders = [address for _, address in senders]
     if senders:
-        mail.sender_name, address = senders[0]
-        mail.sender = address.strip().lower()
-    replies = getaddresses([mail.header("reply-to")])
-    mail.reply_to = replies[0][1].strip().lower() if replies else ""
+        name, mail.sender = senders[0]
+        mail.sender_name = decode_header(name)
+    mail.reply_tos = [address for _, address in _mailboxes(msg.get_all("reply-to") or [])]
+    mail.reply_to = mail.reply_tos[0] if mail.reply_tos else ""
     mail.to = [a.strip().lower() for _, a in getaddresses(mail.headers.get("to", [])) if a]
+
+
+def _mailboxes(values: list) -> list[tuple[str, str]]:
+    """(raw display name, lower-case address) of each mailbox named; empty groups skipped."""
+    found = getaddresses([" ".join(str(value).split()) for value in values])
+    return [(name, address.strip().lower()) for name, address in found if name or address.strip()]
 
 
 def _first_id(value: str) -> str:

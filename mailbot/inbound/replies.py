@@ -19,7 +19,7 @@ import flufl.bounce
 
 from mailbot.config.settings import Client
 from mailbot.inbound import dates
-from mailbot.inbound.intents import classify_text
+from mailbot.inbound.intents import Verdict, classify_text, pays_elsewhere
 from mailbot.inbound.parse import Mail, parse
 from mailbot.inbound.quotes import new_words
 from mailbot.inbound.trust import judge
@@ -37,6 +37,10 @@ class Known:
     own_addresses: frozenset[str] = frozenset()
     authserv_id: str = ""
     owners: Mapping[str, str] = field(default_factory=dict)  # invoice number -> client id
+    # The owner's server is known to write Authentication-Results (``authserv_id`` set, or
+    # one seen before): a mail without a passing one of ours is untrusted.
+    expect_auth: bool = False
+    own_ibans: frozenset[str] = frozenset()  # the owner's accounts, normalised (intents.normalise_iban)
 
     @property
     def open_numbers(self) -> set[str]:
@@ -62,6 +66,7 @@ class Reply:
     auto: bool = False  # machine-written: never answered
     bulk: bool = False  # sent to many (List-Id, List-Unsubscribe, Precedence, Auto-Submitted)
     own: bool = False  # a mail of mailbot's own (a forward): skipped
+    auth_ours: bool = False  # it carries an Authentication-Results of the owner's server
     new_words: str = ""
     defects: tuple[str, ...] = field(default_factory=tuple)
 
@@ -111,10 +116,7 @@ def _classify(mail: Mail, known: Known) -> Reply:
     }
     if is_bounce(mail):
         return _bounce(mail, known, base)
-    trust = judge(
-        mail.sender, mail.reply_to, mail.headers.get("authentication-results", []),
-        known.clients, known.authserv_id, known.own_domain,
-    )  # fmt: skip
+    trust = judge(mail, known.clients, known.authserv_id, known.own_domain, known.expect_auth)
     invoice, matched_by = match_invoice(mail, trust.client, known)
     trusted, reason = trust.trusted, trust.reason
     owner = known.owners.get(invoice, trust.client)
@@ -122,19 +124,25 @@ def _classify(mail: Mail, known: Known) -> Reply:
         trusted, reason = False, f"invoice {invoice} belongs to another client ({owner})"
     common: dict[str, Any] = {
         **base, "invoice": invoice, "matched_by": matched_by, "client": trust.client,
-        "trusted": trusted, "trust_reason": reason,
+        "trusted": trusted, "trust_reason": reason, "auth_ours": trust.ours,
     }  # fmt: skip
+    auto = bool(mail.header("list-id")) or _precedence_bulk(mail)
+    machine = auto or is_auto_reply(mail)
+    elsewhere = pays_elsewhere(words, known.own_ibans)
+    if elsewhere and (trust.client or invoice or not machine):
+        # A request to pay into another account goes to a person whatever else the mail
+        # is, even an auto-reply (never answered); a stranger's newsletter is not one.
+        return Reply(**common, intent="contact_change", phrase=elsewhere, auto=machine)
     if is_auto_reply(mail):
         back = return_date(words or mail.text, sent_day) if sent_day else None
         return Reply(**common, intent="auto_reply", date=back, auto=True)
-    verdict = classify_text(words)
+    verdict = classify_text(words, known.own_ibans)
     named = None
     if verdict.intent == "promise_to_pay" and sent_day:
         found = dates.find_date(words, sent_day)
         named = found[0] if found else None
     if verdict.intent in ("other", "question", "thanks") and _remittance(mail):
-        verdict = type(verdict)("payment_claimed", "remittance advice attached")
-    auto = bool(mail.header("list-id")) or _precedence_bulk(mail)
+        verdict = Verdict("payment_claimed", "remittance advice attached")
     if auto:  # a newsletter or list mail speaks for nobody: it changes nothing and gets no answer
         return Reply(**common, intent="other", phrase="(list or bulk mail)", auto=True)
     return Reply(**common, intent=verdict.intent, phrase=verdict.phrase, date=named)
@@ -190,13 +198,10 @@ def _bounce(mail: Mail, known: Known, base: dict) -> Reply:
     failed = sorted(permanent) or sorted(temporary)
     address = failed[0].decode("ascii", "replace").lower() if failed else ""
     invoice = _original_invoice(mail, known)
-    trust = judge(
-        mail.sender, mail.reply_to, mail.headers.get("authentication-results", []),
-        known.clients, known.authserv_id, known.own_domain,
-    )  # fmt: skip
+    trust = judge(mail, known.clients, known.authserv_id, known.own_domain, known.expect_auth)
     return Reply(
         **base, intent="bounce", invoice=invoice, matched_by="thread" if invoice else "",
-        client=trust.client, trusted=trust.trusted, trust_reason=trust.reason,
+        client=trust.client, trusted=trust.trusted, trust_reason=trust.reason, auth_ours=trust.ours,
         failed_address=address, permanent=bool(permanent), auto=True,
     )  # fmt: skip
 

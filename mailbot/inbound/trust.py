@@ -1,12 +1,24 @@
-"""Pure: does a reply really come from the client?
+"""Pure: does a reply really come from the client?  When in doubt, no.
 
 A sender counts as the client when its address is one of the client's, or its
 domain is one of the client's domains (never a public provider's: for
-``jane@gmail.com`` only that address counts).  Where the owner's own mail
-server writes ``Authentication-Results`` (identified by its authserv-id, since
-anyone can add such a header further down), DMARC or aligned DKIM must have
-passed.  A ``Reply-To`` pointing outside the client makes the reply untrusted:
-answering it would talk to someone else.
+``jane@gmail.com`` only that address counts).  Everything else a message says
+about itself can be forged, so trust fails closed:
+
+- one From header naming one address; two headers or two addresses leave the
+  reader (and mailbot) to guess who wrote it;
+- every ``Reply-To`` address is the sender or the client's: answering it must not
+  talk to someone else;
+- where the owner's own mail server writes ``Authentication-Results`` (identified by
+  its authserv-id, since anyone can add such a header further down), DMARC or aligned
+  DKIM passed in its topmost verdict.  Whether it writes them is known from
+  ``[imap] authserv_id`` being set, or from mail seen before (``expect_ours``): once
+  one header of ours arrived, a mail without one is untrusted;
+- no DMARC or DKIM failure in any header of ours, and no ``dmarc=fail`` for the
+  sender's domain in any other ``Authentication-Results`` or
+  ``ARC-Authentication-Results`` (the owner's provider, e.g. ``mx.google.com``, when
+  ``authserv_id`` does not name it).  A failure can only be forged by the sender of
+  that very message, so believing every one of them costs nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +30,9 @@ from dataclasses import dataclass
 import authres
 
 from mailbot.config.settings import Client, domain_of
+from mailbot.inbound.parse import Mail
+
+Result = tuple[str, str, str]  # (method, result, domain: header.d or header.from)
 
 
 @dataclass(frozen=True)
@@ -25,6 +40,7 @@ class Trust:
     client: str  # "" when the sender is nobody we know
     trusted: bool
     reason: str
+    ours: bool = False  # the mail carries an Authentication-Results of the owner's server
 
 
 def client_of(address: str, clients: Mapping[str, Client]) -> str:
@@ -50,7 +66,7 @@ def ours(authserv_id: str, configured: str, own_domain: str) -> bool:
     return authserv_id == own_domain or authserv_id.endswith("." + own_domain)
 
 
-def _results(header: str) -> tuple[str, list[tuple[str, str, str]]]:
+def _results(header: str) -> tuple[str, list[Result]]:
     """(authserv-id, [(method, result, domain)]) of one header; lenient on broken ones."""
     try:
         parsed = authres.AuthenticationResultsHeader.parse(f"Authentication-Results: {header}")
@@ -63,48 +79,99 @@ def _results(header: str) -> tuple[str, list[tuple[str, str, str]]]:
             found.append((result.method.lower(), str(result.result).lower(), domain))
         return str(parsed.authserv_id or ""), found
     except Exception:
-        authserv_id = header.split(";", 1)[0].strip()
-        found = [
-            (m[0].lower(), m[1].lower(), (m[2] or "").lower())
-            for m in re.findall(r"\b(dmarc|dkim|spf)=(\w+)(?:[^;]*?header\.(?:d|from)=([\w.-]+))?", header)
-        ]
-        return authserv_id, found
+        return _server(header), _scan(header)
+
+
+def _scan(header: str) -> list[Result]:
+    """Results found by pattern, for headers the parser refuses (and ARC ones)."""
+    return [
+        (m[0].lower(), m[1].lower(), (m[2] or "").lower())
+        for m in re.findall(r"\b(dmarc|dkim|spf)\s*=\s*(\w+)(?:[^;]*?header\.(?:d|from)=([\w.-]+))?", header)
+    ]
 
 
 def judge(
-    sender: str,
-    reply_to: str,
-    auth_headers: list[str],
-    clients: Mapping[str, Client],
-    authserv_id: str,
-    own_domain: str,
+    mail: Mail, clients: Mapping[str, Client], authserv_id: str, own_domain: str, expect_ours: bool = False
 ) -> Trust:
+    """Who sent ``mail`` and whether to believe it; ``expect_ours``: the owner's server is
+    known to write ``Authentication-Results``, so a mail without one is not believed."""
+    sender = mail.sender
     client = client_of(sender, clients)
-    if not client:
-        return Trust("", False, f"sender {sender or '(none)'} is not a known client address")
-    if reply_to and reply_to != sender and client_of(reply_to, clients) != client:
-        return Trust(client, False, f"Reply-To {reply_to} is not the client's")
-    # Only the topmost header written by our own server counts; parse just that one.
-    first = next((h for h in auth_headers if ours(_server(h), authserv_id, own_domain)), None)
-    mine = [_results(first)[1]] if first is not None else []
+    headers = mail.headers.get("authentication-results", [])
+    mine = [_results(h)[1] for h in headers if ours(_server(h), authserv_id, own_domain)]
+    found = bool(mine)
+    doubt = _doubt(mail, client, clients) or _failure(mine, mail, client, clients)
+    if doubt:
+        return Trust(client, False, doubt, found)
     if not mine:
-        return Trust(client, True, "sender is the client's (no Authentication-Results of ours)")
-    results = mine[0]  # the topmost of ours: anything below it may have been written by the sender
-    if any(method in ("dmarc", "dkim") and result == "fail" for method, result, _ in results):
-        return Trust(client, False, "our server reports DMARC or DKIM failed")
+        if expect_ours:
+            return Trust(client, False, "no Authentication-Results of our server, which writes them", found)
+        return Trust(client, True, "sender is the client's (no Authentication-Results of ours)", found)
     sender_domain = domain_of(sender)
     aligned = any(
-        (method == "dmarc" and result == "pass")
+        (method == "dmarc" and result == "pass" and (not domain or domain == sender_domain))
         or (method == "dkim" and result == "pass" and _aligned(domain, sender_domain))
-        for method, result, domain in results
+        for method, result, domain in _verdict(mine)
     )
     if aligned:
-        return Trust(client, True, "sender is the client's; DMARC or aligned DKIM passed")
-    return Trust(client, False, "our server reports neither DMARC nor aligned DKIM passed")
+        return Trust(client, True, "sender is the client's; DMARC or aligned DKIM passed", found)
+    return Trust(client, False, "our server reports neither DMARC nor aligned DKIM passed", found)
+
+
+def _doubt(mail: Mail, client: str, clients: Mapping[str, Client]) -> str:
+    """Why the From and Reply-To alone make the mail untrusted, or ""."""
+    count = len(mail.headers.get("from", []))
+    if count > 1:
+        return f"{count} From headers"
+    if len(mail.senders) > 1:
+        return f"From names {len(mail.senders)} addresses"
+    if not client:
+        return f"sender {mail.sender or '(none)'} is not a known client address"
+    for reply_to in mail.reply_tos:
+        if reply_to != mail.sender and client_of(reply_to, clients) != client:
+            return f"Reply-To {reply_to} is not the client's"
+    return ""
+
+
+def _failure(mine: list[list[Result]], mail: Mail, client: str, clients: Mapping[str, Client]) -> str:
+    """A DMARC or DKIM failure in any header of ours, or a DMARC failure for the client's
+    domain written by any server (the owner's provider among them), or ""."""
+    for results in mine:
+        for method, result, _ in results:
+            if method in ("dmarc", "dkim") and result == "fail":
+                return f"our server reports {method}=fail"
+    domains = {domain_of(mail.sender)}
+    if client:
+        domains.update(clients[client].trusted_domains)
+    others = (
+        *mail.headers.get("authentication-results", []),
+        *mail.headers.get("arc-authentication-results", []),
+    )
+    for header in others:
+        for method, result, domain in _scan(header):
+            if method == "dmarc" and result == "fail" and domain in domains:
+                return f"{_server(header) or 'a server'} reports dmarc=fail for {domain}"
+    return ""
+
+
+def _verdict(mine: list[list[Result]]) -> list[Result]:
+    """The topmost verdict of ours: its first header, and the headers right below it while
+    each reports methods not reported yet (servers that write one header per method).  A
+    repeated method starts an older or forged header: a pass there does not count."""
+    verdict: list[Result] = []
+    for results in mine:
+        methods = {method for method, _, _ in results}
+        if verdict and methods & {method for method, _, _ in verdict}:
+            break
+        verdict.extend(results)
+    return verdict
 
 
 def _server(header: str) -> str:
-    """The authserv-id: the first word before the first ';' (a version may follow it)."""
+    """The authserv-id: the first word before the first ';' (a version may follow it);
+    in ``ARC-Authentication-Results`` the instance (``i=1;``) comes first."""
+    if re.match(r"\s*i\s*=\s*\d+\s*;", header):
+        header = header.split(";", 1)[1]
     words = header.split(";", 1)[0].split()
     return words[0] if words else ""
 
