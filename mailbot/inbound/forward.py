@@ -23,6 +23,10 @@ _WHY = {
     "payment_claimed": "says it is paid, but the sender is not verified ({reason}); nothing was changed",
     "bounce": "could not be delivered to {failed}: mailbot stopped mailing this invoice",
     "unmatched": "could not be tied to an open invoice",
+    "oversized": "was too large or too complex to read ({oversized}); nothing was changed. "
+    "Read it in the mailbox",
+    "quarantined": "could not be read: reading it failed {quarantined} times ({defect}); "
+    "mailbot will not try again. Read it in the mailbox",
 }
 
 
@@ -30,6 +34,10 @@ def needs_owner(reply: Reply) -> str:
     """The reason a person must see this reply, or "" when mailbot handles it."""
     if reply.own or (reply.auto and reply.intent != "bounce"):
         return ""
+    if reply.quarantined:
+        return "quarantined"
+    if reply.oversized:
+        return "oversized"
     if reply.intent == "bounce":
         return "bounce" if reply.permanent and reply.invoice else ""
     if not reply.invoice:
@@ -46,7 +54,12 @@ def summary(reply: Reply, reason: str) -> str:
     who = reply.sender or "an unknown sender"
     about = f"invoice {reply.invoice}" if reply.invoice else "no invoice"
     why = _WHY[reason].format(
-        invoice=reply.invoice, reason=reply.trust_reason, failed=reply.failed_address or "?"
+        invoice=reply.invoice,
+        reason=reply.trust_reason,
+        failed=reply.failed_address or "?",
+        oversized=reply.oversized,
+        quarantined=reply.quarantined,
+        defect=reply.defects[-1] if reply.defects else "the process died",
     )
     words = f' ("{reply.phrase}")' if reply.phrase else ""
     trust = "verified" if reply.trusted else "NOT verified"
@@ -54,7 +67,7 @@ def summary(reply: Reply, reason: str) -> str:
 
 
 def build_forward(
-    reply: Reply, reason: str, raw: bytes, business_name: str, business_email: str,
+    reply: Reply, reason: str, raw: bytes | None, business_name: str, business_email: str,
     owner: str, message_id: str, now: datetime,
 ) -> bytes:  # fmt: skip
     line = summary(reply, reason)
@@ -64,7 +77,8 @@ def build_forward(
         f"From: {reply.sender}\nSubject: {reply.subject}\n"
         f"Received: {reply.received.isoformat() if reply.received else '?'}\n"
         f"Matched: {reply.matched_by or 'no'}; trust: {reply.trust_reason}\n\n"
-        f"Their new words:\n\n{reply.new_words}\n\nThe original mail is attached.\n"
+        f"Their new words:\n\n{reply.new_words}\n\n"
+        + ("The original mail is attached.\n" if raw is not None else "The original is not attached.\n")
     )
     return to_owner("forward", subject, text, business_name, business_email, owner, message_id, now, raw)
 

@@ -63,6 +63,8 @@ class Reply:
     own: bool = False  # a mail of mailbot's own (a forward): skipped
     new_words: str = ""
     defects: tuple[str, ...] = field(default_factory=tuple)
+    oversized: str = ""  # the limit the message broke (``parse.limits``): read as ``other``
+    quarantined: int = 0  # attempts that never finished: not read at all (``apply.quarantine``)
 
 
 _BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.I)
@@ -106,7 +108,10 @@ def _classify(mail: Mail, known: Known) -> Reply:
         "own": own,
         "new_words": words[:2000],
         "defects": tuple(mail.defects),
+        "oversized": mail.oversized,
     }
+    if mail.oversized:  # not read whole, so nothing in it may count: only the owner looks
+        return _oversized(mail, known, base)
     if is_bounce(mail):
         return _bounce(mail, known, base)
     trust = judge(
@@ -136,6 +141,19 @@ def _classify(mail: Mail, known: Known) -> Reply:
     if auto:  # a newsletter or list mail speaks for nobody: it changes nothing and gets no answer
         return Reply(**common, intent="other", phrase="(list or bulk mail)", auto=True)
     return Reply(**common, intent=verdict.intent, phrase=verdict.phrase, date=named)
+
+
+def _oversized(mail: Mail, known: Known, base: dict) -> Reply:
+    """``other``, tied to an invoice by its thread or subject, trusted as its sender is."""
+    trust = judge(
+        mail.sender, mail.reply_to, mail.headers.get("authentication-results", []),
+        known.clients, known.authserv_id, known.own_domain,
+    )  # fmt: skip
+    invoice, matched_by = match_invoice(mail, trust.client, known)
+    return Reply(
+        **base, intent="other", phrase=f"(oversized: {mail.oversized})", invoice=invoice,
+        matched_by=matched_by, client=trust.client, trusted=trust.trusted, trust_reason=trust.reason,
+    )  # fmt: skip
 
 
 def is_bounce(mail: Mail) -> bool:
@@ -205,14 +223,20 @@ def _all_text(mail: Mail) -> str:
     """Every part as text, attached originals included (bounces quote the failed mail)."""
     if mail.message is None:
         return mail.text
-    chunks = []
+    chunks, kept = [], 0
     for part in mail.message.walk():
+        if kept > _ALL_TEXT:
+            break
         if part.is_multipart():
             continue
         payload = part.get_payload(decode=True)
         if isinstance(payload, bytes):
             chunks.append(payload[:200_000].decode("utf-8", "replace"))
+            kept += len(chunks[-1])
     return "\n".join(chunks)
+
+
+_ALL_TEXT = 1_000_000  # characters of a bounce searched for our Message-ID
 
 
 def match_invoice(mail: Mail, client: str, known: Known) -> tuple[str, str]:
