@@ -12,6 +12,8 @@ place.  A change is a new step, never an edit of an old one (files of that versi
 | 4 | the summary as columns; only decision events mark an invoice stale |
 | 5 | the summary as one marshal value (replaced by 6) |
 | 6 | the summary as named columns (``summary.SUMMARY_COLUMNS``), lists as JSON text |
+| 7 | ``seq``: the order in which summaries were saved |
+| 8 | the inbox's attempts: a message being read, counted before it is classified |
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "upgrade"]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -146,6 +148,16 @@ MIGRATIONS: dict[int, str] = {
     7: """
     ALTER TABLE summaries ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX summaries_seq ON summaries (seq);
+    """,
+    # 8: a message's reading attempts, committed before it is classified and deleted once it
+    # is handled: a row that stays says a pass died reading it (a kill leaves no exception).
+    8: """
+    CREATE TABLE inbox_attempts (
+        message_key TEXT PRIMARY KEY,
+        attempts INTEGER NOT NULL,
+        first_at TEXT NOT NULL,
+        last_at TEXT NOT NULL
+    );
     """,
 }
 
