@@ -71,7 +71,7 @@ def with_attachment(name: str, filename: str, ctype: str, data: bytes) -> bytes:
     """A text part saying "Paid." and ``data`` attached in base64."""
     return (
         head(name, "Content-Type: multipart/mixed; boundary=b\r\n")
-        + b"\r\n--b\r\nContent-Type: text/plain\r\n\r\nPaid.\r\n--b\r\n"
+        + b"\r\n--b\r\nContent-Type: text/plain\r\n\r\nPaid yesterday, thanks.\r\n--b\r\n"
         + f"Content-Type: {ctype}; name={filename}\r\nContent-Disposition: attachment; "
         f"filename={filename}\r\nContent-Transfer-Encoding: base64\r\n\r\n".encode()
         + base64.encodebytes(data)
