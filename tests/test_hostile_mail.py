@@ -17,7 +17,13 @@ from pathlib import Path
 
 import pytest
 from conftest import write_config
-from hostile_mail import CORPUS, SENDER
+from hostile_mail import CORPUS, SENDER, head
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_replies import KNOWN
+
+from mailbot.inbound.parse import limits
+from mailbot.inbound.replies import classify
 
 CEILING_MB = 100  # peak memory one message may add
 SECONDS = 4.0  # one message, generous for a slow CI machine (about 0.2 s here)
@@ -106,3 +112,24 @@ def test_whole_hostile_corpus_is_read_in_well_under_a_minute(tmp_path):
     assert time.monotonic() - start < 30
     assert len(result["events"]) == len(CORPUS)
     assert result["added_mb"] < CEILING_MB
+
+
+PIECES = [
+    b"=?utf-8?q?=C3=A4?= ", b"=?utf-8?b?////?= ", b"=?x-unknown?q?=FF?=", b"\r\nX-H: v", b"\r\n ",
+    b"\r\n\r\n", b"\r\n--b\r\n", b"\r\n--b--\r\n", b"Content-Type: multipart/mixed; boundary=b\r\n",
+    b"<div>", b"\n", b"\xff\xfe", b"Paid yesterday. ", b"Content-Transfer-Encoding: base64\r\n",
+]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pieces=st.lists(st.sampled_from(PIECES), min_size=1, max_size=12),
+    repeat=st.integers(min_value=1, max_value=20_000),
+)
+def test_any_mix_of_hostile_pieces_is_read_and_marked_when_over_a_limit(pieces, repeat):
+    raw = head("fuzz", "Subject-2: ") + b"".join(pieces) * repeat
+    reply = classify(raw, KNOWN)
+    assert not any("classify failed" in d for d in reply.defects)
+    if limits(raw):
+        assert (reply.oversized and reply.intent in ("other",)) or reply.own
+    assert len(reply.subject) <= 500
