@@ -8,6 +8,12 @@ details or recipients.  Replies that need a person are forwarded once: the
 forward is claimed in the outbox in the same transaction that records the reply,
 and sent by the same pass like any claimed mail.  Mail from strangers and bulk
 senders is limited (``junk``): the rest of it waits for the next day's digest.
+
+Reading can never block sending: each attempt at a message is counted in the store
+before it is classified, so a message that kills the process (out of memory, a crash
+in a C library, the OOM killer) is seen on the next start.  After ``MAX_ATTEMPTS`` such
+attempts it is *quarantined*: marked handled without being read again, and the owner
+told once.  A message whose handling raises is quarantined at once.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from mailbot.inbound import junk
 from mailbot.inbound.forward import build_forward, needs_owner
 from mailbot.inbound.inbox import Inbox, Incoming
 from mailbot.inbound.intents import normalise_iban
+from mailbot.inbound.parse import MAX_HEADER_BYTES, parse_headers_only
 from mailbot.inbound.replies import Known, Reply, classify
 from mailbot.ledger.read import Ledger
 from mailbot.outbound.compose import new_message_id
@@ -34,6 +41,7 @@ OLD_MAIL = timedelta(days=30)
 # The note (on no invoice) that remembers the owner's server writes Authentication-Results:
 # from the mail that first carried one, a mail without a passing one of ours is untrusted.
 AUTH_SEEN = "inbox: the owner's mail server writes Authentication-Results; a reply without one is untrusted"
+MAX_ATTEMPTS = 3  # passes that may die reading one message before it is quarantined
 
 
 def known_world(settings: Settings, ledger: Ledger, store: Store, now: datetime) -> Known:
@@ -71,23 +79,56 @@ def content_key(reply: Reply, raw: bytes) -> str:
 
 
 def read_inbox(inbox: Inbox, store: Store, settings: Settings, ledger: Ledger, now: datetime) -> list[Reply]:
-    """Handle every new message; one that fails is logged and marked, never retried forever."""
+    """Handle every new message; one that fails, or killed earlier passes, is quarantined."""
     known: Known | None = None  # built for the first new message: most passes find none
     handled = []
     for incoming in inbox.fetch_new(store):
-        known = known or known_world(settings, ledger, store, now)
-        try:
-            reply = handle(incoming, known, store, settings, now)
-            if reply is not None and reply.auth_ours:
-                known = replace(known, expect_auth=True)  # (handle wrote AUTH_SEEN with it)
-        except Exception:  # a bug must cost this one message, not the inbox
-            log.exception("message %s: could not be handled; skipped", incoming.key)
-            store.record_reply([f"failed:{incoming.key}", incoming.key], [], now)
-            reply = None
+        attempts = store.begin_attempt(incoming.key, now)  # committed before classifying
+        if attempts > MAX_ATTEMPTS:
+            reply = quarantine(incoming, attempts - 1, "", store, settings, now)
+        else:
+            known = known or known_world(settings, ledger, store, now)
+            try:
+                reply = handle(incoming, known, store, settings, now)
+                if reply is not None and reply.auth_ours:
+                    known = replace(known, expect_auth=True)  # (handle wrote AUTH_SEEN with it)
+            except Exception as exc:  # a bug must cost this one message, not the inbox
+                log.exception("message %s: could not be handled; quarantined", incoming.key)
+                why = f"{type(exc).__name__}: {exc}"[:200]
+                reply = quarantine(incoming, attempts, why, store, settings, now)
+        store.end_attempt(incoming.key)
         inbox.mark_handled(incoming, store)
         if reply is not None:
             handled.append(reply)
     return handled
+
+
+def quarantine(
+    incoming: Incoming, attempts: int, why: str, store: Store, settings: Settings, now: datetime
+) -> Reply | None:
+    """Mark a message handled without classifying it, and tell the owner once.
+
+    Only its first bytes are looked at, by the cheap header scan of oversized mail,
+    for a sender and subject the owner can find it by; ``why`` is the error, or "" when
+    the process died ``attempts`` times reading it.
+    """
+    mail = parse_headers_only(incoming.raw[:MAX_HEADER_BYTES], "quarantined")
+    defect = why or "the process died while reading it"
+    reply = Reply(
+        mail.message_id, mail.sender, mail.subject, mail.date, "other", phrase="(quarantined)",
+        quarantined=attempts, defects=(defect,),
+    )  # fmt: skip
+    event = Event(
+        invoice="", at=iso(now), type="reply", intent="other", trusted=False,
+        message_id=reply.message_id or None,
+        detail=detail_json(sender=reply.sender, subject=reply.subject, quarantined=attempts, reason=defect),
+    )  # fmt: skip
+    forward, held = _to_owner(reply, "quarantined", incoming.raw, store, settings, now)  # (junk's limits)
+    if not store.record_reply([content_key(reply, incoming.raw), incoming.key], [event], now, forward, held):
+        return None
+    log.warning("message %s from %s (%r) quarantined after %d attempts: %s; the owner is told",
+                incoming.key, reply.sender, reply.subject, attempts, defect)  # fmt: skip
+    return reply
 
 
 def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, now: datetime) -> Reply | None:
@@ -114,6 +155,7 @@ def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, n
             matched_by=reply.matched_by, client=reply.client, reason=reply.trust_reason,
             failed_address=reply.failed_address or None,
             permanent=permanent if reply.intent == "bounce" else None,
+            oversized=reply.oversized or None,
         ),
     )  # fmt: skip
     reason = needs_owner(reply)
@@ -156,13 +198,16 @@ def _to_owner(
 
 def _forward(reply: Reply, reason: str, raw: bytes, settings: Settings, now: datetime) -> Claim:
     """The forward to the owner, built now and claimed with the reply's record (one
-    transaction: ``Store.record_reply`` numbers its step); the send loop delivers it."""
+    transaction: ``Store.record_reply`` numbers its step); the send loop delivers it.
+    A message not read whole (oversized, quarantined) is not attached: the owner reads it
+    in the mailbox."""
     business = settings.business
     message_id = new_message_id(settings.domain, "forward")
+    original = None if reply.oversized or reply.quarantined else raw
     payload = build_forward(
         reply,
         reason,
-        raw,
+        original,
         business.name,
         business.email,
         business.owner,

@@ -27,6 +27,10 @@ _WHY = {
     "no thank-you sent",
     "bounce": "could not be delivered to {failed}: mailbot stopped mailing this invoice",
     "unmatched": "could not be tied to an open invoice",
+    "oversized": "was too large or too complex to read ({oversized}); nothing was changed. "
+    "Read it in the mailbox",
+    "quarantined": "could not be read: reading it failed {quarantined} times ({defect}); "
+    "mailbot will not try again. Read it in the mailbox",
 }
 
 
@@ -34,6 +38,10 @@ def needs_owner(reply: Reply) -> str:
     """The reason a person must see this reply, or "" when mailbot handles it."""
     if reply.own or (reply.auto and reply.intent not in ("bounce", "contact_change")):
         return ""  # (a machine asking to pay into another account still goes to a person)
+    if reply.quarantined:
+        return "quarantined"
+    if reply.oversized:
+        return "oversized"
     if reply.intent == "bounce":
         return "bounce" if reply.permanent and reply.invoice else ""
     if not reply.invoice:
@@ -50,7 +58,12 @@ def summary(reply: Reply, reason: str) -> str:
     who = reply.sender or "an unknown sender"
     about = f"invoice {reply.invoice}" if reply.invoice else "no invoice"
     why = _WHY[reason].format(
-        invoice=reply.invoice, reason=reply.trust_reason, failed=reply.failed_address or "?"
+        invoice=reply.invoice,
+        reason=reply.trust_reason,
+        failed=reply.failed_address or "?",
+        oversized=reply.oversized,
+        quarantined=reply.quarantined,
+        defect=reply.defects[-1] if reply.defects else "the process died",
     )
     words = f' ("{reply.phrase}")' if reply.phrase else ""
     trust = "verified" if reply.trusted else f"NOT verified: {reply.trust_reason}"
@@ -58,12 +71,12 @@ def summary(reply: Reply, reason: str) -> str:
 
 
 def build_forward(
-    reply: Reply, reason: str, raw: bytes, business_name: str, business_email: str,
+    reply: Reply, reason: str, raw: bytes | None, business_name: str, business_email: str,
     owner: str, message_id: str, now: datetime, keep_bytes: int | None = None,
 ) -> bytes:  # fmt: skip
     line = summary(reply, reason)
-    attached = "The original mail is attached."
-    if keep_bytes is not None and len(raw) > keep_bytes:
+    attached = "The original mail is attached." if raw is not None else "The original is not attached."
+    if raw is not None and keep_bytes is not None and len(raw) > keep_bytes:
         attached = (
             f"The original mail has {len(raw):,} bytes; only its first {keep_bytes:,} are attached."
             " The whole mail is still in the mailbox mailbot reads."

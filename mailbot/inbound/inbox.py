@@ -35,7 +35,10 @@ from mailbot.state.store import Store
 log = logging.getLogger(__name__)
 HANDLED = "$MailbotHandled"
 IDLE_RENEW = 9 * 60  # RFC 2177: re-issue IDLE before the server's 30-minute cut-off
-BATCH = 100  # messages per FETCH
+BATCH = 100  # messages per FETCH at most
+FETCH_BYTES = 4 * 1024 * 1024  # bytes per FETCH at most, by the server's RFC822.SIZE (or one message)
+SIZES = 1_000  # UIDs per RFC822.SIZE query
+READ = MAX_RAW + 1  # bytes read of one message: one more than parse takes, so it sees a cut
 
 
 @dataclass(frozen=True)
@@ -102,22 +105,32 @@ class ImapInbox:
     # reading ------------------------------------------------------------------
 
     def fetch_new(self, store: Store) -> Iterator[Incoming]:
-        """Every message above the watermark, oldest first, in batches."""
+        """Every message above the watermark, oldest first, at most ``READ`` bytes of each,
+        in batches of at most ``FETCH_BYTES`` (by the sizes the server gives first): what a
+        pass holds does not grow with the size or number of new messages."""
         client = self._client()
         try:
             uids = self._new_uids(client, store)
-            for start in range(0, len(uids), BATCH):
-                batch = uids[start : start + BATCH]
-                fetched = client.fetch(batch, [f"BODY.PEEK[]<0.{MAX_RAW}>"])
-                for uid in batch:
-                    data = fetched.get(uid, {})
-                    raw = next((v for k, v in data.items() if k.startswith(b"BODY[]")), b"")
-                    yield Incoming(f"imap:{self.uidvalidity}:{uid}", uid, raw or b"")
-                self._flag_handled(client)
+            for start in range(0, len(uids), SIZES):
+                chunk = uids[start : start + SIZES]
+                for batch in batches(chunk, self._sizes(client, chunk)):
+                    fetched = client.fetch(batch, [f"BODY.PEEK[]<0.{READ}>"])
+                    for uid in batch:
+                        data = fetched.pop(uid, {})
+                        raw = next((v for k, v in data.items() if k.startswith(b"BODY[]")), b"")
+                        yield Incoming(f"imap:{self.uidvalidity}:{uid}", uid, raw or b"")
+                    del fetched
+                    self._flag_handled(client)
             self._flag_handled(client)
         except NETWORK_ERRORS as exc:
             self.close()
             raise InboxError(f"imap {self.config.host}: {exc}") from None
+
+    @staticmethod
+    def _sizes(client: IMAPClient, uids: list[int]) -> dict[int, int]:
+        """RFC822.SIZE of each message (a message the server does not size counts as ``READ``)."""
+        found = client.fetch(uids, ["RFC822.SIZE"])
+        return {uid: int(data.get(b"RFC822.SIZE", READ)) for uid, data in found.items()}
 
     def _new_uids(self, client: IMAPClient, store: Store) -> list[int]:
         validity, last = store.watermark(self.source)
@@ -183,6 +196,24 @@ class ImapInbox:
         return bool(responses)
 
 
+def batches(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
+    """UIDs in order, cut into FETCHes of at most ``BATCH`` messages and ``FETCH_BYTES``
+    bytes read (each message counts as at most ``READ``); a bigger message goes alone."""
+    out: list[list[int]] = []
+    batch: list[int] = []
+    total = 0
+    for uid in uids:
+        size = min(sizes.get(uid, READ), READ)
+        if batch and (total + size > FETCH_BYTES or len(batch) >= BATCH):
+            out.append(batch)
+            batch, total = [], 0
+        batch.append(uid)
+        total += size
+    if batch:
+        out.append(batch)
+    return out
+
+
 def _is_bye(response: tuple) -> bool:
     """``(b"BYE", b"Server shutting down.")``; EXISTS and friends come as ``(3, b"EXISTS")``."""
     first = response[0] if response else None
@@ -213,7 +244,7 @@ class MaildirInbox:
                 continue
             try:
                 with box.get_file(key) as handle_file:
-                    raw = handle_file.read(MAX_RAW)
+                    raw = handle_file.read(READ)
             except (OSError, KeyError):
                 continue  # moved away meanwhile
             yield Incoming(handle, 0, raw)

@@ -69,6 +69,8 @@ class Reply:
     auth_ours: bool = False  # it carries an Authentication-Results of the owner's server
     new_words: str = ""
     defects: tuple[str, ...] = field(default_factory=tuple)
+    oversized: str = ""  # the limit the message broke (``parse.limits``): read as ``other``
+    quarantined: int = 0  # attempts that never finished: not read at all (``apply.quarantine``)
 
 
 _BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.I)
@@ -113,7 +115,10 @@ def _classify(mail: Mail, known: Known) -> Reply:
         "bulk": is_bulk(mail),
         "new_words": words[:2000],
         "defects": tuple(mail.defects),
+        "oversized": mail.oversized,
     }
+    if mail.oversized:  # not read whole, so nothing in it may count: only the owner looks
+        return _oversized(mail, known, base)
     if is_bounce(mail):
         return _bounce(mail, known, base)
     trust = judge(mail, known.clients, known.authserv_id, known.own_domain, known.expect_auth)
@@ -146,6 +151,16 @@ def _classify(mail: Mail, known: Known) -> Reply:
     if auto:  # a newsletter or list mail speaks for nobody: it changes nothing and gets no answer
         return Reply(**common, intent="other", phrase="(list or bulk mail)", auto=True)
     return Reply(**common, intent=verdict.intent, phrase=verdict.phrase, date=named)
+
+
+def _oversized(mail: Mail, known: Known, base: dict) -> Reply:
+    """``other``, tied to an invoice by its thread or subject, trusted as its sender is."""
+    trust = judge(mail, known.clients, known.authserv_id, known.own_domain, known.expect_auth)
+    invoice, matched_by = match_invoice(mail, trust.client, known)
+    return Reply(
+        **base, intent="other", phrase=f"(oversized: {mail.oversized})", invoice=invoice,
+        matched_by=matched_by, client=trust.client, trusted=trust.trusted, trust_reason=trust.reason,
+    )  # fmt: skip
 
 
 def is_bounce(mail: Mail) -> bool:
@@ -222,14 +237,20 @@ def _all_text(mail: Mail) -> str:
     """Every part as text, attached originals included (bounces quote the failed mail)."""
     if mail.message is None:
         return mail.text
-    chunks = []
+    chunks, kept = [], 0
     for part in mail.message.walk():
+        if kept > _ALL_TEXT:
+            break
         if part.is_multipart():
             continue
         payload = part.get_payload(decode=True)
         if isinstance(payload, bytes):
             chunks.append(payload[:200_000].decode("utf-8", "replace"))
+            kept += len(chunks[-1])
     return "\n".join(chunks)
+
+
+_ALL_TEXT = 1_000_000  # characters of a bounce searched for our Message-ID
 
 
 def match_invoice(mail: Mail, client: str, known: Known) -> tuple[str, str]:

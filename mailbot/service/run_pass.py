@@ -144,28 +144,40 @@ def no_cycle_collection() -> Iterator[None]:
 
 def _pass(settings, now, dry_run, inbox, ledger, report, mailer, known) -> PassReport:
     with Store(settings.state_path) as store:
-        if not dry_run:
-            _tidy(store, settings, now)  # first: expired mails make room for the new ones
-            report.replies = _read_replies(settings, store, ledger, now, inbox)
-            release_stale(store, settings, ledger, now)  # decided anew below, with today's
-        with no_cycle_collection():
-            if dry_run:
-                facts = store.decision_facts(save=False)  # a dry run writes nothing
-            elif known is not None:
-                facts = known.load(store, settings.state_path)
-            else:
-                facts = store.decision_facts()
-            actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
-            del facts  # the send step reads its own (with Message-IDs): not both at once
-        if known is not None and sum(a.kind != "note" for a in actions) > BACKLOG:
-            known.forget()  # a backlog's sending holds many records: not the kept facts too
         if dry_run:
-            report.planned = [f"{a.invoice} {a.kind}" for a in actions if a.kind != "note"]
-            for action in actions:  # render anyway: a template error shows now, not later
-                if action.kind in ("invoice", "reminder", "final", "ack", "receipt"):
-                    mailer.build(ledger.invoices[action.invoice], action.kind, "<dry@run>", now)
-            return report
-        claim(store, settings, ledger, actions, now)
-        with open_outbox(settings) as outbox:
-            send_claimed(store, outbox, mailer, ledger, now, report)
+            return _plan(settings, now, ledger, report, mailer, store)
+        _tidy(store, settings, now)  # first: expired mails make room for the new ones
+        interrupted = store.unfinished_attempts()
+        if interrupted:  # the inbox may kill this pass again: what is due goes out first
+            log.warning("the last pass died reading %s: sending before reading the inbox",
+                        ", ".join(interrupted[:5]))  # fmt: skip
+            _decide_and_send(settings, now, ledger, report, mailer, known, store)
+        report.replies = _read_replies(settings, store, ledger, now, inbox)
+        _decide_and_send(settings, now, ledger, report, mailer, known, store)
+    return report
+
+
+def _decide_and_send(settings, now, ledger, report, mailer, known, store) -> None:
+    release_stale(store, settings, ledger, now)  # decided anew below, with today's
+    with no_cycle_collection():
+        facts = known.load(store, settings.state_path) if known is not None else store.decision_facts()
+        actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
+        del facts  # the send step reads its own (with Message-IDs): not both at once
+    if known is not None and sum(a.kind != "note" for a in actions) > BACKLOG:
+        known.forget()  # a backlog's sending holds many records: not the kept facts too
+    claim(store, settings, ledger, actions, now)
+    with open_outbox(settings) as outbox:
+        send_claimed(store, outbox, mailer, ledger, now, report)
+
+
+def _plan(settings, now, ledger, report, mailer, store) -> PassReport:
+    """--dry-run: what would go out, rendered (a template error shows now), nothing written."""
+    with no_cycle_collection():
+        facts = store.decision_facts(save=False)  # a dry run writes nothing
+        actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
+        del facts
+    report.planned = [f"{a.invoice} {a.kind}" for a in actions if a.kind != "note"]
+    for action in actions:  # render anyway: a template error shows now, not later
+        if action.kind in ("invoice", "reminder", "final", "ack", "receipt"):
+            mailer.build(ledger.invoices[action.invoice], action.kind, "<dry@run>", now)
     return report

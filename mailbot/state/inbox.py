@@ -33,6 +33,31 @@ class Inbox(Held):
         found = self.db.execute("SELECT 1 FROM inbox_seen WHERE message_key = ?", (message_key,))
         return found.fetchone() is not None
 
+    def begin_attempt(self, message_key: str, now: datetime) -> int:
+        """Count one more attempt at reading a message, committed before it is classified,
+        and return the count: a process killed while reading it (out of memory, a crash in
+        a C library) leaves the count behind, so a message that kills every pass is seen."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO inbox_attempts (message_key, attempts, first_at, last_at)"
+                " VALUES (?, 1, ?, ?) ON CONFLICT (message_key)"
+                " DO UPDATE SET attempts = attempts + 1, last_at = excluded.last_at",
+                (message_key, iso(now), iso(now)),
+            )
+            row = self.db.execute(
+                "SELECT attempts FROM inbox_attempts WHERE message_key = ?", (message_key,)
+            ).fetchone()
+        return int(row[0])
+
+    def end_attempt(self, message_key: str) -> None:
+        """The message is handled (or quarantined): its attempts are forgotten."""
+        with self.transaction():
+            self.db.execute("DELETE FROM inbox_attempts WHERE message_key = ?", (message_key,))
+
+    def unfinished_attempts(self) -> list[str]:
+        """Messages a pass began to read and never finished: the last pass died reading."""
+        return [row[0] for row in self.db.execute("SELECT message_key FROM inbox_attempts ORDER BY 1")]
+
     def record_reply(
         self, keys: list[str], events: list[Event], now: datetime, forward: Claim | None = None,
         held: HeldBack | None = None,

@@ -13,6 +13,7 @@ place.  A change is a new step, never an edit of an old one (files of that versi
 | 5 | the summary as one marshal value (replaced by 6) |
 | 6 | the summary as named columns (``summary.SUMMARY_COLUMNS``), lists as JSON text |
 | 7 | ``summaries.seq``: a running service reads only the summaries saved since |
+| 8 | the inbox's attempts: a message being read, counted before it is classified |
 | 9 | ``held_back``: mail from strangers and bulk senders, forwarded at most once a day per sender |
 """
 
@@ -149,7 +150,16 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE summaries ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX summaries_seq ON summaries (seq);
     """,
-    8: "",  # placeholder for another branch's step 8 (the lead merges it here)
+    # 8: a message's reading attempts, committed before it is classified and deleted once it
+    # is handled: a row that stays says a pass died reading it (a kill leaves no exception).
+    8: """
+    CREATE TABLE inbox_attempts (
+        message_key TEXT PRIMARY KEY,
+        attempts INTEGER NOT NULL,
+        first_at TEXT NOT NULL,
+        last_at TEXT NOT NULL
+    );
+    """,
     # 9: mail from strangers, mailing lists and bulk senders that the owner should hear of:
     # the first of each sender a day (up to ``[inbox] forwards_per_day``) is forwarded, the
     # rest waits for the next day's digest (``digest`` is that digest's outbox step).
