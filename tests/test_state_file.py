@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from conftest import BASE_LEDGER, write_config
 
 from mailbot.cli.main import main
+from mailbot.decide import first_run
+from mailbot.decide.policy import Action
+from mailbot.ledger.invoices import Invoice
 
 HEADER = BASE_LEDGER.splitlines()[0]
 
@@ -335,3 +338,31 @@ def test_a_reply_read_before_the_first_invoice_mail_does_not_end_the_first_run(
     out = capsys.readouterr()
     assert [line for line in out.out.splitlines() if line.startswith("sent ")] == ["sent 2026-100"]
     assert "12 skipped (first run)" in out.err
+
+
+def test_a_state_of_a_newer_mailbot_is_a_message_not_a_traceback(tmp_path, capsys):
+    config = write_config(tmp_path)
+    assert _mailbot(config, "run", "--once") == 0
+    with sqlite3.connect(tmp_path / "var/mailbot.db") as db:
+        db.execute("PRAGMA user_version = 99")
+    capsys.readouterr()
+
+    assert _mailbot(config, "status") == 1
+    assert _mailbot(config, "state", "check") == 1
+
+    out = capsys.readouterr()
+    assert "state schema 99 is newer than this mailbot" in out.err
+    assert "schema 99 is newer than this mailbot's" in out.out
+
+
+def test_the_window_counts_whole_days_back_from_today():
+    now = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
+    invoices = {n: Invoice(n, "acme", 2, issue_date=d) for n, d in
+                (("on", date(2026, 11, 29)), ("before", date(2026, 11, 28)), ("undated", None))}  # fmt: skip
+    actions = [Action(n, "invoice") for n in invoices] + [Action("before", "reminder", 1)]
+
+    start = first_run.window_start(now, 7)
+
+    assert start == date(2026, 11, 29)
+    assert first_run.too_old(actions, invoices, start) == ["before"]
+    assert first_run.without(actions, {"before"}) == [actions[0], actions[2], actions[3]]

@@ -66,6 +66,9 @@ class Store(Summaries, Inbox, Skips):
         except sqlite3.Error as exc:
             self.db.close()
             raise StateError(explain(path, exc)) from None
+        except RuntimeError as exc:  # (schema.upgrade: a file of a newer mailbot)
+            self.db.close()
+            raise StateError(f"{exc}: run the mailbot that wrote it, or restore an older backup") from None
         if self._marked:
             write_marker(path)
         elif marker_of(path).exists():
