@@ -81,6 +81,21 @@ def config_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def _first_run_mails_every_invoice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests start from an empty state with invoices issued long before the ``now`` they
+    pass in; a real first run would skip those (``[state] first_run_days``, 7).  So every
+    test runs with a window of a century, set here once (the environment reaches settings
+    built in the test and ``mailbot`` started from it); ``first_run_window`` takes it back."""
+    monkeypatch.setenv("MAILBOT_STATE__FIRST_RUN_DAYS", "36500")
+
+
+@pytest.fixture
+def first_run_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped first-run window (7 days), for tests of it."""
+    monkeypatch.delenv("MAILBOT_STATE__FIRST_RUN_DAYS")
+
+
 @dataclass
 class Received:
     sender: str

@@ -60,12 +60,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     """The worker; ``--once`` or ``--dry-run``: one pass, one line per invoice it touched.
     Exit 1 when a mail did not go out (undeliverable, to retry, or not built)."""
     if not (args.once or args.dry_run):
-        return run_forever(config_path(args.config), load_settings, args.interval)
+        return run_forever(config_path(args.config), load_settings, args.interval, args.backfill)
     settings = settings_of(args)
-    report = run_once(settings, utcnow(), dry_run=args.dry_run)
+    report = run_once(settings, utcnow(), dry_run=args.dry_run, backfill=args.backfill)
     if args.dry_run:
         for line in report.planned:
             say(f"would send {line}")
+    for invoice in report.skipped:
+        say(f"{'would skip' if args.dry_run else 'skipped'} {invoice}: issued before the first run's window"
+            f" ({settings.state.first_run_days} days); `--backfill` mails it")  # fmt: skip
     for invoice in report.sent:
         say(f"sent {invoice}")
     for invoice in report.failed:
@@ -75,6 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for invoice in report.held:
         say(f"held {invoice}: the mail could not be built (see the log)")
     where = outbox_place(settings)
-    note(f"{len(report.sent)} sent ({where}), {len(report.retry)} to retry, "
-         f"{len(report.failed)} undeliverable, {len(report.problems)} ledger problem(s)")  # fmt: skip
+    skipped = f", {len(report.skipped)} skipped (first run)" if report.skipped else ""
+    note(f"{len(report.sent)} sent ({where}), {len(report.retry)} to retry, {len(report.failed)} "
+         f"undeliverable, {len(report.problems)} ledger problem(s){skipped}")  # fmt: skip
     return 1 if report.failed or report.retry or report.held else 0

@@ -12,13 +12,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 
 from mailbot import __version__
 from mailbot.cli.output import note
 from mailbot.config.problems import Refused
-from mailbot.config.settings import ConfigError
+from mailbot.config.settings import ConfigError, config_path, load_settings
+from mailbot.state.guard import StateError, explain
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -39,11 +41,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             note(str(problem))
         return 1
-    except Refused as exc:  # an owner action that cannot be done: why, and exit 1
-        note(str(exc))
+    except (Refused, StateError) as exc:  # an owner action that cannot be done, a state
+        note(str(exc))  # file that cannot be used (lost, damaged, a folder): why, and exit 1
+        return 1
+    except sqlite3.DatabaseError as exc:  # a damaged page met after the file opened well
+        note(explain(_state_path(args), exc))
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _state_path(args: argparse.Namespace) -> str:
+    """The state file the command used, to name it in a message."""
+    try:
+        return str(load_settings(config_path(args.config)).state_path)
+    except Exception:  # (the message matters more than the name)
+        return "the state file"
 
 
 def _logging(verbose: bool) -> None:
@@ -89,6 +102,17 @@ def _parser() -> argparse.ArgumentParser:
         help="one pass that shows what would go out and sends nothing",
     )
     p.add_argument("--interval", type=float, default=60.0, help="seconds between passes")
+    p.add_argument(
+        "--backfill",
+        action="store_true",
+        help="mail every invoice not yet sent, also those issued before the first-run window",
+    )
+    p = command("state", "state:cmd_state", "check the state file, or start afresh without one")
+    p.add_argument(
+        "action",
+        choices=["check", "new"],
+        help="check: integrity and schema, exit 0/1; new: start afresh where the state file is lost",
+    )
     p = command("status", "reports:cmd_status", "one row per invoice")
     p.add_argument("--json", action="store_true")
     p = command("history", "reports:cmd_history", "the invoice's timeline")

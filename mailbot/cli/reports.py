@@ -24,11 +24,18 @@ def _stored_facts(settings: Settings) -> dict[str, policy.Facts]:
         return store.decision_facts(save=False)
 
 
+def _stored_status(settings: Settings) -> tuple[dict[str, policy.Facts], set[str]]:
+    """The summaries as stored, and the invoices a first run skipped."""
+    with Store(settings.state_path) as store:
+        return store.decision_facts(save=False), store.skipped()
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     """One row per invoice: its state, what it owes, the next mail."""
     settings = settings_of(args)
     ledger = load_ledger(settings)
-    rows = views.status_rows(ledger, _stored_facts(settings), settings, utcnow())
+    facts, skipped = _stored_status(settings)
+    rows = views.status_rows(ledger, facts, settings, utcnow(), skipped)
     if args.json:
         print_json(rows)
         return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,8 +19,13 @@ def _money(value) -> str:
 
 
 def status_rows(
-    ledger: Ledger, facts: Mapping[str, policy.Facts], settings: Settings, now: datetime
+    ledger: Ledger,
+    facts: Mapping[str, policy.Facts],
+    settings: Settings,
+    now: datetime,
+    skipped: Set[str] = frozenset(),
 ) -> list[dict[str, Any]]:
+    """``skipped``: the invoices a first run did not mail (shown as such until mailed)."""
     rows = []
     empty = policy.Facts()
     kinds = policy.profiles(ledger.valid(), facts, now.date())
@@ -29,6 +34,8 @@ def status_rows(
         client = settings.clients.get(invoice.client_id)
         today = policy.local_date(now, client)
         last = known.last_reply
+        current = policy.state(invoice, known, today)
+        held = current == "scheduled" and invoice.number in skipped
         rows.append(
             {
                 "invoice": invoice.number,
@@ -38,10 +45,12 @@ def status_rows(
                 "balance": _money(policy.balance(invoice, known) if invoice.valid else invoice.gross),
                 "issue_date": invoice.issue_date.isoformat() if invoice.issue_date else None,
                 "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
-                "state": policy.state(invoice, known, today),
+                "state": "skipped" if held else current,
                 "reminders_sent": known.sent_reminders,
                 "last_reply": dict(zip(("intent", "at", "trusted"), last, strict=True)) if last else None,
-                "next_action": policy.next_action(
+                "next_action": None
+                if held
+                else policy.next_action(
                     invoice, known, today, client, settings.chase, now, kinds.get(invoice.client_id, "usual")
                 ),
             }

@@ -116,7 +116,14 @@ class LedgerSection(Section):
 
 
 class StateSection(Section):
+    """Where mailbot keeps its records, and how far back its first run mails.
+
+    ``first_run_days``: a first run (no invoice mailed or skipped yet) mails only invoices
+    issued within this many days; older ones are recorded as skipped (``run --backfill``
+    mails them).  A new user's ledger of past invoices was mailed by hand long ago."""
+
     path: Path = Path("var/mailbot.db")
+    first_run_days: int = Field(7, ge=0, le=36500)
 
 
 class TemplatesSection(Section):

@@ -31,9 +31,14 @@ Intent = Literal[
 
 State = Literal[
     "scheduled", "sent", "overdue", "promised", "disputed", "payment_claimed", "paid",
-    "paused", "escalated", "undeliverable", "cancelled", "invalid",
+    "paused", "escalated", "undeliverable", "cancelled", "invalid", "skipped",
 ]  # fmt: skip
-"""An invoice's state as ``status`` shows it (CONTRACT.md)."""
+"""An invoice's state as ``status`` shows it (CONTRACT.md); ``skipped``: a first run did not
+mail it (issued before the first-run window), so it is neither mailed nor chased."""
+
+SKIPPED_NOTE = "skipped by the first run"
+"""How the ``note`` event of an invoice a first run did not mail begins (the state finds
+skipped invoices by it: recorded per invoice, no table of their own)."""
 
 Outcome = Literal["sent", "failed", "retry", "held", "skipped"]
 """What became of one claimed mail in a pass."""

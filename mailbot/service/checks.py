@@ -16,6 +16,7 @@ from mailbot.ledger.read import load_ledger
 from mailbot.outbound.sources import Sources
 from mailbot.outbound.templates import template_problems
 from mailbot.outbound.transport import SendError, SmtpOutbox
+from mailbot.state.guard import StateError, check_header, check_not_lost, check_place
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,24 @@ def check(settings: Settings, connect: bool = False) -> CheckReport:
     problems = [str(p) for p in config_problems(settings)]
     ledger = load_ledger(settings)
     problems += [str(p) for p in ledger.problems]
+    problems += state_problems(settings)
     hints: list[str] = []
     if connect:
         problems += connect_problems(settings, hints)
     return CheckReport(problems, hints, len(settings.clients), len(ledger.invoices), len(ledger.valid()))
+
+
+def state_problems(settings: Settings) -> list[str]:
+    """The state file where ``run`` would refuse it: a folder, not writable, lost, not
+    SQLite (one ``PATH: message``; ``mailbot state check`` looks inside).  Writes nothing."""
+    path = settings.state_path
+    try:
+        check_place(path, make=False)
+        check_not_lost(path)
+        check_header(path)
+    except StateError as exc:
+        return [str(exc)]
+    return []
 
 
 def config_problems(settings: Settings) -> list[Problem]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import signal
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from mailbot.service.caches import FactsCache, LedgerCache
 from mailbot.service.clock import utcnow
 from mailbot.service.run_pass import run_once
 from mailbot.service.sending import STOP
+from mailbot.state.guard import explain
+from mailbot.state.store import StateError, Store
 
 log = logging.getLogger(__name__)
 
@@ -70,16 +73,21 @@ class ConfigWatch:
             return str(exc).encode()
 
 
-def run_forever(config_path: Path, load: Callable[[Path], Settings], interval: float) -> int:
+def run_forever(
+    config_path: Path, load: Callable[[Path], Settings], interval: float, backfill: bool = False
+) -> int:
     """The service: a pass now, one whenever mail arrives, and one every ``interval`` s.
 
     One thread does it all: it waits on the inbox (IMAP IDLE, or polling the
     Maildir) until ``schedule`` says the next periodic pass is due, and runs a
     pass early when the server announces new mail.  A lost connection is
     reopened with backoff (1 s doubling to 5 min); a failing pass is logged and
-    the service goes on.  A config broken at start raises ConfigError.
+    the service goes on.  A config broken at start raises ConfigError, a state file that
+    cannot be used (lost, damaged, a folder) StateError: a supervisor sees the exit.
+    ``backfill``: the first pass mails every unsent invoice, whatever its issue date.
     """
     config = ConfigWatch(config_path, load)
+    Store(config.settings.state_path).close()  # (refuses a lost or damaged state now)
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
     scheduler = schedule.Scheduler()
@@ -88,11 +96,17 @@ def run_forever(config_path: Path, load: Callable[[Path], Settings], interval: f
     backoff = 1.0
 
     def one_pass() -> None:
-        nonlocal inbox
+        nonlocal inbox, backfill
+        settings = config.settings
         try:
             settings = config.current()  # re-read: the owner may edit config and ledger
             inbox = inbox or open_inbox(settings)
-            run_once(settings, utcnow(), inbox=inbox, ledgers=ledgers, known=known)
+            run_once(settings, utcnow(), inbox=inbox, ledgers=ledgers, known=known, backfill=backfill)
+            backfill = False
+        except StateError as exc:  # the owner restores the file: the next pass goes on
+            log.error("%s; nothing was sent this pass", exc)
+        except sqlite3.DatabaseError as exc:
+            log.error("%s; nothing more was sent this pass", explain(settings.state_path, exc))
         except Exception:  # the service must outlive any one bad pass
             log.exception("the pass failed; trying again in %s s", interval)
 

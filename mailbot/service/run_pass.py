@@ -27,7 +27,9 @@ from mailbot.outbound.transport import open_outbox
 from mailbot.records.kinds import Outcome
 from mailbot.service.caches import FactsCache, LedgerCache
 from mailbot.service.claims import claim, release_stale
+from mailbot.service.first_run import hold_back
 from mailbot.service.sending import send_claimed
+from mailbot.state.guard import check_place
 from mailbot.state.store import Store
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class PassReport:
     retry: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # could not be built: a template or address problem
     planned: list[str] = field(default_factory=list)  # --dry-run: what would go out
+    skipped: list[str] = field(default_factory=list)  # a first run's invoices issued before its window
     problems: list[str] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
 
@@ -78,6 +81,7 @@ def run_once(
     inbox: Inbox | None = None,
     ledgers: LedgerCache | None = None,
     known: FactsCache | None = None,
+    backfill: bool = False,
 ) -> PassReport:
     """One full pass: read and apply new replies, then send every mail that is due, once.
 
@@ -85,18 +89,21 @@ def run_once(
     chased in the same pass.  ``inbox`` is the service's long-lived connection;
     without it the pass opens and closes its own.  ``ledgers`` and ``known``: what
     the service keeps between passes, the parsed ledger and the decision facts.
+    ``backfill``: mail every invoice not yet sent, whatever its issue date (a first run
+    otherwise skips those issued before ``[state] first_run_days``).
     """
     ledger = ledgers.load(settings) if ledgers else load_ledger(settings)
     report = PassReport(problems=[str(p) for p in ledger.problems])
     for problem in ledger.problems:
         log.warning("%s", problem)
     mailer = Mailer(settings)
+    check_place(settings.state_path)  # (a folder, or one that cannot be made: before the lock beside it)
     with one_pass_at_a_time(settings.state_path) as alone:
         if not alone:
             log.warning("another mailbot pass is running on %s; this one does nothing", settings.state_path)
             report.problems.append("another pass is running")
             return report
-        return _pass(settings, now, dry_run, inbox, ledger, report, mailer, known)
+        return _pass(settings, now, dry_run, inbox, ledger, report, mailer, known, backfill)
 
 
 def _tidy(store: Store, settings: Settings, now: datetime) -> None:
@@ -142,27 +149,31 @@ def no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _pass(settings, now, dry_run, inbox, ledger, report, mailer, known) -> PassReport:
+def _pass(settings, now, dry_run, inbox, ledger, report, mailer, known, backfill) -> PassReport:
     with Store(settings.state_path) as store:
         if dry_run:
-            return _plan(settings, now, ledger, report, mailer, store)
+            return _plan(settings, now, ledger, report, mailer, store, backfill)
         _tidy(store, settings, now)  # first: expired mails make room for the new ones
         interrupted = store.unfinished_attempts()
         if interrupted:  # the inbox may kill this pass again: what is due goes out first
             log.warning("the last pass died reading %s: sending before reading the inbox",
                         ", ".join(interrupted[:5]))  # fmt: skip
-            _decide_and_send(settings, now, ledger, report, mailer, known, store)
+            _decide_and_send(settings, now, ledger, report, mailer, known, store, backfill)
         report.replies = _read_replies(settings, store, ledger, now, inbox)
-        _decide_and_send(settings, now, ledger, report, mailer, known, store)
+        _decide_and_send(settings, now, ledger, report, mailer, known, store, backfill)
     return report
 
 
-def _decide_and_send(settings, now, ledger, report, mailer, known, store) -> None:
+def _decide_and_send(settings, now, ledger, report, mailer, known, store, backfill) -> None:
     release_stale(store, settings, ledger, now)  # decided anew below, with today's
+    first = store.first_run()
     with no_cycle_collection():
         facts = known.load(store, settings.state_path) if known is not None else store.decision_facts()
         actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
         del facts  # the send step reads its own (with Message-IDs): not both at once
+    if not backfill:
+        actions, skipped = hold_back(store, settings, ledger, actions, now, first, True)
+        report.skipped += skipped
     if known is not None and sum(a.kind != "note" for a in actions) > BACKLOG:
         known.forget()  # a backlog's sending holds many records: not the kept facts too
     claim(store, settings, ledger, actions, now)
@@ -170,12 +181,15 @@ def _decide_and_send(settings, now, ledger, report, mailer, known, store) -> Non
         send_claimed(store, outbox, mailer, ledger, now, report)
 
 
-def _plan(settings, now, ledger, report, mailer, store) -> PassReport:
+def _plan(settings, now, ledger, report, mailer, store, backfill) -> PassReport:
     """--dry-run: what would go out, rendered (a template error shows now), nothing written."""
+    first = store.first_run()
     with no_cycle_collection():
         facts = store.decision_facts(save=False)  # a dry run writes nothing
         actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
         del facts
+    if not backfill:
+        actions, report.skipped = hold_back(store, settings, ledger, actions, now, first, False)
     report.planned = [f"{a.invoice} {a.kind}" for a in actions if a.kind != "note"]
     for action in actions:  # render anyway: a template error shows now, not later
         if action.kind in ("invoice", "reminder", "final", "ack", "receipt"):

@@ -1,0 +1,56 @@
+"""The first-run window at the edge: which invoice mails a pass holds back, recorded.
+
+A first run (no invoice mailed or skipped yet) skips the invoices issued before
+``[state] first_run_days`` and records each as a ``note``; later passes hold the
+recorded ones back too, until ``mailbot resume INVOICE`` or ``run --backfill``.
+Skipped invoices are not chased either: mailbot has no record that the client got them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from mailbot.config.settings import Settings
+from mailbot.decide import first_run
+from mailbot.decide.policy import Action
+from mailbot.ledger.read import Ledger
+from mailbot.records.rows import Event, iso
+from mailbot.state.store import Store
+
+log = logging.getLogger(__name__)
+
+SHOWN = 20  # invoice numbers named in the log line; the run's report lists them all
+
+
+def hold_back(
+    store: Store,
+    settings: Settings,
+    ledger: Ledger,
+    actions: list[Action],
+    now: datetime,
+    first: bool,
+    write: bool,
+) -> tuple[list[Action], list[str]]:
+    """``actions`` without the held-back invoice mails, and the invoices this pass skipped
+    anew (a first run's; ``write``: recorded, else only reported, as a dry run does)."""
+    mails = [a.invoice for a in actions if a.kind == "invoice"]
+    if not mails:
+        return actions, []
+    if not first:
+        return first_run.without(actions, store.skipped(mails)), []
+    start = first_run.window_start(now, settings.state.first_run_days)
+    skipped = first_run.too_old(actions, ledger.invoices, start)
+    if not skipped:
+        return actions, []
+    if write:
+        notes = (Event(n, iso(now), "note", "invoice", detail=first_run.skip_note(ledger.invoices[n], start))
+                 for n in skipped)  # fmt: skip
+        store.record_skipped(notes)
+    more = f" and {len(skipped) - SHOWN} more" if len(skipped) > SHOWN else ""
+    log.warning(
+        "first run: %d invoice(s) issued before %s not mailed, recorded as skipped (`mailbot run --once"
+        " --backfill` mails them, `mailbot resume INVOICE` one): %s%s",
+        len(skipped), start, ", ".join(skipped[:SHOWN]), more,
+    )  # fmt: skip
+    return first_run.without(actions, set(skipped)), skipped
