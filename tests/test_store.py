@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mailbot.state.store import SCHEMA_VERSION, Event, Store, iso
+from mailbot.state.store import SCHEMA_VERSION, Event, StateError, Store, iso
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
@@ -64,5 +64,5 @@ def test_schema_is_versioned_and_a_newer_one_is_refused(tmp_path):
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     db.commit()
     db.close()
-    with pytest.raises(RuntimeError, match="newer than this mailbot"):
+    with pytest.raises(StateError, match="newer than this mailbot.*run the mailbot that wrote it"):
         Store(path)
