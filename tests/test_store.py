@@ -64,5 +64,5 @@ def test_schema_is_versioned_and_a_newer_one_is_refused(tmp_path):
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     db.commit()
     db.close()
-    with pytest.raises(StateError, match="newer than this mailbot.*run the mailbot that wrote it"):
+    with pytest.raises(StateError, match=r"newer than this mailbot.*run the mailbot that wrote it"):
         Store(path)
