@@ -79,6 +79,19 @@ def with_attachment(name: str, filename: str, ctype: str, data: bytes) -> bytes:
     )
 
 
+def part_header_words(size: int) -> bytes:
+    """Encoded words in an attachment's header (not the mail's: its own limits pass) and
+    8-bit text, so a forward to the owner would have the stdlib write the mail again."""
+    words = "=?utf-8?q?=C3=A4?= " * (size // 19)
+    return (
+        head(f"part-words-{size}", "Content-Type: multipart/mixed; boundary=b\r\n")
+        + b"\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + "Bezahlt – danke.\r\n".encode()
+        + f'--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename="{words}"\r\n'.encode()
+        + b"\r\nx\r\n--b--\r\n"
+    )
+
+
 def zip_bomb(unpacked: int) -> bytes:
     """A zip of ``unpacked`` bytes of zeros (a few hundred KiB packed), written in
     chunks so making it costs no memory either; attached as a remittance advice."""
@@ -140,4 +153,5 @@ CORPUS: dict[str, tuple[Callable[[], bytes], bool]] = {
     "lines-9m": (lambda: many_lines(9 * MIB), True),
     "html-100000-deep": (lambda: html_nesting(100_000), False),
     "bounce-400-parts": (lambda: bounce_parts(400), False),
+    "part-header-words-256k": (lambda: part_header_words(256 * KIB), False),
 }

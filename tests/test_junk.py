@@ -13,7 +13,7 @@ from email.message import Message
 from pathlib import Path
 
 from conftest import write_config
-from junk_corpus import MB, client_mails, hostile
+from junk_corpus import MB, _mail, client_mails, hostile
 
 from mailbot.config.settings import Settings, load_settings
 from mailbot.service.run_pass import run_once
@@ -108,6 +108,22 @@ def test_a_stranger_gets_one_forward_a_day_and_the_rest_waits_for_the_digest(tmp
     body = _digest_text(settings)
     assert "29 mails from 1 sender" in body
     assert "flood@spammer.example" in body
+
+
+def test_a_flood_forged_in_a_clients_name_gets_what_a_strangers_gets(tmp_path):
+    """Where our server writes Authentication-Results, 300 disputes "from" the client
+    without one are forgeries: the first reaches the owner, the rest the digest."""
+    settings = _setup(tmp_path, extra='\n[imap]\nauthserv_id = "mx.muster-design.example"\n')
+    words = "The amount is wrong, we dispute this invoice."
+    forged = [
+        _mail("ap@acme.example", f"Re: Invoice J-001 ({n})", words, NOW, f"forged{n}") for n in range(300)
+    ]
+    _drop(settings, forged)
+    run_once(settings, NOW)
+    assert len(_to_owner(settings)) == 1
+    run_once(settings, NOW + timedelta(days=1))
+    assert sorted(str(m["X-Mailbot"]) for m in _to_owner(settings)) == ["digest", "forward"]
+    assert "299 mails from 1 sender" in _digest_text(settings)
 
 
 def _digest_text(settings: Settings) -> str:

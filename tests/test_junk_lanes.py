@@ -23,9 +23,12 @@ def _reply(**kw: object) -> Reply:
 @pytest.mark.parametrize(
     ("reply", "expected"),
     [
-        (_reply(client="acme", invoice="J-001", intent="dispute"), "one_by_one"),
-        (_reply(client="acme", intent="question"), "one_by_one"),  # a client's mail, unmatched
-        (_reply(client="acme", trusted=False, intent="payment_claimed", invoice="J-001"), "one_by_one"),
+        (_reply(client="acme", trusted=True, invoice="J-001", intent="dispute"), "one_by_one"),
+        (_reply(client="acme", trusted=True, intent="question"), "one_by_one"),  # a client's mail, unmatched
+        (
+            _reply(client="acme", trusted=False, intent="payment_claimed", invoice="J-001"),
+            "limited",
+        ),  # forged
         (_reply(intent="bounce", invoice="J-001"), "one_by_one"),  # a bounce of a mail we sent
         (_reply(), "limited"),  # a stranger
         (_reply(invoice="J-001", intent="dispute"), "limited"),  # a stranger naming an invoice

@@ -1,6 +1,6 @@
 """Pure: which mail reaches the owner one by one, and the daily digest of the rest.
 
-A client's own words (and a bounce of a mail mailbot sent) always go to the owner
+A client's own words (verified as theirs; and a bounce of a mail mailbot sent) go to the owner
 at once, one forward each: a dispute must never wait behind a spam wave.  Mail
 from strangers, mailing lists and bulk senders is *limited*: the first one of a
 sender on a day is forwarded, up to ``[inbox] forwards_per_day`` in all, and the
@@ -23,10 +23,12 @@ MAX_SENDERS_LISTED = 300  # digest lines; the rest as one count
 
 
 def lane(reply: Reply) -> Lane:
-    """One by one: a client's own (non-bulk) mail, or a bounce of a mail we sent."""
+    """One by one: a client's own (non-bulk, trusted) mail, or a bounce of a mail we sent.
+    A client's address on a mail that failed the trust checks is anyone's: a forger
+    sending hundreds in the client's name gets what a stranger gets (the first a day)."""
     if reply.intent == "bounce" and reply.invoice:
         return "one_by_one"
-    if reply.client and not reply.bulk:
+    if reply.client and reply.trusted and not reply.bulk:
         return "one_by_one"
     return "limited"
 

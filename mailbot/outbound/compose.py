@@ -266,7 +266,7 @@ def _attached_mail(raw: bytes) -> Message:
     goes as a base64 file instead.
     """
     raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if not _clean(raw):
+    if not _clean(raw) and _tame(raw):
         try:
             parsed = email.message_from_bytes(raw, policy=email.policy.default)
             out = io.BytesIO()
@@ -283,6 +283,17 @@ def _attached_mail(raw: bytes) -> Message:
     part = _encoded("application", "octet-stream", raw, "base64", name="original.eml")
     part.add_header("Content-Disposition", "attachment", filename="original.eml")
     return part
+
+
+REENCODE_MAX = 512 * 1024  # bytes of a mail the stdlib may parse and write again
+REENCODE_WORDS = 200  # RFC 2047 encoded words in all its headers, parts' headers included
+
+
+def _tame(raw: bytes) -> bool:
+    """Whether re-encoding costs about as much as the mail is long.  The stdlib's header
+    parser costs more than linear time and memory in encoded words (in a part's header
+    too: 256 KiB of them took 1.9 GB), so a big or word-heavy mail goes as a file."""
+    return len(raw) <= REENCODE_MAX and raw.count(b"=?") <= REENCODE_WORDS
 
 
 def _clean(raw: bytes) -> bool:
