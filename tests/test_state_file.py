@@ -366,3 +366,61 @@ def test_the_window_counts_whole_days_back_from_today():
     assert start == date(2026, 11, 29)
     assert first_run.too_old(actions, invoices, start) == ["before"]
     assert first_run.without(actions, {"before"}) == [actions[0], actions[2], actions[3]]
+
+
+def test_check_refuses_the_state_files_run_would_refuse(tmp_path, capsys):
+    """`check` said "all good" for a damaged or foreign database while `run` refused it."""
+    config = write_config(tmp_path, ledger=_ledger({f"2026-{n:03d}": 1 for n in range(1, 50)}))
+    assert _mailbot(config, "run", "--once") == 0
+    state = tmp_path / "var/mailbot.db"
+    _remove_state(config)
+    state.write_bytes(b"SQLite format 3\x00" + b"\x00" * 4080)  # a header, then nothing sound
+    for damaged in (True, False):
+        if not damaged:
+            state.unlink()
+            (tmp_path / "var/mailbot.db.marker").unlink()
+            with sqlite3.connect(state) as db:
+                db.execute("PRAGMA user_version = 3")
+                db.execute("CREATE TABLE people (name TEXT)")
+        capsys.readouterr()
+
+        assert _mailbot(config, "check") == 1
+
+        out = capsys.readouterr()
+        assert str(state) in out.out + out.err
+        assert "Traceback" not in out.err
+        assert _mailbot(config, "run", "--once") == 1
+
+
+def test_a_folder_where_the_lock_or_journal_belongs_is_a_message_and_exit_1(tmp_path, capsys):
+    config = write_config(tmp_path)
+    for side in ("mailbot.db.lock", "mailbot.db-wal"):
+        beside = tmp_path / "var" / side
+        beside.mkdir(parents=True)
+        for args in (["check"], ["run", "--once"], ["status"], ["state", "check"]):
+            assert _mailbot(config, *args) == 1, (side, args)
+            out = capsys.readouterr()
+            assert f"{beside}: is a directory where the state's" in out.err + out.out, (side, args)
+            assert "Traceback" not in out.err
+        beside.rmdir()
+    assert _outbox(config) == []
+
+
+def test_a_lock_file_that_cannot_be_made_is_a_message_and_exit_1(tmp_path, capsys, monkeypatch):
+    """As under /sys or on a share that denies what its folder's mode allows."""
+    config = write_config(tmp_path)
+    real_open = open
+
+    def refusing_open(file, *args, **kwargs):
+        if str(file).endswith(".lock"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", refusing_open)
+
+    assert _mailbot(config, "run", "--once") == 1
+
+    err = capsys.readouterr().err
+    assert "mailbot.db.lock: cannot make the lock file beside the state: Permission denied" in err
+    assert "Traceback" not in err
+    assert _outbox(config) == []

@@ -16,7 +16,7 @@ from mailbot.ledger.read import load_ledger
 from mailbot.outbound.sources import Sources
 from mailbot.outbound.templates import template_problems
 from mailbot.outbound.transport import SendError, SmtpOutbox
-from mailbot.state.guard import StateError, check_header, check_not_lost, check_place
+from mailbot.state.integrity import check_file
 
 
 @dataclass(frozen=True)
@@ -44,15 +44,10 @@ def check(settings: Settings, connect: bool = False) -> CheckReport:
 
 def state_problems(settings: Settings) -> list[str]:
     """The state file where ``run`` would refuse it: a folder, not writable, lost, not
-    SQLite (one ``PATH: message``; ``mailbot state check`` looks inside).  Writes nothing."""
-    path = settings.state_path
-    try:
-        check_place(path, make=False)
-        check_not_lost(path)
-        check_header(path)
-    except StateError as exc:
-        return [str(exc)]
-    return []
+    SQLite, damaged, of a newer mailbot or not mailbot's (one ``PATH: message``, the first
+    line of ``mailbot state check``'s verdict, with SQLite's quick check).  Writes nothing."""
+    verdict = check_file(settings.state_path, quick=True)
+    return [] if verdict.ok else verdict.lines[:1]
 
 
 def config_problems(settings: Settings) -> list[Problem]:

@@ -29,7 +29,7 @@ from mailbot.service.caches import FactsCache, LedgerCache
 from mailbot.service.claims import claim, release_stale
 from mailbot.service.first_run import hold_back
 from mailbot.service.sending import send_claimed
-from mailbot.state.guard import check_place
+from mailbot.state.guard import StateError, check_place
 from mailbot.state.store import Store
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,13 @@ def one_pass_at_a_time(state_path: Path) -> Iterator[bool]:
     """An exclusive lock beside the state file: the service and an owner's `run --once`
     (or two services) never send the same claimed mail twice."""
     state_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(state_path.with_name(state_path.name + ".lock"), "w") as handle:  # noqa: PTH123
+    lock = state_path.with_name(state_path.name + ".lock")
+    try:
+        handle = open(lock, "w")  # noqa: PTH123, SIM115  (closed below, after the pass)
+    except OSError as exc:  # (a folder that looks writable but is not: /sys, NFS, a security module)
+        why = exc.strerror or exc
+        raise StateError(f"{lock}: cannot make the lock file beside the state: {why}") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -29,6 +29,9 @@ class StateError(Exception):
     """The state file cannot be used; the message is ``PATH: what happened; what to do``."""
 
 
+SIDE_FILES = ("-wal", "-shm", ".lock")
+
+
 def marker_of(path: Path) -> Path:
     return path.with_name(path.name + MARKER_SUFFIX)
 
@@ -62,6 +65,10 @@ def check_place(path: Path, make: bool = True) -> None:
     the folder (else only judge the nearest folder that exists, as ``check`` does)."""
     if path.is_dir():
         raise StateError(f"{path}: is a directory; [state] path must name a file, such as var/mailbot.db")
+    for side in SIDE_FILES:  # (SQLite's journal and mailbot's lock: files it must be able to make)
+        beside = path.with_name(path.name + side)
+        if beside.is_dir():
+            raise StateError(f"{beside}: is a directory where the state's {side[1:]} file belongs: remove it")
     folder = path.parent
     try:
         if make:
