@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -248,3 +249,28 @@ def test_check_connect_suggests_whose_authentication_results_to_trust(tmp_path, 
     config.write_text(trusting)
     assert main(["--config", str(config), "check", "--connect"]) == 0
     assert "hint:" not in capsys.readouterr().out
+
+
+def test_a_state_lost_with_its_folder_is_refused_while_the_mailbox_remembers(
+    tmp_path, smtp_server, dovecot, capsys
+):
+    """The whole var/ gone (a new host): the marker went with the state, but the mailbox
+    still holds mail a mailbot marked. Nothing is mailed again until the owner says so."""
+    config = _config(tmp_path, smtp_server, dovecot)
+    assert main(["--config", str(config), "run", "--once"]) == 0
+    dovecot.append(reply("lost1@acme.example", _sent_ids(config)["2026-001"], "Thanks, received!"))
+    assert main(["--config", str(config), "run", "--once"]) == 0
+    sent = len(smtp_server.messages)
+    shutil.rmtree(tmp_path / "var")
+    capsys.readouterr()
+
+    assert main(["--config", str(config), "run", "--once"]) == 1
+
+    err = capsys.readouterr().err
+    assert "the mailbox INBOX holds mail a mailbot marked $MailbotHandled" in err
+    assert "mailbot state new" in err and "Traceback" not in err
+    assert len(smtp_server.messages) == sent  # nothing mailed again
+
+    assert main(["--config", str(config), "state", "new"]) == 0
+    assert main(["--config", str(config), "run", "--once"]) == 0
+    assert len(smtp_server.messages) > sent  # the owner said so: a first run (here, every invoice)

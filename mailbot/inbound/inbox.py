@@ -52,6 +52,7 @@ class Inbox(Protocol):
     """The store is passed in, not kept: the service's inbox outlives each pass."""
 
     def fetch_new(self, store: Store) -> Iterator[Incoming]: ...
+    def handled_before(self) -> bool: ...
     def mark_handled(self, message: Incoming, store: Store) -> None: ...
     def wait(self, seconds: float, stop: threading.Event | None = None) -> bool: ...
     def close(self) -> None: ...
@@ -142,6 +143,11 @@ class ImapInbox:
             store.set_watermark(self.source, self.uidvalidity, 0)
         found = client.search(["UID", f"{last + 1}:*"])
         return sorted(uid for uid in found if uid > last)  # "n:*" returns the last one too
+
+    def handled_before(self) -> bool:
+        """Whether a mailbot marked mail here (``$MailbotHandled``): the mailbox's memory of
+        a state that may have been lost with its folder, marker and all."""
+        return bool(self._client().search(["KEYWORD", HANDLED]))
 
     def mark_handled(self, message: Incoming, store: Store) -> None:
         """Move the watermark now; the keyword follows for the whole batch (one STORE)."""
@@ -248,6 +254,10 @@ class MaildirInbox:
             except (OSError, KeyError):
                 continue  # moved away meanwhile
             yield Incoming(handle, 0, raw)
+
+    def handled_before(self) -> bool:
+        """A Maildir keeps no mark of its own (it lives beside the state, and is lost with it)."""
+        return False
 
     def mark_handled(self, message: Incoming, store: Store) -> None:
         """The store's record (written with the reply's events) is the mark."""

@@ -27,7 +27,7 @@ from mailbot.outbound.transport import open_outbox
 from mailbot.records.kinds import Outcome
 from mailbot.service.caches import FactsCache, LedgerCache
 from mailbot.service.claims import claim, release_stale
-from mailbot.service.first_run import hold_back
+from mailbot.service.first_run import hold_back, refuse_if_the_mailbox_remembers
 from mailbot.service.sending import send_claimed
 from mailbot.state.guard import StateError, check_place
 from mailbot.state.store import Store
@@ -157,6 +157,7 @@ def no_cycle_collection() -> Iterator[None]:
 
 def _pass(settings, now, dry_run, inbox, ledger, report, mailer, known, backfill) -> PassReport:
     with Store(settings.state_path) as store:
+        refuse_if_the_mailbox_remembers(store, settings, inbox)
         if dry_run:
             return _plan(settings, now, ledger, report, mailer, store, backfill)
         _tidy(store, settings, now)  # first: expired mails make room for the new ones
