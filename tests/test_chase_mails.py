@@ -229,3 +229,34 @@ def test_promised_date_reaches_the_template_only_as_a_date(setup):
     mail = _mail(setup, [("2026-101", "reminder", 101, "promise_followup")], history={"2026-101": 2},
                  promised="2026-12-04")  # fmt: skip
     assert "2026-12-04" not in mail.text and date(2026, 12, 4).strftime("%A") in mail.text
+
+
+# --- Preview and escaping --------------------------------------------------------------------
+
+
+def test_preview_of_a_ladder_step_shows_which_reminder_it_will_be(tmp_path, capsys):
+    from mailbot.cli.main import main
+
+    config = write_config(tmp_path)
+    assert main(["--config", str(config), "preview", "2026-001", "--kind", "reminder", "--step", "3"]) == 0
+    text = capsys.readouterr().out.replace("\r\n", "\n")
+    assert "Second reminder\n===============" in text  # heads-up, then the first reminder: this is the second
+    assert main(["--config", str(config), "preview", "2026-001", "--kind", "final"]) == 0
+    final = capsys.readouterr().out.replace("\r\n", "\n")
+    assert final.startswith("Subject: Re: Final notice for invoice 2026-001") and "Please pay by " in final
+
+
+HOSTILE = '<b>Muster</b> {{ 6*7 }} & "Co"'
+
+
+def test_what_an_owner_typed_shows_literally_in_a_final_notice_and_its_coming_up_list(tmp_path):
+    base = BASE_CONFIG.replace('name = "Muster Design"', "name = '" + HOSTILE + "'")
+    ledger = LEDGER.replace("Business cards", '"<i>cards</i> {{ 7*7 }}"')
+    settings = load_settings(write_config(tmp_path, ledger=ledger, base=base))
+    final = _mail((settings, load_ledger(settings)), [("2026-101", "final", 5, "final")], {"2026-101": 4})
+    assert final.subject.startswith(f"Re: Final notice for invoice 2026-101 from {HOSTILE}:")
+    raw_html = final.msg.get_body(("html",)).get_content()
+    assert "<b>Muster</b>" not in raw_html and "&lt;b&gt;Muster&lt;/b&gt; {{ 6*7 }} &amp;" in raw_html
+    assert "42" not in final.text and "42" not in raw_html
+    statement = _mail((settings, load_ledger(settings)), [("2026-101", "reminder", 2, "friendly")])
+    assert "2026-103" in statement.text.split("Coming up")[1] and "49" not in statement.text

@@ -48,8 +48,12 @@ class Mailer:
     def logo_src(self) -> str:
         return f"cid:{self.logo.cid}" if self.logo else self.settings.business.logo
 
-    def build(self, invoice: Invoice, kind: str, message_id: str, now: datetime, tone: str = "") -> bytes:
-        """An invoice mail (also ``preview`` of any kind for one invoice)."""
+    def build(
+        self, invoice: Invoice, kind: str, message_id: str, now: datetime, tone: str = "",
+        reminder_number: int = 1,
+    ) -> bytes:  # fmt: skip
+        """An invoice mail (also ``preview`` of any kind for one invoice: ``reminder_number``
+        says which reminder it shows, as ``reminder_number()`` counts a sent one)."""
         client = self.settings.clients[invoice.client_id]
         today = policy.local_date(now, client)
         if kind == "invoice":
@@ -59,7 +63,8 @@ class Mailer:
             paid = policy.paid(invoice)
             context = chase_context(
                 self.settings, client, [(invoice, paid)], today, tone=tone or _preview_tone(kind),
-                kind=kind, logo_src=self.logo_src, about="payment_claimed" if kind == "ack" else "",
+                kind=kind, reminder_number=reminder_number, logo_src=self.logo_src,
+                about="payment_claimed" if kind == "ack" else "",
             )  # fmt: skip
         return self._compose(kind, context, client, Threading(message_id), now)
 
