@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from html import unescape
@@ -21,6 +22,7 @@ from conftest import BASE_CONFIG, write_config
 from mailbot.config.settings import load_settings
 from mailbot.decide.policy import group_facts
 from mailbot.ledger.read import load_ledger
+from mailbot.outbound.context import amount_asked
 from mailbot.outbound.mails import Mailer
 from mailbot.records.rows import OutboxRow
 
@@ -260,3 +262,10 @@ def test_what_an_owner_typed_shows_literally_in_a_final_notice_and_its_coming_up
     assert "42" not in final.text and "42" not in raw_html
     statement = _mail((settings, load_ledger(settings)), [("2026-101", "reminder", 2, "friendly")])
     assert "2026-103" in statement.text.split("Coming up")[1] and "49" not in statement.text
+
+
+def test_the_amount_a_plan_reports_is_the_amount_the_mail_asks_for(setup):
+    _settings, ledger = setup
+    asked = amount_asked([(ledger.invoices[n], Decimal(0)) for n in ("2026-101", "2026-102")])
+    mail = _mail(setup, [("2026-101", "reminder", 2, "friendly"), ("2026-102", "reminder", 2, "friendly")])
+    assert asked == Decimal("1785.00") and f"Amount: €{asked:,}" in mail.text

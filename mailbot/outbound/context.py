@@ -200,7 +200,7 @@ def chase_context(
     fmt = formatter_for(client.language)
     first, _ = items[0]
     cur = first.currency
-    asked = sum((inv.gross - paid for inv, paid in items), Decimal(0))
+    asked = amount_asked(items)
     context = invoice_context(settings, first, client, today, logo_src)
     listed = [item_context(fmt, inv, paid, today) for inv, paid in items]
     pay_by = _weekday(today + timedelta(days=7))
@@ -229,6 +229,12 @@ def chase_context(
     context["total_plain"] = f"{fmt.amount(asked, cur)} {cur}"
     context["payment"] = {**context["payment"], "reference": ", ".join(i["number"] for i in listed)}
     return context
+
+
+def amount_asked(items: Sequence[tuple[Invoice, Decimal]]) -> Decimal:
+    """What a chase mail asks to be paid now: the open balances of its own invoices, and
+    nothing of the client's invoices that are not yet due (``mailbot plan`` shows the same)."""
+    return sum((inv.gross - paid for inv, paid in items), Decimal(0))
 
 
 def _deadline(fmt: Formatter, kind: str, tone: str, pay_by: date) -> str:
