@@ -127,7 +127,7 @@ def test_client_who_promises_a_date_and_pays_late(story):
         ("2026-11-27", "receipt", ""),
     ]
     followup = story.received()[3].get_body(("plain",)).get_content()
-    assert "planned for Friday, 20 November 2026" in followup
+    assert "You planned to pay invoice 2026-001 on Friday, 20 November 2026" in followup
 
 
 def test_client_out_of_office_is_not_chased_while_away(story):
@@ -190,7 +190,7 @@ def test_two_open_invoices_get_one_reminder_listing_both(tmp_path, smtp_server, 
     assert reminders, [m["Subject"] for m in story.received()]
     assert reminders[0]["Subject"] == "Open invoices from Muster Design: 2026-001, 2026-002"
     text = reminders[0].get_body(("plain",)).get_content()
-    assert "Your open invoices with us:" in text and "Total open: €2,380.00" in text
+    assert "Due now:" in text and "Total due now: €2,380.00" in text  # both are due: both asked for
     with sqlite3.connect(story.db) as db:
         per_day = db.execute(
             "SELECT substr(sent_at, 1, 10), count(DISTINCT message_id), count(*) FROM outbox"

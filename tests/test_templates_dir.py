@@ -96,6 +96,7 @@ def test_check_names_a_missing_dir_at_its_config_line(tmp_path, capsys):
     ("invoice/body.txt", "Hello\n\n{% if %}x{% endif %}\n", 3, "Expected an expression"),
     ("partials/footer.mjml", "<mj-section>\n<!--{% for x in %}--><!--{% endfor %}-->\n</mj-section>\n", 2, ""),
     ("reminder/subject.txt", "{{ total | no_such_filter }}\n", 1, "no_such_filter"),
+    ("reminder/heading.txt", "{% if final %}Last call\n", 1, "endif"),
     ("locale/de/LC_MESSAGES/mailbot.po", 'msgid "Total"\nmsgstr "Summe"\nbogus\n', 3, "misformatted"),
     ("locale/de/LC_MESSAGES/mailbot.po", 'msgid "Hello %(name)s,"\nmsgstr "Hallo %(nmae)s,"\n', 1, "nmae"),
 ])  # fmt: skip
@@ -218,3 +219,16 @@ def test_default_and_is_defined_work_on_the_context_values(tmp_path):
     invoice = load_ledger(settings).invoices["2026-001"]
     context = invoice_context(settings, invoice, settings.clients["acme"], date(2026, 11, 10))
     assert Renderer(tmp_path / "t").render("invoice", {**context, "lang": "en"}, "en").subject == "none"
+
+
+def test_an_owner_heading_names_the_reminder_in_text_and_html(tmp_path):
+    config = write_config(tmp_path, base=WITH_DIR)
+    _own(
+        config,
+        {
+            "reminder/heading.txt": "{% if final %}Last word{% else %}A note from {{ business.name }}{% endif %}\n"
+        },
+    )
+    _msg, text, html = _mail(config, kind="reminder")
+    assert text.replace("\r\n", "\n").startswith("A note from Muster Design\n=========================\n")
+    assert html.count("A note from Muster Design") >= 2  # the heading and the amount box

@@ -177,8 +177,11 @@ def chase_context(
     today: date,
     *,
     tone: str = "",
-    statement: Sequence[tuple[Invoice, Decimal]] = (),
+    kind: str = "reminder",
+    reminder_number: int = 1,
+    coming: Sequence[tuple[Invoice, Decimal]] = (),
     promised: date | None = None,
+    promised_for: str = "",
     fee: LateFee | None = None,
     fee_first: bool = False,
     about: str = "",
@@ -186,21 +189,34 @@ def chase_context(
 ) -> dict[str, Any]:
     """A reminder, acknowledgment or receipt: the invoices it is about, in the client's words.
 
-    ``items`` are the invoices this mail is about (the first leads the subject);
-    ``statement`` all of the client's open invoices, listed when there are several.
+    ``items`` are the invoices this mail is about (the first leads the subject): what it
+    asks to be paid now is the sum of their balances, nothing else (issue 12: a reminder
+    once asked for an invoice not due for eleven more days).  ``coming``: the client's
+    other open invoices not yet due, shown for overview under their own heading and never
+    in the amount.  ``kind``/``reminder_number``: what the heading and the amount box call
+    the mail ("Second reminder", "Final notice").  ``promised``: the day the client said
+    they would pay ``promised_for`` (an invoice number), named in a promise follow-up.
     """
     fmt = formatter_for(client.language)
     first, _ = items[0]
     cur = first.currency
-    open_total = sum((inv.gross - paid for inv, paid in statement or items), Decimal(0))
+    asked = amount_asked(items)
     context = invoice_context(settings, first, client, today, logo_src)
+    listed = [item_context(fmt, inv, paid, today) for inv, paid in items]
+    pay_by = _weekday(today + timedelta(days=7))
     context.update(
         tone=tone,
-        items=[item_context(fmt, inv, paid, today) for inv, paid in items],
-        statement=[item_context(fmt, inv, paid, today) for inv, paid in statement],
-        open_total=fmt.money(open_total, cur),
+        final=kind == "final",
+        reminder_number=reminder_number,
+        items=listed,
+        statement=listed if len(listed) > 1 else [],  # the mail's invoices, listed when several
+        coming=[item_context(fmt, inv, paid, today) for inv, paid in coming],
+        open_total=fmt.money(asked, cur),
         promised=fmt.date(promised, "full") if promised else "",
-        pay_by=fmt.date(_weekday(today + timedelta(days=7)), "full"),
+        promised_for=promised_for or first.number,
+        pay_by=fmt.date(pay_by, "full"),
+        deadline=_deadline(fmt, kind, tone, pay_by),
+        deadline_short=fmt.date(pay_by, "medium"),
         about=about,
         today=fmt.date(today, "full"),
         fee=_fee(fmt, fee, cur, first) if fee else None,
@@ -208,11 +224,24 @@ def chase_context(
         lang=client.language,
         reply_subject="",
     )
-    # What to pay now: the open amount, with every open invoice as the reference.
-    listed = context["statement"] or context["items"]
-    context["total"] = context["open_total"] if context["statement"] else context["items"][0]["balance"]
+    # What to pay now: the invoices of this mail, each number in the reference.
+    context["total"] = context["open_total"]
+    context["total_plain"] = f"{fmt.amount(asked, cur)} {cur}"
     context["payment"] = {**context["payment"], "reference": ", ".join(i["number"] for i in listed)}
     return context
+
+
+def amount_asked(items: Sequence[tuple[Invoice, Decimal]]) -> Decimal:
+    """What a chase mail asks to be paid now: the open balances of its own invoices, and
+    nothing of the client's invoices that are not yet due (``mailbot plan`` shows the same)."""
+    return sum((inv.gross - paid for inv, paid in items), Decimal(0))
+
+
+def _deadline(fmt: Formatter, kind: str, tone: str, pay_by: date) -> str:
+    """The day by which a firm reminder or a final notice asks for payment, for the amount box.
+
+    Earlier reminders name no date of their own: they only say when the invoice was due."""
+    return fmt.date(pay_by, "full") if kind == "final" or tone in ("firm", "final") else ""
 
 
 def _weekday(day: date) -> date:

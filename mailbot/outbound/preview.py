@@ -39,7 +39,17 @@ def build_preview(settings: Settings, invoice: Invoice, kind: str, step: int, no
     mailer = Mailer(settings)
     moment = preview_moment(settings.chase, invoice, kind, step, now)
     message_id = "<preview@" + settings.domain + ">"
-    return mailer.build(invoice, kind, message_id, moment, tone=preview_tone(settings.chase, kind, step))
+    tone = preview_tone(settings.chase, kind, step)
+    number = preview_reminder_number(settings.chase, kind, step)
+    return mailer.build(invoice, kind, message_id, moment, tone=tone, reminder_number=number)
+
+
+def preview_reminder_number(chase: Chase, kind: str, step: int) -> int:
+    """Which reminder the ladder's N-th step is ("Second reminder"), as the sent mail counts:
+    every step before it went out, and a heads-up is no reminder."""
+    if kind not in CHASE_PREVIEWS or not step:
+        return 1  # the default preview of a reminder is the first one after the due date
+    return max(1, sum(1 for s in chase.steps[: min(step, len(chase.steps))] if s.tone != "heads_up"))
 
 
 def preview_tone(chase: Chase, kind: str, step: int) -> str:

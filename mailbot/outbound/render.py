@@ -157,6 +157,10 @@ class Renderer:
             # Words that depend on tone or reason are written once, for both parts.
             intro = text_env.get_template(f"{kind}/intro.txt").render(context)
             context = {**context, "intro": [p.strip() for p in intro.split("\n\n") if p.strip()]}
+        if self.sources.find(f"{kind}/heading.txt") is not None:
+            # What the mail is ("Second reminder", "Final notice"): its heading and amount box.
+            heading = text_env.get_template(f"{kind}/heading.txt").render(context)
+            context = {**context, "heading": " ".join(heading.split())}
         html = html_env.get_template(f"{kind}/body.mjml").render(context)
         if self.compile_per_mail:
             html = compile_mjml(html)

@@ -117,7 +117,7 @@ def _compile_problems(renderer: Renderer) -> list[Problem]:
             continue
         for kind in sources.kinds():
             names = ["body.mjml", "body.txt", "subject.txt"]
-            names += ["intro.txt"] if sources.find(f"{kind}/intro.txt") else []
+            names += [n for n in ("intro.txt", "heading.txt") if sources.find(f"{kind}/{n}")]
             for name in names:
                 env = html_env if name.endswith(".mjml") else text_env
                 where = str(sources.find(f"{kind}/{name}") or (sources.own or sources.shipped) / kind)
