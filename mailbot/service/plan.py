@@ -1,0 +1,35 @@
+"""``mailbot plan``: the state as the next passes would find it, read without writing,
+handed to the pure forecast (``decide.forecast``). The clock is the caller's ``now``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mailbot.config.settings import Settings
+from mailbot.decide.forecast import Planned, Start, forecast
+from mailbot.ledger.read import load_ledger
+from mailbot.state.store import Store
+
+DAYS = 45  # the default horizon (CONTRACT)
+
+
+def plan(settings: Settings, now: datetime, days: int = DAYS, client: str | None = None) -> list[Planned]:
+    """Every mail of the next ``days`` days if nothing changes; only ``client``'s if named.
+
+    Reads the decision records (not the stored summaries: the forecast adds simulated
+    mails to each invoice's records) and never writes; invalid invoices are left out, as
+    every pass leaves them out."""
+    ledger = load_ledger(settings)
+    with Store(settings.state_path) as store:
+        start = Start(
+            outbox=store.decision_outbox(),
+            events=store.decision_events(),
+            first=store.first_run(),
+            first_run_days=settings.state.first_run_days,
+            skipped=store.skipped(),
+        )
+    invoices = ledger.valid()
+    if client is not None and not start.first:  # (a first run is one for every client at once)
+        invoices = [i for i in invoices if i.client_id == client]
+    planned = forecast(invoices, start, settings.clients, settings.chase, now, days)
+    return [p for p in planned if client is None or p.client == client]
