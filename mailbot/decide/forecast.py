@@ -86,12 +86,13 @@ def forecast(
     now: datetime,
     days: int,
 ) -> list[Planned]:
-    """The mails of the next ``days`` client days (today the first), in the order they go."""
+    """The mails of the next ``days`` client days (today the first), by the client's day,
+    then in the order they go."""
     world = _World(list(invoices), start, clients, rules)
     planned: list[Planned] = []
     for moment, who in _moments(world, now, days):
         planned += world.pass_at(moment, who)
-    return planned
+    return sorted(planned, key=lambda p: (p.on, p.at))
 
 
 class _World:
