@@ -145,6 +145,16 @@ def test_plan_made_mid_way_matches_the_passes_after_it(tmp_path):
     assert any(kind == "reminder" for _, _, kind, _ in planned)
 
 
+def test_skipping_quiet_days_gives_the_plan_of_asking_every_client_every_day(tmp_path):
+    config = _config(tmp_path)
+    _passes(config, DAY0 - timedelta(days=20), 19, timedelta(hours=8))
+    settings = load_settings(config)
+    for now in (DAY0, DAY0 + timedelta(hours=13)):
+        fast = plan(settings, now, 45)
+        assert fast == plan(settings, now, 45, exact=True)
+        assert {p.kind for p in fast} >= {"invoice", "reminder"}
+
+
 @pytest.mark.usefixtures("first_run_window")
 def test_plan_leaves_out_invalid_invoices_and_those_before_the_first_run_window(tmp_path):
     config = _config(tmp_path)

@@ -36,7 +36,17 @@ from typing import NamedTuple
 
 from mailbot.config.settings import Chase, Client
 from mailbot.decide import first_run
-from mailbot.decide.policy import CHASE_KINDS, EMPTY, Action, Facts, balance, next_actions
+from mailbot.decide.ladder import Profile
+from mailbot.decide.policy import (
+    CHASE_KINDS,
+    EMPTY,
+    Action,
+    Facts,
+    balance,
+    next_action,
+    next_actions,
+    profiles,
+)
 from mailbot.decide.workdays import Calendar, Calendars
 from mailbot.ledger.invoices import Invoice
 from mailbot.records.facts import Row
@@ -85,10 +95,12 @@ def forecast(
     rules: Chase,
     now: datetime,
     days: int,
+    exact: bool = False,
 ) -> list[Planned]:
     """The mails of the next ``days`` client days (today the first), by the client's day,
-    then in the order they go."""
-    world = _World(list(invoices), start, clients, rules)
+    then in the order they go. ``exact``: ask every client at every moment (slower; the
+    same plan, which a test requires)."""
+    world = _World(list(invoices), start, clients, rules, exact)
     planned: list[Planned] = []
     for moment, who in _moments(world, now, days):
         planned += world.pass_at(moment, who)
@@ -98,7 +110,9 @@ def forecast(
 class _World:
     """The simulated state: each invoice's records and Facts, changed only by simulated sends."""
 
-    def __init__(self, invoices: list[Invoice], start: Start, clients: Mapping[str, Client], rules: Chase):
+    def __init__(
+        self, invoices: list[Invoice], start: Start, clients: Mapping[str, Client], rules: Chase, exact: bool
+    ):
         self.clients, self.rules = clients, rules
         self.invoices = {i.number: i for i in invoices}
         self.by_client: dict[str, list[Invoice]] = {}
@@ -122,12 +136,25 @@ class _World:
         self.first, self.days, self.backfill = start.first, start.first_run_days, start.backfill
         self.skipped = set(start.skipped)
         self.calendars = Calendars(rules)
+        self.exact = exact
+        self.wake: dict[str, date] = {}  # client: the next day they are asked
+        self.ons: dict[str, date | None] = {}  # invoice: its next mail's day, as last asked
 
     def calendar(self, client_id: str) -> Calendar:
         return self.calendars.of(self.clients.get(client_id))
 
     def pass_at(self, now: datetime, who: Sequence[str]) -> list[Planned]:
-        """One pass's mails for these clients at ``now``, recorded as sent."""
+        """One pass's mails for these clients at ``now``, recorded as sent (only for those
+        awake: see ``_sleep``)."""
+        if not self.exact:
+            who = [c for c in who if self.wake.get(c, date.min) <= self.calendar(c).today(now)]
+        planned = self._decide(now, who)
+        if not self.exact:
+            for client_id in who:
+                self._sleep(client_id, now)
+        return planned
+
+    def _decide(self, now: datetime, who: Sequence[str]) -> list[Planned]:
         own = [i for c in who for i in self.by_client.get(c, ())]
         actions = next_actions(own, self.facts, self.clients, now, self.rules)
         actions = self._hold_back(actions, now)
@@ -137,6 +164,45 @@ class _World:
                 continue  # the store's guard: one chase mail per client per day
             planned.append(self._send(group, now))
         return planned
+
+    def _sleep(self, client_id: str, now: datetime) -> None:
+        """Until which day this client need not be asked again: the earliest day any of their
+        invoices has a mail coming (``policy.next_action``, as ``status`` shows it), or the
+        end of a pause; tomorrow when they were mailed today (what waited for the one chase
+        mail of the day, a receipt or an acknowledgment, may come then).
+
+        Skipping the days between changes no decision (facts change only when a mail is
+        sent) and saves most of the work; ``exact`` asks every client every day, and a test
+        requires the same plan both ways."""
+        cal = self.calendar(client_id)
+        today = cal.today(now)
+        tomorrow = today + timedelta(days=1)
+        if self._mailed_today(client_id, now):
+            self.wake[client_id] = tomorrow
+            return
+        own = self.by_client.get(client_id, [])
+        profile = profiles(own, self.facts, today).get(client_id, "usual")
+        client = self.clients.get(client_id)
+        days = []
+        for invoice in own:
+            on = self.ons.get(invoice.number, date.min)
+            if on is not None and on <= today:  # not asked yet, or it was due and did not go
+                on = self.ons[invoice.number] = self._next_on(invoice, client, now, today, profile)
+            if on is not None:
+                days.append(on)
+        self.wake[client_id] = max(today, min(days, default=date.max))  # (today: a later moment of it)
+
+    def _next_on(self, invoice: Invoice, client: Client | None, now: datetime, today: date,
+                 profile: Profile) -> date | None:  # fmt: skip
+        """The next day this invoice may be mailed if nothing changes, or None: never."""
+        if invoice.number in self.skipped:
+            return None
+        known = self.facts.get(invoice.number, EMPTY)
+        found = next_action(invoice, known, today, client, self.rules, now, profile)
+        days = [date.fromisoformat(found["on"])] if found else []
+        if isinstance(known.pause, date) and known.pause >= today:
+            days.append(known.pause + timedelta(days=1))  # chased again when the pause ends
+        return min(days, default=None)
 
     def _hold_back(self, actions: list[Action], now: datetime) -> list[Action]:
         """``service.first_run.hold_back``: a first run skips invoices issued before its window."""
@@ -165,7 +231,10 @@ class _World:
         low, high = cal.day_span(cal.today(now))
         for invoice in self.by_client.get(client_id, ()):
             known = self.facts.get(invoice.number, EMPTY)
-            if any(low <= stamp < high for stamp in known.chase_times()):
+            latest = known.last_chase_at  # (the latest first: most invoices end the question)
+            if latest is None or latest < low:
+                continue
+            if latest < high or any(low <= stamp < high for stamp in known.chase_times()):
                 return True
         return False
 
@@ -183,6 +252,7 @@ class _World:
             old = [r for r in self.rows.get(action.invoice, ()) if (r.kind, r.step) != (kind, step)]
             rows = self.rows[action.invoice] = [*old, MailRecord(action.invoice, kind, step, "sent", at, at)]  # type: ignore[arg-type]
             self.facts[action.invoice] = Facts(rows, self.events.get(action.invoice, []))
+            self.ons.pop(action.invoice, None)
         invoice = self.invoices.get(first.invoice, _NONE)
         client = first.client or invoice.client_id
         kind = first.kind if first.kind in MAIL_KINDS else "invoice"

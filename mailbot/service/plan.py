@@ -13,8 +13,11 @@ from mailbot.state.store import Store
 DAYS = 45  # the default horizon (CONTRACT)
 
 
-def plan(settings: Settings, now: datetime, days: int = DAYS, client: str | None = None) -> list[Planned]:
-    """Every mail of the next ``days`` days if nothing changes; only ``client``'s if named.
+def plan(
+    settings: Settings, now: datetime, days: int = DAYS, client: str | None = None, exact: bool = False
+) -> list[Planned]:
+    """Every mail of the next ``days`` days if nothing changes; only ``client``'s if named
+    (``exact``: see ``decide.forecast.forecast``).
 
     Reads the decision records (not the stored summaries: the forecast adds simulated
     mails to each invoice's records) and never writes; invalid invoices are left out, as
@@ -31,5 +34,5 @@ def plan(settings: Settings, now: datetime, days: int = DAYS, client: str | None
     invoices = ledger.valid()
     if client is not None and not start.first:  # (a first run is one for every client at once)
         invoices = [i for i in invoices if i.client_id == client]
-    planned = forecast(invoices, start, settings.clients, settings.chase, now, days)
+    planned = forecast(invoices, start, settings.clients, settings.chase, now, days, exact)
     return [p for p in planned if client is None or p.client == client]
