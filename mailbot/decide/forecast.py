@@ -136,6 +136,11 @@ class _World:
         self.first, self.days, self.backfill = start.first, start.first_run_days, start.backfill
         self.skipped = set(start.skipped)
         self.calendars = Calendars(rules)
+        self.last_chase: dict[str, str] = {}  # client: their latest chase mail's stored time
+        for invoice in invoices:
+            stamp = self.facts[invoice.number].last_chase_at if invoice.number in self.facts else None
+            if stamp is not None and stamp > self.last_chase.get(invoice.client_id, ""):
+                self.last_chase[invoice.client_id] = stamp
         self.exact = exact
         self.wake: dict[str, date] = {}  # client: the next day they are asked
         self.ons: dict[str, date | None] = {}  # invoice: its next mail's day, as last asked
@@ -181,15 +186,14 @@ class _World:
             self.wake[client_id] = tomorrow
             return
         own = self.by_client.get(client_id, [])
-        profile = profiles(own, self.facts, today).get(client_id, "usual")
-        client = self.clients.get(client_id)
-        days = []
-        for invoice in own:
-            on = self.ons.get(invoice.number, date.min)
-            if on is not None and on <= today:  # not asked yet, or it was due and did not go
-                on = self.ons[invoice.number] = self._next_on(invoice, client, now, today, profile)
-            if on is not None:
-                days.append(on)
+        ons = self.ons
+        stale = [i for i in own if (ons.get(i.number, date.min) or date.max) <= today]  # not asked, or
+        if stale:  # it was due and did not go: asked again (the profile: once, for all of them)
+            profile = profiles(own, self.facts, today).get(client_id, "usual")
+            client = self.clients.get(client_id)
+            for invoice in stale:
+                ons[invoice.number] = self._next_on(invoice, client, now, today, profile)
+        days = [on for on in (ons[i.number] for i in own) if on is not None]
         self.wake[client_id] = max(today, min(days, default=date.max))  # (today: a later moment of it)
 
     def _next_on(self, invoice: Invoice, client: Client | None, now: datetime, today: date,
@@ -227,14 +231,17 @@ class _World:
         return Action(row.invoice, "invoice", client=invoice.client_id, reasons=("claimed before, sent now",))
 
     def _mailed_today(self, client_id: str, now: datetime) -> bool:
+        """The store's guard (``claim_chase``): a chase mail of the client went out on their
+        day. The latest chase mail per client is kept, so most clients are one comparison."""
         cal = self.calendar(client_id)
         low, high = cal.day_span(cal.today(now))
-        for invoice in self.by_client.get(client_id, ()):
-            known = self.facts.get(invoice.number, EMPTY)
-            latest = known.last_chase_at  # (the latest first: most invoices end the question)
-            if latest is None or latest < low:
-                continue
-            if latest < high or any(low <= stamp < high for stamp in known.chase_times()):
+        latest = self.last_chase.get(client_id)
+        if latest is None or latest < low:
+            return False
+        if latest < high:
+            return True
+        for invoice in self.by_client.get(client_id, ()):  # (a mail stored after today: look closer)
+            if any(low <= stamp < high for stamp in self.facts.get(invoice.number, EMPTY).chase_times()):
                 return True
         return False
 
@@ -253,6 +260,8 @@ class _World:
             rows = self.rows[action.invoice] = [*old, MailRecord(action.invoice, kind, step, "sent", at, at)]  # type: ignore[arg-type]
             self.facts[action.invoice] = Facts(rows, self.events.get(action.invoice, []))
             self.ons.pop(action.invoice, None)
+            if kind in CHASE_KINDS and at > self.last_chase.get(action.client, ""):
+                self.last_chase[action.client] = at
         invoice = self.invoices.get(first.invoice, _NONE)
         client = first.client or invoice.client_id
         kind = first.kind if first.kind in MAIL_KINDS else "invoice"
