@@ -20,6 +20,7 @@ from mailbot.cli.main import main
 from mailbot.config.settings import load_settings
 from mailbot.service.plan import plan
 from mailbot.service.run_pass import run_once
+from mailbot.state.store import Event, Store, iso
 
 # A Monday morning in Berlin; the clients live from New York to Tokyo.
 DAY0 = datetime(2026, 12, 7, 6, 30, tzinfo=UTC)
@@ -132,22 +133,42 @@ def test_plan_matches_what_the_passes_then_send(tmp_path):
     assert len(list(outbox.iterdir())) >= len(sent)  # and they reached the outbox
 
 
+def _said(config: Path, at: datetime) -> None:
+    """Before the plan: a promise, a payment claim, a question, a payment, a pause, and an
+    invoice mail claimed but not sent (a crash); the plan and the passes both start there."""
+    with Store(load_settings(config).state_path) as store:
+        stamp = iso(at)
+        store.add_event(
+            Event("P-01", stamp, "reply", intent="promise_to_pay", trusted=True, until="2026-12-15")
+        )
+        store.add_event(Event("P-05", stamp, "reply", intent="payment_claimed", trusted=True))
+        store.add_event(Event("P-07", stamp, "reply", intent="question", trusted=True))
+        store.add_event(
+            Event("P-03", stamp, "payment", detail=json.dumps({"on": "2026-12-06", "amount": "357.00"}))
+        )
+        store.add_event(Event("P-09", stamp, "pause", until="2026-12-16"))
+        assert store.claim("P-04", "invoice", 0, "<crash@muster-design.example>", at)
+
+
 def test_plan_made_mid_way_matches_the_passes_after_it(tmp_path):
-    """Day 0 of the plan is a day of a running mailbot: the state has mails already."""
+    """Day 0 of the plan is a day of a running mailbot: the state has mails, replies,
+    payments, a pause and a claim left by a crash."""
     config = _config(tmp_path)
     _passes(config, DAY0 - timedelta(days=10), 9, timedelta(hours=6))
+    _said(config, DAY0 - timedelta(hours=8))
     now = DAY0 + timedelta(hours=9)  # mid-afternoon in Berlin, evening in Tokyo
     planned = _planned(config, now, 20)
     before = len(_sent(config))
     _passes(config, now, 20, timedelta(hours=4))
     sent = _in_horizon(_sent(config)[before:], config, now, 20)
     assert sorted(planned) == sorted(sent)
-    assert any(kind == "reminder" for _, _, kind, _ in planned)
+    assert {kind for _, _, kind, _ in planned} >= {"reminder", "ack", "receipt", "invoice"}
 
 
 def test_skipping_quiet_days_gives_the_plan_of_asking_every_client_every_day(tmp_path):
     config = _config(tmp_path)
     _passes(config, DAY0 - timedelta(days=20), 19, timedelta(hours=8))
+    _said(config, DAY0 - timedelta(hours=8))
     settings = load_settings(config)
     for now in (DAY0, DAY0 + timedelta(hours=13)):
         fast = plan(settings, now, 45)
