@@ -200,6 +200,12 @@ def test_plan_writes_nothing_to_the_state(tmp_path):
     assert db.read_bytes() == before
 
 
+def test_plan_before_the_first_run_makes_no_state_file(tmp_path):
+    config = _config(tmp_path)
+    assert plan(load_settings(config), DAY0, 45)
+    assert not load_settings(config).state_path.exists()
+
+
 def test_days_bound_the_plan_to_the_clients_days(tmp_path):
     config = _config(tmp_path)
     short = plan(load_settings(config), DAY0, 2)

@@ -23,7 +23,11 @@ they are open, so one moment within open hours a day gives what passes every min
 give; one moment, not every hour, because a moment costs a decision over the client's
 invoices (``benchmarks/plan.py``). Clients who share a calendar share their moments, and
 each moment decides only for them, so the work is about (invoices x days), not
-(invoices x clients x hours).
+(invoices x clients x hours). A client is not asked on days when nothing can come
+(``_World._sleep``): between two mails their facts do not change, and ``policy.next_action``
+(what ``status`` shows as next) names the day each invoice's next mail may come. That is
+an optimisation only: ``exact=True`` asks every client every day, and tests and
+``benchmarks/plan.py --exact`` require the same plan.
 """
 
 from __future__ import annotations

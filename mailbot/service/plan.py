@@ -8,6 +8,7 @@ from datetime import datetime
 from mailbot.config.settings import Settings
 from mailbot.decide.forecast import Planned, Start, forecast
 from mailbot.ledger.read import load_ledger
+from mailbot.state.guard import check_not_lost
 from mailbot.state.store import Store
 
 DAYS = 45  # the default horizon (CONTRACT)
@@ -23,16 +24,26 @@ def plan(
     mails to each invoice's records) and never writes; invalid invoices are left out, as
     every pass leaves them out."""
     ledger = load_ledger(settings)
-    with Store(settings.state_path) as store:
-        start = Start(
+    start = _start(settings)
+    invoices = ledger.valid()
+    if client is not None and not start.first:  # (a first run is one for every client at once)
+        invoices = [i for i in invoices if i.client_id == client]
+    planned = forecast(invoices, start, settings.clients, settings.chase, now, days, exact)
+    return [p for p in planned if client is None or p.client == client]
+
+
+def _start(settings: Settings) -> Start:
+    """The state as the next pass will find it. Without a state file (before the first
+    run) there is nothing to read, and none is made: a plan writes nothing."""
+    path = settings.state_path
+    if not path.exists():
+        check_not_lost(path)  # (a state that held records and is gone: say so, as every command does)
+        return Start(first=True, first_run_days=settings.state.first_run_days)
+    with Store(path) as store:
+        return Start(
             outbox=store.decision_outbox(),
             events=store.decision_events(),
             first=store.first_run(),
             first_run_days=settings.state.first_run_days,
             skipped=store.skipped(),
         )
-    invoices = ledger.valid()
-    if client is not None and not start.first:  # (a first run is one for every client at once)
-        invoices = [i for i in invoices if i.client_id == client]
-    planned = forecast(invoices, start, settings.clients, settings.chase, now, days, exact)
-    return [p for p in planned if client is None or p.client == client]
