@@ -11,6 +11,7 @@ import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import BASE_CONFIG, write_config
@@ -96,15 +97,9 @@ def _sent(config: Path) -> list[tuple[str, str, str, tuple[str, ...]]]:
         invoice, kind, sent_at = mail[0]
         client = clients[invoice]
         zone = settings.clients[client].timezone
-        day = datetime.fromisoformat(sent_at).astimezone(_zone(zone)).date().isoformat()
+        day = datetime.fromisoformat(sent_at).astimezone(ZoneInfo(zone)).date().isoformat()
         found.append((day, client, kind, tuple(m[0] for m in mail)))
     return found
-
-
-def _zone(name: str):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
 
 
 def _planned(config: Path, now: datetime, days: int) -> list[tuple[str, str, str, tuple[str, ...]]]:
@@ -114,7 +109,7 @@ def _planned(config: Path, now: datetime, days: int) -> list[tuple[str, str, str
 def _in_horizon(mails: list, config: Path, now: datetime, days: int) -> list:
     """The sent mails on the plan's days (each client's today and the ``days - 1`` after)."""
     settings = load_settings(config)
-    last = {c: (now.astimezone(_zone(client.timezone)).date() + timedelta(days=days - 1)).isoformat()
+    last = {c: (now.astimezone(ZoneInfo(client.timezone)).date() + timedelta(days=days - 1)).isoformat()
             for c, client in settings.clients.items()}  # fmt: skip
     return [m for m in mails if m[0] <= last[m[1]]]
 
