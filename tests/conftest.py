@@ -90,6 +90,20 @@ def _first_run_mails_every_invoice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAILBOT_STATE__FIRST_RUN_DAYS", "36500")
 
 
+@pytest.fixture(autouse=True)
+def _invoices_at_any_hour(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests of sending and reading run on the real clock, at any hour of any day; invoices
+    wait for the client's business hours (``[chase] invoice_hours``) only in the tests that
+    set a clock, and in those of the rule (``business_hours_for_invoices``)."""
+    monkeypatch.setenv("MAILBOT_CHASE__INVOICE_HOURS", "any")
+
+
+@pytest.fixture
+def business_hours_for_invoices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped rule: invoices too go out in the client's business hours."""
+    monkeypatch.delenv("MAILBOT_CHASE__INVOICE_HOURS")
+
+
 @pytest.fixture
 def first_run_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """The shipped first-run window (7 days), for tests of it."""

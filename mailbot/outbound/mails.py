@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime
 
 from mailbot.config.settings import Client, Settings
@@ -52,6 +53,13 @@ class Mailer:
         client = self.settings.clients[invoice.client_id]
         today = policy.local_date(now, client)
         if kind == "invoice":
+            if invoice.due_date is not None:  # (it is mailed today)
+                invoice = _as_told(
+                    invoice,
+                    policy.due_after_mailing(
+                        invoice.due_date, invoice.issue_date, today, self.settings.chase.late_mail_terms_days
+                    ),
+                )
             context = invoice_context(self.settings, invoice, client, today, self.logo_src)
             context["lang"] = client.language
         else:
@@ -68,8 +76,10 @@ class Mailer:
     ) -> bytes:  # fmt: skip
         """A chase mail: the rows of one message (a reminder may cover several invoices)."""
         first = rows[0]
-        invoices = [ledger.invoices[r.invoice] for r in rows]
-        client = self.settings.clients[invoices[0].client_id]
+        client = self.settings.clients[ledger.invoices[first.invoice].client_id]
+        invoices = [_as_told(inv, policy.effective_due(inv, facts.get(inv.number, policy.EMPTY), client,
+                                                       self.settings.chase))
+                    for inv in (ledger.invoices[r.invoice] for r in rows)]  # fmt: skip
         cal = Calendar.of(self.settings.chase, client)
         today = cal.today(now)
         detail = json.loads(first.detail or "{}")
@@ -145,6 +155,12 @@ class Mailer:
 
 def _preview_tone(kind: str) -> str:
     return {"reminder": "friendly", "final": "final"}.get(kind, "")
+
+
+def _as_told(invoice: Invoice, due: date | None) -> Invoice:
+    """The invoice with the due date its client was told (``policy.effective_due``): an
+    invoice mailed after its ledger due date shows, and is chased from, its new one."""
+    return invoice if due == invoice.due_date else replace(invoice, due_date=due)
 
 
 def _logo(settings: Settings) -> InlineImage | None:
