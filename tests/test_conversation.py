@@ -11,13 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from email import message_from_bytes
+from email import policy as email_policy
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import BASE_CONFIG, write_config
 
-from mailbot.config.settings import Chase, Client
+from mailbot.config.settings import Chase, Client, load_settings
 from mailbot.decide import policy
 from mailbot.ledger.read import Invoice, LineItem
+from mailbot.service.run_pass import run_once
 from mailbot.state.store import Event, OutboxRow
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -361,3 +365,65 @@ def test_a_month_with_two_invoices_a_claim_and_a_promise_reads_as_one_careful_co
         ("2026-12-24", "reminder", "firm", ("A",)),
         ("2026-12-30", "reminder", "firm", ("B",)),
     ]
+
+
+# --- Through the real pass: what the client and the owner receive -------------------------
+
+CHASED = BASE_CONFIG.replace("enabled = false", 'enabled = true\ncountry = "DE"')
+LATE = """\
+invoice,client,issue_date,due_date,description,quantity,unit_price,tax_rate
+2026-001,acme,2026-11-02,2026-11-16,Brand workshop,1,1200.00,19
+"""
+
+
+def _texts(server, to: str) -> list[str]:
+    found = [
+        message_from_bytes(m.raw, policy=email_policy.default) for m in server.messages if to in m.recipients
+    ]
+    return [mail.get_body(("plain",)).get_content() for mail in found]
+
+
+def test_an_invoice_mailed_late_shows_its_new_due_date_and_the_owner_hears_once(
+    tmp_path, smtp_server, late_mail_notices
+):
+    config = write_config(tmp_path, smtp_server.toml(), ledger=LATE, base=CHASED)
+    for day in (4, 5, 7):
+        run_once(load_settings(config), datetime(2026, 12, day, 10, tzinfo=BERLIN))
+    (invoice,) = _texts(smtp_server, "ap@acme.example")
+    assert "Please pay within 14 days, by Friday, 18 December 2026." in invoice
+    assert "has already passed" not in invoice
+    (notice,) = _texts(smtp_server, "billing@muster-design.example")
+    assert "after its due date 2026-11-16" in notice and "pay by 2026-12-18" in notice
+
+
+def test_an_invoice_dated_on_a_sunday_goes_out_on_monday_morning(
+    tmp_path, smtp_server, business_hours_for_invoices
+):
+    ledger = LATE.replace("2026-11-02,2026-11-16", "2026-12-06,2026-12-20")
+    config = write_config(tmp_path, smtp_server.toml(), ledger=ledger, base=CHASED)
+    run_once(load_settings(config), datetime(2026, 12, 6, 0, 6, tzinfo=BERLIN))
+    run_once(load_settings(config), datetime(2026, 12, 7, 8, 0, tzinfo=BERLIN))
+    assert smtp_server.messages == []
+    invoice = _invoice("2026-001", date(2026, 12, 6), date(2026, 12, 20))
+    sunday = datetime(2026, 12, 6, 0, 6, tzinfo=BERLIN)
+    assert policy.next_action(invoice, policy.Facts(), sunday.date(), CLIENT, Chase(), sunday) == {
+        "kind": "invoice", "on": "2026-12-07",
+    }  # fmt: skip
+    run_once(load_settings(config), datetime(2026, 12, 7, 9, 30, tzinfo=BERLIN))
+    assert len(_texts(smtp_server, "ap@acme.example")) == 1
+
+
+def test_invoice_hours_and_late_mail_terms_come_from_the_config_or_the_environment(
+    tmp_path, monkeypatch, business_hours_for_invoices
+):
+    config = write_config(
+        tmp_path, base=CHASED.replace('country = "DE"', 'country = "DE"\nlate_mail_terms_days = 10')
+    )
+    assert (load_settings(config).chase.invoice_hours, load_settings(config).chase.late_mail_terms_days) == (
+        "business", 10,
+    )  # fmt: skip
+    monkeypatch.setenv("MAILBOT_CHASE__INVOICE_HOURS", "any")
+    monkeypatch.setenv("MAILBOT_CHASE__LATE_MAIL_TERMS_DAYS", "21")
+    assert (load_settings(config).chase.invoice_hours, load_settings(config).chase.late_mail_terms_days) == (
+        "any", 21,
+    )  # fmt: skip

@@ -94,6 +94,7 @@ class Chase(Section):
     # An invoice mailed after its due date: days to pay from the day it was mailed
     # (unset: the invoice's own terms, its due date minus its issue date).
     late_mail_terms_days: int | None = Field(None, ge=0, le=365)
+    late_mail_notice: bool = True  # tell the owner, once per invoice, that it went out late
     invoice_hours: Literal["business", "any"] = "business"  # invoices too wait for business hours
     late_fee: LateFee = LateFee()
     early_discount: EarlyDiscount = EarlyDiscount()

@@ -251,22 +251,17 @@ def _one_mail(
     for invoice, found in due:
         key = (found.tone, invoice.number) if found.tone in _ALONE else (found.tone,)
         groups.setdefault(key, []).append((invoice, found))
-    if len(groups) == 1:
-        chosen = due
-    else:
-        chosen = min(groups.values(), key=lambda pairs: (
-            min(found.on or today for _, found in pairs), _FIRST[pairs[0][1].tone]))  # fmt: skip
-    chosen.sort(key=lambda pair: (pair[0].due_date or today, pair[0].number))  # oldest first
-    if len(groups) == 1:
-        return chosen, []
-    return chosen, [pair for pair in due if pair not in chosen]
+    first = min(groups, key=lambda key: (
+        min(found.on or today for _, found in groups[key]), _FIRST[groups[key][0][1].tone]))  # fmt: skip
+    chosen = sorted(groups.pop(first), key=lambda pair: (pair[0].due_date or today, pair[0].number))
+    return chosen, [pair for rest in groups.values() for pair in rest]  # (oldest invoice first)
 
 
 def _late_mail_notice(invoice: Invoice, today: date, rules: Chase) -> list[Action]:
     """The owner is told, once, when an invoice goes out after its due date: the client
     has a new deadline (``states.due_after_mailing``) and the reminders count from it."""
     due = invoice.due_date
-    if due is None or today <= due:
+    if due is None or today <= due or not rules.late_mail_notice:
         return []
     told = due_after_mailing(due, invoice.issue_date, today, rules.late_mail_terms_days)
     text = (f"mailed on {today}, after its due date {due}: the client is asked to pay by {told}, "
@@ -333,11 +328,14 @@ def next_action(
 ) -> dict[str, str] | None:
     """What ``status`` shows as coming next for one invoice: its sending, or its next reminder."""
     current = state(invoice, facts, today)
+    rules = rules or Chase()
     if current == "scheduled" and invoice.issue_date is not None:
-        return {"kind": "invoice", "on": max(invoice.issue_date, today).isoformat()}
+        on = max(invoice.issue_date, today)
+        if client is not None and now is not None and rules.invoice_hours == "business":
+            on = Calendar.of(rules, client).first_open_day(now, on)  # invoices wait for business hours
+        return {"kind": "invoice", "on": on.isoformat()}
     if client is None or now is None or current not in CHASED:
         return None
-    rules = rules or Chase()
     cal = Calendar.of(rules, client)
     found = chase.plan(invoice, facts, client, rules, cal, profile, now)
     if isinstance(found, chase.Due):

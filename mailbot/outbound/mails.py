@@ -53,14 +53,14 @@ class Mailer:
         client = self.settings.clients[invoice.client_id]
         today = policy.local_date(now, client)
         if kind == "invoice":
-            if invoice.due_date is not None:  # (it is mailed today)
-                invoice = _as_told(
-                    invoice,
-                    policy.due_after_mailing(
-                        invoice.due_date, invoice.issue_date, today, self.settings.chase.late_mail_terms_days
-                    ),
+            due = invoice.due_date
+            if due is not None:  # (it is mailed today: a late one shows its new due date)
+                due = policy.due_after_mailing(
+                    due, invoice.issue_date, today, self.settings.chase.late_mail_terms_days
                 )
-            context = invoice_context(self.settings, invoice, client, today, self.logo_src)
+            context = invoice_context(self.settings, _as_told(invoice, due), client, today, self.logo_src)
+            if due != invoice.due_date and due is not None:  # the terms count from today
+                context["due"]["days"] = (due - today).days
             context["lang"] = client.language
         else:
             paid = policy.paid(invoice)
