@@ -90,6 +90,29 @@ def _first_run_mails_every_invoice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAILBOT_STATE__FIRST_RUN_DAYS", "36500")
 
 
+@pytest.fixture(autouse=True)
+def _invoices_at_any_hour(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests of sending and reading run on the real clock, at any hour of any day and long
+    after the sample ledger's due dates: invoices go out at any hour (``[chase]
+    invoice_hours``) and the owner is not told of each one mailed late (``[chase]
+    late_mail_notice``), except in the tests of those rules (``business_hours_for_invoices``,
+    ``late_mail_notices``)."""
+    monkeypatch.setenv("MAILBOT_CHASE__INVOICE_HOURS", "any")
+    monkeypatch.setenv("MAILBOT_CHASE__LATE_MAIL_NOTICE", "false")
+
+
+@pytest.fixture
+def business_hours_for_invoices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped rule: invoices too go out in the client's business hours."""
+    monkeypatch.delenv("MAILBOT_CHASE__INVOICE_HOURS")
+
+
+@pytest.fixture
+def late_mail_notices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped rule: the owner is told when an invoice goes out after its due date."""
+    monkeypatch.delenv("MAILBOT_CHASE__LATE_MAIL_NOTICE")
+
+
 @pytest.fixture
 def first_run_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """The shipped first-run window (7 days), for tests of it."""

@@ -183,8 +183,8 @@ def test_worker_down_for_three_weeks_sends_one_reminder_not_a_burst(story):
 def test_two_open_invoices_get_one_reminder_listing_both(tmp_path, smtp_server, dovecot):
     story = Story(tmp_path, smtp_server, dovecot)
     (story.config.parent / "ledger.csv").write_text(
-        LEDGER.format(paid="") + "2026-002,acme,2026-11-03,2026-11-17,Logo design,1,800.00,19,\n"
-    )
+        LEDGER.format(paid="") + "2026-002,acme,2026-11-02,2026-11-16,Logo design,1,800.00,19,\n"
+    )  # due the same day: each one's step is due on the same days (a day apart, each goes on its own)
     story.run(date(2026, 11, 2), date(2026, 11, 24))
     reminders = [m for m in story.received() if "Open invoices" in m["Subject"]]
     assert reminders, [m["Subject"] for m in story.received()]

@@ -132,8 +132,8 @@ def _try_config(directory: Path, key: tuple[str, ...], payload: str) -> Outcome:
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=repr)
 def test_every_config_field_shows_a_payload_literally_or_check_refuses_it(
-    tmp_path, payload, first_run_window
-):
+    tmp_path, payload, first_run_window, business_hours_for_invoices, late_mail_notices
+):  # (no environment override hides a file's value)
     shown, accepted = set(), set()
     for n, key in enumerate(KEYS):
         outcome = _try_config(tmp_path / str(n), key, payload)

@@ -22,11 +22,12 @@ from mailbot.state.store import Event, iso
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CHASED = BASE_CONFIG.replace("enabled = false", 'enabled = true\ncountry = "DE"')
-# X: heads-up Fri 13 Nov, friendly Tue 17 Nov. Y: heads-up Wed 18 Nov.
+# X: heads-up Fri 13 Nov, friendly Tue 17 Nov. Y (due the day after it is mailed, so no
+# heads-up): friendly Wed 18 Nov. Reminders travel together only in the same tone.
 TWO_INVOICES = """\
 invoice,client,issue_date,due_date,description,quantity,unit_price,tax_rate
 X,acme,2026-11-02,2026-11-16,Brand workshop,1,1200.00,19
-Y,acme,2026-11-03,2026-11-21,Logo design,1,800.00,19
+Y,acme,2026-11-16,2026-11-17,Logo design,1,800.00,19
 """
 GREYLISTED = "451 4.3.0 try again later"
 

@@ -83,7 +83,7 @@ def test_bad_row_keeps_other_invoices_sendable(path: Path, tmp_path: Path):
     # "valid" means really going out: the policy picks every one that is not cancelled.
     actions = policy.next_actions(ledger.valid(), {}, settings.clients, LATER)
     sendable = [i.number for i in ledger.valid() if not i.cancelled]
-    assert [a.invoice for a in actions] == sendable
+    assert [a.invoice for a in actions if a.kind == "invoice"] == sendable
 
 
 def test_windows_1252_ledger_is_read_with_its_umlauts(tmp_path: Path):
@@ -422,9 +422,8 @@ def test_a_number_too_long_for_any_sum_makes_only_its_invoice_invalid(
     )
     ledger = load_ledger(settings_for(tmp_path, BASE_LEDGER + row))
     assert sorted(i.number for i in ledger.valid()) == ["2026-001", "2026-004"]
-    assert [a.invoice for a in policy.next_actions(ledger.valid(), {}, ledger_clients(tmp_path), LATER)] == [
-        "2026-001", "2026-004",
-    ]  # fmt: skip
+    actions = policy.next_actions(ledger.valid(), {}, ledger_clients(tmp_path), LATER)
+    assert [a.invoice for a in actions if a.kind == "invoice"] == ["2026-001", "2026-004"]
 
 
 def ledger_clients(directory: Path):

@@ -28,7 +28,7 @@ def _row(status="sent") -> OutboxRow:
 
 
 def test_invoice_goes_out_when_its_issue_date_comes_on_the_clients_calendar():
-    now = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)  # already the 23rd in Tokyo, not in New York
+    now = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # 9:00 on the 23rd in Tokyo, the 22nd in New York
     invoices = [_invoice("1", "tokyo"), _invoice("2", "ny")]
     actions = policy.next_actions(invoices, {}, CLIENTS, now)
     assert actions == [policy.Action("1", "invoice", client="tokyo")]

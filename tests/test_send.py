@@ -5,13 +5,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from conftest import ROOT, write_config
 
 from mailbot.cli.main import main
+from mailbot.decide.states import due_after_mailing
+from mailbot.outbound.i18n import formatter_for
+
+
+def _told(issue: date, due: date) -> date:
+    """The due date a mail sent now shows (these tests run on the real clock: once the sample
+    ledger's due date has passed, the client gets its terms again from today)."""
+    return due_after_mailing(due, issue, datetime.now(ZoneInfo("Europe/Berlin")).date(), None)
 
 
 def _run(config: Path, *args: str) -> int:
@@ -49,7 +59,8 @@ def test_run_once_sends_each_due_invoice_over_smtp(tmp_path, smtp_server):
     assert msg["From"] == "Muster Design <billing@muster-design.example>"
     assert msg["To"] == "Jane Smith <ap@acme.example>"
     assert msg["Reply-To"].addresses[0].addr_spec == "billing@muster-design.example"
-    assert msg["Subject"] == "Invoice 2026-001 from Muster Design: 3,998.40 EUR due 16 Nov 2026"
+    due = _told(date(2026, 11, 2), date(2026, 11, 16))
+    assert msg["Subject"] == f"Invoice 2026-001 from Muster Design: 3,998.40 EUR due {due.day} {due:%b %Y}"
     assert msg["Message-ID"].endswith("@muster-design.example>")
     assert msg["Date"] is not None and msg["Auto-Submitted"] is None
     assert msg.get_content_type() == "multipart/alternative"
@@ -76,12 +87,13 @@ def test_german_client_gets_german_mail_with_tax_per_rate(tmp_path, smtp_server)
     assert msg["Cc"] == "chef@kaiser-soehne.example"
     assert msg["To"].addresses[0].display_name == "Frau Weber"
     # By hand: 850.00 at 19 % = 161.50; 39.00 at 7 % = 2.73; 889.00 + 164.23 = 1053.23.
-    assert msg["Subject"] == "Rechnung 2026-004 von Muster Design: 1.053,23 EUR fällig am 30.11.2026"
+    due = _told(date(2026, 11, 9), date(2026, 11, 30))
+    assert msg["Subject"] == f"Rechnung 2026-004 von Muster Design: 1.053,23 EUR fällig am {due:%d.%m.%Y}"
     text = msg.get_body(("plain",)).get_content()
     assert "Guten Tag Frau Weber," in text
     assert "USt. 19\u00a0% auf 850,00\u00a0€: 161,50\u00a0€" in text
     assert "USt. 7\u00a0% auf 39,00\u00a0€: 2,73\u00a0€" in text
-    assert "Montag, 30. November 2026" in text
+    assert formatter_for("de").date(due, "full") in text  # "Montag, 30. November 2026" before it passed
 
 
 def test_second_run_sends_nothing(tmp_path, smtp_server):

@@ -91,6 +91,11 @@ class Chase(Section):
     promise_grace_days: int = Field(2, ge=0, le=30)  # working days after a promised date
     claim_wait_days: int = Field(5, ge=1, le=30)  # working days for a claimed payment to arrive
     auto_reply_days: int = Field(7, ge=1, le=60)  # away without a return date
+    # An invoice mailed after its due date: days to pay from the day it was mailed
+    # (unset: the invoice's own terms, its due date minus its issue date).
+    late_mail_terms_days: int | None = Field(None, ge=0, le=365)
+    late_mail_notice: bool = True  # tell the owner, once per invoice, that it went out late
+    invoice_hours: Literal["business", "any"] = "business"  # invoices too wait for business hours
     late_fee: LateFee = LateFee()
     early_discount: EarlyDiscount = EarlyDiscount()
 

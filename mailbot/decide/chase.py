@@ -12,8 +12,12 @@ client out of the answers.  The rules, each from the issue and each tested:
 - a reliable payer gets no heads-up and a softer tone; a client with two or
   more late payments in a year gets the heads-up and each firmer tone one
   step earlier;
-- a promise: nothing until the promised day plus grace, then one follow-up;
+- a promise: nothing until the promised day plus grace, and never before the first
+  working day after the due date; then one follow-up naming the promised day;
 - a payment claim: nothing for a verification window, then one gentle check;
+- after a follow-up or a check, the ladder goes on a week later, one step at a time;
+- the heads-up only opens a conversation: never after a chase mail, a claim or a promise;
+- an invoice mailed after its due date counts from its new deadline (``states.due_after_mailing``);
 - an out-of-office reply: the next reminder waits for the first working day
   after the return date (or a week);
 - a dispute or a question: nothing until the owner resumes the invoice.
@@ -27,6 +31,7 @@ from typing import Literal, NamedTuple
 
 from mailbot.config.settings import Chase, Client, ClientTone, Step, Tone
 from mailbot.decide.ladder import Ladder, Profile, adapt, ladder_of
+from mailbot.decide.states import due_after_mailing
 from mailbot.decide.workdays import Calendar
 from mailbot.ledger.invoices import Invoice
 from mailbot.records.facts import Facts
@@ -49,6 +54,7 @@ class Due(NamedTuple):
     tone: DueTone
     reasons: tuple[str, ...] = ()
     promised: date | None = None
+    on: date | None = None  # the step's own day (it may have waited since: one mail a day)
 
 
 class Later(NamedTuple):
@@ -75,7 +81,10 @@ def plan(
     works it out once per client rather than once per invoice).
     """
     due_date = invoice.due_date
+    invoice_at = facts.invoice_at
     if not chase.enabled or not client.chase or due_date is None:
+        return None
+    if not facts.invoice_sent or invoice_at is None:  # (a sent invoice's row has a time)
         return None
     if facts.held:
         return None  # a person answers first; `mailbot resume` starts chasing again
@@ -95,19 +104,21 @@ def plan(
     if isinstance(pause, date) and pause >= today:  # (a date, or None: True returned above)
         not_before, reasons = pause + _DAY, (f"paused by the owner until {pause}",)
     day = cal.day  # (the client's day of a stored time)
+    mailed_on = day(invoice_at)
+    if mailed_on > due_date:  # mailed late: the client has the terms from the day it came
+        due_date = due_after_mailing(due_date, invoice.issue_date, mailed_on, chase.late_mail_terms_days)
     last_reminder_at = facts.last_reminder_at
+    stepwise = False  # a reply or a follow-up made chasing wait: one step at a time
     if replied:
-        special = _after_reply(invoice.number, facts, chase, cal, today, last_reminder_at)
+        special = _after_reply(invoice.number, facts, chase, cal, today, last_reminder_at, due_date)
         if isinstance(special, _ANSWERS):
             return _open_hours(special, cal, now, not_before, reasons)
         if special is not None:
             until, why = special
+            stepwise = True
             if until > not_before:
                 not_before, reasons = until, (*reasons, why)
-    invoice_at = facts.invoice_at
-    if not facts.invoice_sent or invoice_at is None:  # (a sent invoice's row has a time)
-        return None
-    first_day = day(invoice_at) + _DAY  # never on the invoice's own day
+    first_day = mailed_on + _DAY  # never on the invoice's own day
     if first_day > not_before:
         not_before = first_day
     # After a pause, a promise or an away notice the ladder goes on one step at a time;
@@ -116,10 +127,12 @@ def plan(
     waited = facts.last_wait_at is not None and (
         last_sent_day is None or day(facts.last_wait_at) >= last_sent_day
     )
-    catch_up = not (reasons or waited)
+    catch_up = not (reasons or waited or stepwise)
     on = max(today, not_before)
+    # The heads-up only opens a conversation: never after a chase mail, a claim or a promise.
+    fresh = facts.last_chase_at is None and facts.commitment is None and not facts.follow_ups
     step = _ladder_step(
-        invoice.number, due_date, facts, ladder, client.tone, profile, on, last_sent_day, catch_up
+        invoice.number, due_date, facts, ladder, client.tone, profile, on, last_sent_day, catch_up, fresh
     )
     if step is None:
         return None
@@ -148,33 +161,42 @@ def _open_hours(
                      (*found.reasons, "outside business hours"))  # fmt: skip
     if not reasons:
         return found
-    return Due(found.invoice, found.kind, found.step, found.tone, (*reasons, *found.reasons),
-               found.promised)  # fmt: skip
+    return found._replace(reasons=(*reasons, *found.reasons))
 
 
 def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: date,
-                 last_reminder_at: str | None) -> Due | Later | tuple[date, str] | None:  # fmt: skip
+                 last_reminder_at: str | None, due_date: date
+                 ) -> Due | Later | tuple[date, str] | None:  # fmt: skip
     """What the latest reply asks for: a follow-up now, a not-before day, or nothing.
 
     The latest trusted promise or payment claim wins; otherwise the latest away notice.
+    A promise is honoured: nothing before the later of the promised day plus grace and
+    the first working day after the due date (a client who promised to pay early has
+    not broken anything until the invoice is due).
     """
     if facts.commitment is not None:
         ordinal, event = facts.commitment
         if event.intent == "promise_to_pay":
             step = PROMISE_FOLLOWUP + ordinal
             if step in facts.follow_ups:
-                return None  # followed up once: the ladder goes on
+                return _after_follow_up(cal, last_reminder_at)  # followed up once: the ladder goes on
             promised, resume, wait = _promise(cal, chase, cal.day(event.at), event.until)
+            if due_date > resume:
+                resume = due_date
+                why = (
+                    f"promised to pay on {promised}, before the due date {due_date}: nothing until it is due"
+                )
+                wait = Later(cal.next_working_day(due_date), (why,))
             if today <= resume:
                 return wait
-            return Due(number, "reminder", step, "promise_followup", wait.reasons, promised)
+            return Due(number, "reminder", step, "promise_followup", wait.reasons, promised, wait.on)
         step = CLAIM_CHECK + ordinal
         if step in facts.follow_ups:
-            return None
+            return _after_follow_up(cal, last_reminder_at)
         resume, wait = _claim(cal, chase, cal.day(event.at))
         if today <= resume:
             return wait
-        return Due(number, "reminder", step, "claim_check", wait.reasons)
+        return Due(number, "reminder", step, "claim_check", wait.reasons, on=wait.on)
     away = facts.away
     if away is None:
         return None
@@ -182,6 +204,19 @@ def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: 
     if last_reminder_at and said_on < cal.day(last_reminder_at):
         return None  # the away notice answered an older reminder
     return _away(cal, chase, said_on, away.until)
+
+
+FOLLOW_UP_GAP = timedelta(days=7)
+
+
+def _after_follow_up(cal: Calendar, last_reminder_at: str | None) -> tuple[date, str] | None:
+    """After a promise follow-up or a claim check the ladder goes on forward, a week later:
+    the follow-up asked the client something, and a reminder the next day would not wait
+    for the answer (a ladder step due meanwhile moves, its spacing with the next kept)."""
+    if last_reminder_at is None:
+        return None
+    last = cal.day(last_reminder_at)
+    return last + FOLLOW_UP_GAP, f"followed up on {last}: the next reminder a week later"
 
 
 # What a reply's dates mean on a calendar, worked out once per calendar and dates: a pass
@@ -232,6 +267,7 @@ def _ladder_step(
     today: date,
     last_day: date | None,
     catch_up: bool,
+    fresh: bool,
 ) -> Due | Later | None:
     last = facts.ladder_last
     first = bisect_right(ladder.positions, last)  # the steps not sent yet
@@ -246,20 +282,22 @@ def _ladder_step(
         shift = max(0, (last_day - due_date).days - ladder.days[last])
     final_index = len(remaining) - 1 if ladder.ends_final else None
     announce = today < due_date  # a heads-up announces the due date: afterwards it has nothing to say
-    due: list[tuple[int, int, Step]] = []  # (index in remaining, position, step)
+    due: list[tuple[int, int, Step, date]] = []  # (index in remaining, position, step, its day)
     upcoming: date | None = None
     start = due_date + timedelta(days=shift) if shift else due_date
     offsets = ladder.offsets
     for index, (position, step) in enumerate(remaining):  # days rise step by step (check_ladder)
-        on = start + offsets[first + index]
         heads_up = step.tone == "heads_up"
+        if heads_up and not fresh:
+            continue  # the conversation has begun: the ladder goes on forward
+        on = start + offsets[first + index]
         if on > today:
             if not (heads_up and on >= due_date):
                 upcoming = on  # the first one ahead is the next: no need to look further
                 break
         elif announce or not heads_up:
-            due.append((index, position, step))
-    for index, position, step in reversed(due) if catch_up else due:
+            due.append((index, position, step, on))
+    for index, position, step, on in reversed(due) if catch_up else due:
         if step.tone == "final":
             if count < 3:
                 continue
@@ -271,5 +309,5 @@ def _ladder_step(
             (f"{len(due)} steps were due at once (mailbot was not running): one is sent, "
              "not a burst, and the rest keep their spacing",) if catch_up and len(due) > 1 else ()
         )  # fmt: skip
-        return Due(number, kind, position, tone, (*why, *burst))
+        return Due(number, kind, position, tone, (*why, *burst), on=on)
     return Later(upcoming) if upcoming is not None else None

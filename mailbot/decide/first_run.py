@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
-from mailbot.decide.policy import Action
+from mailbot.decide.policy import LATE_MAIL_NOTICE, Action
 from mailbot.ledger.invoices import Invoice
 from mailbot.records.kinds import SKIPPED_NOTE
 
@@ -43,7 +43,9 @@ def skip_note(invoice: Invoice, start: date) -> str:
 
 
 def without(actions: list[Action], held: set[str]) -> list[Action]:
-    """``actions`` less the invoice mails of ``held`` invoices."""
+    """``actions`` less the invoice mails of ``held`` invoices, and the owner's notice that
+    one went out after its due date (it does not go out)."""
     if not held:
         return actions
-    return [a for a in actions if not (a.kind == "invoice" and a.invoice in held)]
+    return [a for a in actions if not (a.invoice in held and (
+        a.kind == "invoice" or (a.kind == "notice" and a.step == LATE_MAIL_NOTICE)))]  # fmt: skip

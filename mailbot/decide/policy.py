@@ -2,12 +2,52 @@
 
 Nothing here reads the clock, the disk or the network: ``now`` and the facts
 come in as arguments, so every rule is a plain function to test.
+
+The rules of the conversation each client lives through (issue 12), judged by the
+mails a client receives day by day; each has its test in ``tests/test_conversation.py``:
+
+1. A mail asks only for what is due: a chase mail's ``group`` holds only invoices whose
+   own step is due that day (or waited for the one mail a day). Nothing is pulled ahead
+   to travel along. (``_one_mail``; ``test_a_mail_asks_only_for_what_is_due``)
+2. Each invoice keeps its own step and tone: invoices travel together only when each
+   one's step is due and they share a tone; no step is sent before its day. What waits,
+   goes the next day: the step that waited longest first, on a tie the softer one.
+   (``_one_mail``; ``test_no_step_is_sent_before_its_day``,
+   ``test_reminders_due_the_same_day_with_the_same_tone_travel_together``,
+   ``test_a_step_that_waited_for_the_one_mail_a_day_goes_the_next_day``)
+3. A final notice names only invoices at their final step and is a mail of its own.
+   When another reminder is due the same day, that one goes first and the final notice
+   the next working day: the formal step after the friendly one, never mixed with it;
+   a final that has waited goes before anything newly due, so it is never put off for
+   ever. (``_one_mail``; ``test_final_notice_travels_alone``,
+   ``test_a_final_notice_that_waited_goes_before_a_newly_due_reminder``)
+4. A promise follow-up or a claim check is about one invoice's promise or claim: a
+   mail of its own, naming the promised day (``Action.promised``). After it the ladder
+   goes on forward, one step at a time, a week later. (``chase._after_reply``,
+   ``chase._after_follow_up``; ``test_promise_follow_up_travels_alone_and_carries_its_own_promised_date``)
+5. The heads-up exists only before the due date and only before any other chase mail,
+   payment claim or promise for that invoice: once the conversation has begun it never
+   goes back to "due soon". (``chase.plan``'s ``fresh``; ``test_no_heads_up_after_a_payment_claim``,
+   ``test_no_heads_up_after_any_other_chase_mail``)
+6. A promise is honoured: no mail for that invoice before the later of the promised day
+   plus grace and the first working day after the due date. (``chase._after_reply``;
+   ``test_promise_follow_up_waits_for_due_date_plus_one_working_day``)
+7. An invoice mailed after its due date gets a practical deadline: the terms again from
+   the day it was mailed (``[chase] late_mail_terms_days``, else the invoice's own
+   terms). Its mail shows that date, the reminders count from it, and the owner is told
+   once (a notice). (``states.due_after_mailing``, ``states.effective_due``,
+   ``_late_mail_notice``; ``test_an_invoice_mailed_late_gets_the_terms_from_the_day_it_was_mailed``,
+   ``test_the_owner_is_told_once_when_an_invoice_is_mailed_after_its_due_date``)
+8. Invoices, like reminders, go out within the client's business hours (``[chase]
+   invoice_hours = "business"``, or ``"any"``). (``_next_actions``;
+   ``test_invoices_wait_for_the_clients_business_hours``)
+9. Never two chase mails to one client on one day (``_mailed_today``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
@@ -19,6 +59,8 @@ from mailbot.decide.states import (  # re-exported: callers ask ``policy``
     CHASED,
     NOT_CHASED,
     balance,
+    due_after_mailing,
+    effective_due,
     local_date,
     open_and_sent,
     paid,
@@ -38,8 +80,9 @@ from mailbot.records.facts import (
 from mailbot.records.kinds import ActionKind
 
 __all__ = [
-    "ACK_INTENTS", "CHASE_KINDS", "EMPTY", "Action", "Facts", "balance", "group_facts", "local_date",
-    "next_action", "next_actions", "open_and_sent", "paid", "paid_on", "profiles", "reply_state", "state",
+    "ACK_INTENTS", "CHASE_KINDS", "EMPTY", "Action", "Facts", "balance", "due_after_mailing", "effective_due",
+    "group_facts", "local_date", "next_action", "next_actions", "open_and_sent", "paid", "paid_on",
+    "profiles", "reply_state", "state",
 ]  # fmt: skip
 
 
@@ -60,7 +103,7 @@ class Action(NamedTuple):
 
 
 # Named sets of states and tones typed as such: mypy checks each member against the Literal.
-_NEVER_EARLY: tuple[DueTone, ...] = ("final", "heads_up")  # never pulled ahead to travel along
+LATE_MAIL_NOTICE = 2  # the owner's notice's step (1: an overpayment)
 
 
 def next_actions(
@@ -89,6 +132,7 @@ def _next_actions(
 ) -> list[Action]:
     actions = []
     by_client: dict[str, list[tuple[Invoice, Facts]]] = {}
+    calendars = Calendars(rules)
     for invoice in invoices:
         known = facts.get(invoice.number, EMPTY)
         own = by_client.get(invoice.client_id)
@@ -98,12 +142,15 @@ def _next_actions(
             own.append((invoice, known))
         if known.invoice_status is not None:
             continue  # (the cheap question first: most invoices went out long ago)
-        today = local_date(now, clients.get(invoice.client_id))
+        client = clients.get(invoice.client_id)
+        today = local_date(now, client)
         if state(invoice, known, today) != "scheduled":
             continue
         if invoice.issue_date is not None and invoice.issue_date <= today:
+            if rules.invoice_hours == "business" and not calendars.of(client).is_open(now):
+                continue  # an invoice, like a reminder, arrives in the client's working hours
             actions.append(Action(invoice.number, "invoice", client=invoice.client_id))
-    calendars = Calendars(rules)
+            actions += _late_mail_notice(invoice, today, rules)
     for client_id, own in by_client.items():
         client = clients.get(client_id)
         if client is not None:
@@ -127,7 +174,7 @@ def _chase_client(
     profile, _why = _profile(owed, today)
     ladder = ladder_of(client, rules, profile)  # (once per client, not per invoice)
     notes: list[Action] = []
-    receipts, acks, due, soon, chased = [], [], [], [], []
+    receipts, acks, due, chased = [], [], [], []
     for invoice, known, left in owed:
         if not known.invoice_sent:
             continue
@@ -155,16 +202,15 @@ def _chase_client(
             due.append((invoice, found))
         elif isinstance(found, chase.Later) and found.reasons:
             notes += [Action(invoice.number, "note", client=client_id, about=r) for r in found.reasons]
-        elif isinstance(found, chase.Later):
-            soon.append((invoice, known, found))
     if receipts:
         return [receipts[0], *notes]
     if acks:
         return [acks[0], *notes]
     if not due:
         return notes
-    due += _coalesce(soon, client, rules, cal, profile, now)
-    due.sort(key=lambda pair: (pair[0].due_date or today, pair[0].number))  # oldest first
+    due, waiting = _one_mail(due, today)
+    notes += [Action(invoice.number, "note", client=client_id, about=_WAITS.format(tone=d.tone, today=today))
+              for invoice, d in waiting]  # fmt: skip
     group = tuple(invoice.number for invoice, _ in due)
     return [
         Action(
@@ -181,32 +227,46 @@ def _chase_client(
     ] + notes
 
 
-COALESCE_DAYS = 7
+_WAITS = "{tone} reminder due on {today} waits a day: one mail a day, and each mail keeps one tone"
+_FIRST: dict[DueTone, int] = {  # on one day, the conversation first and the formal step last
+    "promise_followup": 0, "claim_check": 0,
+    "heads_up": 1, "friendly": 2, "firm_warm": 3, "firm": 4, "final": 5,
+}  # fmt: skip
+_ALONE: tuple[DueTone, ...] = ("promise_followup", "claim_check")  # about one invoice's promise or claim
 
 
-def _coalesce(
-    soon: list[tuple[Invoice, Facts, chase.Later]],
-    client: Client,
-    rules: Chase,
-    cal: Calendar,
-    profile: Profile,
-    now: datetime,
-) -> list[tuple[Invoice, chase.Due]]:
-    """Reminders due within a week travel with today's: one mail, not one every other day."""
-    today = cal.today(now)
-    pulled = []
-    for invoice, known, later in soon:
-        sent_at = known.invoice_at  # (a sent invoice's row has a time)
-        if later.on > today + timedelta(days=COALESCE_DAYS) or sent_at is None or cal.day(sent_at) >= today:
-            continue
-        if invoice.due_date is None or invoice.due_date >= today:
-            continue  # nothing is pulled ahead of its own due date
-        ahead = now + (later.on - today)
-        found = chase.plan(invoice, known, client, rules, cal, profile, ahead)
-        if isinstance(found, chase.Due) and found.tone not in _NEVER_EARLY:
-            why = f"sent with the client's other reminder, {(later.on - today).days} days early"
-            pulled.append((invoice, found._replace(reasons=(*found.reasons, why))))
-    return pulled
+def _one_mail(
+    due: list[tuple[Invoice, chase.Due]], today: date
+) -> tuple[list[tuple[Invoice, chase.Due]], list[tuple[Invoice, chase.Due]]]:
+    """Today's one chase mail out of the due reminders, and the ones that wait a day.
+
+    Invoices travel together only when each one's own step is due (or waited for the one
+    mail a day) and they share a tone: a mail reads in one voice, and a final notice names
+    only invoices at their final step. A promise follow-up or a claim check is about one
+    invoice. The step that waited longest goes first (so nothing waits for ever); on a tie
+    the softer one, so a final notice due the same day as another reminder goes the next
+    day, alone, the formal step after the friendly one.
+    """
+    groups: dict[tuple[str, ...], list[tuple[Invoice, chase.Due]]] = {}
+    for invoice, found in due:
+        key = (found.tone, invoice.number) if found.tone in _ALONE else (found.tone,)
+        groups.setdefault(key, []).append((invoice, found))
+    first = min(groups, key=lambda key: (
+        min(found.on or today for _, found in groups[key]), _FIRST[groups[key][0][1].tone]))  # fmt: skip
+    chosen = sorted(groups.pop(first), key=lambda pair: (pair[0].due_date or today, pair[0].number))
+    return chosen, [pair for rest in groups.values() for pair in rest]  # (oldest invoice first)
+
+
+def _late_mail_notice(invoice: Invoice, today: date, rules: Chase) -> list[Action]:
+    """The owner is told, once, when an invoice goes out after its due date: the client
+    has a new deadline (``states.due_after_mailing``) and the reminders count from it."""
+    due = invoice.due_date
+    if due is None or today <= due or not rules.late_mail_notice:
+        return []
+    told = due_after_mailing(due, invoice.issue_date, today, rules.late_mail_terms_days)
+    text = (f"mailed on {today}, after its due date {due}: the client is asked to pay by {told}, "
+            "and reminders count from then")  # fmt: skip
+    return [Action(invoice.number, "notice", LATE_MAIL_NOTICE, client=invoice.client_id, about=text)]
 
 
 def _may_wait_for_reason(known: Facts, cal: Calendar, today: date, open_now: bool) -> bool:
@@ -268,11 +328,14 @@ def next_action(
 ) -> dict[str, str] | None:
     """What ``status`` shows as coming next for one invoice: its sending, or its next reminder."""
     current = state(invoice, facts, today)
+    rules = rules or Chase()
     if current == "scheduled" and invoice.issue_date is not None:
-        return {"kind": "invoice", "on": max(invoice.issue_date, today).isoformat()}
+        on = max(invoice.issue_date, today)
+        if client is not None and now is not None and rules.invoice_hours == "business":
+            on = Calendar.of(rules, client).first_open_day(now, on)  # invoices wait for business hours
+        return {"kind": "invoice", "on": on.isoformat()}
     if client is None or now is None or current not in CHASED:
         return None
-    rules = rules or Chase()
     cal = Calendar.of(rules, client)
     found = chase.plan(invoice, facts, client, rules, cal, profile, now)
     if isinstance(found, chase.Due):

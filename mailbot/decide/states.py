@@ -6,10 +6,10 @@ day it was paid, and the one state of CONTRACT's list that applies first.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from mailbot.config.settings import Client
+from mailbot.config.settings import Chase, Client
 from mailbot.decide.workdays import zone
 from mailbot.ledger.invoices import Invoice
 from mailbot.records.facts import REPLY_STATES, Facts
@@ -22,6 +22,30 @@ CHASED: tuple[State, ...] = ("sent", "overdue", "promised", "payment_claimed")  
 def local_date(now: datetime, client: Client | None) -> date:
     """The date on the client's calendar: an invoice dated today goes out on their today."""
     return now.astimezone(zone(client.timezone)).date() if client else now.date()
+
+
+def due_after_mailing(due: date, issue: date | None, mailed_on: date, late_terms: int | None) -> date:
+    """The due date the client was told: the ledger's, unless the invoice reached them after it.
+
+    A client who receives an invoice after its due date cannot have paid it in time;
+    counting them as long overdue would send the next reminder two days later. They get
+    the terms again from the day it was mailed: ``late_terms`` days (``[chase]
+    late_mail_terms_days``), or by default the invoice's own terms (due minus issue date).
+    """
+    if mailed_on <= due:
+        return due
+    terms = late_terms if late_terms is not None else max(0, (due - issue).days) if issue else 0
+    return mailed_on + timedelta(days=terms)
+
+
+def effective_due(invoice: Invoice, facts: Facts, client: Client | None, rules: Chase) -> date | None:
+    """The due date that counts for this invoice (``due_after_mailing``): what its mail
+    said and what the reminders count from. Before it is mailed, the ledger's."""
+    due, at = invoice.due_date, facts.invoice_at
+    if due is None or at is None:
+        return due
+    mailed_on = datetime.fromisoformat(at).astimezone(zone(client.timezone) if client else UTC).date()
+    return due_after_mailing(due, invoice.issue_date, mailed_on, rules.late_mail_terms_days)
 
 
 def paid(invoice: Invoice, facts: Facts | None = None) -> Decimal:

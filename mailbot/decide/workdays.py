@@ -109,6 +109,15 @@ class Calendar:
         start = datetime.combine(day, time(), self.zone)
         return iso(start), iso(start + timedelta(days=1))
 
+    def first_open_day(self, now: datetime, day: date) -> date:
+        """The first day from ``day`` on which a mail may go out within business hours."""
+        today = self.today(now)
+        if day > today:
+            return self.first_working_day_from(day)
+        if self.is_open(now) or (self.is_working_day(today) and self.local(now).time() < self.opens):
+            return today
+        return self.next_working_day(today)
+
     def first_working_day_from(self, day: date) -> date:
         return day if self.is_working_day(day) else self.next_working_day(day)
 

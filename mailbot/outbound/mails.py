@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from mailbot.config.settings import Client, Settings
+from mailbot.config.settings import Chase, Client, Settings
 from mailbot.decide import policy
 from mailbot.decide.chase import PROMISE_FOLLOWUP
 from mailbot.decide.workdays import Calendar
@@ -57,7 +58,14 @@ class Mailer:
         client = self.settings.clients[invoice.client_id]
         today = policy.local_date(now, client)
         if kind == "invoice":
-            context = invoice_context(self.settings, invoice, client, today, self.logo_src)
+            due = invoice.due_date
+            if due is not None:  # (it is mailed today: a late one shows its new due date)
+                due = policy.due_after_mailing(
+                    due, invoice.issue_date, today, self.settings.chase.late_mail_terms_days
+                )
+            context = invoice_context(self.settings, _as_told(invoice, due), client, today, self.logo_src)
+            if due != invoice.due_date and due is not None:  # the terms count from today
+                context["due"]["days"] = (due - today).days
             context["lang"] = client.language
         else:
             paid = policy.paid(invoice)
@@ -74,15 +82,17 @@ class Mailer:
     ) -> bytes:  # fmt: skip
         """A chase mail: the rows of one message (a reminder may cover several invoices)."""
         first = rows[0]
-        invoices = [ledger.invoices[r.invoice] for r in rows]
-        client = self.settings.clients[invoices[0].client_id]
+        client = self.settings.clients[ledger.invoices[first.invoice].client_id]
+        invoices = [_as_told(inv, policy.effective_due(inv, facts.get(inv.number, policy.EMPTY), client,
+                                                       self.settings.chase))
+                    for inv in (ledger.invoices[r.invoice] for r in rows)]  # fmt: skip
         cal = Calendar.of(self.settings.chase, client)
         today = cal.today(now)
         detail = json.loads(first.detail or "{}")
         items = [(inv, policy.paid(inv, facts.get(inv.number))) for inv in invoices]
         kwargs: dict = {"tone": first.tone or "", "kind": first.kind, "logo_src": self.logo_src}
         if first.kind in ("reminder", "final"):
-            kwargs.update(self._reminder_extras(rows, invoices, ledger, facts, today))
+            kwargs.update(self._reminder_extras(rows, invoices, ledger, facts, today, client))
             kwargs.update(_promise(rows))
             kwargs["reminder_number"] = reminder_number(rows, facts)
         if first.kind == "ack":
@@ -92,11 +102,11 @@ class Mailer:
         context["reply_subject"] = detail.get("subject", "")
         return self._compose(first.kind, context, client, threading, now)
 
-    def _reminder_extras(self, rows, invoices, ledger, facts, today) -> dict:
+    def _reminder_extras(self, rows, invoices, ledger, facts, today, client) -> dict:
         """The invoices coming up (overview only), and a late fee where the owner set one."""
         extras: dict = {}
         if rows[0].kind == "reminder" and (rows[0].tone or "") in OVERVIEW_TONES:
-            extras["coming"] = coming_up(invoices, ledger, facts, today)
+            extras["coming"] = coming_up(invoices, ledger, facts, today, client, self.settings.chase)
         fee_rules = self.settings.chase.late_fee
         ladder_step = rows[0].step if rows[0].step < PROMISE_FOLLOWUP else 0
         if fee_rules.enabled and ladder_step >= fee_rules.from_step:
@@ -151,15 +161,15 @@ OVERVIEW_TONES = frozenset(("heads_up", "friendly", "firm_warm", "firm"))
 
 
 def coming_up(
-    invoices: list[Invoice], ledger: Ledger, facts: Mapping[str, policy.Facts], today: date
-) -> list[tuple[Invoice, Decimal]]:
+    invoices: list[Invoice], ledger: Ledger, facts: Mapping[str, policy.Facts], today: date,
+    client: Client, rules: Chase,
+) -> list[tuple[Invoice, Decimal]]:  # fmt: skip
     """The client's other open invoices that are not yet due: shown, never asked for.
 
-    Sent, unpaid, in the mail's currency, due after the client's today and not in this
-    mail; soonest first.  Worked out at render time from the ledger and the facts the
-    sending batch holds (it holds every invoice of the client).
-    TODO(issue 12, decide/): once decide/ gives an invoice mailed after its due date a new
-    practical deadline, read that deadline here instead of ``Invoice.due_date``.
+    Sent, unpaid, in the mail's currency, due (by the date the client was told:
+    ``policy.effective_due``) after the client's today and not in this mail; soonest
+    first.  Worked out at render time from the ledger and the facts the sending batch
+    holds (it holds every invoice of the client).
     """
     lead = invoices[0]
     inside = {inv.number for inv in invoices}
@@ -167,12 +177,13 @@ def coming_up(
     for inv in ledger.of_client(lead.client_id):
         if inv.number in inside or inv.currency != lead.currency:
             continue
-        if inv.due_date is None or inv.due_date <= today:
-            continue
         known = facts.get(inv.number, policy.EMPTY)
+        due = policy.effective_due(inv, known, client, rules)
+        if due is None or due <= today:
+            continue
         if policy.open_and_sent(inv, known):
-            found.append((inv, policy.paid(inv, known)))
-    return sorted(found, key=lambda pair: (pair[0].due_date, pair[0].number))
+            found.append((_as_told(inv, due), policy.paid(inv, known)))
+    return sorted(found, key=lambda pair: (pair[0].due_date or today, pair[0].number))
 
 
 def reminder_number(rows: list[OutboxRow], facts: Mapping[str, policy.Facts]) -> int:
@@ -210,6 +221,12 @@ def _promise(rows: list[OutboxRow]) -> dict:
 
 def _preview_tone(kind: str) -> str:
     return {"reminder": "friendly", "final": "final"}.get(kind, "")
+
+
+def _as_told(invoice: Invoice, due: date | None) -> Invoice:
+    """The invoice with the due date its client was told (``policy.effective_due``): an
+    invoice mailed after its ledger due date shows, and is chased from, its new one."""
+    return invoice if due == invoice.due_date else replace(invoice, due_date=due)
 
 
 def _logo(settings: Settings) -> InlineImage | None:
