@@ -111,7 +111,6 @@ class Scenario:
     outages: list[tuple[datetime, datetime]]
     smtp_trouble: list[dict]
     expected: list[Expected]
-    plan_matches: bool = True
 
     @classmethod
     def read(cls, path: Path) -> Scenario:
@@ -151,7 +150,6 @@ class Scenario:
             outages=[(_berlin(o["from"]), _berlin(o["until"])) for o in data.get("outage", [])],
             smtp_trouble=data.get("smtp_trouble", []),
             expected=expected,
-            plan_matches=data.get("plan_matches", True),
         )
 
 
@@ -542,32 +540,51 @@ def test_comparison_marks_a_missing_an_extra_and_a_wrong_mail():
     assert compare(want[:1], [got(date(2026, 11, 2), "invoice", "10", "")]) == []
 
 
+# ---------------------------------------------------------------- plan on day 0 (TO BE WIRED)
+#
 # Connected by the lead after `mailbot plan` (issue 12 part 2) is merged: the plan made on
-# day 0 must match what was then sent.  The import path and the function's signature are
-# guesses until then (a function returning the JSON shape {"on", "client", "kind", "tone",
-# "invoices", "amount", "currency", "why"}); it is the only test here that may skip.
-PLAN_SCENARIOS = [p for p in SCENARIOS if Scenario.read(p).plan_matches]
+# day 0 must match what was then sent.  The module and the call below are a guess until
+# then (a function that forecasts N days from ``now`` on a copy of the state and returns
+# the JSON shape: a list of {"on", "client", "kind", "tone", "invoices", "amount",
+# "currency", "why"}).  This is the only test here that may skip (importorskip), and only
+# while the module does not exist.  A plan forecasts "if nothing changes", so only the
+# scenarios without replies, payments, outages or SMTP trouble take part.
+PLAN_SCENARIOS = [
+    p for p in SCENARIOS
+    if not any(key in tomllib.loads(p.read_text(encoding="utf-8"))
+               for key in ("reply", "payment", "outage", "smtp_trouble"))
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", PLAN_SCENARIOS, ids=[p.stem for p in PLAN_SCENARIOS])
-def test_plan_made_on_day_0_matches_what_was_sent(path, tmp_path, smtp_server):
+def test_plan_made_on_day_0_matches_what_was_then_sent(path, tmp_path):
     forecast = pytest.importorskip(
         "mailbot.decide.forecast", reason="mailbot plan not merged yet (issue 12 part 2)"
     )
     scenario = Scenario.read(path)
-    if scenario.replies or scenario.payments or scenario.outages or scenario.smtp_trouble:
-        pytest.skip("the plan forecasts 'if nothing changes': only scenarios without events compare")
-    timeline = Timeline(scenario, tmp_path, smtp_server)
-    start = datetime.combine(scenario.start, time(0), UTC)
-    days = (scenario.end - scenario.start).days + 1
-    planned = forecast.plan(timeline.settings, start, days=days)  # TO BE WIRED: the real entry point
-    timeline.run()
-    sent = [
-        (a.day.isoformat(), a.kind, a.invoices, a.amount) for a in timeline.received() if a.kind != "invoice"
-    ]
-    wanted = [
-        (p["on"], p["kind"], tuple(sorted(p["invoices"])), Decimal(p["amount"]) if p.get("amount") else None)
+    server = SmtpServer()
+    server.start()
+    try:
+        timeline = Timeline(scenario, tmp_path, server)
+        start = datetime.combine(scenario.start, time(0), UTC)
+        days = (scenario.end - scenario.start).days + 1
+        planned = forecast.plan(timeline.settings, start, days=days)  # TO BE WIRED: the real entry point
+        timeline.run()
+        arrived = timeline.received()
+    finally:
+        server.stop()
+    address = timeline.clients.address
+    as_planned = [
+        Expected(
+            day=date.fromisoformat(p["on"]),
+            to=address[p["client"]],
+            kind=p["kind"],
+            invoices=tuple(sorted(p["invoices"])),
+            amount=Decimal(p["amount"]) if p.get("amount") not in (None, "") else None,
+        )
         for p in planned
-        if p["kind"] != "invoice"
     ]
-    assert wanted == sent
+    lines = compare(as_planned, arrived)
+    assert not lines, _report(
+        scenario, ["(-: planned on day 0, not sent; +: sent, not planned)", *lines], arrived
+    )
