@@ -35,6 +35,7 @@ import pytest
 from conftest import SmtpServer
 
 from mailbot.config.settings import load_settings
+from mailbot.service import owner
 from mailbot.service.run_pass import run_once
 
 HERE = Path(__file__).resolve().parent / "timelines"
@@ -110,6 +111,7 @@ class Scenario:
     payments: list[dict]
     outages: list[tuple[datetime, datetime]]
     smtp_trouble: list[dict]
+    owner: list[dict]
     expected: list[Expected]
 
     @classmethod
@@ -149,6 +151,7 @@ class Scenario:
             payments=data.get("payment", []),
             outages=[(_berlin(o["from"]), _berlin(o["until"])) for o in data.get("outage", [])],
             smtp_trouble=data.get("smtp_trouble", []),
+            owner=data.get("owner", []),
             expected=expected,
         )
 
@@ -307,6 +310,19 @@ class Timeline:
         name = f"{int(at.timestamp())}.{len(list((self.inbox / 'new').iterdir()))}.timeline"
         (self.inbox / "new" / name).write_bytes(raw.encode("utf-8"))
 
+    def _owner(self, event: dict, at: datetime) -> None:
+        """What the owner does by hand: `mailbot resume`, `pause` or `mark-paid`, at that time."""
+        action, number = event["action"], event["invoice"]
+        if action == "resume":
+            owner.resume(self.settings, number, at, event.get("reason"))
+        elif action == "pause":
+            owner.pause(self.settings, number, at, event.get("until"), event.get("reason"))
+        elif action == "mark_paid":
+            amount = Decimal(event["amount"]) if "amount" in event else None
+            owner.mark_paid(self.settings, number, at, at.date(), amount)
+        else:
+            raise AssertionError(f"{self.s.path.name}: owner action {action!r} is resume, pause or mark_paid")
+
     def _trouble(self, now: datetime) -> None:
         """The SMTP server refusing for now (e.g. 451) while a window of trouble lasts."""
         self.smtp.handler.reject.clear()
@@ -320,6 +336,8 @@ class Timeline:
     def run(self) -> None:
         events = [(self._event_time(p, self._client_of(p["invoice"])), "pay", p) for p in self.s.payments]
         events += [(self._event_time(r, r["from"]), "reply", r) for r in self.s.replies]
+        events += [(_berlin(datetime.combine(o["day"], time.fromisoformat(o.get("time", "08:30")))), "owner", o)
+                   for o in self.s.owner]  # fmt: skip
         events.sort(key=lambda e: e[0])
         now = datetime.combine(self.s.start, time(0), UTC)
         stop = datetime.combine(self.s.end + timedelta(days=1), time(0), UTC)
@@ -328,6 +346,8 @@ class Timeline:
                 at, what, event = events.pop(0)
                 if what == "pay":
                     self._pay(event)
+                elif what == "owner":
+                    self._owner(event, at)
                 else:
                     self._reply(event, at)
             if not any(start <= now < until for start, until in self.s.outages):
@@ -552,7 +572,7 @@ def test_comparison_marks_a_missing_an_extra_and_a_wrong_mail():
 PLAN_SCENARIOS = [
     p for p in SCENARIOS
     if not any(key in tomllib.loads(p.read_text(encoding="utf-8"))
-               for key in ("reply", "payment", "outage", "smtp_trouble"))
+               for key in ("reply", "payment", "outage", "smtp_trouble", "owner"))
 ]  # fmt: skip
 
 
