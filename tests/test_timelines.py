@@ -36,6 +36,7 @@ from conftest import SmtpServer
 
 from mailbot.config.settings import load_settings
 from mailbot.service import owner
+from mailbot.service.plan import plan
 from mailbot.service.run_pass import run_once
 
 HERE = Path(__file__).resolve().parent / "timelines"
@@ -492,8 +493,9 @@ _RUNS: dict[Path, Outcome] = {}
 
 
 @pytest.fixture
-def outcome(request, tmp_path_factory) -> Outcome:
-    """Each scenario runs once (against its own aiosmtpd); both tests below read the outcome."""
+def outcome(request, tmp_path_factory, business_hours_for_invoices, late_mail_notices) -> Outcome:
+    """Each scenario runs once (against its own aiosmtpd), with the shipped rules (the
+    harness's overrides for tests on the real clock taken back); both tests below read it."""
     path: Path = request.param
     if path not in _RUNS:
         scenario = Scenario.read(path)
@@ -560,15 +562,11 @@ def test_comparison_marks_a_missing_an_extra_and_a_wrong_mail():
     assert compare(want[:1], [got(date(2026, 11, 2), "invoice", "10", "")]) == []
 
 
-# ---------------------------------------------------------------- plan on day 0 (TO BE WIRED)
+# ---------------------------------------------------------------- plan on day 0
 #
-# Connected by the lead after `mailbot plan` (issue 12 part 2) is merged: the plan made on
-# day 0 must match what was then sent.  The module and the call below are a guess until
-# then (a function that forecasts N days from ``now`` on a copy of the state and returns
-# the JSON shape: a list of {"on", "client", "kind", "tone", "invoices", "amount",
-# "currency", "why"}).  This is the only test here that may skip (importorskip), and only
-# while the module does not exist.  A plan forecasts "if nothing changes", so only the
-# scenarios without replies, payments, outages or SMTP trouble take part.
+# The plan made on day 0 (``mailbot plan``) must match what was then sent.  A plan
+# forecasts "if nothing changes", so only the scenarios without replies, payments,
+# outages or SMTP trouble take part.
 PLAN_SCENARIOS = [
     p for p in SCENARIOS
     if not any(key in tomllib.loads(p.read_text(encoding="utf-8"))
@@ -577,10 +575,9 @@ PLAN_SCENARIOS = [
 
 
 @pytest.mark.parametrize("path", PLAN_SCENARIOS, ids=[p.stem for p in PLAN_SCENARIOS])
-def test_plan_made_on_day_0_matches_what_was_then_sent(path, tmp_path):
-    forecast = pytest.importorskip(
-        "mailbot.decide.forecast", reason="mailbot plan not merged yet (issue 12 part 2)"
-    )
+def test_plan_made_on_day_0_matches_what_was_then_sent(
+    path, tmp_path, business_hours_for_invoices, late_mail_notices
+):
     scenario = Scenario.read(path)
     server = SmtpServer()
     server.start()
@@ -588,7 +585,7 @@ def test_plan_made_on_day_0_matches_what_was_then_sent(path, tmp_path):
         timeline = Timeline(scenario, tmp_path, server)
         start = datetime.combine(scenario.start, time(0), UTC)
         days = (scenario.end - scenario.start).days + 1
-        planned = forecast.plan(timeline.settings, start, days=days)  # TO BE WIRED: the real entry point
+        planned = plan(timeline.settings, start, days=days)
         timeline.run()
         arrived = timeline.received()
     finally:
@@ -596,11 +593,7 @@ def test_plan_made_on_day_0_matches_what_was_then_sent(path, tmp_path):
     address = timeline.clients.address
     as_planned = [
         Expected(
-            day=date.fromisoformat(p["on"]),
-            to=address[p["client"]],
-            kind=p["kind"],
-            invoices=tuple(sorted(p["invoices"])),
-            amount=Decimal(p["amount"]) if p.get("amount") not in (None, "") else None,
+            day=p.on, to=address[p.client], kind=p.kind, invoices=tuple(sorted(p.invoices)), amount=p.amount
         )
         for p in planned
     ]

@@ -172,7 +172,8 @@ def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: 
     The latest trusted promise or payment claim wins; otherwise the latest away notice.
     A promise is honoured: nothing before the later of the promised day plus grace and
     the first working day after the due date (a client who promised to pay early has
-    not broken anything until the invoice is due).
+    not broken anything until the invoice is due).  So is a payment claim: "we have not
+    received it yet" about money not even due yet would ask too early.
     """
     if facts.commitment is not None:
         ordinal, event = facts.commitment
@@ -194,6 +195,11 @@ def _after_reply(number: str, facts: Facts, chase: Chase, cal: Calendar, today: 
         if step in facts.follow_ups:
             return _after_follow_up(cal, last_reminder_at)
         resume, wait = _claim(cal, chase, cal.day(event.at))
+        if due_date > resume:
+            resume = due_date
+            said = cal.day(event.at)
+            why = f"said on {said} it was paid, before the due date {due_date}: nothing until it is due"
+            wait = Later(cal.next_working_day(due_date), (why,))
         if today <= resume:
             return wait
         return Due(number, "reminder", step, "claim_check", wait.reasons, on=wait.on)

@@ -10,8 +10,10 @@ mails a client receives day by day; each has its test in ``tests/test_conversati
    own step is due that day (or waited for the one mail a day). Nothing is pulled ahead
    to travel along. (``_one_mail``; ``test_a_mail_asks_only_for_what_is_due``)
 2. Each invoice keeps its own step and tone: invoices travel together only when each
-   one's step is due and they share a tone; no step is sent before its day. What waits,
-   goes the next day: the step that waited longest first, on a tie the softer one.
+   one's step is due that day and both are overdue reminders (a statement; its voice is
+   its oldest invoice's); no step is sent before its day. A heads-up, which asks for
+   nothing overdue, travels with no overdue reminder. What waits goes the next day: the
+   step that waited longest first, on a tie the softer one.
    (``_one_mail``; ``test_no_step_is_sent_before_its_day``,
    ``test_reminders_due_the_same_day_with_the_same_tone_travel_together``,
    ``test_a_step_that_waited_for_the_one_mail_a_day_goes_the_next_day``)
@@ -227,12 +229,13 @@ def _chase_client(
     ] + notes
 
 
-_WAITS = "{tone} reminder due on {today} waits a day: one mail a day, and each mail keeps one tone"
+_WAITS = "{tone} reminder due on {today} waits a day: one chase mail a day, and this one is of another kind"
 _FIRST: dict[DueTone, int] = {  # on one day, the conversation first and the formal step last
     "promise_followup": 0, "claim_check": 0,
     "heads_up": 1, "friendly": 2, "firm_warm": 3, "firm": 4, "final": 5,
 }  # fmt: skip
 _ALONE: tuple[DueTone, ...] = ("promise_followup", "claim_check")  # about one invoice's promise or claim
+_OVERDUE: tuple[DueTone, ...] = ("friendly", "firm_warm", "firm")  # the steps a statement gathers
 
 
 def _one_mail(
@@ -241,18 +244,25 @@ def _one_mail(
     """Today's one chase mail out of the due reminders, and the ones that wait a day.
 
     Invoices travel together only when each one's own step is due (or waited for the one
-    mail a day) and they share a tone: a mail reads in one voice, and a final notice names
-    only invoices at their final step. A promise follow-up or a claim check is about one
-    invoice. The step that waited longest goes first (so nothing waits for ever); on a tie
-    the softer one, so a final notice due the same day as another reminder goes the next
-    day, alone, the formal step after the friendly one.
+    mail a day) and they are all overdue reminders: one statement rather than a mail a day
+    (each invoice keeps its step; the mail speaks in its oldest invoice's tone).  A final
+    notice names only invoices at their final step; a heads-up travels with nothing
+    overdue; a promise follow-up or a claim check is about one invoice. The step that
+    waited longest goes first (so nothing waits for ever); on a tie the softer one, so a
+    final notice due the same day as another reminder goes the next day, alone, the
+    formal step after the friendly one.
     """
     groups: dict[tuple[str, ...], list[tuple[Invoice, chase.Due]]] = {}
     for invoice, found in due:
-        key = (found.tone, invoice.number) if found.tone in _ALONE else (found.tone,)
+        key = (
+            (found.tone, invoice.number) if found.tone in _ALONE
+            else ("overdue",) if found.tone in _OVERDUE
+            else (found.tone,)
+        )  # fmt: skip
         groups.setdefault(key, []).append((invoice, found))
     first = min(groups, key=lambda key: (
-        min(found.on or today for _, found in groups[key]), _FIRST[groups[key][0][1].tone]))  # fmt: skip
+        min(found.on or today for _, found in groups[key]),
+        min(_FIRST[found.tone] for _, found in groups[key])))  # fmt: skip
     chosen = sorted(groups.pop(first), key=lambda pair: (pair[0].due_date or today, pair[0].number))
     return chosen, [pair for rest in groups.values() for pair in rest]  # (oldest invoice first)
 
