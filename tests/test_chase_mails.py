@@ -160,7 +160,11 @@ def test_final_notice_shows_its_deadline_in_the_amount_box(setup):
     assert box in mail.text
     assert "Final notice Amount due €1,190.00 Please pay by Monday, 14 December 2026" in mail.html
     paragraphs = mail.text.split("Hello Jane Smith,")[1].split("Final notice\nAmount due")[0]
-    assert "14 December" not in paragraphs and "Please pay by the date below" in paragraphs
+    assert "Please pay by the date below" in paragraphs
+    assert (
+        "If the payment hasn't arrived by Monday, 14 December 2026 and we haven't heard from you"
+        in paragraphs
+    )
     assert mail.text.startswith("Final notice\n============\n")
 
 
@@ -202,7 +206,7 @@ def test_a_german_second_reminder_is_named_so(setup):
 def test_promise_followup_names_the_promised_date(setup):
     mail = _mail(setup, [("2026-101", "reminder", 101, "promise_followup")], history={"2026-101": 2},
                  promised="2026-12-04")  # fmt: skip
-    words = "You planned to pay invoice 2026-101 on Friday, 4 December 2026"
+    words = "invoice 2026-101 (€1,190.00) would be paid on Friday, 4 December 2026"
     assert mail.both(words)
     assert mail.text.startswith("Your planned payment\n")
 
@@ -217,13 +221,13 @@ def test_a_promise_followup_travelling_with_another_reminder_still_names_its_dat
         _row(101, "2026-102", "reminder", 101, "promise_followup", "claimed", mid, promised="2026-12-04"),
     ]
     mail = Mail(Mailer(settings).build_rows(rows, ledger, group_facts(sent + rows, []), NOW))
-    assert mail.both("About invoice 2026-102: you planned to pay it on Friday, 4 December 2026")
+    assert mail.both("About invoice 2026-102: you let us know it would be paid on Friday, 4 December 2026")
 
 
 def test_a_german_promise_followup_names_the_promised_date(setup):
     mail = _mail(setup, [("2026-201", "reminder", 101, "promise_followup")], history={"2026-201": 2},
                  promised="2026-12-04")  # fmt: skip
-    assert mail.both("Sie hatten geplant, die Rechnung 2026-201 am Freitag, 4. Dezember 2026 zu bezahlen")
+    assert mail.both("dass die Rechnung 2026-201 (1.190,00\u00a0€) am Freitag, 4. Dezember 2026 bezahlt wird")
 
 
 def test_promised_date_reaches_the_template_only_as_a_date(setup):

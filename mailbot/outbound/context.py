@@ -36,6 +36,10 @@ def business_context(settings: Settings, logo_src: str) -> dict[str, Any]:
     }
 
 
+def _pay_link(link: str, number: str) -> str:
+    return link.replace("{invoice}", number) if "{invoice}" in link else ""
+
+
 def payment_context(settings: Settings, invoice: Invoice) -> dict[str, Any]:
     p = settings.payment
     return {
@@ -45,6 +49,7 @@ def payment_context(settings: Settings, invoice: Invoice) -> dict[str, Any]:
         "bank": p.bank,
         "reference": invoice.number,
         "link": p.link.replace("{invoice}", invoice.number) if p.link else "",
+        "links": [],  # a mail about several invoices: one pay link each (chase_context)
         "methods": list(p.methods),
     }
 
@@ -102,6 +107,7 @@ def invoice_context(
         "greeting_name": client.contact,
         "formal": client.tone == "formal",  # "Dear …" / "Yours sincerely" (de: "Mit freundlichen Grüßen")
         "early": early_discount(fmt, settings, invoice, today),
+        "claim": False,  # a payment check shows the bank account only to compare (chase_context)
     }
 
 
@@ -146,11 +152,15 @@ def due_context(fmt: Formatter, issue: date, due: date, today: date) -> dict[str
         "days": (due - issue).days,
         "passed": due < today,
         "today": due == today,
+        "moved": False,  # true when an invoice mailed late counts its terms from today (mails.py)
     }
 
 
-def item_context(fmt: Formatter, invoice: Invoice, paid: Decimal, today: date) -> dict[str, Any]:
-    """One open invoice as a reminder or statement lists it."""
+def item_context(
+    fmt: Formatter, invoice: Invoice, paid: Decimal, today: date, settings_link: str = ""
+) -> dict[str, Any]:
+    """One open invoice as a reminder or statement lists it (``pay_link``: its own pay link,
+    when the owner's link names the invoice)."""
     cur = invoice.currency
     total = invoice.gross
     assert invoice.issue_date is not None and invoice.due_date is not None
@@ -165,6 +175,15 @@ def item_context(fmt: Formatter, invoice: Invoice, paid: Decimal, today: date) -
         "days_overdue": max(0, (today - invoice.due_date).days),
         "days_to_due": max(0, (invoice.due_date - today).days),
         "lines": [_line(fmt, line, cur) for line in invoice.items],
+        # Net, VAT per rate and total, as the invoice mail shows them (partials/totals.*).
+        "net": fmt.money(invoice.totals.net, cur),
+        "taxes": [
+            {"rate": fmt.percent(g.rate), "base": fmt.money(g.base, cur), "tax": fmt.money(g.tax, cur)}
+            for g in invoice.totals.taxes
+        ],
+        "pay_link": _pay_link(settings_link, invoice.number),
+        # What the invoice was for, in a statement's opening: its project, else its first line.
+        "what": invoice.project or (invoice.items[0].description if invoice.items else ""),
         "project": invoice.project,
         "po_number": invoice.po_number,
     }
@@ -182,6 +201,7 @@ def chase_context(
     coming: Sequence[tuple[Invoice, Decimal]] = (),
     promised: date | None = None,
     promised_for: str = "",
+    said_on: date | None = None,
     fee: LateFee | None = None,
     fee_first: bool = False,
     about: str = "",
@@ -202,7 +222,8 @@ def chase_context(
     cur = first.currency
     asked = amount_asked(items)
     context = invoice_context(settings, first, client, today, logo_src)
-    listed = [item_context(fmt, inv, paid, today) for inv, paid in items]
+    link = settings.payment.link
+    listed = [item_context(fmt, inv, paid, today, link) for inv, paid in items]
     pay_by = _weekday(today + timedelta(days=7))
     context.update(
         tone=tone,
@@ -211,6 +232,7 @@ def chase_context(
         items=listed,
         statement=listed if len(listed) > 1 else [],  # the mail's invoices, listed when several
         coming=[item_context(fmt, inv, paid, today) for inv, paid in coming],
+        said_on=fmt.date(said_on, "full") if said_on else "",
         open_total=fmt.money(asked, cur),
         promised=fmt.date(promised, "full") if promised else "",
         promised_for=promised_for or first.number,
@@ -227,7 +249,16 @@ def chase_context(
     # What to pay now: the invoices of this mail, each number in the reference.
     context["total"] = context["open_total"]
     context["total_plain"] = f"{fmt.amount(asked, cur)} {cur}"
-    context["payment"] = {**context["payment"], "reference": ", ".join(i["number"] for i in listed)}
+    payment = {**context["payment"], "reference": ", ".join(i["number"] for i in listed)}
+    if tone == "claim_check":
+        payment["link"] = ""  # the client says she paid: nothing invites a second payment
+    elif len(listed) > 1 and "{invoice}" in link:
+        payment["link"] = ""  # a link names one invoice: one per invoice, none for the total
+        payment["links"] = [
+            {"number": i["number"], "amount": i["balance"], "link": i["pay_link"]} for i in listed
+        ]
+    context["payment"] = payment
+    context["claim"] = tone == "claim_check"
     return context
 
 
@@ -240,8 +271,9 @@ def amount_asked(items: Sequence[tuple[Invoice, Decimal]]) -> Decimal:
 def _deadline(fmt: Formatter, kind: str, tone: str, pay_by: date) -> str:
     """The day by which a firm reminder or a final notice asks for payment, for the amount box.
 
-    Earlier reminders name no date of their own: they only say when the invoice was due."""
-    return fmt.date(pay_by, "full") if kind == "final" or tone in ("firm", "final") else ""
+    The second reminder (``firm_warm``) names the same day; earlier ones name no date of
+    their own: they only say when the invoice was due."""
+    return fmt.date(pay_by, "full") if kind == "final" or tone in ("firm_warm", "firm", "final") else ""
 
 
 def _weekday(day: date) -> date:

@@ -66,6 +66,7 @@ class Mailer:
             context = invoice_context(self.settings, _as_told(invoice, due), client, today, self.logo_src)
             if due != invoice.due_date and due is not None:  # the terms count from today
                 context["due"]["days"] = (due - today).days
+                context["due"]["moved"] = True  # mailed late: the mail apologises and says so
             context["lang"] = client.language
         else:
             paid = policy.paid(invoice)
@@ -95,6 +96,7 @@ class Mailer:
             kwargs.update(self._reminder_extras(rows, invoices, ledger, facts, today, client))
             kwargs.update(_promise(rows))
             kwargs["reminder_number"] = reminder_number(rows, facts)
+            kwargs["said_on"] = _said_on(first, facts, cal)
         if first.kind == "ack":
             kwargs["about"] = detail.get("about", "")
         context = chase_context(self.settings, client, items, today, **kwargs)
@@ -217,6 +219,14 @@ def _promise(rows: list[OutboxRow]) -> dict:
         if promised:
             return {"promised": date.fromisoformat(promised), "promised_for": row.invoice}
     return {}
+
+
+def _said_on(row: OutboxRow, facts: Mapping[str, policy.Facts], cal: Calendar) -> date | None:
+    """The day the client told us of a promise or a payment, for the mail answering it."""
+    if row.tone not in ("promise_followup", "claim_check"):
+        return None
+    commitment = facts.get(row.invoice, policy.EMPTY).commitment
+    return cal.day(commitment[1].at) if commitment is not None else None
 
 
 def _preview_tone(kind: str) -> str:
