@@ -15,8 +15,9 @@ from pathlib import Path
 
 from mailbot.state.guard import (
     RESTORE,
-    SQLITE_HEADER,
     StateError,
+    check_header,
+    check_not_lost,
     check_place,
     damaged,
     lost,
@@ -41,19 +42,16 @@ def check_file(path: Path, quick: bool = False) -> Verdict:
     """The state file's verdict, read without writing.  ``quick``: SQLite's ``quick_check``
     (what ``mailbot check`` asks: it skips the indexes' cross-checks, a fraction of the time
     on a big file) instead of the full ``integrity_check``."""
-    try:
+    try:  # (what every command refuses before opening the file, without making its folder)
         check_place(path, make=False)
+        check_not_lost(path)
+        check_header(path)
     except StateError as exc:
         return Verdict(False, [str(exc)])
-    marked = marker_of(path).exists()
     if not path.exists() or path.stat().st_size == 0:
         what = "is missing" if not path.exists() else "is empty"
-        if marked:
-            return Verdict(False, [lost(path, what)])
         return Verdict(True, [f"{path}: ok: no records yet ({what}); the first run starts it"])
-    with path.open("rb") as handle:
-        if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-            return Verdict(False, [damaged(path, "not an SQLite database")])
+    marked = marker_of(path).exists()
     try:
         with sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True) as db:
             return _judge(path, db, marked, "quick_check" if quick else "integrity_check")
