@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -89,12 +89,16 @@ def parse(raw: bytes) -> Mail:
         mail.defects.append(f"unparseable: {exc}")
         return mail
     mail.message = msg
-    for step in (_headers, _addresses, _threading, _body):
+    _read(msg, mail, (_headers, _addresses, _threading, _body))
+    return mail
+
+
+def _read(msg: Message, mail: Mail, steps: tuple[Callable[[Message, Mail], None], ...]) -> None:
+    for step in steps:
         try:
             step(msg, mail)
         except Exception as exc:  # one broken part must not hide the others
             mail.defects.append(f"{step.__name__}: {type(exc).__name__}: {exc}")
-    return mail
 
 
 def header_end(raw: bytes, within: int) -> int:
@@ -140,18 +144,7 @@ def parse_headers_only(raw: bytes, reason: str) -> Mail:
         if len(kept) < MAX_HEADER_LINES or (name in _WANTED and name not in names):
             kept.append((name, found.group(2)[:MAX_VALUE].decode("utf-8", "replace")))
             names.add(name)
-    try:
-        for name, value in kept:
-            mail.headers.setdefault(name, []).append(decode_header(value))
-        mail.subject = mail.header("subject")[:500]
-        mail.message_id = _first_id(mail.header("message-id"))
-        with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
-            parsed = parsedate_to_datetime(mail.header("date"))
-            mail.date = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        _addresses(_message_of(kept), mail)
-        _threading(None, mail)
-    except Exception as exc:  # a bug here must still leave an oversized Mail
-        mail.defects.append(f"headers: {type(exc).__name__}: {exc}")
+    _read(_message_of(kept), mail, (_headers, _addresses, _threading))  # (the kept values are capped)
     return mail
 
 
@@ -233,7 +226,7 @@ def _first_id(value: str) -> str:
     return found.group(0) if found else ""
 
 
-def _threading(msg: Message | None, mail: Mail) -> None:
+def _threading(msg: Message, mail: Mail) -> None:
     mail.in_reply_to = _MSGID.findall(mail.header("in-reply-to"))[:20]
     mail.references = _MSGID.findall(" ".join(mail.headers.get("references", [])))[-50:]
 
