@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from mailbot.config.settings import Settings
@@ -171,16 +172,24 @@ def _pass(settings, now, dry_run, inbox, ledger, report, mailer, known, backfill
     return report
 
 
-def _decide_and_send(settings, now, ledger, report, mailer, known, store, backfill) -> None:
-    release_stale(store, settings, ledger, now)  # decided anew below, with today's
+def _decide(settings, now, ledger, store, facts_of, backfill, write) -> tuple[list[policy.Action], list[str]]:
+    """Today's actions without the invoices a first run holds back, and those it skipped
+    anew (``write``: recorded; a dry run only reports them)."""
     first = store.first_run()
     with no_cycle_collection():
-        facts = known.load(store, settings.state_path) if known is not None else store.decision_facts()
+        facts = facts_of()
         actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
         del facts  # the send step reads its own (with Message-IDs): not both at once
-    if not backfill:
-        actions, skipped = hold_back(store, settings, ledger, actions, now, first, True)
-        report.skipped += skipped
+    if backfill:
+        return actions, []
+    return hold_back(store, settings, ledger, actions, now, first, write)
+
+
+def _decide_and_send(settings, now, ledger, report, mailer, known, store, backfill) -> None:
+    release_stale(store, settings, ledger, now)  # decided anew below, with today's
+    facts_of = partial(known.load, store, settings.state_path) if known is not None else store.decision_facts
+    actions, skipped = _decide(settings, now, ledger, store, facts_of, backfill, write=True)
+    report.skipped += skipped
     if known is not None and sum(a.kind != "note" for a in actions) > BACKLOG:
         known.forget()  # a backlog's sending holds many records: not the kept facts too
     claim(store, settings, ledger, actions, now)
@@ -190,13 +199,8 @@ def _decide_and_send(settings, now, ledger, report, mailer, known, store, backfi
 
 def _plan(settings, now, ledger, report, mailer, store, backfill) -> PassReport:
     """--dry-run: what would go out, rendered (a template error shows now), nothing written."""
-    first = store.first_run()
-    with no_cycle_collection():
-        facts = store.decision_facts(save=False)  # a dry run writes nothing
-        actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
-        del facts
-    if not backfill:
-        actions, report.skipped = hold_back(store, settings, ledger, actions, now, first, False)
+    facts_of = partial(store.decision_facts, save=False)  # a dry run writes nothing
+    actions, report.skipped = _decide(settings, now, ledger, store, facts_of, backfill, write=False)
     report.planned = [f"{a.invoice} {a.kind}" for a in actions if a.kind != "note"]
     for action in actions:  # render anyway: a template error shows now, not later
         if action.kind in ("invoice", "reminder", "final", "ack", "receipt"):
