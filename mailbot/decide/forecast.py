@@ -47,6 +47,7 @@ from mailbot.decide.policy import (
     Action,
     Facts,
     balance,
+    mails_of,
     next_action,
     next_actions,
     profiles,
@@ -168,7 +169,9 @@ class _World:
         actions = next_actions(own, self.facts, self.clients, now, self.rules)
         actions = self._hold_back(actions, now)
         planned = [self._send([self._pending_action(row)], now) for row in self._take_pending(who)]
-        for group in _groups(actions):
+        for group in mails_of(actions):
+            if group[0].kind not in MAIL_KINDS:
+                continue  # (notes and notices to the owner are no client mail)
             if group[0].kind in CHASE_KINDS and self._mailed_today(group[0].client, now):
                 continue  # the store's guard: one chase mail per client per day
             planned.append(self._send(group, now))
@@ -284,18 +287,6 @@ class _World:
 
 _ZERO = Decimal(0)
 _NONE = Invoice(number="", client_id="", line=0)
-
-
-def _groups(actions: list[Action]) -> list[list[Action]]:
-    """The mails among the actions, as ``service.claims.claim`` groups them (notes and
-    notices to the owner are no client mail)."""
-    found: dict[tuple, list[Action]] = {}
-    for action in actions:
-        if action.kind not in MAIL_KINDS:
-            continue
-        key = ("group", action.group) if action.group else (action.kind, action.invoice, action.step)
-        found.setdefault(key, []).append(action)
-    return list(found.values())
 
 
 def _why(group: list[Action], invoices: Mapping[str, Invoice]) -> str:

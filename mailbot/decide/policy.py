@@ -83,8 +83,8 @@ from mailbot.records.kinds import ActionKind
 
 __all__ = [
     "ACK_INTENTS", "CHASE_KINDS", "EMPTY", "Action", "Facts", "balance", "due_after_mailing", "effective_due",
-    "group_facts", "local_date", "next_action", "next_actions", "open_and_sent", "paid", "paid_on",
-    "profiles", "reply_state", "state",
+    "group_facts", "local_date", "mails_of", "next_action", "next_actions", "open_and_sent", "paid",
+    "paid_on", "profiles", "reply_state", "state",
 ]  # fmt: skip
 
 
@@ -265,6 +265,17 @@ def _one_mail(
         min(_FIRST[found.tone] for _, found in groups[key])))  # fmt: skip
     chosen = sorted(groups.pop(first), key=lambda pair: (pair[0].due_date or today, pair[0].number))
     return chosen, [pair for rest in groups.values() for pair in rest]  # (oldest invoice first)
+
+
+def mails_of(actions: Iterable[Action]) -> list[list[Action]]:
+    """The actions as the mails (and notes) they become, in order: a client's reminders of one
+    ``group`` are one mail; every other action stands alone.  The pass claims them so, and
+    ``mailbot plan`` forecasts them so."""
+    found: dict[tuple, list[Action]] = {}
+    for action in actions:
+        key = ("group", action.group) if action.group else (action.kind, action.invoice, action.step)
+        found.setdefault(key, []).append(action)
+    return list(found.values())
 
 
 def _late_mail_notice(invoice: Invoice, today: date, rules: Chase) -> list[Action]:

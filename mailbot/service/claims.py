@@ -44,11 +44,7 @@ def claim(
     store: Store, settings: Settings, ledger: Ledger, actions: list[policy.Action], now: datetime
 ) -> None:
     """Write every decided mail into the outbox before anything is sent (claim, then send)."""
-    groups: dict[tuple, list[policy.Action]] = {}
-    for action in actions:
-        key = ("group", action.group) if action.group else (action.kind, action.invoice, action.step)
-        groups.setdefault(key, []).append(action)
-    for group in groups.values():
+    for group in policy.mails_of(actions):
         first = group[0]
         if first.kind == "note":
             if not store.has_note(first.invoice, first.about):
