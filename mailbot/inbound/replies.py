@@ -41,6 +41,9 @@ class Known:
     # one seen before): a mail without a passing one of ours is untrusted.
     expect_auth: bool = False
     own_ibans: frozenset[str] = frozenset()  # the owner's accounts, normalised (intents.normalise_iban)
+    # A reading less sure than this changes nothing by itself: the owner is asked
+    # (``[replies] min_confidence``).
+    min_confidence: float = 0.7
 
     @property
     def open_numbers(self) -> set[str]:
@@ -71,6 +74,9 @@ class Reply:
     defects: tuple[str, ...] = field(default_factory=tuple)
     oversized: str = ""  # the limit the message broke (``parse.limits``): read as ``other``
     quarantined: int = 0  # attempts that never finished: not read at all (``apply.quarantine``)
+    language: str = ""  # of the new words: en, de, fi, fr, sr-Latn, sr-Cyrl; "" when unknown
+    confidence: float = 1.0  # how sure the reading is, 0..1 (headers decide bounces for sure)
+    unsure: bool = False  # confidence below ``Known.min_confidence``: the owner decides
 
 
 _BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.I)
