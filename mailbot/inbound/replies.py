@@ -20,6 +20,7 @@ import flufl.bounce
 from mailbot.config.settings import Client
 from mailbot.inbound import dates
 from mailbot.inbound.intents import Verdict, classify_text, pays_elsewhere
+from mailbot.inbound.language import detect
 from mailbot.inbound.parse import Mail, parse
 from mailbot.inbound.quotes import new_words
 from mailbot.inbound.trust import judge
@@ -147,16 +148,21 @@ def _classify(mail: Mail, known: Known) -> Reply:
     if is_auto_reply(mail):
         back = return_date(words or mail.text, sent_day) if sent_day else None
         return Reply(**common, intent="auto_reply", date=back, auto=True)
-    verdict = classify_text(words, known.own_ibans)
+    client = known.clients.get(trust.client)
+    language, _sure = detect(words, client.language if client else "")
+    verdict = classify_text(words, known.own_ibans, language, sent_day)
     named = None
     if verdict.intent == "promise_to_pay" and sent_day:
         found = dates.find_date(words, sent_day)
         named = found[0] if found else None
     if verdict.intent in ("other", "question", "thanks") and _remittance(mail):
-        verdict = Verdict("payment_claimed", "remittance advice attached")
+        verdict = Verdict("payment_claimed", "remittance advice attached", 0.8)
     if auto:  # a newsletter or list mail speaks for nobody: it changes nothing and gets no answer
-        return Reply(**common, intent="other", phrase="(list or bulk mail)", auto=True)
-    return Reply(**common, intent=verdict.intent, phrase=verdict.phrase, date=named)
+        return Reply(**common, intent="other", phrase="(list or bulk mail)", auto=True, language=language)
+    return Reply(
+        **common, intent=verdict.intent, phrase=verdict.phrase, date=named, language=language,
+        confidence=verdict.confidence, unsure=verdict.confidence < known.min_confidence,
+    )  # fmt: skip
 
 
 def _oversized(mail: Mail, known: Known, base: dict) -> Reply:
