@@ -40,7 +40,8 @@ PAST_STRONG: Lexicon = {
            "zahlungsnachweis"),
     "fi": ("maksettu", "maksoimme", "maksoin", "maksoi$", "maksettiin", "maksanut", "maksaneet",
            "suoritettu", "suoritimme", "suoritin", "tilitetty", "tilitimme", "hoidettu", "hoidimme",
-           "hoidin", "siirretty", "siirsimme", "siirsin", "lähti$", "lähtenyt", "lähetetty", "lähetimme", "maksutosite", "maksukuitti"),
+           "hoidin", "siirretty", "siirsimme", "siirsin", "lähti$", "lähtenyt", "lähetetty", "lähetimme",
+           "maksutosite", "maksukuitti"),
     "sr": ("platili", "platio", "platila", "platilo", "uplatili", "uplatio", "uplatila", "uplaćen",
            "plaćen", "izmiren", "izmirili", "izmirio", "izvršili", "izvršen", "izvršio", "izvršila",
            "prebacili", "prebacio", "prebačen", "poslali", "poslat", "isplatili", "isplaćen", "legao",
@@ -64,7 +65,7 @@ PAST_WEAK: Lexicon = {
 
 # A payment to come: future forms and modal verbs, plans, payment runs.
 FUTURE_STRONG: Lexicon = {
-    "en": ("will$", "'ll", "shall$", "going to", "gonna", "plan", "schedul", "intend", "expect to",
+    "en": ("will$", "'ll", "won't", "shan't", "shall$", "going to", "gonna", "plan", "schedul", "intend", "expect to",
            "aim to", "approved for payment", "queued", "booked for", "arrange", "have to", "need to",
            "payment run", "should go out", "will go out", "goes out", "be paid",
            "be settled", "be transferred", "in the next"),
@@ -74,10 +75,10 @@ FUTURE_STRONG: Lexicon = {
     "fi": ("maksamme", "maksan$", "maksetaan", "maksamaan", "suoritamme", "suoritan",
            "suoritetaan", "hoidamme", "hoidan", "hoidetaan", "tilitämme", "siirrämme", "lähtee",
            "menee maksuun", "tulee maksuun", "tulemme", "maksuajo", "maksuajossa", "aikataulu",
-           "ajastettu", "ajastan", "ajastamme", "pyrimme"),
+           "ajastettu", "ajastan", "ajastamme", "pyrimme", "emme aio", "en aio", "emme maksa", "en maksa"),
     "sr": ("platiće", "platiću", "platićemo", "uplatiće", "uplatiću", "uplatićemo", "izmiriće",
            "izmiriću", "izmirićemo", "izvršiće", "izvršićemo", "izvršiću", "prebaciće", "prebacićemo",
-           "isplatiće", "isplatićemo", "ćemo", "ćete", "će$", "ću$", "biće", "bice", "planira",
+           "isplatiće", "isplatićemo", "nećemo", "neću", "neće$", "ćemo", "ćete", "će$", "ću$", "biće", "bice", "planira",
            "zakazan", "nameravamo", "treba da"),
     "fr": ("paierons", "paierai", "paiera", "payerons", "payerai", "réglerons", "réglerai", "réglera",
            "virerons", "virerai", "verserons", "verserai", "effectuerons", "effectuerai", "procéderons",
@@ -109,11 +110,11 @@ NEGATION: Lexicon = {
 # A payment that waits for something ("until we have the PO", "bevor die Gutschrift da
 # ist"): neither a refusal nor a promise.
 CONDITION: Lexicon = {
-    "en": ("until", "till$", "unless", "before", "once$", "as soon as"),
-    "de": ("bis$", "bevor", "solange", "sobald", "erst wenn", "erst nach"),
-    "fi": ("ennen kuin", "kunnes", "ennen$", "kun$", "heti kun"),
-    "sr": ("dok$", "dok ne", "pre nego", "čim$", "tek kad"),
-    "fr": ("tant que", "avant$", "avant que", "jusqu'à", "dès que", "une fois"),
+    "en": ("until", "till$", "unless", "before", "once$", "as soon as", "when$", "after$"),
+    "de": ("bis$", "bevor", "solange", "sobald", "erst wenn", "erst nach", "wenn$", "erst$", "nachdem"),
+    "fi": ("ennen kuin", "kunnes", "ennen$", "kun$", "heti kun", "jälkeen$", "vasta$"),
+    "sr": ("dok$", "dok ne", "pre nego", "čim$", "tek kad", "kada$", "kad$", "nakon", "tek$"),
+    "fr": ("tant que", "avant$", "avant que", "jusqu'à", "dès que", "une fois", "quand$", "lorsque", "après$"),
 }  # fmt: skip
 
 # What a payment held back waits for when it is a correction: then it is a dispute
@@ -128,15 +129,14 @@ CORRECTION: Lexicon = {
 
 # The client disagrees: with the amount, the items, the work, the tax.
 COMPLAINT_STRONG: Lexicon = {
-    "en": ("wrong", "incorrect", "discrepan", "mismatch", "overcharg", "charged twice",
-           "charged us twice", "charged me twice", "billed me twice", "billed us twice", "double charg", "double-charg", "billed twice", "invoiced twice",
-           "too high", "too much", "dispute", "disagree", "not what we agreed", "not as agreed",
-           "not agreed", "never ordered", "didn't order", "did not order", "never delivered",
-           "not delivered", "wasn't delivered", "was not delivered", "weren't delivered", "doesn't match",
-           "does not match", "don't match", "do not match", "doesn't add up", "does not add up",
-           "refuse", "unacceptable", "complain", "not happy", "not satisfied", "reverse charge applies",
-           "quoted",
-           "dispute"),
+    "en": ("wrong", "incorrect", "discrepan", "mismatch", "overcharg", "charged twice", "charged us twice",
+           "charged me twice", "billed me twice", "billed us twice", "double charg", "double-charg",
+           "billed twice", "invoiced twice", "too high", "too much", "dispute", "disagree",
+           "not what we agreed", "not as agreed", "not agreed", "never ordered", "didn't order",
+           "did not order", "never delivered", "not delivered", "wasn't delivered", "was not delivered",
+           "weren't delivered", "doesn't match", "does not match", "don't match", "do not match",
+           "doesn't add up", "does not add up", "refuse", "unacceptable", "complain", "not happy",
+           "not satisfied", "reverse charge applies"),
     "de": ("falsch", "stimmt nicht", "stimmen nicht", "zu hoch", "zu viel",
            "doppelt", "zweimal", "nicht vereinbart", "nicht bestellt", "nicht geliefert", "nicht erbracht",
            "abweich", "differenz", "reklam", "widersprech", "widerspruch", "beanstand", "unstimmig",
@@ -163,10 +163,14 @@ COMPLAINT_STRONG: Lexicon = {
 # Words that point at a disagreement only together with others (a quote, what was
 # agreed, "instead of"): alone they make a dispute the owner is asked about.
 COMPLAINT_WEAK: Lexicon = {
-    "en": ("mistake", "error", "should have been", "supposed to be", "we only agreed", "only agreed", "instead of", "quoted"),
-    "de": ("fehler", "fehlerhaft", "vereinbart war", "vereinbart waren", "vereinbart hatten", "statt$", "anstatt", "angeboten", "angebot"),
-    "fi": ("virhe", "virheelli", "sovittu", "sovittiin", "sovimme", "pitäisi olla", "ero$", "tarjous", "tarjouksessa", "puuttuu", "kuuluisi"),
-    "sr": ("greška", "grešk", "dogovoreno", "dogovorili", "umesto", "ponud", "trebalo bi da bude", "trebalo je", "razlika"),
+    "en": ("mistake", "error", "should have been", "supposed to be", "we only agreed", "only agreed",
+           "instead of", "quoted"),
+    "de": ("fehler", "fehlerhaft", "vereinbart war", "vereinbart waren", "vereinbart hatten", "statt$",
+           "anstatt", "angeboten", "angebot"),
+    "fi": ("virhe", "virheelli", "sovittu", "sovittiin", "sovimme", "pitäisi olla", "ero$", "tarjous",
+           "tarjouksessa", "puuttuu", "kuuluisi"),
+    "sr": ("greška", "grešk", "dogovoreno", "dogovorili", "umesto", "ponud", "trebalo bi da bude",
+           "trebalo je", "razlika"),
     "fr": ("erreur", "au lieu de", "convenu", "devis", "écart"),
 }  # fmt: skip
 
@@ -226,8 +230,8 @@ ABOUT_INVOICE: Lexicon = {
 
 # A change of where invoices go or who receives them.
 ADDRESS: Lexicon = {
-    "en": ("address", "e-mail", "email", "mailbox", "contact", "recipient", "send invoices", "send all invoices",
-           "send future invoices"),
+    "en": ("address", "e-mail", "email", "mailbox", "contact", "recipient", "send invoices",
+           "send all invoices", "send future invoices"),
     "de": ("adresse", "e-mail", "email", "postfach", "ansprechpartner", "empfänger", "rechnungsanschrift",
            "anschrift"),
     "fi": ("osoite", "osoitteeseen", "osoitteen", "sähköposti", "laskutusosoite", "verkkolaskuosoite",

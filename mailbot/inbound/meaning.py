@@ -61,6 +61,7 @@ class _Found:
 class _Clause:
     text: str  # folded, as in the reply
     words: str  # the same, Serbian Cyrillic written in Latin script, for matching
+    sentence: str  # the clause's sentence from the clause on, matched as ``words`` is
 
 
 def read(text: str, language: str, sent: date | None) -> Reading:
@@ -87,7 +88,10 @@ def _languages(language: str) -> tuple[str, ...]:
 
 
 def _read_in(text: str, lang: str, sent: date | None) -> Reading:
-    clauses = [_Clause(part, _latin(part) if lang == "sr" else part) for part in clauses_of(text, lang)]
+    clauses = [
+        _Clause(part, _latin(part) if lang == "sr" else part, _latin(rest) if lang == "sr" else rest)
+        for part, rest in _clauses_in_sentences(text, lang)
+    ]
     whole = fold(text)
     future_day = _names_future_day(whole, sent)
     found: dict[str, _Found] = {}
@@ -164,10 +168,12 @@ def _payment(clause: _Clause, lang: str, pay: list[tuple[str, int]], future_day:
         past = []  # "will be paid", "wird überwiesen", "biće plaćeno", "sera réglé"
     day_here = _names_future_day(clause.text, None) or bool(future_hint)
     names = _names(pay)
+    sentence = clause.sentence
+    waits = _has(sentence, "CONDITION", lang) and not _names_future_day(sentence, None)
+    if waits and _has(sentence, "CORRECTION", lang):  # "not before we get the corrected VAT"
+        return [_Found("dispute", clause.text, 0.75, (*_names(pay), "(until corrected)"))]
     if negated:
-        if _hits(words, "CONDITION", lang) and not _names_future_day(clause.text, None):
-            if _has(words, "CORRECTION", lang):  # "not before we get the corrected VAT"
-                return [_Found("dispute", clause.text, 0.75, (*_names(pay), "(until corrected)"))]
+        if waits:
             return []  # "won't get paid until we have the PO": the mail says what it waits for
         if future and not (day_here or future_day):
             return [_Found("dispute", clause.text, 0.7, (*names, *_names(future), "(negated)"))]
@@ -265,7 +271,7 @@ def _entry(entry: str) -> str:
 # line break after a finished line or a short one (a greeting, a signature line);
 # clauses at ", " and at the joining words that start a new thought.
 _SENTENCE = re.compile(r"(?<=[^\d\s][.!?])\s+|(?<=[!?])\s+|\s*;\s*")
-_SHORT_LINE = 50
+_SHORT_LINE = 40
 _JOINING = {
     "en": "and|but", "de": "und|aber|sondern", "fi": "ja|mutta|sekä", "fr": "et|mais",
     "sr": "i|a|ali|pa|но|али|и|а|па",
@@ -274,31 +280,43 @@ _JOINING = {
 
 @cache
 def _clause_split(lang: str) -> re.Pattern[str]:
-    return re.compile(rf",\s+|\s+(?:{_JOINING.get(lang, 'and|but')})\s+(?=\S)")
+    joining = _JOINING.get(lang, "and|but")
+    return re.compile(rf",\s+(?:(?:{joining})\s+)?|\s+(?:{joining})\s+(?=\S)")
 
 
 def clauses_of(text: str, lang: str = "en") -> list[str]:
     """The clauses of ``text``, folded; each is a substring of ``fold(text)`` (the phrase)."""
+    return [clause for clause, _rest in _clauses_in_sentences(text, lang)]
+
+
+def _clauses_in_sentences(text: str, lang: str) -> list[tuple[str, str]]:
+    """(clause, its sentence from the clause on): "wir zahlen erst" reads on with
+    ", wenn der Fehler behoben ist"."""
     found = []
     for sentence in (part for line in _lines(text) for part in _SENTENCE.split(line)):
-        for clause in _clause_split(lang).split(fold(sentence)):
+        folded = fold(sentence)
+        for clause in _clause_split(lang).split(folded):
             clause = clause.strip().rstrip(".!,;:")
             if clause:
-                found.append(clause)
+                found.append((clause, folded[folded.find(clause) :]))
     return found
 
 
 def _lines(text: str) -> list[str]:
     """Lines joined where a sentence was wrapped: a line ends a thought when it is
-    blank, short (a greeting) or ends with a stop."""
+    blank, ends with a stop, or is short and the next line starts with a capital
+    ("Hi Anna" / "We paid ...")."""
+    lines = text.replace("\r", "").split("\n")
     joined, current = [], []
-    for line in text.replace("\r", "").split("\n"):
+    for index, line in enumerate(lines):
         current.append(line)
         stripped = line.strip()
-        if not stripped or len(stripped) <= _SHORT_LINE or stripped[-1] in ".!?:,;":
+        following = lines[index + 1].lstrip() if index + 1 < len(lines) else ""
+        short = len(stripped) <= _SHORT_LINE  # a greeting, a name (German nouns are capitals too)
+        if not stripped or stripped[-1] in ".!?:,;" or (short and following[:1].isupper()) or not following:
             joined.append(" ".join(current))
             current = []
-    return [*joined, " ".join(current)] if current else joined
+    return joined
 
 
 def fold(text: str) -> str:
