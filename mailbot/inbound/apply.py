@@ -6,8 +6,12 @@ crash never records a reply twice or loses one.  States follow from these
 events in ``policy``; a reply itself never changes payment state, bank
 details or recipients.  Replies that need a person are forwarded once: the
 forward is claimed in the outbox in the same transaction that records the reply,
-and sent by the same pass like any claimed mail.  Mail from strangers and bulk
-senders is limited (``junk``): the rest of it waits for the next day's digest.
+and sent by the same pass like any claimed mail.  A reading less sure than ``[replies]
+min_confidence`` is recorded as it is, with ``"unsure": true`` and the days its invoice's
+next reminder waits (``wait_days``) in its detail, and forwarded with mailbot's best
+reading: it changes nothing until the owner confirms it (``mailbot confirm``).  Mail from
+strangers and bulk senders is limited (``junk``): the rest of it waits for the next day's
+digest.
 
 Reading can never block sending: each attempt at a message is counted in the store
 before it is classified, so a message that kills the process (out of memory, a crash
