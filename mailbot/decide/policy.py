@@ -292,10 +292,10 @@ def _late_mail_notice(invoice: Invoice, today: date, rules: Chase) -> list[Actio
 
 def _may_wait_for_reason(known: Facts, cal: Calendar, today: date, open_now: bool) -> bool:
     """Whether ``chase.plan`` can answer "later, because ...": a reply or an away notice
-    (a promise, a claim, a return date), a pause (only an invalid invoice's gets this
-    far), the client's closed hours, or an invoice sent today (its reminders wait for
-    tomorrow)."""
-    if not open_now or known.commitment or known.away or known.pause is not None:
+    (a promise, a claim, a return date, a reading the owner must confirm), a pause (only an
+    invalid invoice's gets this far), the client's closed hours, or an invoice sent today
+    (its reminders wait for tomorrow)."""
+    if not open_now or known.commitment or known.away or known.unsure or known.pause is not None:
         return True
     sent_at = known.invoice_at  # (a sent invoice's row has a time)
     return sent_at is None or cal.day(sent_at) >= today
