@@ -156,6 +156,8 @@ def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, n
             failed_address=reply.failed_address or None,
             permanent=permanent if reply.intent == "bounce" else None,
             oversized=reply.oversized or None,
+            language=reply.language or None, confidence=round(reply.confidence, 2),
+            auto=reply.auto or None,
         ),
     )  # fmt: skip
     reason = needs_owner(reply)

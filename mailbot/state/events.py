@@ -41,6 +41,22 @@ class Events(Connection):
         )
         return [_event(row) for row in rows]
 
+    def replies_with_language(self) -> list[Event]:
+        """The ``reply`` events whose detail names a language (what learning a client's
+        language reads): SQLite filters them (``detail_json`` writes ``"language": "fi"``; a
+        null or absent one is left out), so the other replies cost no JSON parsing."""
+        sql = (f"SELECT {','.join(_EVENT_COLUMNS)} FROM events WHERE type = 'reply'"  # noqa: S608
+               " AND detail LIKE '%\"language\": \"%' ORDER BY id")  # fmt: skip
+        return [_event(row) for row in self.db.execute(sql)]
+
+    def notes_under(self, prefix: str) -> set[str]:
+        """The keys starting with ``prefix`` that carry a note (a suggestion made once)."""
+        found = self.db.execute(
+            "SELECT DISTINCT invoice FROM events WHERE type = 'note' AND substr(invoice, 1, ?) = ?",
+            (len(prefix), prefix),
+        )
+        return {row[0] for row in found}
+
     def has_note(self, invoice: str, text: str) -> bool:
         found = self.db.execute(
             "SELECT 1 FROM events WHERE invoice = ? AND type = 'note' AND detail = ?",
