@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import BASE_LEDGER, write_config
 
+from mailbot.cli.main import main
 from mailbot.config.settings import Client, load_settings
 from mailbot.decide.policy import LANGUAGE_NOTICE, next_actions
 from mailbot.inbound import apply
@@ -200,7 +201,7 @@ def _text(mail: EmailMessage) -> str:
 
 
 def test_a_client_writing_twice_in_german_is_acknowledged_in_german_and_the_owner_told_once(
-    tmp_path, german_detector
+    tmp_path, german_detector, capsys
 ):
     config = write_config(tmp_path, BERG, ledger=BERG_LEDGER)
     settings = load_settings(config)
@@ -235,6 +236,14 @@ def test_a_client_writing_twice_in_german_is_acknowledged_in_german_and_the_owne
     assert len(notices) == 1  # never again for the same client and language
     assert db.execute("SELECT count(*) FROM events WHERE type = 'note' AND invoice = 'client:berg:de'"
                       ).fetchone() == (1,)  # fmt: skip
+    capsys.readouterr()
+    main(["--config", str(config), "check"])
+    hints = [line for line in capsys.readouterr().out.splitlines() if line.startswith("hint: ")]
+    assert hints == [
+        "hint: Berg Logistik GmbH writes in German (3 replies); mailbot acknowledges in German, but "
+        'invoices and reminders go out in English. To write everything in German, set language = "de" '
+        "in [clients.berg] of mailbot.toml."
+    ]
 
 
 # The acknowledgment itself ----------------------------------------------------------------
