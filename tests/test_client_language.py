@@ -30,12 +30,11 @@ from mailbot.records.language import (
     ReplyLanguage,
     learned_language,
     learned_languages,
-    reply_languages,
     suggestion_key,
 )
 from mailbot.records.rows import Event, OutboxRow
 from mailbot.service.run_pass import run_once
-from mailbot.state.store import detail_json
+from mailbot.state.store import Store, detail_json
 
 UNSET = Client(name="Virtanen Oy", email=["laskut@virtanen.example"])
 SET_EN = Client(name="Virtanen Oy", email=["laskut@virtanen.example"], language="en")
@@ -75,21 +74,31 @@ def test_a_later_switch_to_two_replies_in_another_language_relearns():
     assert learned_language(UNSET, [said("en", "11"), *finnish, said("en", "10")]) == ("en", 2)
 
 
-def test_reply_events_are_read_with_their_client_trust_and_auto_mark():
+def test_reply_events_are_read_with_their_client_trust_and_auto_mark(tmp_path):
     events = [
         Event("2026-007", "2026-11-10T09:00:00+00:00", "reply", intent="question", trusted=True,
-              detail=detail_json(language="fi", client="")),  # (client from the invoice)
+              detail=detail_json(language="fi", client="virtanen", confidence=0.9)),
         Event("", "2026-11-11T09:00:00+00:00", "reply", intent="auto_reply", trusted=True,
               detail=detail_json(language="fi", client="virtanen")),
         Event("", "2026-11-12T09:00:00+00:00", "reply", intent="other", trusted=True,
               detail=detail_json(language="fi", client="virtanen", auto=True)),  # a list mail
         Event("", "2026-11-13T09:00:00+00:00", "reply", intent="other", trusted=True,
-              detail=detail_json(language=None, client="virtanen")),
+              detail=detail_json(language=None, client="virtanen")),  # no language found
+        Event("2026-007", "2026-11-14T09:00:00+00:00", "reply", intent="question", trusted=False,
+              detail=detail_json(language="de", client="")),  # a stranger
+        Event("2026-007", "2026-11-15T09:00:00+00:00", "note", detail='{"language": "fi"}'),
     ]  # fmt: skip
-    found = reply_languages(events, {"2026-007": "virtanen"})
-    assert [(r.client, r.language, r.auto) for r in found] == [
-        ("virtanen", "fi", False), ("virtanen", "fi", True), ("virtanen", "fi", True),
-    ]  # fmt: skip
+    with Store(tmp_path / "state.db") as store:
+        for event in events:
+            store.add_event(event)
+        found = store.reply_languages()
+    assert found == [
+        ReplyLanguage("virtanen", "fi", True, False, "2026-11-10T09:00:00+00:00"),
+        ReplyLanguage("virtanen", "fi", True, True, "2026-11-11T09:00:00+00:00"),
+        ReplyLanguage("virtanen", "fi", True, True, "2026-11-12T09:00:00+00:00"),
+        ReplyLanguage("", "de", False, False, "2026-11-14T09:00:00+00:00"),
+    ]
+    assert learned_language(UNSET, found) is None  # one reply counts; the others do not
 
 
 def test_acks_are_in_the_learned_language_only_where_templates_exist():

@@ -44,6 +44,10 @@ mails a client receives day by day; each has its test in ``tests/test_conversati
    invoice_hours = "business"``, or ``"any"``). (``_next_actions``;
    ``test_invoices_wait_for_the_clients_business_hours``)
 9. Never two chase mails to one client on one day (``_mailed_today``).
+10. A client with no configured language who writes in another one (two agreeing trusted
+   replies, ``records.language``) is acknowledged in it where templates exist; invoices
+   and reminders keep the configured one, and the owner is told once per client and
+   language (``_language_notice``; ``tests/test_client_language.py``).
 """
 
 from __future__ import annotations

@@ -14,12 +14,10 @@ forward) does not switch it, and two agreeing replies in a new language do.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from mailbot.config.settings import Client
-from mailbot.records.rows import Event
 
 AGREEING = 2  # replies in one language before it counts as the client's
 MACHINE_INTENTS = frozenset(("auto_reply", "bounce"))  # written by no person
@@ -30,7 +28,9 @@ LANGUAGE_NAMES = {
 
 
 class ReplyLanguage(NamedTuple):
-    """What learning reads of one ``reply`` event: whose it is, its language, whether it counts."""
+    """What learning reads of one ``reply`` event (``Store.reply_languages``): whose it is
+    (the client its sender belongs to: a trusted reply always has one), its language, and
+    whether it counts (trusted; ``auto``: an auto-reply, bounce or list mail)."""
 
     client: str
     language: str
@@ -75,6 +75,11 @@ def has_templates(language: str, available: Iterable[str]) -> bool:
     have = {a.replace("_", "-").lower() for a in available}
     tag = language.lower()
     return tag in have or tag.split("-")[0] in have
+
+
+def unconfigured(clients: Mapping[str, Client]) -> bool:
+    """Whether any client can learn a language (most configs name every client's)."""
+    return any(not configured(client) for client in clients.values())
 
 
 def learned_languages(
@@ -141,20 +146,3 @@ def suggestion(client_id: str, client: Client, learned: Learned) -> str:
 
 def language_name(language: str) -> str:
     return LANGUAGE_NAMES.get(language, LANGUAGE_NAMES.get(language.split("-")[0], language))
-
-
-def reply_languages(events: Iterable[Event], owners: Mapping[str, str]) -> list[ReplyLanguage]:
-    """The ``reply`` events that carry a language, as learning reads them: the client is the
-    one the reply's sender belongs to, else the owner of the invoice it answers."""
-    found = []
-    for event in events:
-        if event.type != "reply" or not event.detail:
-            continue
-        data = json.loads(event.detail)
-        language = data.get("language") or ""
-        if not language:
-            continue
-        client = data.get("client") or owners.get(event.invoice, "")
-        auto = bool(data.get("auto")) or (event.intent or "") in MACHINE_INTENTS
-        found.append(ReplyLanguage(client, language, bool(event.trusted), auto, event.at))
-    return found

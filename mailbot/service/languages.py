@@ -9,29 +9,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailbot.config.settings import Settings
-from mailbot.ledger.read import Ledger
 from mailbot.records.language import (
     SUGGESTION_PREFIX,
     Learned,
     learned_languages,
     needs_suggestion,
-    reply_languages,
     suggestion,
+    unconfigured,
 )
 from mailbot.state.store import Store
 
 
-def client_languages(
-    store: Store, settings: Settings, ledger: Ledger, available: Iterable[str]
-) -> dict[str, Learned]:
+def client_languages(store: Store, settings: Settings, available: Iterable[str]) -> dict[str, Learned]:
     """Each client's learned language (clients without a configured one, with two agreeing
     replies); ``available``: the languages mails have templates in."""
-    events = store.replies_with_language()
-    if not events:
-        return {}  # (most stores, and every one before replies had languages)
-    owners = {invoice.number: invoice.client_id for invoice in ledger.invoices.values()}
+    if not unconfigured(settings.clients):
+        return {}  # (the config names every client's language: nothing to learn or read)
+    replies = store.reply_languages()
+    if not replies:
+        return {}
     told = store.notes_under(SUGGESTION_PREFIX)
-    return learned_languages(settings.clients, reply_languages(events, owners), told, available)
+    return learned_languages(settings.clients, replies, told, available)
 
 
 def suggestions(settings: Settings, learned: dict[str, Learned]) -> list[str]:

@@ -179,7 +179,7 @@ def _decide(
     """Today's actions without the invoices a first run holds back, and those it skipped
     anew (``write``: recorded; a dry run only reports them)."""
     first = store.first_run()
-    learned = client_languages(store, settings, ledger, mailer.renderer.sources.languages)
+    learned = client_languages(store, settings, mailer.renderer.sources.languages)
     with no_cycle_collection():
         facts = facts_of()
         actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase, learned)
