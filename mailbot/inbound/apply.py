@@ -165,6 +165,7 @@ def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, n
             language=reply.language or None, confidence=round(reply.confidence, 2),
             unsure=True if unsure else None,
             wait_days=settings.replies.unsure_wait_days if unsure else None,
+            auto=reply.auto or None,
         ),
     )  # fmt: skip
     reason = needs_owner(reply)

@@ -61,9 +61,11 @@ def is_unsure(reply: Reply) -> bool:
     """A reading of a person's words about an invoice that mailbot is not sure of: it
     changes nothing by itself, and the owner confirms it (``mailbot confirm``).  Headers
     decide bounces and auto-replies for sure; a list mail, an oversized or quarantined
-    one was never read as a person's words."""
+    one was never read as a person's words.  Only a trusted sender's reply can make an
+    invoice wait: a stranger's changes nothing, sure or not."""
     return (
         reply.unsure
+        and reply.trusted
         and bool(reply.invoice)
         and reply.intent not in ("bounce", "auto_reply")
         and not (reply.own or reply.auto or reply.oversized or reply.quarantined)
