@@ -18,11 +18,12 @@ import csv
 import difflib
 import io
 import itertools
+import json
 import re
 import sqlite3
 import textwrap
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from email import message_from_bytes, policy
@@ -35,6 +36,7 @@ import pytest
 from conftest import SmtpServer
 
 from mailbot.config.settings import load_settings
+from mailbot.inbound import apply
 from mailbot.service import owner
 from mailbot.service.plan import plan
 from mailbot.service.run_pass import run_once
@@ -303,6 +305,8 @@ class Timeline:
         for line in event.get("headers", []):
             name, _, value = line.partition(":")
             headers[name.strip()] = value.strip()
+        if "unsure" in event:  # the reading the classifier is made to give (``_unsure_readings``)
+            headers[UNSURE_HEADER] = json.dumps(event["unsure"], default=str)
         headers["MIME-Version"] = "1.0"
         headers["Content-Type"] = "text/plain; charset=utf-8"
         headers["Content-Transfer-Encoding"] = "8bit"
@@ -312,9 +316,11 @@ class Timeline:
         (self.inbox / "new" / name).write_bytes(raw.encode("utf-8"))
 
     def _owner(self, event: dict, at: datetime) -> None:
-        """What the owner does by hand: `mailbot resume`, `pause` or `mark-paid`, at that time."""
+        """What the owner does by hand: `mailbot resume`, `pause`, `mark-paid` or `confirm`, at that time."""
         action, number = event["action"], event["invoice"]
-        if action == "resume":
+        if action == "confirm":
+            owner.confirm(self.settings, number, event["intent"], at, event.get("date"))
+        elif action == "resume":
             owner.resume(self.settings, number, at, event.get("reason"))
         elif action == "pause":
             owner.pause(self.settings, number, at, event.get("until"), event.get("reason"))
@@ -322,7 +328,9 @@ class Timeline:
             amount = Decimal(event["amount"]) if "amount" in event else None
             owner.mark_paid(self.settings, number, at, at.date(), amount)
         else:
-            raise AssertionError(f"{self.s.path.name}: owner action {action!r} is resume, pause or mark_paid")
+            raise AssertionError(
+                f"{self.s.path.name}: owner action {action!r} is resume, pause, mark_paid or confirm"
+            )
 
     def _trouble(self, now: datetime) -> None:
         """The SMTP server refusing for now (e.g. 451) while a window of trouble lasts."""
@@ -335,6 +343,14 @@ class Timeline:
     # -- the clock
 
     def run(self) -> None:
+        real = apply.classify
+        apply.classify = _unsure_readings(real)  # type: ignore[assignment]
+        try:
+            self._run()
+        finally:
+            apply.classify = real
+
+    def _run(self) -> None:
         events = [(self._event_time(p, self._client_of(p["invoice"])), "pay", p) for p in self.s.payments]
         events += [(self._event_time(r, r["from"]), "reply", r) for r in self.s.replies]
         events += [(_berlin(datetime.combine(o["day"], time.fromisoformat(o.get("time", "08:30")))), "owner", o)
@@ -406,6 +422,29 @@ class Timeline:
             for mid, kind, number, tone in conn.execute("SELECT message_id, kind, invoice, tone FROM outbox"):
                 found.setdefault(mid, []).append((kind, number, tone or ""))
         return found
+
+
+UNSURE_HEADER = "X-Timeline-Unsure"
+
+
+def _unsure_readings(classify):
+    """The classifier, except for a reply whose scenario says mailbot is not sure of it
+    (``unsure = { confidence = 0.55, intent = "promise_to_pay", date = 2026-12-15 }``): that
+    reading, unsure.  Which replies the classifier is unsure of is its own tests' business;
+    a timeline shows what the client lives through when it is."""
+
+    def read(raw: bytes, known):
+        found = classify(raw, known)
+        head = raw.partition(b"\r\n\r\n")[0].decode("utf-8", "replace")
+        said = re.search(rf"^{UNSURE_HEADER}: (.*)$", head, re.M)
+        if said is None:
+            return found
+        how = json.loads(said.group(1))
+        day = date.fromisoformat(how["date"]) if how.get("date") else None
+        return replace(found, intent=how.get("intent", found.intent), date=day, unsure=True,
+                       confidence=how.get("confidence", 0.5), phrase=how.get("phrase", found.phrase))  # fmt: skip
+
+    return read
 
 
 # ---------------------------------------------------------------- the comparison

@@ -2,7 +2,7 @@
 
 The commands live by what the user does: ``setup`` (init, check), ``mail`` (preview,
 run), ``reports`` (status, history, aging, export-payments), ``owner`` (pause, resume,
-mark-paid, unmark-paid, import-payments); ``output`` prints, ``args`` reads values.
+confirm, mark-paid, unmark-paid, import-payments); ``output`` prints, ``args`` reads values.
 
 Exit codes: 0 done, 1 problems found or a failure, 2 bad usage.
 """
@@ -137,6 +137,12 @@ def _parser() -> argparse.ArgumentParser:
     p = command("resume", "owner:cmd_resume", "chase an invoice again (after a pause, dispute or question)")
     p.add_argument("invoice")
     p.add_argument("--reason")
+    p = command(
+        "confirm", "owner:cmd_confirm", "say what a reply mailbot was not sure of means (it then acts on it)"
+    )
+    p.add_argument("invoice")
+    p.add_argument("intent", choices=["promise", "paid", "dispute", "question", "thanks", "other"])
+    p.add_argument("date", nargs="?", help="YYYY-MM-DD: the promised day (only with promise)")
     p = command(
         "mark-paid", "owner:cmd_mark_paid", "record a payment (default: the whole open amount, today)"
     )

@@ -1,5 +1,5 @@
-"""What the owner does by hand: ``pause``, ``resume``, ``mark-paid``, ``unmark-paid``,
-``import-payments``. The rules are in ``service.owner`` and ``inbound.bank``."""
+"""What the owner does by hand: ``pause``, ``resume``, ``confirm``, ``mark-paid``,
+``unmark-paid``, ``import-payments``. The rules are in ``service.owner`` and ``inbound.bank``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mailbot.cli.args import amount_arg, date_arg, settings_of
 from mailbot.cli.output import note, say
+from mailbot.inbound.forward import reading_in_words
 from mailbot.ledger.read import load_ledger
 from mailbot.service import owner
 from mailbot.service.clock import utcnow
@@ -26,6 +27,28 @@ def cmd_resume(args: argparse.Namespace) -> int:
     """Chase again after a pause, a dispute or a question."""
     owner.resume(settings_of(args), args.invoice, utcnow(), reason=args.reason)
     say(f"resumed {args.invoice}: reminders follow the ladder again")
+    return 0
+
+
+_CONFIRMED = {
+    "promise_to_pay": "reminders wait for that day (and the grace days), then one follow-up",
+    "payment_claimed": "reminders wait for the money to arrive, then one check",
+    "dispute": "no reminders until `mailbot resume {invoice}`",
+    "question": "no reminders until `mailbot resume {invoice}`",
+    "thanks": "the wait ends: reminders follow the ladder again",
+    "other": "the wait ends: reminders follow the ladder again",
+}
+
+
+def cmd_confirm(args: argparse.Namespace) -> int:
+    """The owner's reading of the latest reply mailbot was not sure of."""
+    until = date_arg(args.date) if args.date else None
+    done = owner.confirm(settings_of(args), args.invoice, args.intent, utcnow(), until=until)
+    what = reading_in_words(done.intent, done.until)
+    of = f"the reply {done.message_id}" if done.message_id else "the reply"
+    ack = "; the client gets an acknowledgment" if done.acknowledged else ""
+    effect = _CONFIRMED[done.intent].format(invoice=args.invoice)
+    say(f"confirmed {of} of {done.replied_at} on {args.invoice} as {what}: {effect}{ack}")
     return 0
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Set
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from mailbot.config.settings import Settings
 from mailbot.decide import policy
+from mailbot.inbound.forward import reading_in_words
 from mailbot.ledger.money import round_money
 from mailbot.ledger.read import Ledger
-from mailbot.records.rows import Event
+from mailbot.records.facts import UNSURE_MARK
+from mailbot.records.rows import Event, Unsure
 
 
 def _money(value) -> str:
@@ -47,7 +50,7 @@ def status_rows(
                 "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
                 "state": "skipped" if held else current,
                 "reminders_sent": known.sent_reminders,
-                "last_reply": dict(zip(("intent", "at", "trusted"), last, strict=True)) if last else None,
+                "last_reply": _last_reply(last, known.unsure),
                 "next_action": None
                 if held
                 else policy.next_action(
@@ -58,11 +61,36 @@ def status_rows(
     return rows
 
 
+def _last_reply(last: tuple | None, unsure: Unsure | None) -> dict[str, Any] | None:
+    """The latest reply; one mailbot was not sure of (and the owner has not confirmed or
+    resumed) with ``unsure``, its ``confidence`` and mailbot's best ``reading`` in words."""
+    if not last:
+        return None
+    row = dict(zip(("intent", "at", "trusted"), last, strict=True))
+    if unsure is not None and unsure.at == row["at"] and unsure.intent == row["intent"]:
+        until = date.fromisoformat(unsure.until) if unsure.until else None
+        reading = reading_in_words(unsure.intent, until)
+        row |= {"unsure": True, "confidence": unsure.confidence, "reading": reading}
+    return row
+
+
 def history_rows(events: list[Event], problems: list[str], now: datetime) -> list[dict[str, Any]]:
-    """The invoice's events, oldest first; ledger problems show as ``error`` now."""
-    rows = [e.as_json() for e in events]
+    """The invoice's events, oldest first; ledger problems show as ``error`` now.  A reply
+    mailbot was not sure of shows ``unsure``, its ``confidence`` and its best ``reading``."""
+    rows = [_history_row(e) for e in events]
     rows += [{"at": now.isoformat(timespec="seconds"), "type": "error", "detail": p} for p in problems]
     return rows
+
+
+def _history_row(event: Event) -> dict[str, Any]:
+    row = event.as_json()
+    if event.type == "reply" and event.detail and UNSURE_MARK in event.detail:
+        detail = json.loads(event.detail)
+        if detail.get("unsure") is True:
+            until = date.fromisoformat(event.until) if event.until else None
+            reading = reading_in_words(event.intent or "other", until)
+            row |= {"unsure": True, "confidence": detail.get("confidence"), "reading": reading}
+    return row
 
 
 BUCKETS = ("not_due", "1_30", "31_60", "61_90", "over_90")

@@ -126,6 +126,18 @@ class StateSection(Section):
     first_run_days: int = Field(7, ge=0, le=36500)
 
 
+class RepliesSection(Section):
+    """How sure a reading of a client's reply must be to act on it (``[replies]``).
+
+    A reading less sure than ``min_confidence`` changes nothing by itself: the reply goes
+    to the owner with mailbot's best reading, and that invoice's next reminder waits
+    ``unsure_wait_days`` working days (the client's calendar) or until the owner runs
+    ``mailbot confirm`` or ``mailbot resume``."""
+
+    min_confidence: float = Field(0.7, ge=0, le=1)
+    unsure_wait_days: int = Field(3, ge=0, le=30)
+
+
 class TemplatesSection(Section):
     """The owner's own templates and translations: a file in ``dir`` replaces the shipped
     one at the same relative path (``invoice/body.mjml``, ``locale/de/LC_MESSAGES/mailbot.po``)."""

@@ -26,6 +26,7 @@ from mailbot.config.sections import (
     ClientTone,
     LedgerSection,
     Payment,
+    RepliesSection,
     StateSection,
     TemplatesSection,
 )
@@ -67,6 +68,7 @@ class Settings(BaseSettings):
     smtp: Smtp = Smtp()
     imap: Imap = Imap()
     inbox: InboxSection = InboxSection()
+    replies: RepliesSection = RepliesSection()
     ledger: LedgerSection = LedgerSection()
     state: StateSection = StateSection()
     templates: TemplatesSection = TemplatesSection()

@@ -20,7 +20,10 @@ client out of the answers.  The rules, each from the issue and each tested:
 - an invoice mailed after its due date counts from its new deadline (``states.due_after_mailing``);
 - an out-of-office reply: the next reminder waits for the first working day
   after the return date (or a week);
-- a dispute or a question: nothing until the owner resumes the invoice.
+- a dispute or a question: nothing until the owner resumes the invoice;
+- a reply mailbot was not sure of (whatever its best reading): the next reminder waits
+  ``[replies] unsure_wait_days`` working days for the owner, then goes on one step at a
+  time; ``mailbot confirm`` or ``resume`` ends the wait.
 """
 
 from __future__ import annotations
@@ -104,6 +107,11 @@ def plan(
     if isinstance(pause, date) and pause >= today:  # (a date, or None: True returned above)
         not_before, reasons = pause + _DAY, (f"paused by the owner until {pause}",)
     day = cal.day  # (the client's day of a stored time)
+    unsure = facts.unsure
+    if unsure is not None and unsure.days > 0:  # a reply mailbot was not sure of: the owner first
+        until, why = _unsure(cal, day(unsure.at), unsure.days)
+        if until > not_before:
+            not_before, reasons = until, (*reasons, why)
     mailed_on = day(invoice_at)
     if mailed_on > due_date:  # mailed late: the client has the terms from the day it came
         due_date = due_after_mailing(due_date, invoice.issue_date, mailed_on, chase.late_mail_terms_days)
@@ -249,6 +257,20 @@ def _claim(cal: Calendar, chase: Chase, said_on: date) -> tuple[date, Later]:
         resume = cal.add_working_days(said_on, chase.claim_wait_days)
         why = f"said on {said_on} it was paid; giving it {chase.claim_wait_days} working days"
         found = cal.replies[key] = (resume, Later(cal.next_working_day(resume), (why,)))
+    return found
+
+
+def _unsure(cal: Calendar, said_on: date, days: int) -> tuple[date, str]:
+    """The first day the next reminder may go after a reply mailbot was not sure of, and why:
+    ``days`` working days on the client's calendar for the owner to confirm or resume."""
+    key = ("unsure", said_on, days)
+    found = cal.replies.get(key)
+    if found is None:
+        last = cal.add_working_days(said_on, days)
+        found = cal.replies[key] = (
+            cal.next_working_day(last),
+            f"a reply mailbot was not sure of waits for the owner until {last}",
+        )
     return found
 
 

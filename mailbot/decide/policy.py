@@ -44,6 +44,10 @@ mails a client receives day by day; each has its test in ``tests/test_conversati
    invoice_hours = "business"``, or ``"any"``). (``_next_actions``;
    ``test_invoices_wait_for_the_clients_business_hours``)
 9. Never two chase mails to one client on one day (``_mailed_today``).
+10. A client with no configured language who writes in another one (two agreeing trusted
+   replies, ``records.language``) is acknowledged in it where templates exist; invoices
+   and reminders keep the configured one, and the owner is told once per client and
+   language (``_language_notice``; ``tests/test_client_language.py``).
 """
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ from mailbot.records.facts import (
     group_facts,  # re-exported: the pass groups records with it
 )  # fmt: skip
 from mailbot.records.kinds import ActionKind
+from mailbot.records.language import Learned, needs_suggestion, suggestion, suggestion_key
 
 __all__ = [
     "ACK_INTENTS", "CHASE_KINDS", "EMPTY", "Action", "Facts", "balance", "due_after_mailing", "effective_due",
@@ -102,10 +107,12 @@ class Action(NamedTuple):
     reasons: tuple[str, ...] = ()
     promised: date | None = None
     about: str = ""  # ack: the intent acknowledged; note/notice: the text
+    language: str = ""  # ack: the client's learned language it is written in ("": the configured one)
 
 
 # Named sets of states and tones typed as such: mypy checks each member against the Literal.
 LATE_MAIL_NOTICE = 2  # the owner's notice's step (1: an overpayment)
+LANGUAGE_NOTICE = 3  # the suggestion to set a client's learned language (on its own key)
 
 
 def next_actions(
@@ -114,15 +121,18 @@ def next_actions(
     clients: Mapping[str, Client],
     now: datetime,
     rules: Chase | None = None,
+    learned: Mapping[str, Learned] | None = None,
 ) -> list[Action]:
     """The mails to send now: new invoices, then per client at most one chase mail a day.
 
     An invoice goes out once its issue date has come on the client's calendar,
     unless it is invalid, cancelled, already paid or already claimed.  Chase
     mails, by priority: a receipt for a payment, an acknowledgment of a reply,
-    reminders (all of a client's due reminders in one mail).
+    reminders (all of a client's due reminders in one mail).  ``learned``: the
+    languages clients without a configured one write in (``records.language``):
+    their acknowledgments are written in it, and the owner is told once.
     """
-    return _next_actions(list(invoices), facts, clients, now, rules or Chase())
+    return _next_actions(list(invoices), facts, clients, now, rules or Chase(), learned or {})
 
 
 def _next_actions(
@@ -131,6 +141,7 @@ def _next_actions(
     clients: Mapping[str, Client],
     now: datetime,
     rules: Chase,
+    learned: Mapping[str, Learned],
 ) -> list[Action]:
     actions = []
     by_client: dict[str, list[tuple[Invoice, Facts]]] = {}
@@ -155,9 +166,27 @@ def _next_actions(
             actions += _late_mail_notice(invoice, today, rules)
     for client_id, own in by_client.items():
         client = clients.get(client_id)
-        if client is not None:
-            actions += _chase_client(client_id, client, own, rules, calendars.of(client), now)
+        if client is None:
+            continue
+        found = _chase_client(client_id, client, own, rules, calendars.of(client), now)
+        taught = learned.get(client_id)
+        if taught is not None:
+            found = [a._replace(language=taught.acks_in) if a.kind == "ack" else a for a in found]
+            found += _language_notice(client_id, client, taught)
+        actions += found
     return actions
+
+
+def _language_notice(client_id: str, client: Client, taught: Learned) -> list[Action]:
+    """The owner is told once that a client writes in another language than mailbot does,
+    with the config line that would make every mail speak it (its own key: once per
+    client and language)."""
+    if not needs_suggestion(client, taught):
+        return []
+    key = suggestion_key(client_id, taught.language)
+    return [
+        Action(key, "notice", LANGUAGE_NOTICE, client=client_id, about=suggestion(client_id, client, taught))
+    ]
 
 
 def _chase_client(
@@ -292,10 +321,10 @@ def _late_mail_notice(invoice: Invoice, today: date, rules: Chase) -> list[Actio
 
 def _may_wait_for_reason(known: Facts, cal: Calendar, today: date, open_now: bool) -> bool:
     """Whether ``chase.plan`` can answer "later, because ...": a reply or an away notice
-    (a promise, a claim, a return date), a pause (only an invalid invoice's gets this
-    far), the client's closed hours, or an invoice sent today (its reminders wait for
-    tomorrow)."""
-    if not open_now or known.commitment or known.away or known.pause is not None:
+    (a promise, a claim, a return date, a reading the owner must confirm), a pause (only an
+    invalid invoice's gets this far), the client's closed hours, or an invoice sent today
+    (its reminders wait for tomorrow)."""
+    if not open_now or known.commitment or known.away or known.unsure or known.pause is not None:
         return True
     sent_at = known.invoice_at  # (a sent invoice's row has a time)
     return sent_at is None or cal.day(sent_at) >= today

@@ -6,8 +6,12 @@ crash never records a reply twice or loses one.  States follow from these
 events in ``policy``; a reply itself never changes payment state, bank
 details or recipients.  Replies that need a person are forwarded once: the
 forward is claimed in the outbox in the same transaction that records the reply,
-and sent by the same pass like any claimed mail.  Mail from strangers and bulk
-senders is limited (``junk``): the rest of it waits for the next day's digest.
+and sent by the same pass like any claimed mail.  A reading less sure than ``[replies]
+min_confidence`` is recorded as it is, with ``"unsure": true`` and the days its invoice's
+next reminder waits (``wait_days``) in its detail, and forwarded with mailbot's best
+reading: it changes nothing until the owner confirms it (``mailbot confirm``).  Mail from
+strangers and bulk senders is limited (``junk``): the rest of it waits for the next day's
+digest.
 
 Reading can never block sending: each attempt at a message is counted in the store
 before it is classified, so a message that kills the process (out of memory, a crash
@@ -26,7 +30,7 @@ from datetime import datetime, timedelta
 from mailbot.config.settings import Settings
 from mailbot.decide import policy
 from mailbot.inbound import junk
-from mailbot.inbound.forward import build_forward, needs_owner
+from mailbot.inbound.forward import build_forward, is_unsure, needs_owner
 from mailbot.inbound.inbox import Inbox, Incoming
 from mailbot.inbound.intents import normalise_iban
 from mailbot.inbound.parse import MAX_HEADER_BYTES, parse_headers_only
@@ -68,6 +72,7 @@ def known_world(settings: Settings, ledger: Ledger, store: Store, now: datetime)
         owners={invoice.number: invoice.client_id for invoice in ledger.invoices.values()},
         expect_auth=bool(settings.imap.authserv_id) or store.has_note("", AUTH_SEEN),
         own_ibans=frozenset({normalise_iban(settings.payment.iban)} - {""}),
+        min_confidence=settings.replies.min_confidence,
     )
 
 
@@ -146,6 +151,7 @@ def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, n
                  reply.message_id, reply.sender, reply.received.date(), OLD_MAIL.days)  # fmt: skip
         return None
     permanent = reply.permanent and _stops_the_chase(reply, settings)
+    unsure = is_unsure(reply)
     event = Event(
         invoice=reply.invoice, at=iso(now), type="reply", intent=reply.intent,
         trusted=reply.trusted, message_id=reply.message_id or None,
@@ -156,6 +162,10 @@ def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, n
             failed_address=reply.failed_address or None,
             permanent=permanent if reply.intent == "bounce" else None,
             oversized=reply.oversized or None,
+            language=reply.language or None, confidence=round(reply.confidence, 2),
+            unsure=True if unsure else None,
+            wait_days=settings.replies.unsure_wait_days if unsure else None,
+            auto=reply.auto or None,
         ),
     )  # fmt: skip
     reason = needs_owner(reply)
@@ -171,8 +181,9 @@ def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, n
     trust = "trusted" if reply.trusted else "untrusted"
     about = reply.invoice or "no invoice"
     to_owner = "; forwarded to the owner" if forward else "; held back for the digest" if held else ""
-    log.info("reply %s from %s: %s on %s (%s)%s", reply.message_id, reply.sender, reply.intent,
-             about, trust, to_owner)  # fmt: skip
+    sure = f"; not sure ({reply.confidence:.2f}): waits for the owner" if unsure else ""
+    log.info("reply %s from %s: %s on %s (%s)%s%s", reply.message_id, reply.sender, reply.intent,
+             about, trust, sure, to_owner)  # fmt: skip
     return reply
 
 
@@ -214,6 +225,7 @@ def _forward(reply: Reply, reason: str, raw: bytes, settings: Settings, now: dat
         message_id,
         now,
         settings.inbox.keep_bytes,
+        wait_days=settings.replies.unsure_wait_days,
     )
     return Claim(reply.invoice or "unmatched", "forward", 0, message_id, payload=payload,
                  recipients=business.owner)  # fmt: skip

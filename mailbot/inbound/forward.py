@@ -12,7 +12,7 @@ and leaves it alone.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from mailbot.inbound.replies import Reply
 from mailbot.outbound.compose import Envelope, Extras, Rendered, Threading, compose
@@ -46,15 +46,93 @@ def needs_owner(reply: Reply) -> str:
         return "bounce" if reply.permanent and reply.invoice else ""
     if not reply.invoice:
         return "unmatched"
-    if reply.intent in NEEDS_OWNER:
-        return reply.intent
+    if reply.intent == "contact_change":
+        return "contact_change"
     if reply.intent == "payment_claimed" and not reply.trusted:
         return "payment_claimed"
+    if is_unsure(reply):
+        return "unsure"
+    if reply.intent in NEEDS_OWNER:
+        return reply.intent
     return ""
 
 
-def summary(reply: Reply, reason: str) -> str:
-    """One line the owner can act on without opening the attachment."""
+def is_unsure(reply: Reply) -> bool:
+    """A reading of a person's words about an invoice that mailbot is not sure of: it
+    changes nothing by itself, and the owner confirms it (``mailbot confirm``).  Headers
+    decide bounces and auto-replies for sure; a list mail, an oversized or quarantined
+    one was never read as a person's words.  Only a trusted sender's reply can make an
+    invoice wait: a stranger's changes nothing, sure or not."""
+    return (
+        reply.unsure
+        and reply.trusted
+        and bool(reply.invoice)
+        and reply.intent not in ("bounce", "auto_reply")
+        and not (reply.own or reply.auto or reply.oversized or reply.quarantined)
+    )
+
+
+# The intents ``mailbot confirm`` takes, by the intent they confirm, and mailbot's reading in words.
+CONFIRM_WORDS: dict[str, str] = {
+    "promise_to_pay": "promise", "payment_claimed": "paid", "dispute": "dispute",
+    "question": "question", "thanks": "thanks", "other": "other",
+}  # fmt: skip
+_READING = {
+    "payment_claimed": "a statement that it is paid",
+    "dispute": "a dispute of the invoice",
+    "question": "a question",
+    "thanks": "a thank-you",
+    "contact_change": "a change of where invoices or money go",
+    "other": "nothing mailbot acts on",
+}
+
+
+def reading_in_words(intent: str, day: date | None) -> str:
+    """mailbot's best reading of a reply, as the owner reads it ("a promise to pay on 15 Dec 2026")."""
+    if intent == "promise_to_pay":
+        return f"a promise to pay on {day.day} {day:%b %Y}" if day else "a promise to pay (no day named)"
+    return _READING.get(intent, intent.replace("_", " "))
+
+
+def unsure_summary(reply: Reply, wait_days: int) -> str:
+    """The forward's line for a reading mailbot is not sure of: its best reading in words,
+    how sure, the words, and the commands that settle it."""
+    number = reply.invoice
+    word = CONFIRM_WORDS.get(reply.intent, "other")
+    best = f"mailbot confirm {number} {word}"
+    if word == "promise" and reply.date:
+        best += f" {reply.date.isoformat()}"
+    words = reply.phrase or " ".join(reply.new_words.split())[:120]
+    said = f'; the words: "{words}"' if words else ""
+    who = reply.sender or "an unknown sender"
+    trust = "verified" if reply.trusted else f"NOT verified: {reply.trust_reason}"
+    if word == "other":
+        settle = (
+            f"confirm with `{best}`, or say what it is: `mailbot confirm {number} promise [YYYY-MM-DD]`,"
+            f" `paid`, `dispute`, `question` or `thanks`, or `mailbot resume {number}`"
+        )
+    else:
+        settle = (
+            f"confirm with `{best}`, or `mailbot confirm {number} other` if it is none,"
+            f" or `mailbot resume {number}`"
+        )
+    wait = (
+        f"; meanwhile nothing changed and the next reminder waits {wait_days} working days"
+        if wait_days
+        else "; meanwhile nothing changed"
+    )
+    return (
+        f"reply on invoice {number} from {who} ({trust}): mailbot reads this as "
+        f"{reading_in_words(reply.intent, reply.date)}, but is not sure ({reply.confidence:.2f}{said}): "
+        f"{settle}{wait}."
+    )
+
+
+def summary(reply: Reply, reason: str, wait_days: int = 3) -> str:
+    """One line the owner can act on without opening the attachment (``wait_days``: how
+    long an unsure reading makes the next reminder wait, ``[replies] unsure_wait_days``)."""
+    if reason == "unsure":
+        return unsure_summary(reply, wait_days)
     who = reply.sender or "an unknown sender"
     about = f"invoice {reply.invoice}" if reply.invoice else "no invoice"
     why = _WHY[reason].format(
@@ -72,9 +150,9 @@ def summary(reply: Reply, reason: str) -> str:
 
 def build_forward(
     reply: Reply, reason: str, raw: bytes | None, business_name: str, business_email: str,
-    owner: str, message_id: str, now: datetime, keep_bytes: int | None = None,
+    owner: str, message_id: str, now: datetime, keep_bytes: int | None = None, wait_days: int = 3,
 ) -> bytes:  # fmt: skip
-    line = summary(reply, reason)
+    line = summary(reply, reason, wait_days)
     attached = "The original mail is attached." if raw is not None else "The original is not attached."
     if raw is not None and keep_bytes is not None and len(raw) > keep_bytes:
         attached = (
@@ -82,7 +160,8 @@ def build_forward(
             " The whole mail is still in the mailbox mailbot reads."
         )
         raw = raw[:keep_bytes]
-    subject = f"[mailbot] {reply.intent.replace('_', ' ')}: {reply.subject or '(no subject)'}"
+    about = "not sure" if reason == "unsure" else reply.intent.replace("_", " ")
+    subject = f"[mailbot] {about}: {reply.subject or '(no subject)'}"
     text = (
         f"{line}\n\n"
         f"From: {reply.sender}\nSubject: {reply.subject}\n"

@@ -30,6 +30,7 @@ from mailbot.outbound.compose import Envelope, Extras, InlineImage, Threading, c
 from mailbot.outbound.context import chase_context, invoice_context
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.templates import current
+from mailbot.records.language import has_templates
 from mailbot.records.rows import MailRecord, OutboxRow
 
 log = logging.getLogger(__name__)
@@ -99,10 +100,24 @@ class Mailer:
             kwargs["said_on"] = _said_on(first, facts, cal)
         if first.kind == "ack":
             kwargs["about"] = detail.get("about", "")
+            client = self._learned(client, detail.get("language") or "")
         context = chase_context(self.settings, client, items, today, **kwargs)
         threading = self._threading(first, facts, detail)
         context["reply_subject"] = detail.get("subject", "")
         return self._compose(first.kind, context, client, threading, now)
+
+    def _learned(self, client: Client, language: str) -> Client:
+        """The client as an acknowledgment speaks to them: in the language they write in
+        (``records.language``, chosen when it was claimed), when templates exist for it;
+        else as configured. Words, dates and numbers change together: never half of it."""
+        if not language or language == client.language or not has_templates(language, self.languages):
+            return client
+        return client.model_copy(update={"language": language})
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """The languages mails have templates in (English, the source language, always)."""
+        return self.renderer.sources.languages
 
     def _reminder_extras(self, rows, invoices, ledger, facts, today, client) -> dict:
         """The invoices coming up (overview only), and a late fee where the owner set one."""

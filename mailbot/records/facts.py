@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from mailbot.records.kinds import Intent, OutboxStatus, State
-from mailbot.records.rows import Event, MailRecord, OutboxRow, Said
+from mailbot.records.rows import Event, MailRecord, OutboxRow, Said, Unsure
 
 Row = OutboxRow | MailRecord  # full rows, or as decisions read them (Store.decision_outbox)
 _R = TypeVar("_R", bound=OutboxRow | MailRecord | Event)
@@ -62,7 +62,12 @@ class Facts:
     - ``payments``: recorded payments as (day, amount);
     - ``last_wait_at``: the latest time the client or the owner made chasing wait;
     - ``last_reply``: the latest reply of any kind, trusted or not, as (intent, at,
-      trusted), for ``status``.
+      trusted), for ``status``;
+    - ``unsure``: since the owner last resumed or confirmed, the latest reply whose reading
+      mailbot was not sure of (its detail says ``"unsure": true``): it counts for none of
+      the answers above (whatever its best reading, it changes nothing), but the next
+      reminder waits for the owner (``chase``).  A reply the owner confirmed (detail
+      ``"confirmed"``, ``mailbot confirm``) ends that wait and counts like any trusted reply.
 
     ``outbox``, ``events`` and ``row()`` are there only when built from the records
     (mails read them); a stored summary (``mailbot.records.summary``) keeps just the
@@ -73,7 +78,7 @@ class Facts:
         "invoice_status", "invoice_at", "invoice_sent", "sent_reminders", "ladder_last",
         "follow_ups", "refused", "has_receipt", "has_notice", "last_reminder_at", "last_chase_at",
         "said", "unacked", "held", "commitment", "away", "bounced", "pause", "payments",
-        "last_wait_at", "last_reply", "outbox", "events", "_invoice_row", "_chase_times", "_number",
+        "last_wait_at", "last_reply", "unsure", "outbox", "events", "_invoice_row", "_chase_times", "_number",
     )  # fmt: skip
     invoice_status: OutboxStatus | None
     invoice_at: str | None
@@ -96,6 +101,7 @@ class Facts:
     payments: tuple[tuple[date, Decimal], ...]
     last_wait_at: str | None
     last_reply: tuple[str | None, str | None, bool | None] | None  # (intent, at, trusted)
+    unsure: Unsure | None
     outbox: Sequence[Row]
     events: Sequence[Event]
     _invoice_row: Row | None
@@ -203,6 +209,12 @@ class Facts:
             if kind == "reply":
                 ordinal += 1
                 last_reply = (event.intent, event.at, bool(event.trusted))
+                detail = event.detail
+                marked = detail is not None and (UNSURE_MARK in detail or CONFIRMED_MARK in detail)
+                if marked and self._owner_decides(event, json.loads(detail or "{}")):
+                    if last_wait is None or event.at > last_wait:
+                        last_wait = event.at  # (whatever its reading: it waits)
+                    continue
                 self._add_reply(ordinal, event)
                 if event.intent not in WAITING_INTENTS:
                     continue
@@ -239,8 +251,24 @@ class Facts:
         elif intent in COMMITMENTS:
             self.commitment = (ordinal, event)
 
+    def _owner_decides(self, event: Event, detail: dict) -> bool:
+        """An unsure reply: kept as ``unsure`` and nothing else (True). A confirmation by the
+        owner ends the wait, and counts as the reply it confirms (False)."""
+        if detail.get("unsure") is True:
+            days = detail.get("wait_days", 3)
+            confidence = detail.get("confidence")
+            self.unsure = Unsure(
+                event.at, days if isinstance(days, int) else 3, event.intent or "other", event.until,
+                confidence if isinstance(confidence, int | float) else None,
+            )  # fmt: skip
+            return True
+        if "confirmed" in detail:
+            self.unsure = None
+        return False
+
     def _forget_replies(self) -> None:
         """`mailbot resume`: what the client said before no longer holds the invoice."""
+        self.unsure = None
         self.said = None
         self.unacked = ()
         self.held = False
@@ -249,6 +277,11 @@ class Facts:
         self.bounced = False
 
 
+# How a reply's detail (``state.events.detail_json``: sorted keys, ", " and ": ") says the
+# owner decides it: cheap to look for before any JSON is read (a quote inside a value is
+# escaped, so only the key matches). ``state.decision_reads`` keeps such details.
+UNSURE_MARK = '"unsure": true'
+CONFIRMED_MARK = '"confirmed": '
 _ZERO = Decimal(0)
 EMPTY = Facts()
 

@@ -79,3 +79,16 @@ class Said(NamedTuple):
     intent: Intent
     until: str | None
     trusted: bool | None
+
+
+class Unsure(NamedTuple):
+    """A reply whose reading mailbot was not sure of (``[replies] min_confidence``), as
+    ``Facts`` keeps the latest: it changed nothing, and the next reminder waits ``days``
+    working days from ``at`` for the owner (``mailbot confirm`` or ``resume`` end it).
+    ``intent``/``until``/``confidence``: mailbot's best reading, for ``status``."""
+
+    at: str
+    days: int
+    intent: Intent
+    until: str | None
+    confidence: float | None

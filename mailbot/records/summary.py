@@ -19,11 +19,11 @@ from typing import Any
 
 from mailbot.records.facts import Facts
 from mailbot.records.kinds import Intent, OutboxStatus
-from mailbot.records.rows import Said
+from mailbot.records.rows import Said, Unsure
 
 __all__ = ["SUMMARY_COLUMNS", "SUMMARY_LAYOUT", "from_summary", "summary_of"]
 
-SUMMARY_LAYOUT = 5  # of summary_of()'s fields and their meaning: change it with them
+SUMMARY_LAYOUT = 6  # of summary_of()'s fields and their meaning: change it with them
 _UNTIL_RESUMED = "until resumed"  # a pause without a date
 
 
@@ -57,6 +57,7 @@ def summary_of(facts: Facts) -> dict[str, Any]:
         "unacked": _json_list([{"ordinal": o, "at": at, "intent": i} for o, at, i in facts.unacked]),
         "payments": _json_list([{"on": d.isoformat(), "amount": str(a)} for d, a in facts.payments]),
         "chase_times": " ".join(times) if set(times) - {facts.last_chase_at} else None,
+        "unsure": json.dumps(facts.unsure._asdict(), separators=(",", ":")) if facts.unsure else None,
     }  # fmt: skip
 
 
@@ -69,6 +70,7 @@ def from_summary(
     away_at: str | None, away_until: str | None, away_trusted: int | None, pause: str | None,
     last_reply_intent: Intent | None, last_reply_at: str | None, last_reply_trusted: int | None,
     follow_ups: str | None, unacked: str | None, payments: str | None, chase_times: str | None,
+    unsure: str | None,
 ) -> Facts:  # fmt: skip
     """The Facts that ``summary_of`` described: the same answers, without the records.
 
@@ -105,9 +107,11 @@ def from_summary(
     facts.last_reply = (
         (last_reply_intent, last_reply_at, bool(last_reply_trusted)) if last_reply_intent else None
     )
-    if follow_ups is None and unacked is None and payments is None and chase_times is None:
+    if follow_ups is None and unacked is None and payments is None and chase_times is None and unsure is None:
         facts.follow_ups, facts.unacked, facts.payments, facts._chase_times = (), (), (), None
+        facts.unsure = None
         return facts  # (most invoices)
+    facts.unsure = _unsure(unsure) if unsure is not None else None
     facts.follow_ups = tuple(int(step) for step in follow_ups.split(" ")) if follow_ups else ()
     facts.unacked = tuple((u["ordinal"], u["at"], u["intent"]) for u in _list_of(unacked))
     facts.payments = tuple((date.fromisoformat(p["on"]), Decimal(p["amount"])) for p in _list_of(payments))
@@ -117,6 +121,17 @@ def from_summary(
 
 # The stored columns of a summary: ``from_summary``'s parameters after the invoice.
 SUMMARY_COLUMNS = tuple(inspect.signature(from_summary).parameters)[1:]
+
+
+def _unsure(text: str) -> Unsure:
+    """What ``summary_of`` wrote of an unsure reply; anything else is a damaged summary."""
+    data = json.loads(text)
+    if data.__class__ is not dict:
+        raise TypeError(f"a damaged summary: {text!r} is not a JSON object")
+    found = Unsure(**data)
+    if not (isinstance(found.at, str) and isinstance(found.days, int) and isinstance(found.intent, str)):
+        raise TypeError(f"a damaged summary: {text!r} is not an unsure reply")
+    return found
 
 
 def _json_list(items: Iterable[Any]) -> str | None:

@@ -16,7 +16,10 @@ from mailbot.ledger.read import load_ledger
 from mailbot.outbound.sources import Sources
 from mailbot.outbound.templates import template_problems
 from mailbot.outbound.transport import SendError, SmtpOutbox
+from mailbot.records.language import unconfigured
+from mailbot.service.languages import client_languages, suggestions
 from mailbot.state.integrity import check_file
+from mailbot.state.store import Store
 
 
 @dataclass(frozen=True)
@@ -35,11 +38,23 @@ def check(settings: Settings, connect: bool = False) -> CheckReport:
     problems = [str(p) for p in config_problems(settings)]
     ledger = load_ledger(settings)
     problems += [str(p) for p in ledger.problems]
-    problems += state_problems(settings)
-    hints: list[str] = []
+    state = state_problems(settings)
+    problems += state
+    hints: list[str] = [] if state else language_hints(settings)
     if connect:
         problems += connect_problems(settings, hints)
     return CheckReport(problems, hints, len(settings.clients), len(ledger.invoices), len(ledger.valid()))
+
+
+def language_hints(settings: Settings) -> list[str]:
+    """The clients who write in another language than mailbot writes to them (learned from
+    their replies, ``records.language``): the config line that would change it, each time
+    ``check`` runs (the pass tells the owner once)."""
+    if not unconfigured(settings.clients) or not settings.state_path.is_file():
+        return []
+    with Store(settings.state_path) as store:
+        learned = client_languages(store, settings, Sources.of(settings.templates_dir).languages)
+    return suggestions(settings, learned)
 
 
 def state_problems(settings: Settings) -> list[str]:

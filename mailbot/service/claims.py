@@ -18,6 +18,7 @@ from mailbot.decide import policy
 from mailbot.inbound.forward import to_owner
 from mailbot.ledger.read import Ledger
 from mailbot.outbound.compose import new_message_id
+from mailbot.records.language import SUGGESTION_PREFIX
 from mailbot.state.store import Claim, Event, Store, detail_json, in_doubt, iso
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def _claim_chase(store: Store, settings: Settings, ledger: Ledger, group: list[p
         Claim(action.invoice, action.kind, action.step, message_id, action.tone or None, detail_json(
             reasons=list(action.reasons) or None, group=list(action.group) or None,
             promised=action.promised.isoformat() if action.promised else None,
-            about=action.about or None, **_reply_of(store, action),
+            about=action.about or None, language=action.language or None, **_reply_of(store, action),
         ))
         for action in group
     ]  # fmt: skip
@@ -98,11 +99,17 @@ def _reply_of(store: Store, action: policy.Action) -> dict:
 
 
 def _claim_notice(store: Store, settings: Settings, action: policy.Action, now: datetime) -> None:
-    """A note to the owner (an overpayment): plain text, built now, sent by the loop."""
+    """A note to the owner (an overpayment, an invoice mailed late, a client's language):
+    plain text, built now, sent by the loop.  A notice about a client, not an invoice, is
+    stored under its own key (``records.language.suggestion_key``)."""
     business = settings.business
     message_id = new_message_id(settings.domain, "notice")
-    text = f"Invoice {action.invoice}: {action.about}.\n\nNothing was changed; mailbot only tells you.\n"
-    subject = f"[mailbot] invoice {action.invoice}: {action.about}"
+    if action.invoice.startswith(SUGGESTION_PREFIX):
+        text = f"{action.about}\n\nNothing was changed; mailbot only tells you, once.\n"
+        subject = f"[mailbot] {action.about.split(' (')[0]}"
+    else:
+        text = f"Invoice {action.invoice}: {action.about}.\n\nNothing was changed; mailbot only tells you.\n"
+        subject = f"[mailbot] invoice {action.invoice}: {action.about}"
     payload = to_owner(
         "notice", subject, text, business.name, business.email, business.owner, message_id, now
     )

@@ -1,4 +1,5 @@
-"""What the owner does by hand: pause, resume, mark paid, take a payment back.
+"""What the owner does by hand: pause, resume, confirm a reply's reading, mark paid, take a
+payment back.
 
 Each action is an event in the state, so the history shows who did what and the
 decisions follow from the events like any others.  The rules (what may be marked
@@ -17,9 +18,10 @@ from mailbot.config.problems import Refused
 from mailbot.config.settings import Settings
 from mailbot.decide import policy
 from mailbot.ledger.read import Invoice, load_ledger
-from mailbot.records.kinds import EventType
+from mailbot.records.facts import ACK_INTENTS, CONFIRMED_MARK, UNSURE_MARK
+from mailbot.records.kinds import EventType, Intent
 from mailbot.records.rows import Event, iso
-from mailbot.state.store import Store
+from mailbot.state.store import Store, detail_json
 
 
 class OwnerActionError(Refused):
@@ -43,6 +45,69 @@ def pause(settings: Settings, invoice: str, now: datetime, until: date | None, r
 def resume(settings: Settings, invoice: str, now: datetime, reason: str | None) -> None:
     """Chase ``invoice`` again: ends a pause, and the wait after a dispute or a question."""
     _record(settings, invoice, "resume", now, detail=reason or None)
+
+
+# What the owner types, and the intent it confirms.
+CONFIRM_INTENTS: dict[str, Intent] = {
+    "promise": "promise_to_pay", "paid": "payment_claimed", "dispute": "dispute",
+    "question": "question", "thanks": "thanks", "other": "other",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    intent: Intent
+    until: date | None
+    message_id: str  # of the reply whose reading was confirmed ("" when it had none)
+    replied_at: str
+    acknowledged: bool  # the client gets an acknowledgment, as for a confident reading
+
+
+def confirm(
+    settings: Settings, number: str, word: str, now: datetime, until: date | None = None
+) -> Confirmed:
+    """The owner's reading of the latest reply mailbot was not sure of (``word``: one of
+    ``CONFIRM_INTENTS``): a trusted ``reply`` event with that intent, which then acts as a
+    confident reading from a verified sender would (a promise waits for its day, a claim
+    for the money, a dispute or question holds the invoice, an acknowledgment goes out where
+    one would), and ends the wait.  ``until``: a promise's day (a promise may name none)."""
+    intent = CONFIRM_INTENTS.get(word)
+    if intent is None:
+        raise OwnerActionError(f"{word!r} is not one of: {', '.join(CONFIRM_INTENTS)}")
+    if until is not None and intent != "promise_to_pay":
+        raise OwnerActionError(f"a date goes only with `promise` (the day it will be paid), not {word!r}")
+    if number not in load_ledger(settings).invoices:
+        raise OwnerActionError(f"{settings.ledger_path}: no invoice {number!r}")
+    with Store(settings.state_path) as store:
+        events = store.events(number)
+        waiting = _unsure_reply(events)
+        if waiting is None:
+            raise OwnerActionError(
+                f"invoice {number}: no reply waits for you to confirm its reading "
+                "(none was unsure, or it was confirmed or resumed since)"
+            )
+        message_id = waiting.message_id or ""
+        store.add_event(Event(
+            number, iso(now), "reply", intent=intent, trusted=True,
+            until=until.isoformat() if until else None,
+            detail=detail_json(confirmed=message_id, by="owner"),
+        ))  # fmt: skip
+    return Confirmed(intent, until, message_id, waiting.at, intent in ACK_INTENTS)
+
+
+def _unsure_reply(events: list[Event]) -> Event | None:
+    """The latest reply mailbot was not sure of, unless the owner resumed or confirmed since
+    (as ``Facts.unsure``, with its Message-ID)."""
+    found = None
+    for event in events:
+        if event.type == "resume":
+            found = None
+        elif event.type == "reply" and event.detail:
+            if UNSURE_MARK in event.detail and json.loads(event.detail).get("unsure") is True:
+                found = event
+            elif CONFIRMED_MARK in event.detail and "confirmed" in json.loads(event.detail):
+                found = None
+    return found
 
 
 def _record(settings: Settings, invoice: str, type_: EventType, now: datetime, **fields: Any) -> None:

@@ -29,6 +29,7 @@ from mailbot.records.kinds import Outcome
 from mailbot.service.caches import FactsCache, LedgerCache
 from mailbot.service.claims import claim, release_stale
 from mailbot.service.first_run import hold_back, refuse_if_the_mailbox_remembers
+from mailbot.service.languages import client_languages
 from mailbot.service.sending import send_claimed
 from mailbot.state.guard import StateError, check_place
 from mailbot.state.store import Store
@@ -172,13 +173,16 @@ def _pass(settings, now, dry_run, inbox, ledger, report, mailer, known, backfill
     return report
 
 
-def _decide(settings, now, ledger, store, facts_of, backfill, write) -> tuple[list[policy.Action], list[str]]:
+def _decide(
+    settings, now, ledger, store, facts_of, backfill, write, mailer
+) -> tuple[list[policy.Action], list[str]]:
     """Today's actions without the invoices a first run holds back, and those it skipped
     anew (``write``: recorded; a dry run only reports them)."""
     first = store.first_run()
+    learned = client_languages(store, settings, mailer.renderer.sources.languages)
     with no_cycle_collection():
         facts = facts_of()
-        actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase)
+        actions = policy.next_actions(ledger.valid(), facts, settings.clients, now, settings.chase, learned)
         del facts  # the send step reads its own (with Message-IDs): not both at once
     if backfill:
         return actions, []
@@ -188,7 +192,7 @@ def _decide(settings, now, ledger, store, facts_of, backfill, write) -> tuple[li
 def _decide_and_send(settings, now, ledger, report, mailer, known, store, backfill) -> None:
     release_stale(store, settings, ledger, now)  # decided anew below, with today's
     facts_of = partial(known.load, store, settings.state_path) if known is not None else store.decision_facts
-    actions, skipped = _decide(settings, now, ledger, store, facts_of, backfill, write=True)
+    actions, skipped = _decide(settings, now, ledger, store, facts_of, backfill, write=True, mailer=mailer)
     report.skipped += skipped
     if known is not None and sum(a.kind != "note" for a in actions) > BACKLOG:
         known.forget()  # a backlog's sending holds many records: not the kept facts too
@@ -200,7 +204,8 @@ def _decide_and_send(settings, now, ledger, report, mailer, known, store, backfi
 def _plan(settings, now, ledger, report, mailer, store, backfill) -> PassReport:
     """--dry-run: what would go out, rendered (a template error shows now), nothing written."""
     facts_of = partial(store.decision_facts, save=False)  # a dry run writes nothing
-    actions, report.skipped = _decide(settings, now, ledger, store, facts_of, backfill, write=False)
+    actions, report.skipped = _decide(settings, now, ledger, store, facts_of, backfill, write=False,
+                                      mailer=mailer)  # fmt: skip
     report.planned = [f"{a.invoice} {a.kind}" for a in actions if a.kind != "note"]
     for action in actions:  # render anyway: a template error shows now, not later
         if action.kind in ("invoice", "reminder", "final", "ack", "receipt"):

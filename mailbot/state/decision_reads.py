@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from mailbot.records.facts import CONFIRMED_MARK, UNSURE_MARK
 from mailbot.records.rows import Event, MailRecord, OutboxRow
 from mailbot.state.connection import IN_WANTED
 from mailbot.state.outbox import Outbox
@@ -14,8 +15,9 @@ from mailbot.state.outbox import Outbox
 MANY = 20_000  # invoices: beyond this, reading every record at once beats one by one
 
 _DECISION_EVENTS = (
-    "SELECT invoice, at, type, intent, trusted, until,"
-    " CASE WHEN type = 'payment' OR intent = 'bounce' THEN detail END"
+    "SELECT invoice, at, type, intent, trusted, until,"  # noqa: S608 (constants only)
+    " CASE WHEN type = 'payment' OR intent = 'bounce'"
+    f" OR instr(detail, '{UNSURE_MARK}') OR instr(detail, '{CONFIRMED_MARK}') THEN detail END"
     " FROM events WHERE type IN ('reply', 'payment', 'pause', 'resume')"
 )
 _DECISION_OUTBOX = "SELECT invoice, kind, step, status, claimed_at, sent_at FROM outbox WHERE true"
@@ -27,8 +29,9 @@ class DecisionReads(Outbox):
     def decision_events(self, invoice: str | None = None, wanted: bool = False) -> list[Event]:
         """What the policy reads: replies, payments, pauses and resumes (not sent/note/error),
         and of them only what decisions use: a reply's detail only for a bounce (was it
-        permanent?), a payment's always (amount and day); no Message-IDs.  Repeated words
-        are one object each.  On 100,000 invoices this is a few hundred MB less.
+        permanent?) and for a reading the owner decides (unsure, confirmed), a payment's
+        always (amount and day); no Message-IDs.  Repeated words are one object each.  On
+        100,000 invoices this is a few hundred MB less.
         ``invoice``: only its events; ``wanted``: only those of ``_wanted``'s invoices."""
         same: dict[Any, Any] = {}  # (the words as stored: invoices, types, intents)
         rows = self._decision_rows(_DECISION_EVENTS, invoice, wanted)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from mailbot.records.language import MACHINE_INTENTS, ReplyLanguage
 from mailbot.records.rows import _EVENT_COLUMNS, Event
 from mailbot.state.connection import Connection
 
@@ -40,6 +41,28 @@ class Events(Connection):
             else self.db.execute(sql + " ORDER BY id")
         )
         return [_event(row) for row in rows]
+
+    def reply_languages(self) -> list[ReplyLanguage]:
+        """The ``reply`` events whose detail names a language, as learning a client's language
+        reads them.  SQLite picks them and their fields (``detail_json`` writes
+        ``"language": "fi"``; a null or absent one is left out): no JSON parsed in Python."""
+        sql = (
+            "SELECT json_extract(detail, '$.client'), json_extract(detail, '$.language'), trusted,"
+            " json_extract(detail, '$.auto'), intent, at FROM events WHERE type = 'reply'"
+            """ AND detail LIKE '%"language": "%' ORDER BY id"""
+        )
+        return [
+            ReplyLanguage(client or "", language, bool(trusted), bool(auto) or intent in MACHINE_INTENTS, at)
+            for client, language, trusted, auto, intent, at in self.db.execute(sql)
+        ]
+
+    def notes_under(self, prefix: str) -> set[str]:
+        """The keys starting with ``prefix`` that carry a note (a suggestion made once)."""
+        found = self.db.execute(
+            "SELECT DISTINCT invoice FROM events WHERE type = 'note' AND substr(invoice, 1, ?) = ?",
+            (len(prefix), prefix),
+        )
+        return {row[0] for row in found}
 
     def has_note(self, invoice: str, text: str) -> bool:
         found = self.db.execute(

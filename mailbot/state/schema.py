@@ -15,6 +15,7 @@ place.  A change is a new step, never an edit of an old one (files of that versi
 | 7 | ``summaries.seq``: a running service reads only the summaries saved since |
 | 8 | the inbox's attempts: a message being read, counted before it is classified |
 | 9 | ``held_back``: mail from strangers and bulk senders, forwarded at most once a day per sender |
+| 10 | ``summaries.unsure``: the latest reply mailbot was not sure of, waiting for the owner |
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "upgrade"]
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -173,6 +174,12 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX held_back_today ON held_back (day, forwarded, sender);
     CREATE INDEX held_back_waiting ON held_back (day) WHERE digest IS NULL AND forwarded = 0;
     CREATE INDEX outbox_kept ON outbox (claimed_at) WHERE payload IS NOT NULL;
+    """,
+    # 10: the latest reply whose reading mailbot was not sure of (JSON text, ``summary.summary_of``):
+    # the next reminder waits for the owner. ``summary.SUMMARY_LAYOUT`` 6: the summaries of
+    # layout 5 are made again from the records (they could not know of it).
+    10: """
+    ALTER TABLE summaries ADD COLUMN unsure TEXT;
     """,
 }
 
