@@ -17,13 +17,13 @@ Lexicon = dict[str, tuple[str, ...]]
 
 # Paying, in any tense: the verb, the noun, the money moving.
 PAY: Lexicon = {
-    "en": ("pay", "paid", "settl", "transfer", "wire$", "wired", "wiring", "remit", "money", "funds",
-           "cheque", "bank transfer", "payment"),
+    "en": ("pay$", "pays$", "paying", "payment", "paid", "settl", "transfer", "wire$", "wired", "wiring",
+           "remit", "money", "funds", "cheque", "goes out", "go out", "went out"),
     "de": ("zahl", "bezahl", "gezahlt", "überweis", "überwies", "begleich", "beglich", "anweis",
            "angewies", "ausgleich", "ausgeglich", "geld", "betrag", "zahllauf"),
     "fi": ("maks", "suorit", "tilit", "siirr", "siirt", "hoid", "rahat", "summa"),
     "sr": ("plat", "plać", "uplat", "uplać", "izmir", "isplat", "isplać", "prebac", "prenos",
-           "novac", "novca", "pare", "iznos", "doznak"),
+           "novac", "novca", "pare", "iznos", "doznak", "sredstv", "prenet", "prenos", "prenes"),
     "fr": ("pai", "pay", "régl", "règl", "regl", "vir", "vers", "solde", "soldé", "acquitt", "argent",
            "somme", "montant"),
 }  # fmt: skip
@@ -44,31 +44,29 @@ PAST_STRONG: Lexicon = {
            "maksutosite", "maksukuitti"),
     "sr": ("platili", "platio", "platila", "platilo", "uplatili", "uplatio", "uplatila", "uplaćen",
            "plaćen", "izmiren", "izmirili", "izmirio", "izvršili", "izvršen", "izvršio", "izvršila",
-           "prebacili", "prebacio", "prebačen", "poslali", "poslat", "isplatili", "isplaćen", "legao",
+           "prebacili", "prebacio", "prebačen", "otišla", "otišao", "otišlo", "otišle", "preneli", "preneta", "preneto", "prenet$", "poslali", "poslat", "isplatili", "isplaćen", "legao",
            "legla", "leglo", "proknjižen", "potvrda o uplati", "potvrdu o uplati", "dokaz o uplati",
            "izvod"),
     "fr": ("payé", "payée", "réglé", "reglé", "viré", "versé", "effectué", "soldé", "acquitté",
            "envoyé", "a été", "ont été", "avons payé", "avons réglé", "avons effectué", "avons viré",
-           "ai payé", "ai réglé", "ai effectué", "ai viré", "est parti", "a été débité", "avis de paiement",
+           "ai payé", "ai réglé", "ai effectué", "ai viré", "est parti", "parti$", "a été débité", "avis de paiement",
            "avis de virement", "preuve de paiement", "justificatif de paiement"),
 }  # fmt: skip
 PAST_WEAK: Lexicon = {
     "en": ("already", "yesterday", "ago$", "last week", "last friday", "last thursday", "this morning",
-           "earlier today", "have$", "has$", "had$", "was$", "were$", "been$", "did$", "i've", "we've",
-           "just$"),
-    "de": ("bereits", "schon", "gestern", "vorgestern", "letzte", "heute morgen", "soeben", "haben$",
-           "habe$", "hat$", "ist$", "sind$"),
-    "fi": ("jo$", "eilen", "toissapäivänä", "viime", "aamulla", "on$", "ovat$", "olemme", "olen$"),
-    "sr": ("već", "juče", "jutros", "prošl", "smo$", "sam$", "je$", "su$"),
-    "fr": ("déjà", "hier", "ce matin", "dernier", "dernière", "avons$", "ai$", "a$"),
+           "earlier today", "just$"),
+    "de": ("bereits", "schon", "gestern", "vorgestern", "letzte", "heute morgen", "soeben"),
+    "fi": ("jo$", "eilen", "toissapäivänä", "viime", "aamulla"),
+    "sr": ("već", "juče", "jutros", "prošl"),
+    "fr": ("déjà", "hier", "ce matin", "dernier", "dernière"),
 }  # fmt: skip
 
 # A payment to come: future forms and modal verbs, plans, payment runs.
 FUTURE_STRONG: Lexicon = {
     "en": ("will$", "'ll", "won't", "shan't", "shall$", "going to", "gonna", "plan", "schedul", "intend", "expect to",
            "aim to", "approved for payment", "queued", "booked for", "arrange", "have to", "need to",
-           "payment run", "should go out", "will go out", "goes out", "be paid",
-           "be settled", "be transferred", "in the next"),
+           "payment run", "should go out", "will go out", "goes out", "be$ paid",
+           "be$ settled", "be$ transferred", "in the next"),
     "de": ("werden$", "wird$", "werde$", "wirst$", "geht", "gehen", "erfolgt$", "erfolgen", "vorgemerkt",
            "eingeplan", "einplan", "freigegeben", "freigabe", "zahllauf", "zahlungslauf", "sollte$", "kommt$",
            "veranlassen", "anweisen"),
@@ -102,7 +100,7 @@ NEGATION: Lexicon = {
     "en": ("not$", "n't", "never", "no$", "cannot", "unable", "yet$", "unpaid", "outstanding"),
     "de": ("nicht", "kein", "nie$", "niemals", "noch nicht", "offen$", "unbezahlt"),
     "fi": ("ei$", "emme", "en$", "eivät", "et$", "eikä", "maksamatta", "avoinna"),
-    "sr": ("ne$", "nije", "nismo", "nisam", "nećemo", "neću", "neće", "nisu", "nikad", "još$",
+    "sr": ("ne$", "nije", "nismo", "nisam", "nećemo", "neću", "neće", "nisu", "nikad",
            "neplaćen", "otvoren"),
     "fr": ("pas$", "jamais", "aucun", "n'", "ne$", "impayé", "non$"),
 }  # fmt: skip
@@ -120,11 +118,46 @@ CONDITION: Lexicon = {
 # What a payment held back waits for when it is a correction: then it is a dispute
 # ("not before we get the corrected VAT"), not a condition of the client's own.
 CORRECTION: Lexicon = {
-    "en": ("correct", "fix", "credit note", "amend", "revised", "adjust"),
-    "de": ("korrig", "berichtig", "gutschrift", "geändert", "angepasst", "nachgebessert", "behoben"),
-    "fi": ("korja", "hyvityslasku", "oikaistu", "muutettu"),
-    "sr": ("isprav", "koriguj", "knjižno odobrenje", "izmenjen", "korigovan"),
-    "fr": ("corrig", "avoir$", "rectifi", "modifi"),
+    "en": ("corrected", "correction", "fix", "credit note", "amended", "revised invoice", "new invoice"),
+    "de": ("korrig", "korrektur", "berichtig", "gutschrift", "nachgebessert", "behoben", "neue rechnung"),
+    "fi": ("korja", "hyvityslasku", "oikaistu", "uuden laskun", "uusi lasku"),
+    "sr": ("ispravk", "ispravlj", "ispravit", "koriguj", "korigovan", "knjižno odobrenje", "novu fakturu"),
+    "fr": ("corrig", "rectifi", "un avoir", "facture d'avoir", "nouvelle facture"),
+}  # fmt: skip
+
+# Asking why something is charged: a complaint as a question ("why am I being charged
+# for a third round?"), a dispute when it is about a charge, a line or a number.
+CHALLENGE: Lexicon = {
+    "en": ("why$", "how come", "what is this charge", "what's this charge"),
+    "de": ("warum", "wieso", "weshalb", "wie kommt"),
+    "fi": ("miksi", "miten niin", "mistä tulee"),
+    "sr": ("zašto", "zasto", "otkud", "odakle", "kako to"),
+    "fr": ("pourquoi", "comment se fait", "d'où vient"),
+}  # fmt: skip
+CHARGED: Lexicon = {
+    "en": ("charg", "billed", "bill$", "invoiced", "line", "item", "hours", "fee"),
+    "de": ("berechn", "abgerechn", "in rechnung", "position", "stunden", "posten", "pauschale"),
+    "fi": ("veloit", "laskut", "laskulla", "rivi", "tunti", "tuntia"),
+    "sr": ("naplać", "naplat", "obračun", "stavk", "sati", "sata"),
+    "fr": ("factur", "compt", "ligne", "heures", "forfait"),
+}  # fmt: skip
+
+# A request ("please ..."), for a correction asked for without naming the invoice.
+REQUEST: Lexicon = {
+    "en": ("please", "could you", "can you", "kindly"),
+    "de": ("bitte", "können sie", "könnten sie"),
+    "fi": ("pyydän", "pyydämme", "voisitteko", "voitteko", "lähettäkää", "lähettäisittekö"),
+    "sr": ("molim", "možete li", "pošaljite"),
+    "fr": ("merci de", "veuillez", "pourriez-vous", "pouvez-vous"),
+}  # fmt: skip
+
+# An errand a payment waits for (a PO number, an approval): no disagreement.
+ADMIN: Lexicon = {
+    "en": ("po$", "purchase order", "order number", "approval", "approve", "sign-off", "signed", "budget"),
+    "de": ("bestellnummer", "bestellung", "freigabe", "genehmig", "unterschrift", "budget"),
+    "fi": ("tilausnumero", "tilaus", "hyväksyn", "hyväksy", "allekirjoit", "budjet"),
+    "sr": ("narudžbenic", "broj narudžbe", "odobrenj", "potpis", "budžet", "budzet"),
+    "fr": ("bon de commande", "numéro de commande", "validation", "approbation", "signature", "budget"),
 }  # fmt: skip
 
 # The client disagrees: with the amount, the items, the work, the tax.
@@ -136,8 +169,10 @@ COMPLAINT_STRONG: Lexicon = {
            "did not order", "never delivered", "not delivered", "wasn't delivered", "was not delivered",
            "weren't delivered", "doesn't match", "does not match", "don't match", "do not match",
            "doesn't add up", "does not add up", "refuse", "unacceptable", "complain", "not happy",
-           "not satisfied", "reverse charge applies"),
-    "de": ("falsch", "stimmt nicht", "stimmen nicht", "zu hoch", "zu viel",
+           "not satisfied", "reverse charge applies", "shouldn't be on", "should not be on",
+           "shouldn't be there", "take it off", "please remove", "never asked for", "didn't ask for"),
+    "de": ("falsch", "stimmt nicht", "stimmen nicht", "nie beauftragt", "nicht beauftragt", "nicht freigeben",
+           "so nicht", "gehört nicht", "zu hoch", "zu viel",
            "doppelt", "zweimal", "nicht vereinbart", "nicht bestellt", "nicht geliefert", "nicht erbracht",
            "abweich", "differenz", "reklam", "widersprech", "widerspruch", "beanstand", "unstimmig",
            "angeboten",
@@ -183,13 +218,14 @@ THANKS: Lexicon = {
     "fr": ("merci", "bien reçu", "reçu", "bonne réception", "pris note"),
 }  # fmt: skip
 
-# Thanks that say the mail arrived: thanks even in a longer note.
-RECEIVED: Lexicon = {
-    "en": ("received", "got it", "got the invoice", "arrived"),
-    "de": ("erhalten", "angekommen", "bekommen"),
-    "fi": ("saatu", "saimme", "sain$", "vastaanotettu", "tuli perille"),
-    "sr": ("primljeno", "primili", "primio", "primila", "stiglo", "stigla", "dobili smo"),
-    "fr": ("bien reçu", "reçu", "bonne réception"),
+# Thanks that are about the invoice or say it arrived: thanks even in a longer note
+# ("Thanks for the invoice. By the way, I'm away ..."), unlike thanks for a good year.
+THANKS_FOR_INVOICE: Lexicon = {
+    "en": ("invoice", "bill", "received", "got it", "arrived"),
+    "de": ("rechnung", "erhalten", "angekommen", "bekommen"),
+    "fi": ("lasku", "saatu", "saimme", "sain$", "vastaanotettu", "tuli perille"),
+    "sr": ("faktur", "račun", "primljeno", "primili", "primio", "primila", "stiglo", "stigla", "dobili smo"),
+    "fr": ("factur", "bien reçu", "reçu", "bonne réception"),
 }  # fmt: skip
 
 # Words that open a question (a "?" says it too).
@@ -213,17 +249,17 @@ QUESTION: Lexicon = {
 
 # About the invoice at all ("are you coming to the Christmas drinks?" is not).
 ABOUT_INVOICE: Lexicon = {
-    "en": ("invoice", "bill", "pdf", "po$", "purchase order", "order number", "pay", "vat", "amount",
+    "en": ("invoice", "bill", "pdf", "includ", "due date", "po$", "purchase order", "order number", "pay", "vat", "amount",
            "iban", "bank", "receipt", "due", "line", "item", "hours", "rate", "total", "discount",
            "price", "charge", "copy", "reference", "address", "tax"),
-    "de": ("rechnung", "bestell", "zahl", "skonto", "überweis", "mwst", "ust", "betrag", "iban", "bank",
+    "de": ("rechnung", "bestell", "pdf", "enthalten", "inbegriffen", "inklusive", "konto", "zahl", "skonto", "überweis", "mwst", "ust", "betrag", "iban", "bank",
            "position", "stunden", "preis", "summe", "fällig", "kopie", "referenz", "adresse", "steuer",
            "leistung", "rabatt", "netto", "brutto"),
-    "fi": ("lasku", "maksu", "tilaus", "alv", "summa", "iban", "pankki", "viite", "erä", "eräpäivä",
+    "fi": ("lasku", "maksu", "pdf", "sisält", "tili", "tilaus", "alv", "summa", "iban", "pankki", "viite", "erä", "eräpäivä",
            "rivi", "tunti", "hinta", "osoite", "kopio", "verkkolasku", "alennus", "veloit"),
-    "sr": ("faktur", "račun", "iznos", "uplat", "plać", "plat", "pdv", "iban", "bank", "poziv na broj",
+    "sr": ("faktur", "račun", "pdf", "uključen", "swift", "bic", "iznos", "uplat", "plać", "plat", "pdv", "iban", "bank", "poziv na broj",
            "stavk", "sati", "cen", "adres", "kopij", "rok", "popust", "porudžbin"),
-    "fr": ("factur", "commande", "paiement", "payer", "virement", "tva", "montant", "iban", "banque",
+    "fr": ("factur", "commande", "pdf", "rib", "inclu", "fiche fournisseur", "paiement", "payer", "virement", "tva", "montant", "iban", "banque",
            "ligne", "heures", "prix", "total", "échéance", "copie", "référence", "adresse", "remise",
            "bon de commande"),
 }  # fmt: skip
@@ -231,24 +267,27 @@ ABOUT_INVOICE: Lexicon = {
 # A change of where invoices go or who receives them.
 ADDRESS: Lexicon = {
     "en": ("address", "e-mail", "email", "mailbox", "contact", "recipient", "send invoices",
-           "send all invoices", "send future invoices"),
-    "de": ("adresse", "e-mail", "email", "postfach", "ansprechpartner", "empfänger", "rechnungsanschrift",
-           "anschrift"),
-    "fi": ("osoite", "osoitteeseen", "osoitteen", "sähköposti", "laskutusosoite", "verkkolaskuosoite",
+           "send all invoices", "send future invoices", "billing details", "invoice details",
+           "company name", "company details"),
+    "de": ("adresse", "e-mail", "email", "ansprechpartner", "empfänger", "rechnungsanschrift",
+           "anschrift", "rechnungsdaten", "firmierung", "firmenname"),
+    "fi": ("osoite", "osoitte", "sähköposti", "laskutustied", "yritystied", "y-tunnus", "laskutusosoite", "verkkolaskuosoite",
            "vastaanottaja", "yhteyshenkilö", "ovt"),
-    "sr": ("adres", "e-mail", "email", "mejl", "imejl", "kontakt", "primalac"),
-    "fr": ("adresse", "e-mail", "email", "courriel", "destinataire", "contact"),
+    "sr": ("adres", "e-mail", "email", "mejl", "imejl", "kontakt", "primalac", "podaci za fakt", "podatke za fakt",
+           "naziv firme", "sedište", "sediste"),
+    "fr": ("adresse", "e-mail", "email", "courriel", "destinataire", "contact", "coordonnées de facturation",
+           "raison sociale", "siège"),
 }  # fmt: skip
 CHANGE: Lexicon = {
     "en": ("new$", "changed", "change", "from now on", "going forward", "in future", "in the future",
-           "instead", "update", "moved", "no longer"),
+           "update", "moved", "exclusively", "only to"),
     "de": ("neue", "neuer", "neues", "geändert", "ändert", "künftig", "zukünftig", "ab sofort", "in zukunft",
-           "nicht mehr", "umgezogen", "aktualis"),
+           "umgezogen", "aktualis", "ausschließlich"),
     "fi": ("uusi$", "uuden", "uuteen", "uudesta", "muuttunut", "muuttui", "muuttuu", "vaihtunut", "vaihtui",
-           "jatkossa", "tästä lähtien", "ei enää", "päivit"),
-    "sr": ("nov", "promen", "promijen", "ubuduće", "od sada", "više ne", "ažurir"),
+           "jatkossa", "tästä lähtien", "päivit", "muutimme", "ainoastaan"),
+    "sr": ("nov", "promen", "promijen", "ubuduće", "od sada", "ažurir", "isključivo", "preselili"),
     "fr": ("nouvelle", "nouveau", "nouvel", "changé", "changement", "désormais", "à l'avenir",
-           "dorénavant", "plus utilis", "mettre à jour", "modifi"),
+           "dorénavant", "mettre à jour", "modifi", "exclusivement", "uniquement", "déménag"),
 }  # fmt: skip
 
 # A statement that only says the mail went on to someone else, or that someone will

@@ -94,9 +94,12 @@ def _read_in(text: str, lang: str, sent: date | None) -> Reading:
     ]
     whole = fold(text)
     future_day = _names_future_day(whole, sent)
+    errand = _has(
+        _latin(whole), "ADMIN", lang
+    )  # "What is the PO number? ... won't get paid until we have it"
     found: dict[str, _Found] = {}
     for clause in clauses:
-        for reading in _clause_readings(clause, lang, future_day):
+        for reading in _clause_readings(clause, lang, future_day, errand):
             kept = found.get(reading.kind)
             if kept is None or reading.confidence > kept.confidence:
                 found[reading.kind] = reading
@@ -117,7 +120,7 @@ def _decide(found: dict[str, _Found], text: str, lang: str) -> Reading:
     thanks = found.get("thanks")
     if thanks and len(text) <= SHORT:
         return _reading("thanks", thanks)
-    if thanks and _has(text, "RECEIVED", lang):
+    if thanks and _has(_latin(thanks.phrase), "THANKS_FOR_INVOICE", lang):  # not "for a good year"
         return _reading("thanks", thanks, 0.75)
     if "vague" in found:  # paying words, no tense mailbot can read: the owner decides
         return _reading("other", found["vague"])
@@ -131,20 +134,24 @@ def _reading(intent: Intent, found: _Found, confidence: float | None = None) -> 
     return Reading(intent, found.phrase, sure, tuple(dict.fromkeys(found.words)))
 
 
-def _clause_readings(clause: _Clause, lang: str, future_day: bool) -> list[_Found]:
+def _clause_readings(clause: _Clause, lang: str, future_day: bool, errand: bool) -> list[_Found]:
     words = clause.words
     readings: list[_Found] = []
     complaint = _hits(words, "COMPLAINT_STRONG", lang)
     if complaint and not _negated_complaint(words, complaint[0][1], lang):
         readings.append(_Found("dispute", clause.text, 0.85, _names(complaint)))
+    readings += _challenge(clause, lang)
     hint = _hits(words, "COMPLAINT_WEAK", lang)
     if hint and re.search(r"\d", words):
         readings.append(_Found("weak_dispute", clause.text, 0.6, _names(hint)))
     pay = _hits(words, "PAY", lang)
-    asks = _is_question(words, lang)
-    if pay:  # "Gilt bei Zahlung innerhalb 7 Tagen Skonto?" asks; it promises nothing
-        readings += [found for found in _payment(clause, lang, pay, future_day)
-                     if not asks or found.kind == "payment_claimed"]  # fmt: skip
+    asks = _is_question(clause.sentence, lang)
+    if (
+        pay
+    ):  # "Gilt bei Zahlung innerhalb 7 Tagen Skonto?" asks; "I'll settle it Friday, if that's ok?" promises
+        asks_here = _is_question(words, lang)
+        readings += [found for found in _payment(clause, lang, pay, future_day, errand)
+                     if not asks_here or found.kind == "payment_claimed"]  # fmt: skip
     if asks and _has(words, "ABOUT_INVOICE", lang):
         readings.append(_Found("question", clause.text, 0.85, ("?",)))
     thanks = _hits(words, "THANKS", lang)
@@ -156,7 +163,22 @@ def _clause_readings(clause: _Clause, lang: str, future_day: bool) -> list[_Foun
     return readings
 
 
-def _payment(clause: _Clause, lang: str, pay: list[tuple[str, int]], future_day: bool) -> list[_Found]:
+def _challenge(clause: _Clause, lang: str) -> list[_Found]:
+    """ "Why am I charged for ...?", "pourquoi 4 heures ?", a request for a corrected
+    invoice: the client says the invoice is wrong without saying "wrong"."""
+    words, sentence = clause.words, clause.sentence
+    why = _hits(words, "CHALLENGE", lang)
+    if why and (_has(sentence, "CHARGED", lang) or re.search(r"\d", sentence)):
+        return [_Found("dispute", clause.text, 0.75, (*_names(why), "(a charge questioned)"))]
+    fix = _hits(words, "CORRECTION", lang)
+    if fix and (_has(sentence, "ABOUT_INVOICE", lang) or _has(sentence, "REQUEST", lang)):
+        return [_Found("dispute", clause.text, 0.75, (*_names(fix), "(a correction asked for)"))]
+    return []
+
+
+def _payment(
+    clause: _Clause, lang: str, pay: list[tuple[str, int]], future_day: bool, errand: bool
+) -> list[_Found]:
     """A claim, a promise, a refusal, or a paying word mailbot cannot place in time."""
     words, where = clause.words, pay[0][1]
     past = _hits(words, "PAST_STRONG", lang)
@@ -164,7 +186,7 @@ def _payment(clause: _Clause, lang: str, pay: list[tuple[str, int]], future_day:
     past_hint = _hits(words, "PAST_WEAK", lang)
     future_hint = _hits(words, "FUTURE_WEAK", lang)
     negated = _negated(words, where, lang)
-    if past and future and _passive_future(past, future):
+    if past and future and _future_first(past, future):
         past = []  # "will be paid", "wird überwiesen", "biće plaćeno", "sera réglé"
     day_here = _names_future_day(clause.text, None) or bool(future_hint)
     names = _names(pay)
@@ -172,9 +194,12 @@ def _payment(clause: _Clause, lang: str, pay: list[tuple[str, int]], future_day:
     waits = _has(sentence, "CONDITION", lang) and not _names_future_day(sentence, None)
     if waits and _has(sentence, "CORRECTION", lang):  # "not before we get the corrected VAT"
         return [_Found("dispute", clause.text, 0.75, (*_names(pay), "(until corrected)"))]
+    if negated and waits:
+        if errand:
+            return []  # "won't get paid until we have the PO": an errand, not a disagreement
+        # "we won't pay until the contact form works": held back over the work
+        return [_Found("dispute", clause.text, 0.7, (*_names(pay), "(held back)"))]
     if negated:
-        if waits:
-            return []  # "won't get paid until we have the PO": the mail says what it waits for
         if future and not (day_here or future_day):
             return [_Found("dispute", clause.text, 0.7, (*names, *_names(future), "(negated)"))]
         if future or day_here:
@@ -194,15 +219,17 @@ def _payment(clause: _Clause, lang: str, pay: list[tuple[str, int]], future_day:
     return [_Found("vague", clause.text, 0.5, names)]
 
 
-def _passive_future(past: list[tuple[str, int]], future: list[tuple[str, int]]) -> bool:
-    """Every past form stands right after a future one: a payment to come, in the passive."""
-    return all(any(0 < at - f_at <= 20 for _, f_at in future) for _, at in past)
+def _future_first(past: list[tuple[str, int]], future: list[tuple[str, int]]) -> bool:
+    """Every past form stands after a future one: a payment to come, in the passive
+    ("will be paid", "wird ... überwiesen", "biće isplaćena", "sera réglée")."""
+    first = min(at for _, at in future)
+    return all(at > first for _, at in past)
 
 
 def _negated(words: str, where: int, lang: str) -> bool:
-    """A negation shortly before the paying word, or (German, French) right after it."""
+    """A negation shortly before the paying word or right after it in its clause."""
     for _word, at in _hits(words, "NEGATION", lang):
-        if where - 45 <= at < where or (lang in ("de", "fr") and where < at <= where + 25):
+        if where - 45 <= at < where or where < at <= where + 25:  # ("uplata još nije prošla")
             return True
     return False
 
@@ -248,7 +275,7 @@ def _pattern(concept: str, lang: str) -> re.Pattern[str]:
     entries = sorted(words.get(lang, ()), key=len, reverse=True)
     pattern = "|".join(_entry(entry) for entry in entries) or r"(?!)"
     if concept in _INSIDE_WORDS and lang in ("de", "fi"):  # compounds: "Schlussrechnung"
-        pattern = pattern.replace(r"(?<![\w'-])", "")
+        pattern = pattern.replace(r"(?<![\w-])", "")
     return re.compile(pattern)
 
 
@@ -264,7 +291,7 @@ def _entry(entry: str) -> str:
         exact = word.endswith("$")
         body = re.escape(word.rstrip("$"))
         parts.append(body + (r"(?![\w'-])" if exact else r"[\w'-]*"))
-    return r"(?<![\w'-])" + r"\s+".join(parts)
+    return r"(?<![\w-])" + r"\s+".join(parts)  # ("l'échéance": an apostrophe may stand before)
 
 
 # Sentences end at . ! ? (not the dot of "15." or "15.12."), at a blank line, and at a
@@ -273,8 +300,8 @@ def _entry(entry: str) -> str:
 _SENTENCE = re.compile(r"(?<=[^\d\s][.!?])\s+|(?<=[!?])\s+|\s*;\s*")
 _SHORT_LINE = 40
 _JOINING = {
-    "en": "and|but", "de": "und|aber|sondern", "fi": "ja|mutta|sekä", "fr": "et|mais",
-    "sr": "i|a|ali|pa|но|али|и|а|па",
+    "en": "and|but|if", "de": "und|aber|sondern|falls", "fi": "ja|mutta|sekä|jos", "fr": "et|mais|si",
+    "sr": "i|a|ali|pa|ako|но|али|и|а|па|ако",
 }  # fmt: skip
 
 
