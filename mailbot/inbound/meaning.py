@@ -94,12 +94,12 @@ def _read_in(text: str, lang: str, sent: date | None) -> Reading:
     ]
     whole = fold(text)
     future_day = _names_future_day(whole, sent)
-    errand = _has(
-        _latin(whole), "ADMIN", lang
-    )  # "What is the PO number? ... won't get paid until we have it"
+    # "What is the PO number? ... it won't get paid until we have it": an errand, anywhere
+    errand = _has(_latin(whole), "ADMIN", lang)
+    about_invoice = _has(_latin(whole), "ABOUT_INVOICE", lang)
     found: dict[str, _Found] = {}
     for clause in clauses:
-        for reading in _clause_readings(clause, lang, future_day, errand):
+        for reading in _clause_readings(clause, lang, future_day, errand, about_invoice):
             kept = found.get(reading.kind)
             if kept is None or reading.confidence > kept.confidence:
                 found[reading.kind] = reading
@@ -134,7 +134,18 @@ def _reading(intent: Intent, found: _Found, confidence: float | None = None) -> 
     return Reading(intent, found.phrase, sure, tuple(dict.fromkeys(found.words)))
 
 
-def _clause_readings(clause: _Clause, lang: str, future_day: bool, errand: bool) -> list[_Found]:
+def _still_said(found: _Found, words: str, lang: str) -> bool:
+    """In a sentence that asks, only a claim, or a clause that says what the sender will
+    do ("I'll settle this end of next week, if that's ok?"), says more than the question:
+    "Gilt bei Zahlung innerhalb 7 Tagen Skonto?" promises nothing."""
+    if found.kind == "payment_claimed":
+        return True
+    return found.kind == "promise_to_pay" and "?" not in words and _has(words, "FUTURE_STRONG", lang)
+
+
+def _clause_readings(
+    clause: _Clause, lang: str, future_day: bool, errand: bool, about_invoice: bool
+) -> list[_Found]:
     words = clause.words
     readings: list[_Found] = []
     complaint = _hits(words, "COMPLAINT_STRONG", lang)
@@ -146,14 +157,13 @@ def _clause_readings(clause: _Clause, lang: str, future_day: bool, errand: bool)
         readings.append(_Found("weak_dispute", clause.text, 0.6, _names(hint)))
     pay = _hits(words, "PAY", lang)
     asks = _is_question(clause.sentence, lang)
-    if (
-        pay
-    ):  # "Gilt bei Zahlung innerhalb 7 Tagen Skonto?" asks; "I'll settle it Friday, if that's ok?" promises
-        asks_here = _is_question(words, lang)
+    if pay:
         readings += [found for found in _payment(clause, lang, pay, future_day, errand)
-                     if not asks_here or found.kind == "payment_claimed"]  # fmt: skip
-    if asks and _has(words, "ABOUT_INVOICE", lang):
+                     if not asks or _still_said(found, words, lang)]  # fmt: skip
+    if asks and _has(clause.sentence, "ABOUT_INVOICE", lang):
         readings.append(_Found("question", clause.text, 0.85, ("?",)))
+    elif asks and about_invoice:  # "... plaćanja fakture ... su nam potrebni. Možete li nam ih poslati?"
+        readings.append(_Found("question", clause.text, 0.7, ("?",)))
     thanks = _hits(words, "THANKS", lang)
     if thanks:
         readings.append(_Found("thanks", clause.text, 0.9, _names(thanks)))
@@ -241,7 +251,8 @@ def _negated_complaint(words: str, where: int, lang: str) -> bool:
 
 
 def _is_question(words: str, lang: str) -> bool:
-    return "?" in words or bool(_hits(words, "QUESTION", lang))
+    """A "?", or a sentence that opens as a question ("could you", "voisitteko", "da li")."""
+    return "?" in words or _pattern("QUESTION", lang).match(words.lstrip(" -–:")) is not None
 
 
 def _names_future_day(text: str, sent: date | None) -> bool:

@@ -89,8 +89,8 @@ _BOUNCE_SUBJECT = re.compile(
 )
 _AUTO_SUBJECT = re.compile(
     r"^(automatic reply|auto(matic)?[- ]?reply|out of (the )?office|automatische antwort|"
-    r"abwesenheit|abwesend|automaattinen vastaus|poissa|réponse automatique|absence|"
-    r"automatski odgovor|аутоматски одговор|odsutan|vacation)\b",
+    r"abwesenheit\w*|abwesend|automaattinen vastaus|poissa|réponse automatique|absence|"
+    r"automatski odgovor|аутоматски одговор|odsut\w*|одсут\w*|vacation)\b",
     re.I,
 )
 _RETURN_WORDS = re.compile(
