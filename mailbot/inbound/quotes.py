@@ -65,9 +65,11 @@ _CLOSING = re.compile(
     r"""^\s*(?:(?:many\s+)?thanks\s+(?:and|&)\s+|danke\s+und\s+|kiitos\s+ja\s+|hvala\s+i\s+|merci\s+et\s+)?(?:
       (?:kind|best|warm|warmest|many)?\s*regards | best(?:\s+wishes)? | cheers | sincerely
     | yours(?:\s+(?:sincerely|faithfully|truly))? | all\s+the\s+best | br | kr
-    | mit\s+(?:freundlichen|besten|herzlichen)\s+grüßen | mfg | (?:freundliche|viele|beste|liebe|herzliche|schöne)\s+grüße
+    | mit\s+(?:freundlichen|besten|herzlichen)\s+grüßen | mfg
+    | (?:freundliche|viele|beste|liebe|herzliche|schöne)\s+grüße
     | gruß | grüße | lg | vg | bg | schönes\s+wochenende
-    | (?:ystävällisin|parhain)?\s*terveisin | yst\.?\s*terv\.? | kiittäen | hyvää\s+(?:päivänjatkoa|viikonloppua)
+    | (?:ystävällisin|parhain)?\s*terveisin | yst\.?\s*terv\.? | kiittäen
+    | hyvää\s+(?:päivänjatkoa|viikonloppua)
     | (?:srdačan|lep|srdačni)\s+pozdrav[ie]? | srdačno | pozdrav[ie]? | s[a]?\s+poštovanjem | hvala\s+unapred
     | (?:срдачан|леп)\s+поздрав | срдачно | поздрав[и]? | са?\s+поштовањем | хвала\s+унапред
     | (?:bien\s+)?cordialement | bien\s+à\s+vous | (?:sincères\s+)?salutations | bonne\s+(?:journée|soirée)
