@@ -133,7 +133,7 @@ _VAGUE = re.compile(
     _I,
 )
 _PAY = re.compile(rf"{_B}(?:{_alt(W.PAY_STEMS)})", _I)
-_REFERENCE = re.compile(rf"{_B}(?:{_alt(W.REFERENCE)})\s*$|lasku\w*\s+$", _I)
+_REFERENCE = re.compile(rf"{_B}(?:{_alt(W.REFERENCE)})\s*$", _I)
 _REFERENCE_AFTER = re.compile(r"^\s*(?:päivätty|päivätyn|päiväämä|\s*\)?\s*(?:päivätty))", _I)
 _AWAY = re.compile(rf"{_B}(?:{_alt(W.AWAY)}){_E}[^.!?\n,;]{{0,40}}$", _I)
 _SENTENCE = re.compile(r"[!?]|\n\s*\n|(?<![\d\s])\.\s+(?=[A-ZÄÖÜÅÉÈŠČĆŽĐА-Я])")
@@ -227,12 +227,13 @@ def _hits(text: str, sent: date, language: str) -> list[Hit]:
         for m in _VAGUE.finditer(clean)
         if not any(h.start - 40 < m.start() < h.end + 40 for h in dated)
     ]  # "Anfang Januar, spätestens am 10." and "payment run on Thursday" have a day
-    found.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    # Of overlapping hits a calendar date wins ("15. Dezember" over "am 15."), then the longest.
+    found.sort(key=lambda h: (h.day is None, not h.exact, -(h.end - h.start), h.start))
     kept: list[Hit] = []
-    for hit in found:  # of overlapping hits the first and longest wins
-        if not kept or hit.start >= kept[-1].end:
+    for hit in found:
+        if all(hit.end <= k.start or hit.start >= k.end for k in kept):
             kept.append(hit)
-    return kept
+    return sorted(kept, key=lambda h: h.start)
 
 
 def _calendar(text: str, sent: date, language: str) -> list[Hit]:
@@ -277,7 +278,7 @@ def _relative(text: str, sent: date) -> list[Hit]:
         ahead = (target - sent.weekday()) % 7 or 7
         after = (m["after"] or "").strip().lower()
         if m["last"] or after.startswith(("dernier", "passé")):
-            ahead -= 7
+            ahead = -((sent.weekday() - target) % 7 or 7)
         elif (m["next"] or after) and target > sent.weekday():
             ahead += 7  # "next Tuesday": the Tuesday of next calendar week
         hits.append(Hit(sent + timedelta(days=ahead), m.start(), m.end(), m[0].strip(), False))
