@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -44,9 +45,63 @@ def _alt(words: list[str] | dict | tuple) -> str:
 
 _I = re.IGNORECASE
 _B, _E = r"(?<![\w'’-])", r"(?![\w-])"  # word edges that keep "morgen" out of "übermorgen"
+_TOKEN = re.compile(r"[^\W_]+|[€$£+#]")
+
+
+class _Read(NamedTuple):
+    text: str  # as written, for the words a hit quotes
+    low: str  # lowercased, traps blanked out
+    where: dict[str, list[int]]  # each word of ``low`` -> where it starts
+    digits: list[int]  # where a number starts
+
+
+def _read(text: str) -> _Read:
+    low = text.lower()
+    if len(low) != len(text):  # "İ" lowercases to two characters: keep positions
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    where: dict[str, list[int]] = {}
+    for m in _TOKEN.finditer(low):
+        where.setdefault(m[0], []).append(m.start())
+    spans = [m.span() for m in _TRAPS.finditer(_Read(text, low, where, _digits(where)))]
+    for start, end in spans:
+        for m in _TOKEN.finditer(low, start, end):
+            where[m[0]].remove(m.start())
+        low = low[:start] + " " * (end - start) + low[end:]
+    return _Read(text, low, where, _digits(where))
+
+
+def _digits(where: dict[str, list[int]]) -> list[int]:
+    return [at for word, ats in where.items() if word[0].isdigit() for at in ats]
+
+
+class _Anchored:
+    """A pattern (on lowercased text) tried only where a token that can start it stands.
+
+    Python's ``re`` tries every branch of a long word alternation at every position:
+    about 0.5 ms a pattern on a 300-character reply.  Trying it only at the few words
+    that can begin it costs a set look-up a word.
+    """
+
+    def __init__(self, pattern: str, firsts: Iterable[str], digits: bool = False) -> None:
+        self.pattern = re.compile(pattern)
+        self.firsts = frozenset(_TOKEN.findall(word.lower())[0] for word in firsts)
+        self.digits = digits
+
+    def finditer(self, read: _Read) -> Iterator[re.Match]:
+        starts = [at for word in self.firsts.intersection(read.where) for at in read.where[word]]
+        if self.digits:
+            starts += read.digits
+        end = 0
+        for start in sorted(starts):
+            if start >= end:
+                match = self.pattern.match(read.low, start)
+                if match:
+                    end = match.end()
+                    yield match
+
 
 # --- traps, blanked before reading: times, amounts, percentages, phones, invoice numbers ---
-_TRAPS = re.compile(
+_TRAPS = _Anchored(
     r"(?:\bklo|\bkello|\bum|\bat|\bà|\bvers|\bgegen|\bab|\boko|\bоко|\bu|\bу)\s+\d{1,2}[.:]\d{2}(?![.\d])"
     r"|\b\d{1,2}[.:]\d{2}\s*(?:uhr|h\b|am\b|pm\b|sati|часова|часа|časova)"
     r"|\b\d{1,2}:\d{2}\b|\b\d{1,2}h\d{2}\b"
@@ -56,17 +111,50 @@ _TRAPS = re.compile(
     r"|\b\d+(?:[.,]\d+)?\s?(?:%|prozent\b|percent\b|prosent\w*|pour\s?cent|posto\b|процен\w*)"
     r"|\+\d{1,3}[\s.-]?(?:\(?\d{1,4}\)?[\s.-]?){2,}\d{2,}|(?<![\d.])0\d{1,3}(?:[\s.-]\d{2,4}){3,}(?![\d.])"
     r"|(?:\bnr\.?|\bno\.?|#|n°|\bbroj|\bnuméro|\bnumero|\bnumber)\s*:?\s*[\w/-]*\d[\w/-]*"
-    r"|(?<![\w-])[a-z]{0,4}-?\d{4}-\d{3,}(?![\w-])",
-    _I,
+    r"|\d{4}-\d{3,}(?![\w-])",
+    [
+        "klo",
+        "kello",
+        "um",
+        "at",
+        "à",
+        "vers",
+        "gegen",
+        "ab",
+        "oko",
+        "око",
+        "u",
+        "у",
+        "eur",
+        "usd",
+        "chf",
+        "rsd",
+        "din",
+        "nr",
+        "no",
+        "n",
+        "broj",
+        "numéro",
+        "numero",
+        "number",
+        "€",
+        "$",
+        "£",
+        "+",
+        "#",
+    ],
+    digits=True,
 )
 
 # --- calendar dates ---
-_ISO = re.compile(r"(?<![\w-])(20\d\d)-(\d\d)-(\d\d)(?![\w-])")
-_DOTTED = re.compile(
+_ISO = _Anchored(r"(?<![\w-])(20\d\d)-(\d\d)-(\d\d)(?![\w-])", (), digits=True)
+_DOTTED = _Anchored(
     r"(?<![\d.,/])(\d{1,2})\.\s?(\d{1,2})\.(?:\s?(20\d\d|\d\d)(?!\d)\.?)?"
-    r"|(?<![\d.,/])(\d{1,2})\.(\d{1,2})(?![\d.,])"
+    r"|(?<![\d.,/])(\d{1,2})\.(\d{1,2})(?![\d.,])",
+    (),
+    digits=True,
 )
-_SLASH = re.compile(r"(?<![\d/.])(\d{1,2})/(\d{1,2})(?:/(20\d\d|\d\d))?(?![\d/])")
+_SLASH = _Anchored(r"(?<![\d/.])(\d{1,2})/(\d{1,2})(?:/(20\d\d|\d\d))?(?![\d/])", (), digits=True)
 _MONTH_OF = {form: n for n, forms in W.MONTHS.items() for form in forms}
 _MONTHS = _alt(_MONTH_OF)
 
@@ -77,15 +165,16 @@ def _month(name: str) -> str:
 
 _DAYWORD = f"(?P<w>{_alt(W.DAY_WORDS)})"
 _NUMERAL = r"(?P<d>\d{1,2})(?:st|nd|rd|th|er|\.|-?og|-?ог|-?тог|-?tog)?"
-_NAMED = re.compile(
+_NAMED = _Anchored(
     rf"(?<![\d.,]){_NUMERAL}\s*(?:of\s+|de\s+|d')?{_month('m1')}(?![\w])(?:,?\s+(?P<y1>20\d\d)(?!\d))?"
     rf"|{_B}{_DAYWORD}\s+(?:of\s+|de\s+|d')?{_month('m2')}(?![\w])(?:,?\s+(?P<y2>20\d\d)(?!\d))?"
     rf"|{_B}{_month('m3')}(?![\w])\s+(?:the\s+)?(?:(?P<d2>\d{{1,2}})(?:st|nd|rd|th|\.)?(?![\d.,:])"
     rf"|(?P<w2>{_alt(W.DAY_WORDS)})(?![\w]))(?:,?\s+(?P<y3>20\d\d)(?!\d))?",
-    _I,
+    [*_MONTH_OF, *W.DAY_WORDS],
+    digits=True,
 )
 # --- a day of this or next month ---
-_DAY_OF_MONTH = re.compile(
+_DAY_OF_MONTH = _Anchored(
     r"(?:\b(?:by|on|before|until|till|for)\s+the\s+|\bthe\s+)(\d{1,2})(?:st|nd|rd|th)?(?![\w]|[.,:/]\d)"
     r"|\b(?:by|on|before|until|till)\s+(\d{1,2})(?:st|nd|rd|th)(?![\w])"
     r"|\b(?:am|bis\s+zum|bis\s+spätestens\s+(?:zum\s+)?|spätestens\s+(?:am|zum)|zum|vor\s+dem|bis)\s+"
@@ -95,12 +184,37 @@ _DAY_OF_MONTH = re.compile(
     r"|(?<![\d.])(\d{1,2})-(?:og|tog|ог|тог)\b"
     r"|\b(?:le|au|avant\s+le|d'ici\s+le|d’ici\s+le|jusqu'au|jusqu’au|pour\s+le)\s+(\d{1,2})(?:er)?(?![\w%]|[.,:/]\d)"
     rf"|\b(?:by|on|before|until)\s+the\s+({_alt(W.DAY_WORDS)})\b",
-    _I,
+    [
+        "by",
+        "on",
+        "before",
+        "until",
+        "till",
+        "for",
+        "the",
+        "am",
+        "bis",
+        "spätestens",
+        "zum",
+        "vor",
+        "do",
+        "до",
+        "na",
+        "на",
+        "le",
+        "au",
+        "avant",
+        "d",
+        "jusqu",
+        "pour",
+    ],
+    digits=True,
 )
 _UNIT_AFTER = re.compile(r"\s*(?:days?|tage?n?|päivä|dana|дана|jours?|%|€|eur|h\b|uhr|minut|stund|hour)", _I)
 
 # --- weekdays ---
-_WEEKDAY = re.compile(
+_WEEKDAY_PREPOSITIONS = ["on", "am", "bis", "u", "у", "do", "до", "d", "spätestens"]
+_WEEKDAY = _Anchored(
     rf"{_B}(?:(?P<next>{_alt(W.NEXT)})\s+(?:week'?s?\s+|viikon\s+)?|(?P<last>{_alt(W.LAST)})\s+|(?:{_alt(W.THIS)})\s+)?"
     rf"(?:(?:on|am|bis|u|у|do|до|d'ici|d’ici|bis\s+zum|spätestens\s+am)\s+)?"
     + "(?:"
@@ -108,14 +222,15 @@ _WEEKDAY = re.compile(
     + ")"
     rf"{_E}(?P<after>\s+(?:prochain|qui\s+vient|de\s+la\s+semaine\s+prochaine|next\s+week|nächster\s+woche|"
     rf"{_alt(W.serbian('sledeće nedelje', 'naredne nedelje'))})|\s+(?:dernier|passé))?",
-    _I,
+    [*W.NEXT, *W.LAST, *W.THIS, *_WEEKDAY_PREPOSITIONS, *(w for ws in W.WEEKDAYS for w in ws)],
 )
-_RELATIVE = re.compile(
-    "|".join(rf"{_B}(?P<r{n}>{_alt(words)}){_E}" for n, words in W.RELATIVE_DAYS.items()), _I
+_RELATIVE = _Anchored(
+    "|".join(rf"{_B}(?P<r{n}>{_alt(words)}){_E}" for n, words in W.RELATIVE_DAYS.items()),
+    [w for words in W.RELATIVE_DAYS.values() for w in words],
 )
 _GOOD_MORNING = re.compile(r"guten\s+$", _I)
 _UNIT_WORDS = _alt([unit for units in W.UNITS.values() for unit in units])
-_PHRASES = re.compile(
+_PHRASES = _Anchored(
     rf"{_B}(?:(?P<enw>{_alt(W.END_OF_NEXT_WEEK)})|(?P<eom2>{_alt(W.END_OF_NEXT_MONTH)})"
     rf"|(?P<ew>{_alt(W.END_OF_WEEK)})|(?P<nw>{_alt(W.NEXT_WEEK)})|(?P<eom>{_alt(W.END_OF_MONTH)})"
     rf"|(?:{_alt(W.END_OF_BEFORE)})\s+(?:(?:the\s+)?month\s+of\s+|du\s+mois\s+de\s+|de\s+)?{_month('eomn')}"
@@ -124,15 +239,27 @@ _PHRASES = re.compile(
     rf"|(?:{_alt(W.WITHIN)})\s+(?P<n>\d{{1,3}}|{_alt(W.NUMBER_WORDS)})\s+(?P<u>{_UNIT_WORDS})"
     rf"|(?P<fn>\d{{1,3}}|{_alt(W.NUMBER_WORDS)})\s+(?P<fu>päivän|viikon)\s+(?:{_alt(W.FINNISH_WITHIN)})"
     rf"){_E}",
-    _I,
+    [
+        *W.END_OF_NEXT_WEEK,
+        *W.END_OF_NEXT_MONTH,
+        *W.END_OF_WEEK,
+        *W.NEXT_WEEK,
+        *W.END_OF_MONTH,
+        *W.END_OF_BEFORE,
+        *_MONTH_OF,
+        *(w for ws in W.SPANS.values() for w in ws),
+        *W.WITHIN,
+        *W.NUMBER_WORDS,
+    ],
+    digits=True,
 )
-_VAGUE = re.compile(
+_VAGUE = _Anchored(
     rf"{_B}(?:(?:{_alt(W.VAGUE)})\s*{_month('v1')}|{_month('v2')}\s+(?:alussa|alkupuolella|puolivälissä)"
     rf"|{_alt(W.VAGUE_PHRASES)}){_E}"
     rf"|{_B}(?:{_alt([f for n, fs in W.MONTHS.items() for f in fs if len(f) > 3 and f != 'may'])}){_E}",
-    _I,
+    [*W.VAGUE, *_MONTH_OF, *W.VAGUE_PHRASES],
 )
-_PAY = re.compile(rf"{_B}(?:{_alt(W.PAY_STEMS)})", _I)
+_PAY = tuple(W.PAY_STEMS)
 _REFERENCE = re.compile(rf"{_B}(?:{_alt(W.REFERENCE)})\s*$", _I)
 _REFERENCE_AFTER = re.compile(r"^\s*(?:päivätty|päivätyn|päiväämä|\s*\)?\s*(?:päivätty))", _I)
 _AWAY = re.compile(rf"{_B}(?:{_alt(W.AWAY)}){_E}[^.!?\n,;]{{0,40}}$", _I)
@@ -148,11 +275,12 @@ def promised_date(words: str, sent: date, language: str = "") -> tuple[date, str
     the end of an absence are never the promise; a dateless phrase nearest the
     paying word ("Anfang Januar") means no date.
     """
-    hits = [h for h in _hits(words, sent, language) if h.day is None or h.day >= sent]
+    read = _read(words)
+    hits = [h for h in _hits(read, sent, language) if h.day is None or h.day >= sent]
     hits = [h for h in hits if not _about_something_else(words, h)]
     if not hits:
         return None
-    pays = [m.span() for m in _PAY.finditer(words)]
+    pays = [(at, at + len(word)) for word, ats in read.where.items() if word.startswith(_PAY) for at in ats]
     best = min(hits, key=lambda h: (_distance(words, h, pays), h.day is None, not h.exact, h.start))
     return (best.day, best.words) if best.day else None
 
@@ -164,7 +292,7 @@ def find_date(text: str, sent: date) -> tuple[date, str] | None:
 
 def date_hits(text: str, sent: date, language: str = "") -> list[tuple[date, int]]:
     """Every day the text names, with where it stands, in reading order."""
-    return [(h.day, h.start) for h in _hits(text, sent, language) if h.day]
+    return [(h.day, h.start) for h in _hits(_read(text), sent, language) if h.day]
 
 
 _BACK = re.compile(
@@ -187,7 +315,7 @@ def return_day(text: str, sent: date) -> date | None:
     "vraćam se X", "de retour le X" mean X; "until X", "X asti", "du 1er au 14" mean the day
     after X.  Calendar days count alone; a weekday or "tomorrow" only after such words
     ("monitored Monday to Thursday" names no return).  No working-day or holiday shift."""
-    hits = [h for h in _hits(text, sent, "") if h.day]
+    hits = [h for h in _hits(_read(text), sent, "") if h.day]
     for hit in hits:
         if _BACK.search(text[max(0, hit.start - 40) : hit.start]) or _BACK_AFTER.match(text, hit.end):
             return hit.day
@@ -214,17 +342,13 @@ def month_of(word: str) -> int | None:
     return _month_number(word) or None
 
 
-def _hits(text: str, sent: date, language: str) -> list[Hit]:
-    clean = _TRAPS.sub(lambda m: " " * len(m[0]), text)
-    found = [
-        *_calendar(clean, sent, language),
-        *_relative(clean, sent),
-        *_day_of_month(clean, sent),
-    ]
+def _hits(read: _Read, sent: date, language: str) -> list[Hit]:
+    text = read.text
+    found = [*_calendar(read, sent, language), *_relative(read, sent), *_day_of_month(read, sent)]
     dated = [h for h in found if h.day]
     found += [
-        Hit(None, m.start(), m.end(), m[0], False)
-        for m in _VAGUE.finditer(clean)
+        Hit(None, m.start(), m.end(), text[m.start() : m.end()], False)
+        for m in _VAGUE.finditer(read)
         if not any(h.start - 40 < m.start() < h.end + 40 for h in dated)
     ]  # "Anfang Januar, spätestens am 10." and "payment run on Thursday" have a day
     # Of overlapping hits a calendar date wins ("15. Dezember" over "am 15."), then the longest.
@@ -236,20 +360,20 @@ def _hits(text: str, sent: date, language: str) -> list[Hit]:
     return sorted(kept, key=lambda h: h.start)
 
 
-def _calendar(text: str, sent: date, language: str) -> list[Hit]:
-    hits = []
-    for m in _ISO.finditer(text):
-        hits.append(_hit(_safe(int(m[1]), int(m[2]), int(m[3])), m, True))
-    for m in _DOTTED.finditer(text):
+def _calendar(read: _Read, sent: date, language: str) -> list[Hit]:
+    found: list[tuple[date | None, re.Match]] = []
+    for m in _ISO.finditer(read):
+        found.append((_safe(int(m[1]), int(m[2]), int(m[3])), m))
+    for m in _DOTTED.finditer(read):
         day, month = (int(m[1]), int(m[2])) if m[1] else (int(m[4]), int(m[5]))
-        hits.append(_hit(_in_year(sent, month, day, m[3]), m, True))
-    for m in _SLASH.finditer(text):
-        hits.append(_hit(_slashed(m, sent, language), m, True))
-    for m in _NAMED.finditer(text):
+        found.append((_in_year(sent, month, day, m[3]), m))
+    for m in _SLASH.finditer(read):
+        found.append((_slashed(m, sent, language), m))
+    for m in _NAMED.finditer(read):
         day = int(m["d"] or m["d2"] or 0) or W.DAY_WORDS.get(_norm(m["w"] or m["w2"] or ""), 0)
         month = _month_number(m["m1"] or m["m2"] or m["m3"])
-        hits.append(_hit(_in_year(sent, month, day, m["y1"] or m["y2"] or m["y3"]), m, True))
-    return [h for h in hits if h]
+        found.append((_in_year(sent, month, day, m["y1"] or m["y2"] or m["y3"]), m))
+    return [_hit(read, day, m, True) for day, m in found if day]
 
 
 def _slashed(m: re.Match, sent: date, language: str) -> date | None:
@@ -266,14 +390,15 @@ def _slashed(m: re.Match, sent: date, language: str) -> date | None:
     return day_month or month_day
 
 
-def _relative(text: str, sent: date) -> list[Hit]:
+def _relative(read: _Read, sent: date) -> list[Hit]:
+    low = read.low
     hits = []
-    for m in _RELATIVE.finditer(text):
-        if m["r1"] and (_GOOD_MORNING.search(text[max(0, m.start() - 8) : m.start()]) or m[0] == "Morgen"):
-            continue  # "Guten Morgen", "Morgen," as a greeting
+    for m in _RELATIVE.finditer(read):
+        if m["r1"] and _GOOD_MORNING.search(low, max(0, m.start() - 8), m.start()):
+            continue  # "Guten Morgen" is a greeting
         offset = next(int(k[1:]) for k, v in m.groupdict().items() if v)
-        hits.append(Hit(sent + timedelta(days=offset), m.start(), m.end(), m[0], False))
-    for m in _WEEKDAY.finditer(text):
+        hits.append(_hit(read, sent + timedelta(days=offset), m, False))
+    for m in _WEEKDAY.finditer(read):
         target = next(int(k[2:]) for k, v in m.groupdict().items() if k.startswith("wd") and v)
         ahead = (target - sent.weekday()) % 7 or 7
         after = (m["after"] or "").strip().lower()
@@ -281,9 +406,9 @@ def _relative(text: str, sent: date) -> list[Hit]:
             ahead = -((sent.weekday() - target) % 7 or 7)
         elif (m["next"] or after) and target > sent.weekday():
             ahead += 7  # "next Tuesday": the Tuesday of next calendar week
-        hits.append(Hit(sent + timedelta(days=ahead), m.start(), m.end(), m[0].strip(), False))
-    for m in _PHRASES.finditer(text):
-        hits.append(Hit(_phrase_day(m, sent), m.start(), m.end(), m[0], False))
+        hits.append(_hit(read, sent + timedelta(days=ahead), m, False))
+    for m in _PHRASES.finditer(read):
+        hits.append(_hit(read, _phrase_day(m, sent), m, False))
     return [h for h in hits if h.day]
 
 
@@ -312,18 +437,18 @@ def _phrase_day(m: re.Match, sent: date) -> date | None:
     return sent + timedelta(days=number * days) if 0 < number * days <= 120 else None
 
 
-def _day_of_month(text: str, sent: date) -> list[Hit]:
+def _day_of_month(read: _Read, sent: date) -> list[Hit]:
     hits = []
-    for m in _DAY_OF_MONTH.finditer(text):
+    for m in _DAY_OF_MONTH.finditer(read):
         group = next(g for g in m.groups() if g)
         day = int(group) if group.isdigit() else W.DAY_WORDS.get(_norm(group), 0)
-        if not 1 <= day <= 31 or _UNIT_AFTER.match(text, m.end()):
+        if not 1 <= day <= 31 or _UNIT_AFTER.match(read.low, m.end()):
             continue
         year, month = sent.year, sent.month
         if day < sent.day:  # "by the 15th" on the 20th: next month's
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         day = min(day, calendar.monthrange(year, month)[1])
-        hits.append(Hit(date(year, month, day), m.start(), m.end(), m[0].strip(), False))
+        hits.append(_hit(read, date(year, month, day), m, False))
     return hits
 
 
@@ -342,8 +467,11 @@ def _distance(text: str, hit: Hit, pays: list[tuple[int, int]]) -> int:
     return best
 
 
-def _hit(day: date | None, m: re.Match, exact: bool) -> Hit | None:
-    return Hit(day, m.start(), m.end(), m[0].strip(), exact) if day else None
+def _hit(read: _Read, day: date | None, m: re.Match, exact: bool) -> Hit:
+    start, end = m.span()
+    while end > start and read.low[end - 1].isspace():
+        end -= 1
+    return Hit(day, start, end, read.text[start:end], exact)
 
 
 def _in_year(sent: date, month: int, day: int, year: str | None) -> date | None:
