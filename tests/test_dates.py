@@ -118,6 +118,10 @@ PROMISES = [
     ("sr-Cyrl", "Платићемо крајем месеца.", FRI, d(12, 31)),
     ("fr", "Nous paierons d'ici la fin du mois.", FRI, d(12, 31)),
     ("de", "Wir zahlen Ende Januar.", FRI, d(1, 31, 2027)),
+    ("fr", "Le règlement interviendra en fin de semaine prochaine.", WED, d(12, 25)),
+    ("en", "We'll get this paid on Friday 11th December.", FRI, d(12, 11)),
+    ("de", "Zahlung erfolgt am Montag, den 14.12.", FRI, d(12, 14)),
+    ("sr-Latn", "Uplatu ćemo izvršiti u ponedeljak 14.12.", FRI, d(12, 14)),
     # spans of time
     ("en", "We will pay in 10 days.", FRI, d(12, 14)),
     ("en", "We will pay within a week.", FRI, d(12, 11)),
@@ -193,6 +197,10 @@ def test_a_slashed_date_is_day_first_outside_english():
 
 def test_find_date_keeps_working_for_its_callers():
     assert find_date("We'll pay on Friday.", FRI) == (d(12, 11), "on Friday")
+
+
+def test_a_weekday_beside_a_calendar_date_gives_way_to_it():
+    assert promised_date("We'll pay on Friday, 12.12.", FRI, "en") == (d(12, 12), "12.12.")
 
 
 def test_a_greeting_is_not_tomorrow():

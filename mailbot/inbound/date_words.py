@@ -208,6 +208,8 @@ END_OF_NEXT_WEEK = [
     "ensi viikon loppuun",
     "la fin de la semaine prochaine",
     "fin de la semaine prochaine",
+    "fin de semaine prochaine",
+    "en fin de semaine prochaine",
     *serbian(
         "do kraja sledeće nedelje",
         "krajem sledeće nedelje",

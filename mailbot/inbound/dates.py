@@ -3,15 +3,24 @@
 
 ``promised_date`` is the day a promise to pay names: of several dates, the one
 nearest a paying word; never a past day, an invoice's own date ("your invoice of
-23.11.") or the end of an absence ("away until the 14th").  ``date_hits`` lists
-every dated phrase, for the return date of an out-of-office.
+23.11.") or the end of an absence ("away until the 14th").  ``return_day`` is an
+out-of-office's return ("until X" is the day after X), ``date_hits`` every day named.
 
-Explicit patterns over the vocabulary in ``date_words``, not ``dateparser``:
-measured on typical replies it took about 10 ms each (the target is 0.5 ms),
-found dates in ordinary words ("we" as Wednesday, "sutra" only with a language
-set), read "4.12." as a time and missed declined Serbian month names.  Before
-any pattern runs, times, amounts, percentages, phone and invoice numbers are
-blanked out (same length, so positions hold), so none of them reads as a date.
+Readings chosen where a phrase is open: "next Tuesday" is the Tuesday of next
+calendar week; "next week" its Monday; "end of the week" this week's Friday;
+"by the 15th" the next 15th not yet past; a day without a year this year's, or next
+year's when that is under half a year ahead; "15/12" day first, and in English (or
+an unknown language) "12/15" too, the nearer day ahead when both read; "sous
+huitaine" seven days (French counts a week as eight days).
+
+Explicit patterns over the vocabulary in ``date_words``, not ``dateparser``.
+Measured (dateparser 1.5.0, ``search_dates`` with the language given): 4 to 23 ms
+a 300-character reply against under 0.5 ms here; it read "We" and "we may" as
+dates, German "die" and "Mit" as weekdays, "23.11" and "14.30 Uhr" as times of
+the mail's day, "0711" (a phone prefix) as the year 711; it missed "do petka" and
+"le quinze décembre".  Before any pattern runs, times, amounts, percentages,
+phone and invoice numbers are blanked out (same length, so positions hold), so
+none of them reads as a date.
 
 Phrases that name no single day ("early January", "before Christmas", "our next
 payment run" without its day, "this week") are found too, as dateless hits: a
@@ -357,7 +366,15 @@ def _hits(read: _Read, sent: date, language: str) -> list[Hit]:
     for hit in found:
         if all(hit.end <= k.start or hit.start >= k.end for k in kept):
             kept.append(hit)
-    return sorted(kept, key=lambda h: h.start)
+    exact = [h for h in kept if h.exact]
+    return sorted(
+        (
+            h
+            for h in kept
+            if h.exact or not any(-3 <= e.start - h.end <= 6 or -3 <= h.start - e.end <= 3 for e in exact)
+        ),
+        key=lambda h: h.start,
+    )  # "Friday 11th December", "Montag, den 14.12.": the calendar date is the one to read
 
 
 def _calendar(read: _Read, sent: date, language: str) -> list[Hit]:
