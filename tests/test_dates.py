@@ -161,6 +161,7 @@ PROMISES = [
     ("en", "Your invoice of 23.11. will be paid.", WED, None),
     # two dates: the one tied to paying
     ("en", "I'm away until the 14th, we'll pay on the 18th.", FRI, d(12, 18)),
+    ("en", "Sorry, I'm travelling until the 14th, but I will pay the invoice on the 16th.", FRI, d(12, 16)),
     ("de", "Ihre Rechnung vom 23.11. begleichen wir am 18.12.", WED, d(12, 18)),
     ("fi", "Laskunne 23.11. maksetaan perjantaina.", WED, d(12, 18)),
     ("fr", "Suite à votre relance du 7 décembre, nous paierons le 18 décembre.", FRI, d(12, 18)),

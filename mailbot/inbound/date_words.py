@@ -710,6 +710,15 @@ REFERENCE = [
 ]
 AWAY = [
     "away",
+    "travelling",
+    "traveling",
+    "on a business trip",
+    "unterwegs",
+    "auf reisen",
+    "dienstreise",
+    "reissulla",
+    "matkalla",
+    "en déplacement",
     "out of office",
     "out of the office",
     "on holiday",
@@ -725,5 +734,5 @@ AWAY = [
     "absente",
     "en congé",
     "en vacances",
-    *serbian("odsutan", "odsutna", "na odmoru", "na godišnjem"),
+    *serbian("odsutan", "odsutna", "na odmoru", "na godišnjem", "na putu", "na službenom putu"),
 ]
