@@ -6,6 +6,7 @@ client's new words and the promised day (None: no single day, or only a trap).
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
@@ -244,3 +245,11 @@ def test_an_out_of_office_return_day(words, sent, expected):
 def test_date_hits_skip_times_and_amounts():
     words = "Termin um 10.12 Uhr, Betrag 12.10 EUR, am 18.12. zahlen wir."
     assert date_hits(words, FRI) == [(d(12, 18), words.index("18.12."))]
+
+
+@pytest.mark.parametrize("words", ["1 " * 20000, "+1 2" * 5000, "01 23 " * 5000, "we pay on 15.12., " * 1000])
+def test_a_hostile_reply_is_read_in_bounded_time(words):
+    started = time.perf_counter()
+    promised_date(words, FRI)
+    return_day(words, FRI)
+    assert time.perf_counter() - started < 2  # "1 " * 20000 took 78 s with unbounded amount patterns

@@ -57,6 +57,9 @@ _B, _E = r"(?<![\w'’-])", r"(?![\w-])"  # word edges that keep "morgen" out of
 _TOKEN = re.compile(r"[^\W_]+|[€$£+#]")
 
 
+_READ_AT_MOST = 3000  # characters: a reply's dates stand near its start; a hostile one is long
+
+
 class _Read(NamedTuple):
     text: str  # as written, for the words a hit quotes
     low: str  # lowercased, traps blanked out
@@ -65,6 +68,7 @@ class _Read(NamedTuple):
 
 
 def _read(text: str) -> _Read:
+    text = text[:_READ_AT_MOST]
     low = text.lower()
     if len(low) != len(text):  # "İ" lowercases to two characters: keep positions
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
@@ -114,12 +118,12 @@ _TRAPS = _Anchored(
     r"(?:\bklo|\bkello|\bum|\bat|\bà|\bvers|\bgegen|\bab|\boko|\bоко|\bu|\bу)\s+\d{1,2}[.:]\d{2}(?![.\d])"
     r"|\b\d{1,2}[.:]\d{2}\s*(?:uhr|h\b|am\b|pm\b|sati|часова|часа|časova)"
     r"|\b\d{1,2}:\d{2}\b|\b\d{1,2}h\d{2}\b"
-    r"|(?:€|\$|£|\beur\b|\busd\b|\bchf\b|\brsd\b|\bdin\.?)\s?\d[\d.,' ]*\d"
-    r"|\b\d[\d.,' ]*\s?(?:€|\$|£|eur\b|euro|eura|евра|usd\b|chf\b|rsd\b|din\b|dinara|дин|kn\b)"
-    r"|\b\d{1,3}(?:[.' ]\d{3})+(?:,\d{1,2})?\b|\b\d+,\d{2}\b"
+    r"|(?:€|\$|£|\beur\b|\busd\b|\bchf\b|\brsd\b|\bdin\.?)\s?\d[\d.,' ]{0,15}\d"
+    r"|\b\d[\d.,' ]{0,15}\s?(?:€|\$|£|eur\b|euro|eura|евра|usd\b|chf\b|rsd\b|din\b|dinara|дин|kn\b)"
+    r"|\b\d{1,3}(?:[.' ]\d{3}){1,4}(?:,\d{1,2})?\b|\b\d+,\d{2}\b"
     r"|\b\d+(?:[.,]\d+)?\s?(?:%|prozent\b|percent\b|prosent\w*|pour\s?cent|posto\b|процен\w*)"
-    r"|\+\d{1,3}[\s.-]?(?:\(?\d{1,4}\)?[\s.-]?){2,}\d{2,}|(?<![\d.])0\d{1,3}(?:[\s.-]\d{2,4}){3,}(?![\d.])"
-    r"|(?:\bnr\.?|\bno\.?|#|n°|\bbroj|\bnuméro|\bnumero|\bnumber)\s*:?\s*[\w/-]*\d[\w/-]*"
+    r"|\+\d{1,3}[\s.-]?(?:\(?\d{1,4}\)?[\s.-]?){2,5}\d{2,4}|(?<![\d.])0\d{1,3}(?:[\s.-]\d{2,4}){3,6}(?![\d.])"
+    r"|(?:\bnr\.?|\bno\.?|#|n°|\bbroj|\bnuméro|\bnumero|\bnumber)\s*:?\s*[\w/-]{0,20}\d[\w/-]{0,20}"
     r"|\d{4}-\d{3,}(?![\w-])",
     [
         "klo",
@@ -480,6 +484,8 @@ def _distance(text: str, hit: Hit, pays: list[tuple[int, int]]) -> int:
     sentence between: "until the 14th, but I will pay on the 16th" is about the 16th."""
     best = 10**6
     for start, end in pays:
+        if abs(start - hit.start) > 500:  # another paragraph: no tie
+            continue
         lo, hi = (end, hit.start) if end <= hit.start else (hit.end, start)
         gap = max(0, hi - lo)
         if hi > lo:
