@@ -113,6 +113,7 @@ class _Anchored:
                     yield match
 
 
+# fmt: off
 # --- traps, blanked before reading: times, amounts, percentages, phones, invoice numbers ---
 _TRAPS = _Anchored(
     r"(?:\bklo|\bkello|\bum|\bat|\bà|\bvers|\bgegen|\bab|\boko|\bоко|\bu|\bу)\s+\d{1,2}[.:]\d{2}(?![.\d])"
@@ -126,34 +127,8 @@ _TRAPS = _Anchored(
     r"|(?:\bnr\.?|\bno\.?|#|n°|\bbroj|\bnuméro|\bnumero|\bnumber)\s*:?\s*[\w/-]{0,20}\d[\w/-]{0,20}"
     r"|\d{4}-\d{3,}(?![\w-])",
     [
-        "klo",
-        "kello",
-        "um",
-        "at",
-        "à",
-        "vers",
-        "gegen",
-        "ab",
-        "oko",
-        "око",
-        "u",
-        "у",
-        "eur",
-        "usd",
-        "chf",
-        "rsd",
-        "din",
-        "nr",
-        "no",
-        "n",
-        "broj",
-        "numéro",
-        "numero",
-        "number",
-        "€",
-        "$",
-        "£",
-        "+",
+        "klo", "kello", "um", "at", "à", "vers", "gegen", "ab", "oko", "око", "u", "у", "eur", "usd", "chf",
+        "rsd", "din", "nr", "no", "n", "broj", "numéro", "numero", "number", "€", "$", "£", "+",
         "#",
     ],
     digits=True,
@@ -163,9 +138,7 @@ _TRAPS = _Anchored(
 _ISO = _Anchored(r"(?<![\w-])(20\d\d)-(\d\d)-(\d\d)(?![\w-])", (), digits=True)
 _DOTTED = _Anchored(
     r"(?<![\d.,/])(\d{1,2})\.\s?(\d{1,2})\.(?:\s?(20\d\d|\d\d)(?!\d)\.?)?"
-    r"|(?<![\d.,/])(\d{1,2})\.(\d{1,2})(?![\d.,])",
-    (),
-    digits=True,
+    r"|(?<![\d.,/])(\d{1,2})\.(\d{1,2})(?![\d.,])", (), digits=True,
 )
 _SLASH = _Anchored(r"(?<![\d/.])(\d{1,2})/(\d{1,2})(?:/(20\d\d|\d\d))?(?![\d/])", (), digits=True)
 _MONTH_OF = {form: n for n, forms in W.MONTHS.items() for form in forms}
@@ -183,8 +156,7 @@ _NAMED = _Anchored(
     rf"|{_B}{_DAYWORD}\s+(?:of\s+|de\s+|d')?{_month('m2')}(?![\w])(?:,?\s+(?P<y2>20\d\d)(?!\d))?"
     rf"|{_B}{_month('m3')}(?![\w])\s+(?:the\s+)?(?:(?P<d2>\d{{1,2}})(?:st|nd|rd|th|\.)?(?![\d.,:])"
     rf"|(?P<w2>{_alt(W.DAY_WORDS)})(?![\w]))(?:,?\s+(?P<y3>20\d\d)(?!\d))?",
-    [*_MONTH_OF, *W.DAY_WORDS],
-    digits=True,
+    [*_MONTH_OF, *W.DAY_WORDS], digits=True,
 )
 # --- a day of this or next month ---
 _DAY_OF_MONTH = _Anchored(
@@ -198,28 +170,8 @@ _DAY_OF_MONTH = _Anchored(
     r"|\b(?:le|au|avant\s+le|d'ici\s+le|d’ici\s+le|jusqu'au|jusqu’au|pour\s+le)\s+(\d{1,2})(?:er)?(?![\w%]|[.,:/]\d)"
     rf"|\b(?:by|on|before|until)\s+the\s+({_alt(W.DAY_WORDS)})\b",
     [
-        "by",
-        "on",
-        "before",
-        "until",
-        "till",
-        "for",
-        "the",
-        "am",
-        "bis",
-        "spätestens",
-        "zum",
-        "vor",
-        "do",
-        "до",
-        "na",
-        "на",
-        "le",
-        "au",
-        "avant",
-        "d",
-        "jusqu",
-        "pour",
+        "by", "on", "before", "until", "till", "for", "the", "am", "bis", "spätestens", "zum", "vor", "do",
+        "до", "na", "на", "le", "au", "avant", "d", "jusqu", "pour",
     ],
     digits=True,
 )
@@ -253,15 +205,8 @@ _PHRASES = _Anchored(
     rf"|(?P<fn>\d{{1,3}}|{_alt(W.NUMBER_WORDS)})\s+(?P<fu>päivän|viikon)\s+(?:{_alt(W.FINNISH_WITHIN)})"
     rf"){_E}",
     [
-        *W.END_OF_NEXT_WEEK,
-        *W.END_OF_NEXT_MONTH,
-        *W.END_OF_WEEK,
-        *W.NEXT_WEEK,
-        *W.END_OF_MONTH,
-        *W.END_OF_BEFORE,
-        *_MONTH_OF,
-        *(w for ws in W.SPANS.values() for w in ws),
-        *W.WITHIN,
+        *W.END_OF_NEXT_WEEK, *W.END_OF_NEXT_MONTH, *W.END_OF_WEEK, *W.NEXT_WEEK, *W.END_OF_MONTH,
+        *W.END_OF_BEFORE, *_MONTH_OF, *(w for ws in W.SPANS.values() for w in ws), *W.WITHIN,
         *W.NUMBER_WORDS,
     ],
     digits=True,
@@ -279,6 +224,7 @@ _AWAY = re.compile(rf"{_B}(?:{_alt(W.AWAY)}){_E}[^.!?\n,;]{{0,40}}$", _I)
 _SENTENCE = re.compile(r"[!?]|\n\s*\n|(?<![\d\s])\.\s+(?=[A-ZÄÖÜÅÉÈŠČĆŽĐА-Я])")
 _CLAUSE = re.compile(r"[,;:–]\s|\s(?:but|and|aber|und|mutta|ja|ali|а|али|mais|et)\s", _I)
 _FRACTIONS = {(1, 2), (1, 3), (2, 3), (1, 4), (3, 4)}
+# fmt: on
 
 
 def promised_date(words: str, sent: date, language: str = "") -> tuple[date, str] | None:
