@@ -75,16 +75,15 @@ def _read(text: str) -> _Read:
     where: dict[str, list[int]] = {}
     for m in _TOKEN.finditer(low):
         where.setdefault(m[0], []).append(m.start())
-    spans = [m.span() for m in _TRAPS.finditer(_Read(text, low, where, _digits(where)))]
+    digits = [at for word, ats in where.items() if word[0].isdigit() for at in ats]
+    spans = [m.span() for m in _TRAPS.finditer(_Read(text, low, where, digits))]
+    gone = set()
     for start, end in spans:
         for m in _TOKEN.finditer(low, start, end):
             where[m[0]].remove(m.start())
+            gone.add(m.start())
         low = low[:start] + " " * (end - start) + low[end:]
-    return _Read(text, low, where, _digits(where))
-
-
-def _digits(where: dict[str, list[int]]) -> list[int]:
-    return [at for word, ats in where.items() if word[0].isdigit() for at in ats]
+    return _Read(text, low, where, [at for at in digits if at not in gone] if gone else digits)
 
 
 class _Anchored:
@@ -218,9 +217,11 @@ _VAGUE = _Anchored(
     [*W.VAGUE, *_MONTH_OF, *W.VAGUE_PHRASES],
 )
 _PAY = tuple(W.PAY_STEMS)
+_PAY_HEADS = frozenset(stem[:3] for stem in W.PAY_STEMS)
 _REFERENCE = re.compile(rf"{_B}(?:{_alt(W.REFERENCE)})\s*$", _I)
 _REFERENCE_AFTER = re.compile(r"^\s*(?:päivätty|päivätyn|päiväämä|\s*\)?\s*(?:päivätty))", _I)
-_AWAY = re.compile(rf"{_B}(?:{_alt(W.AWAY)}){_E}[^.!?\n,;]{{0,40}}$", _I)
+_AWAY = tuple(f" {' '.join(_TOKEN.findall(phrase.lower()))} " for phrase in W.AWAY)
+_CLAUSE_END = re.compile(r"[.!?\n,;]")
 _SENTENCE = re.compile(r"[!?]|\n\s*\n|(?<![\d\s])\.\s+(?=[A-ZÄÖÜÅÉÈŠČĆŽĐА-Я])")
 _CLAUSE = re.compile(r"[,;:–]\s|\s(?:but|and|aber|und|mutta|ja|ali|а|али|mais|et)\s", _I)
 _FRACTIONS = {(1, 2), (1, 3), (2, 3), (1, 4), (3, 4)}
@@ -240,7 +241,12 @@ def promised_date(words: str, sent: date, language: str = "") -> tuple[date, str
     hits = [h for h in hits if not _about_something_else(words, h)]
     if not hits:
         return None
-    pays = [(at, at + len(word)) for word, ats in read.where.items() if word.startswith(_PAY) for at in ats]
+    pays = [
+        (at, at + len(word))
+        for word, ats in read.where.items()
+        if word[:3] in _PAY_HEADS and word.startswith(_PAY)
+        for at in ats
+    ]
     best = min(hits, key=lambda h: (_distance(words, h, pays), h.day is None, not h.exact, h.start))
     return (best.day, best.words) if best.day else None
 
@@ -422,7 +428,11 @@ def _day_of_month(read: _Read, sent: date) -> list[Hit]:
 
 def _about_something_else(text: str, hit: Hit) -> bool:
     before = text[max(0, hit.start - 60) : hit.start]
-    return bool(_REFERENCE.search(before) or _REFERENCE_AFTER.match(text, hit.end) or _AWAY.search(before))
+    if _REFERENCE.search(before[-24:]) or _REFERENCE_AFTER.match(text, hit.end):
+        return True
+    clause = _CLAUSE_END.split(before[-50:])[-1].lower()  # "away until", not "away. We pay on"
+    words = f" {' '.join(_TOKEN.findall(clause))} "
+    return any(phrase in words for phrase in _AWAY)
 
 
 def _distance(text: str, hit: Hit, pays: list[tuple[int, int]]) -> int:
