@@ -123,6 +123,11 @@ PROMISES = [
     ("en", "We'll get this paid on Friday 11th December.", FRI, d(12, 11)),
     ("de", "Zahlung erfolgt am Montag, den 14.12.", FRI, d(12, 14)),
     ("sr-Latn", "Uplatu ćemo izvršiti u ponedeljak 14.12.", FRI, d(12, 14)),
+    ("de", "Wir zahlen nächste Woche Mittwoch.", FRI, d(12, 9)),
+    ("de", "Die Überweisung erfolgt Anfang nächster Woche.", FRI, d(12, 7)),
+    ("en", "We will pay by the end of the year.", FRI, d(12, 31)),
+    ("fi", "Maksamme vuoden loppuun mennessä.", FRI, d(12, 31)),
+    ("en", "We'll pay within a fortnight.", FRI, d(12, 18)),
     # spans of time
     ("en", "We will pay in 10 days.", FRI, d(12, 14)),
     ("en", "We will pay within a week.", FRI, d(12, 11)),

@@ -89,7 +89,8 @@ RELATIVE_DAYS = {
 }
 
 NEXT_WEEK = [
-    "next week", "in der nächsten woche", "nächste woche", "kommende woche", "ensi viikolla",
+    "next week", "in der nächsten woche", "nächste woche", "nächster woche", "der nächsten woche",
+    "kommende woche", "ensi viikolla",
     "ensi viikon aikana", "seuraavalla viikolla", "la semaine prochaine", "semaine prochaine",
     *serbian(
         "sledeće nedelje", "sledeće sedmice", "naredne nedelje", "iduće nedelje", "sljedeće sedmice",
@@ -120,6 +121,9 @@ END_OF_MONTH = [
     "ende des monats", "ende dieses monats", "ende monat", "kuun loppuun mennessä", "kuun loppuun",
     "kuun lopussa", "kuukauden loppuun", "kuukauden lopussa", "fin du mois", "fin de mois",
     "la fin du mois", "fin de ce mois",
+    # in December the month's end is the year's
+    "end of the year", "end of this year", "year end", "year-end", "jahresende", "ende des jahres",
+    "vuoden loppuun mennessä", "vuoden loppuun", "vuoden lopussa", "fin de l'année", "fin d'année",
     *serbian(
         "do kraja meseca", "krajem meseca", "do kraja ovog meseca", "krajem ovog meseca",
         "do kraja mjeseca", "krajem mjeseca",
@@ -167,6 +171,7 @@ UNITS = {
         "weeks", "week", "wochen", "woche", "viikon", "viikkoa", "semaines", "semaine",
         *serbian("nedelje", "nedelja", "nedelju", "sedmice", "sedmica", "sedmicu", "tjedna", "tjedan"),
     ],
+    14: ["fortnight"],
 }
 # Whole phrases for a span: "sous huitaine" (French counts a week as eight days, inclusive).
 SPANS = {

@@ -179,7 +179,7 @@ _UNIT_AFTER = re.compile(r"\s*(?:days?|tage?n?|päivä|dana|дана|jours?|%|�
 # --- weekdays ---
 _WEEKDAY_PREPOSITIONS = ["on", "am", "bis", "u", "у", "do", "до", "d", "spätestens"]
 _WEEKDAY = _Anchored(
-    rf"{_B}(?:(?P<next>{_alt(W.NEXT)})\s+(?:week'?s?\s+|viikon\s+)?|(?P<last>{_alt(W.LAST)})\s+|(?:{_alt(W.THIS)})\s+)?"
+    rf"{_B}(?:(?P<next>{_alt(W.NEXT)})\s+(?:week'?s?\s+|viikon\s+|woche\s+)?|(?P<last>{_alt(W.LAST)})\s+|(?:{_alt(W.THIS)})\s+)?"
     rf"(?:(?:on|am|bis|u|у|do|до|d'ici|d’ici|bis\s+zum|spätestens\s+am)\s+)?"
     + "(?:"
     + "|".join(rf"(?P<wd{n}>{_alt(forms)})" for n, forms in enumerate(W.WEEKDAYS))
@@ -395,6 +395,8 @@ def _phrase_day(m: re.Match, sent: date) -> date | None:
     if m["nw"]:
         return sent + timedelta(days=7 - sent.weekday())
     if m["eom"]:
+        if re.search(r"year|jahr|vuoden|ann", m[0]):
+            return date(sent.year, 12, 31)
         return sent.replace(day=calendar.monthrange(sent.year, sent.month)[1])
     if m["eom2"]:
         first = (sent.replace(day=28) + timedelta(days=4)).replace(day=1)
