@@ -150,6 +150,15 @@ PROMISES = [
     ("fi", "Maksamme laskun tammikuun alussa.", FRI, None),
     ("en", "We'll pay before Christmas.", FRI, None),
     ("fr", "Nous paierons avant Noël.", FRI, None),
+    # Serbian Cyrillic, more forms
+    ("sr-Cyrl", "Уплатићемо у уторак.", FRI, d(12, 8)),
+    ("sr-Cyrl", "Платићемо следећег понедељка.", FRI, d(12, 7)),
+    ("sr-Cyrl", "Платићемо прекосутра.", FRI, d(12, 6)),
+    ("sr-Cyrl", "Рачун ћемо измирити до краја месеца.", FRI, d(12, 31)),
+    ("sr-Cyrl", "Платићемо следеће недеље.", FRI, d(12, 7)),
+    ("sr-Cyrl", "Уплата у року од 10 дана.", FRI, d(12, 14)),
+    ("sr-Cyrl", "Платићемо 1.250,00 динара до петка.", FRI, d(12, 11)),
+    ("sr-Cyrl", "Платићемо 20. децембра 2026.", FRI, d(12, 20)),
     # traps: times, amounts, invoice numbers, phones, percentages, postcodes, past days
     ("de", "Wir zahlen heute um 14.30 Uhr.", FRI, d(12, 4)),
     ("fi", "Soitan klo 14.30, maksamme huomenna.", FRI, d(12, 5)),

@@ -80,8 +80,11 @@ def _read(text: str) -> _Read:
     gone = set()
     for start, end in spans:
         for m in _TOKEN.finditer(low, start, end):
-            where[m[0]].remove(m.start())
-            gone.add(m.start())
+            at, whole = m.start(), _TOKEN.match(low, m.start())  # the whole word if the span ends inside it
+            word = whole[0] if whole else m[0]
+            if at in where.get(word, ()):
+                where[word].remove(at)
+            gone.add(at)
         low = low[:start] + " " * (end - start) + low[end:]
     return _Read(text, low, where, [at for at in digits if at not in gone] if gone else digits)
 
@@ -119,7 +122,7 @@ _TRAPS = _Anchored(
     r"|\b\d{1,2}[.:]\d{2}\s*(?:uhr|h\b|am\b|pm\b|sati|часова|часа|časova)"
     r"|\b\d{1,2}:\d{2}\b|\b\d{1,2}h\d{2}\b"
     r"|(?:€|\$|£|\beur\b|\busd\b|\bchf\b|\brsd\b|\bdin\.?)\s?\d[\d.,' ]{0,15}\d"
-    r"|\b\d[\d.,' ]{0,15}\s?(?:€|\$|£|eur\b|euro|eura|евра|usd\b|chf\b|rsd\b|din\b|dinara|дин|kn\b)"
+    r"|\b\d[\d.,' ]{0,15}\s?(?:€|\$|£|eur\b|euro\w*|eura|евра|usd\b|chf\b|rsd\b|din\w*|дин\w*|kn\b)"
     r"|\b\d{1,3}(?:[.' ]\d{3}){1,4}(?:,\d{1,2})?\b|\b\d+,\d{2}\b"
     r"|\b\d+(?:[.,]\d+)?\s?(?:%|prozent\b|percent\b|prosent\w*|pour\s?cent|posto\b|процен\w*)"
     r"|\+\d{1,3}[\s.-]?(?:\(?\d{1,4}\)?[\s.-]?){2,5}\d{2,4}|(?<![\d.])0\d{1,3}(?:[\s.-]\d{2,4}){3,6}(?![\d.])"
