@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import flufl.bounce
@@ -93,12 +93,6 @@ _AUTO_SUBJECT = re.compile(
     r"automatski odgovor|аутоматски одговор|odsut\w*|одсут\w*|vacation)\b",
     re.I,
 )
-_RETURN_WORDS = re.compile(
-    r"(back|return\w*|zurück|wieder|ab\s+(?:dem|montag|dienstag|mittwoch|donnerstag|freitag)|"
-    r"palaan|paluu|takaisin|retour|de retour|vraćam|враћам|od\s+\d)",
-    re.I,
-)
-_UNTIL_WORDS = re.compile(r"(until|till|bis|asti|saakka|jusqu|do\s|до\s)", re.I)
 
 
 def classify(raw: bytes, known: Known) -> Reply:
@@ -153,7 +147,7 @@ def _classify(mail: Mail, known: Known) -> Reply:
     verdict = classify_text(words, known.own_ibans, language, sent_day)
     named = None
     if verdict.intent == "promise_to_pay" and sent_day:
-        found = dates.find_date(words, sent_day)
+        found = dates.promised_date(words, sent_day)
         named = found[0] if found else None
     if verdict.intent in ("other", "question", "thanks") and _remittance(mail):
         verdict = Verdict("payment_claimed", "remittance advice attached", 0.8)
@@ -298,21 +292,9 @@ def _named_number(mail: Mail, numbers: set[str]) -> str:
 
 
 def return_date(text: str, sent: date) -> date | None:
-    """The day an out-of-office sender is back: after "back on", "wieder ab", "palaan"...
-
-    With two dates ("bis 27.11., ab dem 30.11. wieder"), the one after a return
-    word wins; with only "until X", the day after X.
-    """
-    hits = dates.date_hits(text, sent)
-    if not hits:
-        return None
-    for found, start in hits:
-        if _RETURN_WORDS.search(text[max(0, start - 40) : start]):
-            return found
-    found, start = hits[-1]
-    if _UNTIL_WORDS.search(text[max(0, start - 30) : start]):
-        return found + timedelta(days=1)
-    return found
+    """The day an out-of-office sender is back (``dates.return_day``): after "back on",
+    "wieder ab", "palaan"...; with only "until X", the day after X."""
+    return dates.return_day(text, sent)
 
 
 def _remittance(mail: Mail) -> bool:
