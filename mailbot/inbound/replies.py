@@ -95,6 +95,9 @@ _AUTO_SUBJECT = re.compile(
 )
 
 
+_READ_CHARS = 8000  # of the new words: a person's reply is shorter; a 2 MB line is not read whole
+
+
 def classify(raw: bytes, known: Known) -> Reply:
     """Never raises: the worker must outlive any message."""
     try:
@@ -144,10 +147,10 @@ def _classify(mail: Mail, known: Known) -> Reply:
         return Reply(**common, intent="auto_reply", date=back, auto=True)
     client = known.clients.get(trust.client)
     language, _sure = detect(words, client.language if client else "")
-    verdict = classify_text(words, known.own_ibans, language, sent_day)
+    verdict = classify_text(words[:_READ_CHARS], known.own_ibans, language, sent_day)
     named = None
     if verdict.intent == "promise_to_pay" and sent_day:
-        found = dates.promised_date(words, sent_day)
+        found = dates.promised_date(words, sent_day, language)
         named = found[0] if found else None
     if verdict.intent in ("other", "question", "thanks") and _remittance(mail):
         verdict = Verdict("payment_claimed", "remittance advice attached", 0.8)
