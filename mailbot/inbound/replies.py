@@ -131,9 +131,11 @@ def _classify(mail: Mail, known: Known) -> Reply:
     owner = known.owners.get(invoice, trust.client)
     if invoice and trust.client and owner != trust.client:
         trusted, reason = False, f"invoice {invoice} belongs to another client ({owner})"
+    client = known.clients.get(trust.client)
+    language, _sure = detect(words, client.language if client else "")
     common: dict[str, Any] = {
         **base, "invoice": invoice, "matched_by": matched_by, "client": trust.client,
-        "trusted": trusted, "trust_reason": reason, "auth_ours": trust.ours,
+        "trusted": trusted, "trust_reason": reason, "auth_ours": trust.ours, "language": language,
     }  # fmt: skip
     auto = bool(mail.header("list-id")) or _precedence_bulk(mail)
     machine = auto or is_auto_reply(mail)
@@ -145,8 +147,6 @@ def _classify(mail: Mail, known: Known) -> Reply:
     if is_auto_reply(mail):
         back = return_date(words or mail.text, sent_day) if sent_day else None
         return Reply(**common, intent="auto_reply", date=back, auto=True)
-    client = known.clients.get(trust.client)
-    language, _sure = detect(words, client.language if client else "")
     verdict = classify_text(words[:_READ_CHARS], known.own_ibans, language, sent_day)
     named = None
     if verdict.intent == "promise_to_pay" and sent_day:
@@ -155,9 +155,9 @@ def _classify(mail: Mail, known: Known) -> Reply:
     if verdict.intent in ("other", "question", "thanks") and _remittance(mail):
         verdict = Verdict("payment_claimed", "remittance advice attached", 0.8)
     if auto:  # a newsletter or list mail speaks for nobody: it changes nothing and gets no answer
-        return Reply(**common, intent="other", phrase="(list or bulk mail)", auto=True, language=language)
+        return Reply(**common, intent="other", phrase="(list or bulk mail)", auto=True)
     return Reply(
-        **common, intent=verdict.intent, phrase=verdict.phrase, date=named, language=language,
+        **common, intent=verdict.intent, phrase=verdict.phrase, date=named,
         confidence=verdict.confidence, unsure=verdict.confidence < known.min_confidence,
     )  # fmt: skip
 
