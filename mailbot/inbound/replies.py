@@ -78,6 +78,7 @@ class Reply:
     language: str = ""  # of the new words: en, de, fi, fr, sr-Latn, sr-Cyrl; "" when unknown
     confidence: float = 1.0  # how sure the reading is, 0..1 (headers decide bounces for sure)
     unsure: bool = False  # confidence below ``Known.min_confidence``: the owner decides
+    evidence: tuple[str, ...] = ()  # the concept words the reading rests on ("paid", "(negated)")
 
 
 _BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.I)
@@ -159,6 +160,7 @@ def _classify(mail: Mail, known: Known) -> Reply:
     return Reply(
         **common, intent=verdict.intent, phrase=verdict.phrase, date=named,
         confidence=verdict.confidence, unsure=verdict.confidence < known.min_confidence,
+        evidence=verdict.words,
     )  # fmt: skip
 
 
