@@ -35,6 +35,9 @@ CASES = [
     ("en", "Thanks, got it.", "thanks"),
     ("en", "I forwarded this to our accounts team.", "other"),
     ("en", "Are you coming to the Christmas drinks?", "other"),
+    ("en", "Could you add our PO number? Accounts needs it before they can pay.", "question"),
+    ("en", "We won't be paying until the contact form on the site works.", "dispute"),
+    ("en", "It won't get paid until we have the PO number.", "other"),
     # de
     ("de", "Bis zum 15. begleichen wir die Rechnung.", "promise_to_pay"),
     ("de", "Die Überweisung geht morgen raus.", "promise_to_pay"),
@@ -43,6 +46,7 @@ CASES = [
     ("de", "Die Rechnung ist bereits beglichen.", "payment_claimed"),
     ("de", "Die Rechnung ist noch nicht bezahlt, wir überweisen am Freitag.", "promise_to_pay"),
     ("de", "Wir zahlen erst, wenn der Fehler behoben ist.", "dispute"),
+    ("de", "Wir haben heute 500 € angewiesen, der Rest kommt, wenn unser Kunde zahlt.", "payment_claimed"),
     ("de", "Die Stundenanzahl stimmt nicht, vereinbart waren 8 Stunden.", "dispute"),
     ("de", "Können Sie uns die Rechnung nochmal als PDF schicken?", "question"),
     ("de", "Vielen Dank, Rechnung ist angekommen.", "thanks"),
@@ -86,6 +90,13 @@ def test_reply_words_mean_what_a_bookkeeper_reads(language, words, intent):
     if intent != "other":
         assert verdict.phrase and verdict.phrase in fold(words)
         assert verdict.words, "every reading names the words that decided it"
+
+
+def test_a_mail_about_the_invoice_that_says_nothing_mailbot_can_read_is_not_sure():
+    unread = read("The invoice reminds me of the project we did together in spring.", "en", SENT)
+    chat = read("See you at the Christmas party!", "en", SENT)
+    assert (unread.intent, unread.confidence < 0.7) == ("other", True)
+    assert (chat.intent, chat.confidence >= 0.7) == ("other", True)
 
 
 def test_a_plain_claim_is_sure_and_a_bare_paying_word_is_not():

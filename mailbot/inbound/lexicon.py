@@ -71,7 +71,7 @@ FUTURE_STRONG: Lexicon = {
            "eingeplan", "einplan", "freigegeben", "freigabe", "zahllauf", "zahlungslauf", "sollte$", "kommt$",
            "veranlassen", "anweisen"),
     "fi": ("maksamme", "maksan$", "maksetaan", "maksamaan", "suoritamme", "suoritan",
-           "suoritetaan", "hoidamme", "hoidan", "hoidetaan", "tilitämme", "siirrämme", "lähtee",
+           "suoritetaan", "siirretään", "tilitetään", "hoidamme", "hoidan", "hoidetaan", "tilitämme", "siirrämme", "lähtee",
            "menee maksuun", "tulee maksuun", "tulemme", "maksuajo", "maksuajossa", "aikataulu",
            "ajastettu", "ajastan", "ajastamme", "pyrimme", "emme aio", "en aio", "emme maksa", "en maksa"),
     "sr": ("platiće", "platiću", "platićemo", "uplatiće", "uplatiću", "uplatićemo", "izmiriće",
@@ -85,7 +85,7 @@ FUTURE_STRONG: Lexicon = {
 }  # fmt: skip
 FUTURE_WEAK: Lexicon = {
     "en": ("tomorrow", "next", "by$", "soon", "on monday", "on tuesday", "on wednesday", "on thursday",
-           "on friday", "this week", "end of", "until", "before", "within"),
+           "on friday", "this week", "end of", "within"),
     "de": ("morgen", "nächst", "kommend", "bis$", "bald", "spätestens", "diese woche", "ende$",
            "innerhalb", "binnen", "demnächst", "zeitnah", "umgehend", "sofort"),
     "fi": ("huomenna", "ensi", "mennessä", "viimeistään", "pian", "heti", "tällä viikolla", "loppuun",
@@ -93,7 +93,7 @@ FUTURE_WEAK: Lexicon = {
     "sr": ("sutra", "prekosutra", "sledeć", "naredn", "do$", "uskoro", "najkasnije", "ove nedelje",
            "ove sedmice", "odmah", "kraj", "roku"),
     "fr": ("demain", "prochain", "prochaine", "d'ici", "avant$", "bientôt", "au plus tard", "cette semaine",
-           "fin$", "sous$", "dès"),
+           "fin$", "sous$"),
 }  # fmt: skip
 
 NEGATION: Lexicon = {

@@ -72,7 +72,7 @@ def read(text: str, language: str, sent: date | None) -> Reading:
     """
     languages = _languages(language)
     first = _read_in(text, languages[0], sent)
-    if first.intent != "other" or first.confidence < 0.8:
+    if first.intent != "other":
         return first
     for other in languages[1:]:
         found = _read_in(text, other, sent)
@@ -126,6 +126,8 @@ def _decide(found: dict[str, _Found], text: str, lang: str) -> Reading:
         return _reading("other", found["vague"])
     if "handed_on" in found:
         return _reading("other", found["handed_on"])
+    if _has(_latin(text), "ABOUT_INVOICE", lang):  # about the invoice, and none of the above
+        return Reading("other", "", 0.6, ("(about the invoice, but no reading)",))
     return Reading("other", "", 0.85)
 
 
@@ -209,6 +211,8 @@ def _payment(
             return []  # "won't get paid until we have the PO": an errand, not a disagreement
         # "we won't pay until the contact form works": held back over the work
         return [_Found("dispute", clause.text, 0.7, (*_names(pay), "(held back)"))]
+    if waits and not (negated or future or past):  # "needs it before they can pay": a condition
+        return []
     if negated:
         if future and not (day_here or future_day):
             return [_Found("dispute", clause.text, 0.7, (*names, *_names(future), "(negated)"))]
