@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import mailbox
 import sqlite3
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from email import message_from_bytes, policy
@@ -14,14 +13,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-import pytest
 from conftest import BASE_LEDGER, write_config
 
 from mailbot.cli.main import main
 from mailbot.config.settings import Client, load_settings
 from mailbot.decide.policy import LANGUAGE_NOTICE, next_actions
-from mailbot.inbound import apply
-from mailbot.inbound.replies import classify
 from mailbot.ledger.read import Invoice, LineItem, load_ledger
 from mailbot.outbound.mails import Mailer
 from mailbot.records.facts import Facts
@@ -175,19 +171,6 @@ timezone = "Europe/Berlin"
 BERG_LEDGER = BASE_LEDGER + "2026-007,berg,2026-11-09,2026-11-30,Umzugsplanung,1,,700.00,19,\n"
 
 
-@pytest.fixture
-def german_detector(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pass's classifier, with a stand-in for language detection where it finds none
-    (the detector is being written alongside; these replies are German)."""
-    real = classify
-
-    def classify_in_german(raw: bytes, known):
-        reply = real(raw, known)
-        return reply if reply.language else replace(reply, language="de")
-
-    monkeypatch.setattr(apply, "classify", classify_in_german)
-
-
 def _drop(config: Path, number: int, words: str, in_reply_to: str) -> None:
     raw = (
         f"From: buchhaltung@berg-logistik.example\r\nSubject: AW: Rechnung 2026-007\r\n"
@@ -209,9 +192,7 @@ def _text(mail: EmailMessage) -> str:
     return part.get_content()
 
 
-def test_a_client_writing_twice_in_german_is_acknowledged_in_german_and_the_owner_told_once(
-    tmp_path, german_detector, capsys
-):
+def test_a_client_writing_twice_in_german_is_acknowledged_in_german_and_the_owner_told_once(tmp_path, capsys):
     config = write_config(tmp_path, BERG, ledger=BERG_LEDGER)
     settings = load_settings(config)
     run_once(settings, datetime.now(UTC))
@@ -224,6 +205,8 @@ def test_a_client_writing_twice_in_german_is_acknowledged_in_german_and_the_owne
     events = db.execute("SELECT intent, trusted, detail FROM events WHERE type = 'reply'").fetchall()
     assert [json.loads(detail)["language"] for _, _, detail in events] == ["de", "de"]
     assert ("payment_claimed", 1) in [(intent, trusted) for intent, trusted, _ in events]
+    claim = next(json.loads(detail) for intent, _, detail in events if intent == "payment_claimed")
+    assert "bezahlt" in claim["evidence"] and claim["confidence"] >= 0.85  # the words the reading rests on
     mails = _sent(config)
     (ack,) = [m for m in mails if m["Auto-Submitted"] == "auto-replied"]
     assert ack["To"].addresses[0].addr_spec == "buchhaltung@berg-logistik.example"

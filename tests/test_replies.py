@@ -79,7 +79,8 @@ def test_reply_is_read_as_expected(readings, name):
     [
         ("We have not paid yet, sorry - will do next week.", "promise_to_pay"),
         ("Die Rechnung ist noch nicht bezahlt, wir überweisen am Freitag.", "promise_to_pay"),
-        ("Unfortunately this won't get paid before we get the corrected VAT.", "other"),
+        ("Unfortunately this won't get paid before we get the corrected VAT.", "dispute"),
+        ("Unfortunately this won't get paid before we have the PO number.", "other"),
         ("Ihr habt uns doppelt berechnet!", "dispute"),
         ("Virement effectué ce matin, merci.", "payment_claimed"),
         ("Hvala, primljeno.", "thanks"),

@@ -163,6 +163,7 @@ def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, n
             permanent=permanent if reply.intent == "bounce" else None,
             oversized=reply.oversized or None,
             language=reply.language or None, confidence=round(reply.confidence, 2),
+            evidence=list(reply.evidence) or None,
             unsure=True if unsure else None,
             wait_days=settings.replies.unsure_wait_days if unsure else None,
             auto=reply.auto or None,

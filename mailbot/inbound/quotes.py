@@ -57,6 +57,28 @@ _SIGNATURE = re.compile(
 )
 
 
+# A line that closes the message ("Kind regards,", "Mit freundlichen Grüßen", "Srdačan
+# pozdrav"): what follows is a name, a title, an address, office hours and holiday
+# dates, none of it the sender's message.  Thanks alone is not a closing: it may be
+# the whole message.
+_CLOSING = re.compile(
+    r"""^\s*(?:(?:many\s+)?thanks\s+(?:and|&)\s+|danke\s+und\s+|kiitos\s+ja\s+|hvala\s+i\s+|merci\s+et\s+)?(?:
+      (?:kind|best|warm|warmest|many)?\s*regards | best(?:\s+wishes)? | cheers | sincerely
+    | yours(?:\s+(?:sincerely|faithfully|truly))? | all\s+the\s+best | br | kr
+    | mit\s+(?:freundlichen|besten|herzlichen)\s+grüßen | mfg
+    | (?:freundliche|viele|beste|liebe|herzliche|schöne)\s+grüße
+    | gruß | grüße | lg | vg | bg | schönes\s+wochenende
+    | (?:ystävällisin|parhain)?\s*terveisin | yst\.?\s*terv\.? | kiittäen
+    | hyvää\s+(?:päivänjatkoa|viikonloppua)
+    | (?:srdačan|lep|srdačni)\s+pozdrav[ie]? | srdačno | pozdrav[ie]? | s[a]?\s+poštovanjem | hvala\s+unapred
+    | (?:срдачан|леп)\s+поздрав | срдачно | поздрав[и]? | са?\s+поштовањем | хвала\s+унапред
+    | (?:bien\s+)?cordialement | bien\s+à\s+vous | (?:sincères\s+)?salutations | bonne\s+(?:journée|soirée)
+    | belle\s+journée | à\s+bientôt | merci\s+(?:d'avance|par\s+avance)
+    )\s*[.,!]*\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
 def new_words(text: str) -> str:
     """The part of ``text`` the sender wrote just now.
 
@@ -122,8 +144,17 @@ def _drop_trailing_attribution(lines: list[str]) -> list[str]:
 
 
 def _cut_signature(text: str) -> str:
+    """Cut at a signature mark, or at a closing line that follows the message."""
     lines = text.split("\n")
     for index, line in enumerate(lines):
         if index > 0 and _SIGNATURE.match(line):
             return "\n".join(lines[:index])
+        if index > 0 and _CLOSING.match(line.replace("\u2019", "'")) and _said_before(lines[:index]):
+            return "\n".join(lines[:index])
     return text
+
+
+def _said_before(lines: list[str]) -> bool:
+    """More than a greeting stands before: "Hi," alone is no message."""
+    said = [line for line in lines if line.strip()]
+    return len(said) > 1 or (len(said) == 1 and not said[0].rstrip().endswith(","))

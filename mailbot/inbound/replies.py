@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import flufl.bounce
@@ -20,6 +20,7 @@ import flufl.bounce
 from mailbot.config.settings import Client
 from mailbot.inbound import dates
 from mailbot.inbound.intents import Verdict, classify_text, pays_elsewhere
+from mailbot.inbound.language import detect
 from mailbot.inbound.parse import Mail, parse
 from mailbot.inbound.quotes import new_words
 from mailbot.inbound.trust import judge
@@ -77,6 +78,7 @@ class Reply:
     language: str = ""  # of the new words: en, de, fi, fr, sr-Latn, sr-Cyrl; "" when unknown
     confidence: float = 1.0  # how sure the reading is, 0..1 (headers decide bounces for sure)
     unsure: bool = False  # confidence below ``Known.min_confidence``: the owner decides
+    evidence: tuple[str, ...] = ()  # the concept words the reading rests on ("paid", "(negated)")
 
 
 _BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.I)
@@ -88,16 +90,13 @@ _BOUNCE_SUBJECT = re.compile(
 )
 _AUTO_SUBJECT = re.compile(
     r"^(automatic reply|auto(matic)?[- ]?reply|out of (the )?office|automatische antwort|"
-    r"abwesenheit|abwesend|automaattinen vastaus|poissa|réponse automatique|absence|"
-    r"automatski odgovor|аутоматски одговор|odsutan|vacation)\b",
+    r"abwesenheit\w*|abwesend|automaattinen vastaus|poissa|réponse automatique|absence|"
+    r"automatski odgovor|аутоматски одговор|odsut\w*|одсут\w*|vacation)\b",
     re.I,
 )
-_RETURN_WORDS = re.compile(
-    r"(back|return\w*|zurück|wieder|ab\s+(?:dem|montag|dienstag|mittwoch|donnerstag|freitag)|"
-    r"palaan|paluu|takaisin|retour|de retour|vraćam|враћам|od\s+\d)",
-    re.I,
-)
-_UNTIL_WORDS = re.compile(r"(until|till|bis|asti|saakka|jusqu|do\s|до\s)", re.I)
+
+
+_READ_CHARS = 8000  # of the new words: a person's reply is shorter; a 2 MB line is not read whole
 
 
 def classify(raw: bytes, known: Known) -> Reply:
@@ -133,9 +132,11 @@ def _classify(mail: Mail, known: Known) -> Reply:
     owner = known.owners.get(invoice, trust.client)
     if invoice and trust.client and owner != trust.client:
         trusted, reason = False, f"invoice {invoice} belongs to another client ({owner})"
+    client = known.clients.get(trust.client)
+    language, _sure = detect(words, client.language if client else "")
     common: dict[str, Any] = {
         **base, "invoice": invoice, "matched_by": matched_by, "client": trust.client,
-        "trusted": trusted, "trust_reason": reason, "auth_ours": trust.ours,
+        "trusted": trusted, "trust_reason": reason, "auth_ours": trust.ours, "language": language,
     }  # fmt: skip
     auto = bool(mail.header("list-id")) or _precedence_bulk(mail)
     machine = auto or is_auto_reply(mail)
@@ -147,16 +148,20 @@ def _classify(mail: Mail, known: Known) -> Reply:
     if is_auto_reply(mail):
         back = return_date(words or mail.text, sent_day) if sent_day else None
         return Reply(**common, intent="auto_reply", date=back, auto=True)
-    verdict = classify_text(words, known.own_ibans)
+    verdict = classify_text(words[:_READ_CHARS], known.own_ibans, language, sent_day)
     named = None
     if verdict.intent == "promise_to_pay" and sent_day:
-        found = dates.find_date(words, sent_day)
+        found = dates.promised_date(words, sent_day, language)
         named = found[0] if found else None
     if verdict.intent in ("other", "question", "thanks") and _remittance(mail):
-        verdict = Verdict("payment_claimed", "remittance advice attached")
+        verdict = Verdict("payment_claimed", "remittance advice attached", 0.8)
     if auto:  # a newsletter or list mail speaks for nobody: it changes nothing and gets no answer
         return Reply(**common, intent="other", phrase="(list or bulk mail)", auto=True)
-    return Reply(**common, intent=verdict.intent, phrase=verdict.phrase, date=named)
+    return Reply(
+        **common, intent=verdict.intent, phrase=verdict.phrase, date=named,
+        confidence=verdict.confidence, unsure=verdict.confidence < known.min_confidence,
+        evidence=verdict.words,
+    )  # fmt: skip
 
 
 def _oversized(mail: Mail, known: Known, base: dict) -> Reply:
@@ -292,21 +297,9 @@ def _named_number(mail: Mail, numbers: set[str]) -> str:
 
 
 def return_date(text: str, sent: date) -> date | None:
-    """The day an out-of-office sender is back: after "back on", "wieder ab", "palaan"...
-
-    With two dates ("bis 27.11., ab dem 30.11. wieder"), the one after a return
-    word wins; with only "until X", the day after X.
-    """
-    hits = dates.date_hits(text, sent)
-    if not hits:
-        return None
-    for found, start in hits:
-        if _RETURN_WORDS.search(text[max(0, start - 40) : start]):
-            return found
-    found, start = hits[-1]
-    if _UNTIL_WORDS.search(text[max(0, start - 30) : start]):
-        return found + timedelta(days=1)
-    return found
+    """The day an out-of-office sender is back (``dates.return_day``): after "back on",
+    "wieder ab", "palaan"...; with only "until X", the day after X."""
+    return dates.return_day(text, sent)
 
 
 def _remittance(mail: Mail) -> bool:

@@ -1,0 +1,306 @@
+"""Data: the concepts a reply is read by, per language, as word beginnings.
+
+Each concept is a small list per language of *word beginnings* ("überwies" matches
+überwiesen, überwiesene), an exact word when it ends in ``$`` ("ei$" is the Finnish
+"no", not "eilen"), or a few words in sequence ("going to").  Serbian is listed in
+Latin script; Cyrillic words are transliterated before matching.
+
+Word beginnings, not Snowball stems: a stemmer maps "maksamme" (we pay / will pay)
+and "maksoimme" (we paid) to the same stem, and the difference between them is the
+difference between a promise and a payment claim.  Tense is read from the forms
+themselves (``PAST``/``FUTURE``), then reasoned about in ``meaning``.
+"""
+
+from __future__ import annotations
+
+Lexicon = dict[str, tuple[str, ...]]
+
+# Paying, in any tense: the verb, the noun, the money moving.
+PAY: Lexicon = {
+    "en": ("pay$", "pays$", "paying", "payment", "paid", "settl", "transfer", "wire$", "wired", "wiring",
+           "remit", "money", "funds", "cheque", "goes out", "go out", "went out"),
+    "de": ("zahl", "bezahl", "gezahlt", "überweis", "überwies", "begleich", "beglich", "anweis",
+           "angewies", "ausgleich", "ausgeglich", "geld", "betrag", "zahllauf"),
+    "fi": ("maks", "suorit", "tilit", "siirr", "siirt", "hoid", "rahat", "summa"),
+    "sr": ("plat", "plać", "uplat", "uplać", "izmir", "isplat", "isplać", "prebac", "prenos",
+           "novac", "novca", "pare", "iznos", "doznak", "sredstv", "prenet", "prenos", "prenes"),
+    "fr": ("pai", "pay", "régl", "règl", "regl", "vir", "vers", "solde", "soldé", "acquitt", "argent",
+           "somme", "montant"),
+}  # fmt: skip
+
+# A payment already made: past forms of the paying verbs, and what marks the past.
+PAST_STRONG: Lexicon = {
+    "en": ("paid", "transferred", "settled", "wired", "remitted", "sent$", "made$", "processed",
+           "initiated", "executed", "released", "went out", "gone out", "has been", "have been",
+           "was made", "was sent", "did pay", "did transfer", "cleared", "just paid", "remittance advice",
+           "proof of payment", "payment confirmation", "confirmation of payment"),
+    "de": ("bezahlt", "gezahlt", "überwiesen", "beglichen", "angewiesen", "ausgeglichen", "veranlasst",
+           "erledigt", "ist raus", "sind raus", "ging raus", "gutgeschrieben", "abgebucht", "wurde$",
+           "wurden$", "erfolgt ist", "zahlungsavis", "überweisungsbeleg", "zahlungsbestätigung",
+           "zahlungsnachweis"),
+    "fi": ("maksettu", "maksoimme", "maksoin", "maksoi$", "maksettiin", "maksanut", "maksaneet",
+           "suoritettu", "suoritimme", "suoritin", "tilitetty", "tilitimme", "hoidettu", "hoidimme",
+           "hoidin", "siirretty", "siirsimme", "siirsin", "lähti$", "lähtenyt", "lähetetty", "lähetimme",
+           "maksutosite", "maksukuitti"),
+    "sr": ("platili", "platio", "platila", "platilo", "uplatili", "uplatio", "uplatila", "uplaćen",
+           "plaćen", "izmiren", "izmirili", "izmirio", "izvršili", "izvršen", "izvršio", "izvršila",
+           "prebacili", "prebacio", "prebačen", "otišla", "otišao", "otišlo", "otišle", "preneli", "preneta", "preneto", "prenet$", "poslali", "poslat", "isplatili", "isplaćen", "legao",
+           "legla", "leglo", "proknjižen", "potvrda o uplati", "potvrdu o uplati", "dokaz o uplati",
+           "izvod"),
+    "fr": ("payé", "payée", "réglé", "reglé", "viré", "versé", "effectué", "soldé", "acquitté",
+           "envoyé", "a été", "ont été", "avons payé", "avons réglé", "avons effectué", "avons viré",
+           "ai payé", "ai réglé", "ai effectué", "ai viré", "est parti", "parti$", "a été débité", "avis de paiement",
+           "avis de virement", "preuve de paiement", "justificatif de paiement"),
+}  # fmt: skip
+PAST_WEAK: Lexicon = {
+    "en": ("already", "yesterday", "ago$", "last week", "last friday", "last thursday", "this morning",
+           "earlier today", "just$"),
+    "de": ("bereits", "schon", "gestern", "vorgestern", "letzte", "heute morgen", "soeben"),
+    "fi": ("jo$", "eilen", "toissapäivänä", "viime", "aamulla"),
+    "sr": ("već", "juče", "jutros", "prošl"),
+    "fr": ("déjà", "hier", "ce matin", "dernier", "dernière"),
+}  # fmt: skip
+
+# A payment to come: future forms and modal verbs, plans, payment runs.
+FUTURE_STRONG: Lexicon = {
+    "en": ("will$", "'ll", "won't", "shan't", "shall$", "going to", "gonna", "plan", "schedul", "intend", "expect to",
+           "aim to", "approved for payment", "queued", "booked for", "arrange", "have to", "need to",
+           "payment run", "should go out", "will go out", "goes out", "be$ paid",
+           "be$ settled", "be$ transferred", "in the next"),
+    "de": ("werden$", "wird$", "werde$", "wirst$", "geht", "gehen", "erfolgt$", "erfolgen", "vorgemerkt",
+           "eingeplan", "einplan", "freigegeben", "freigabe", "zahllauf", "zahlungslauf", "sollte$", "kommt$",
+           "veranlassen", "anweisen"),
+    "fi": ("maksamme", "maksan$", "maksetaan", "maksamaan", "suoritamme", "suoritan",
+           "suoritetaan", "siirretään", "tilitetään", "hoidamme", "hoidan", "hoidetaan", "tilitämme", "siirrämme", "lähtee",
+           "menee maksuun", "tulee maksuun", "tulemme", "maksuajo", "maksuajossa", "aikataulu",
+           "ajastettu", "ajastan", "ajastamme", "pyrimme", "emme aio", "en aio", "emme maksa", "en maksa"),
+    "sr": ("platiće", "platiću", "platićemo", "uplatiće", "uplatiću", "uplatićemo", "izmiriće",
+           "izmiriću", "izmirićemo", "izvršiće", "izvršićemo", "izvršiću", "prebaciće", "prebacićemo",
+           "isplatiće", "isplatićemo", "nećemo", "neću", "neće$", "ćemo", "ćete", "će$", "ću$", "biće", "bice", "planira",
+           "zakazan", "nameravamo", "treba da"),
+    "fr": ("paierons", "paierai", "paiera", "payerons", "payerai", "réglerons", "réglerai", "réglera",
+           "virerons", "virerai", "verserons", "verserai", "effectuerons", "effectuerai", "procéderons",
+           "procéderai", "allons", "vais$", "va être", "sera$", "seront", "interviendra", "prévu",
+           "programm", "comptons", "devrait"),
+}  # fmt: skip
+FUTURE_WEAK: Lexicon = {
+    "en": ("tomorrow", "next", "by$", "soon", "on monday", "on tuesday", "on wednesday", "on thursday",
+           "on friday", "this week", "end of", "within"),
+    "de": ("morgen", "nächst", "kommend", "bis$", "bald", "spätestens", "diese woche", "ende$",
+           "innerhalb", "binnen", "demnächst", "zeitnah", "umgehend", "sofort"),
+    "fi": ("huomenna", "ensi", "mennessä", "viimeistään", "pian", "heti", "tällä viikolla", "loppuun",
+           "kuluessa", "kuluttua", "alussa", "lopussa"),
+    "sr": ("sutra", "prekosutra", "sledeć", "naredn", "do$", "uskoro", "najkasnije", "ove nedelje",
+           "ove sedmice", "odmah", "kraj", "roku"),
+    "fr": ("demain", "prochain", "prochaine", "d'ici", "avant$", "bientôt", "au plus tard", "cette semaine",
+           "fin$", "sous$"),
+}  # fmt: skip
+
+NEGATION: Lexicon = {
+    "en": ("not$", "n't", "never", "no$", "cannot", "unable", "yet$", "unpaid", "outstanding"),
+    "de": ("nicht", "kein", "nie$", "niemals", "noch nicht", "offen$", "unbezahlt"),
+    "fi": ("ei$", "emme", "en$", "eivät", "et$", "eikä", "maksamatta", "avoinna"),
+    "sr": ("ne$", "nije", "nismo", "nisam", "nećemo", "neću", "neće", "nisu", "nikad",
+           "neplaćen", "otvoren"),
+    "fr": ("pas$", "jamais", "aucun", "n'", "ne$", "impayé", "non$"),
+}  # fmt: skip
+
+# A payment that waits for something ("until we have the PO", "bevor die Gutschrift da
+# ist"): neither a refusal nor a promise.
+CONDITION: Lexicon = {
+    "en": ("until", "till$", "unless", "before", "once$", "as soon as", "when$", "after$"),
+    "de": ("bis$", "bevor", "solange", "sobald", "erst wenn", "erst nach", "wenn$", "erst$", "nachdem"),
+    "fi": ("ennen kuin", "kunnes", "ennen$", "kun$", "heti kun", "jälkeen$", "vasta$"),
+    "sr": ("dok$", "dok ne", "pre nego", "čim$", "tek kad", "kada$", "kad$", "nakon", "tek$"),
+    "fr": ("tant que", "avant$", "avant que", "jusqu'à", "dès que", "une fois", "quand$", "lorsque", "après$"),
+}  # fmt: skip
+
+# What a payment held back waits for when it is a correction: then it is a dispute
+# ("not before we get the corrected VAT"), not a condition of the client's own.
+CORRECTION: Lexicon = {
+    "en": ("corrected", "correction", "fix", "credit note", "amended", "revised invoice", "new invoice"),
+    "de": ("korrig", "korrektur", "berichtig", "gutschrift", "nachgebessert", "behoben", "neue rechnung"),
+    "fi": ("korja", "hyvityslasku", "oikaistu", "uuden laskun", "uusi lasku"),
+    "sr": ("ispravk", "ispravlj", "ispravit", "koriguj", "korigovan", "knjižno odobrenje", "novu fakturu"),
+    "fr": ("corrig", "rectifi", "un avoir", "facture d'avoir", "nouvelle facture"),
+}  # fmt: skip
+
+# Asking why something is charged: a complaint as a question ("why am I being charged
+# for a third round?"), a dispute when it is about a charge, a line or a number.
+CHALLENGE: Lexicon = {
+    "en": ("why$", "how come", "what is this charge", "what's this charge"),
+    "de": ("warum", "wieso", "weshalb", "wie kommt"),
+    "fi": ("miksi", "miten niin", "mistä tulee"),
+    "sr": ("zašto", "zasto", "otkud", "odakle", "kako to"),
+    "fr": ("pourquoi", "comment se fait", "d'où vient"),
+}  # fmt: skip
+CHARGED: Lexicon = {
+    "en": ("charg", "billed", "bill$", "invoiced", "line", "item", "hours", "fee"),
+    "de": ("berechn", "abgerechn", "in rechnung", "position", "stunden", "posten", "pauschale"),
+    "fi": ("veloit", "laskut", "laskulla", "rivi", "tunti", "tuntia"),
+    "sr": ("naplać", "naplat", "obračun", "stavk", "sati", "sata"),
+    "fr": ("factur", "compt", "ligne", "heures", "forfait"),
+}  # fmt: skip
+
+# A request ("please ..."), for a correction asked for without naming the invoice.
+REQUEST: Lexicon = {
+    "en": ("please", "could you", "can you", "kindly"),
+    "de": ("bitte", "können sie", "könnten sie"),
+    "fi": ("pyydän", "pyydämme", "voisitteko", "voitteko", "lähettäkää", "lähettäisittekö"),
+    "sr": ("molim", "možete li", "pošaljite"),
+    "fr": ("merci de", "veuillez", "pourriez-vous", "pouvez-vous"),
+}  # fmt: skip
+
+# An errand a payment waits for (a PO number, an approval): no disagreement.
+ADMIN: Lexicon = {
+    "en": ("po$", "purchase order", "order number", "approval", "approve", "sign-off", "signed", "budget"),
+    "de": ("bestellnummer", "bestellung", "freigabe", "genehmig", "unterschrift", "budget"),
+    "fi": ("tilausnumero", "tilaus", "hyväksyn", "hyväksy", "allekirjoit", "budjet"),
+    "sr": ("narudžbenic", "broj narudžbe", "odobrenj", "potpis", "budžet", "budzet"),
+    "fr": ("bon de commande", "numéro de commande", "validation", "approbation", "signature", "budget"),
+}  # fmt: skip
+
+# The client disagrees: with the amount, the items, the work, the tax.
+COMPLAINT_STRONG: Lexicon = {
+    "en": ("wrong", "incorrect", "discrepan", "mismatch", "overcharg", "charged twice", "charged us twice",
+           "charged me twice", "billed me twice", "billed us twice", "double charg", "double-charg",
+           "billed twice", "invoiced twice", "too high", "too much", "dispute", "disagree",
+           "not what we agreed", "not as agreed", "not agreed", "never ordered", "didn't order",
+           "did not order", "never delivered", "not delivered", "wasn't delivered", "was not delivered",
+           "weren't delivered", "doesn't match", "does not match", "don't match", "do not match",
+           "doesn't add up", "does not add up", "refuse", "unacceptable", "complain", "not happy",
+           "not satisfied", "reverse charge applies", "shouldn't be on", "should not be on",
+           "shouldn't be there", "take it off", "please remove", "never asked for", "didn't ask for"),
+    "de": ("falsch", "stimmt nicht", "stimmen nicht", "nie beauftragt", "nicht beauftragt", "nicht freigeben",
+           "so nicht", "gehört nicht", "zu hoch", "zu viel",
+           "doppelt", "zweimal", "nicht vereinbart", "nicht bestellt", "nicht geliefert", "nicht erbracht",
+           "abweich", "differenz", "reklam", "widersprech", "widerspruch", "beanstand", "unstimmig",
+           "angeboten",
+           "nicht einverstanden", "nicht akzeptieren", "nicht korrekt", "passt nicht", "nicht richtig",
+           "ungerechtfertigt"),
+    "fi": ("väärä", "väärin", "ei pidä paikkaansa", "liian", "kahdesti",
+           "kaksi kertaa", "ei vastaa", "eivät vastaa", "emme tilanneet",
+           "ei tilattu", "reklamaatio", "reklamoi", "emme hyväksy", "en hyväksy", "eri kuin",
+           "eroaa", "kiistä", "ei ole toimitettu", "ei toimitettu",
+           "kuuluisi"),
+    "sr": ("pogrešan", "pogrešn", "pogrešno", "nije tačan", "nije tačno", "netačan",
+           "netačn", "nije ispravan", "neispravn", "duplo", "dvaput", "dva puta", "previše", "preveliki",
+           "nismo naručili", "nismo poručili", "ne slaže", "ne slažu",
+           "reklamacij", "osporav", "ne prihvatamo", "ne prihvatam",
+           "nije isporučen", "nisu isporučen", "nije urađen", "nije odrađen",
+           "trebalo je"),
+    "fr": ("erroné", "incorrect", "faux$", "fausse", "trop élevé", "trop cher", "deux fois",
+           "en double", "doublon", "pas commandé", "jamais commandé", "pas livré", "jamais livré",
+           "pas conforme", "contest", "désaccord", "réclamation", "ne correspond",
+           "refuse", "inacceptable", "surfactur", "pas été effectué", "pas été réalisé"),
+}  # fmt: skip
+
+# Words that point at a disagreement only together with others (a quote, what was
+# agreed, "instead of"): alone they make a dispute the owner is asked about.
+COMPLAINT_WEAK: Lexicon = {
+    "en": ("mistake", "error", "should have been", "supposed to be", "we only agreed", "only agreed",
+           "instead of", "quoted"),
+    "de": ("fehler", "fehlerhaft", "vereinbart war", "vereinbart waren", "vereinbart hatten", "statt$",
+           "anstatt", "angeboten", "angebot"),
+    "fi": ("virhe", "virheelli", "sovittu", "sovittiin", "sovimme", "pitäisi olla", "ero$", "tarjous",
+           "tarjouksessa", "puuttuu", "kuuluisi"),
+    "sr": ("greška", "grešk", "dogovoreno", "dogovorili", "umesto", "ponud", "trebalo bi da bude",
+           "trebalo je", "razlika"),
+    "fr": ("erreur", "au lieu de", "convenu", "devis", "écart"),
+}  # fmt: skip
+
+THANKS: Lexicon = {
+    "en": ("thank", "thanks", "thx", "received", "got it", "cheers", "much appreciated", "noted"),
+    "de": ("danke", "dank$", "vielen dank", "erhalten", "angekommen", "bekommen", "zur kenntnis"),
+    "fi": ("kiitos", "kiitoksia", "saatu", "saimme", "sain$", "vastaanotettu", "tuli perille"),
+    "sr": ("hvala", "zahvaljujem", "zahvaljujemo", "primljeno", "primili", "primio", "primila", "stiglo",
+           "stigla", "dobili smo", "dobio"),
+    "fr": ("merci", "bien reçu", "reçu", "bonne réception", "pris note"),
+}  # fmt: skip
+
+# Thanks that are about the invoice or say it arrived: thanks even in a longer note
+# ("Thanks for the invoice. By the way, I'm away ..."), unlike thanks for a good year.
+THANKS_FOR_INVOICE: Lexicon = {
+    "en": ("invoice", "bill", "received", "got it", "arrived"),
+    "de": ("rechnung", "erhalten", "angekommen", "bekommen"),
+    "fi": ("lasku", "saatu", "saimme", "sain$", "vastaanotettu", "tuli perille"),
+    "sr": ("faktur", "račun", "primljeno", "primili", "primio", "primila", "stiglo", "stigla", "dobili smo"),
+    "fr": ("factur", "bien reçu", "reçu", "bonne réception"),
+}  # fmt: skip
+
+# Words that open a question (a "?" says it too).
+QUESTION: Lexicon = {
+    "en": ("could you", "can you", "would you", "could we", "can we", "please resend", "please send",
+           "please confirm", "is it possible", "do you", "did you", "is there", "what is", "which",
+           "where", "when", "how", "why", "would it be possible", "please explain", "please clarify",
+           "i'd like to know", "wondering", "let me know"),
+    "de": ("können sie", "könnten sie", "kannst du", "könntest du", "bitte senden", "bitte schicken",
+           "bitte erneut", "bitte nochmal", "wäre es möglich", "ist es möglich", "gibt es", "wie$", "wann",
+           "warum", "wieso", "welche", "wo$", "bitte bestätigen", "bitte erklären", "bitte um"),
+    "fi": ("voisitteko", "voitteko", "voisitko", "voitko", "lähettäkää", "lähettäisittekö", "onko", "miksi",
+           "milloin", "mikä", "mitä", "miten", "kuinka", "pyydämme", "pyytäisin", "saisimmeko",
+           "saisinko", "voisiko"),
+    "sr": ("da li", "možete li", "možeš li", "mogli biste", "biste li", "molim vas pošaljite",
+           "pošaljite", "kada$", "zašto", "kako$", "koji", "koja", "gde", "molim vas da"),
+    "fr": ("pourriez-vous", "pouvez-vous", "pourrais-tu", "peux-tu", "merci de nous renvoyer",
+           "merci de renvoyer", "merci de nous envoyer", "est-ce que", "quand", "pourquoi", "comment",
+           "quel", "quelle", "serait-il possible", "auriez-vous"),
+}  # fmt: skip
+
+# About the invoice at all ("are you coming to the Christmas drinks?" is not).
+ABOUT_INVOICE: Lexicon = {
+    "en": ("invoice", "bill", "pdf", "includ", "due date", "po$", "purchase order", "order number", "pay", "vat", "amount",
+           "iban", "bank", "receipt", "due", "line", "item", "hours", "rate", "total", "discount",
+           "price", "charge", "copy", "reference", "address", "tax"),
+    "de": ("rechnung", "bestell", "pdf", "enthalten", "inbegriffen", "inklusive", "konto", "zahl", "skonto", "überweis", "mwst", "ust", "betrag", "iban", "bank",
+           "position", "stunden", "preis", "summe", "fällig", "kopie", "referenz", "adresse", "steuer",
+           "leistung", "rabatt", "netto", "brutto"),
+    "fi": ("lasku", "maksu", "pdf", "sisält", "tili", "tilaus", "alv", "summa", "iban", "pankki", "viite", "erä", "eräpäivä",
+           "rivi", "tunti", "hinta", "osoite", "kopio", "verkkolasku", "alennus", "veloit"),
+    "sr": ("faktur", "račun", "pdf", "uključen", "swift", "bic", "iznos", "uplat", "plać", "plat", "pdv", "iban", "bank", "poziv na broj",
+           "stavk", "sati", "cen", "adres", "kopij", "rok", "popust", "porudžbin"),
+    "fr": ("factur", "commande", "pdf", "rib", "inclu", "fiche fournisseur", "paiement", "payer", "virement", "tva", "montant", "iban", "banque",
+           "ligne", "heures", "prix", "total", "échéance", "copie", "référence", "adresse", "remise",
+           "bon de commande"),
+}  # fmt: skip
+
+# A change of where invoices go or who receives them.
+ADDRESS: Lexicon = {
+    "en": ("address", "e-mail", "email", "mailbox", "contact", "recipient", "send invoices",
+           "send all invoices", "send future invoices", "billing details", "invoice details",
+           "company name", "company details"),
+    "de": ("adresse", "e-mail", "email", "ansprechpartner", "empfänger", "rechnungsanschrift",
+           "anschrift", "rechnungsdaten", "firmierung", "firmenname"),
+    "fi": ("osoite", "osoitte", "sähköposti", "laskutustied", "yritystied", "y-tunnus", "laskutusosoite", "verkkolaskuosoite",
+           "vastaanottaja", "yhteyshenkilö", "ovt"),
+    "sr": ("adres", "e-mail", "email", "mejl", "imejl", "kontakt", "primalac", "podaci za fakt", "podatke za fakt",
+           "naziv firme", "sedište", "sediste"),
+    "fr": ("adresse", "e-mail", "email", "courriel", "destinataire", "contact", "coordonnées de facturation",
+           "raison sociale", "siège"),
+}  # fmt: skip
+CHANGE: Lexicon = {
+    "en": ("new$", "changed", "change", "from now on", "going forward", "in future", "in the future",
+           "update", "moved", "exclusively", "only to"),
+    "de": ("neue", "neuer", "neues", "geändert", "ändert", "künftig", "zukünftig", "ab sofort", "in zukunft",
+           "umgezogen", "aktualis", "ausschließlich"),
+    "fi": ("uusi$", "uuden", "uuteen", "uudesta", "muuttunut", "muuttui", "muuttuu", "vaihtunut", "vaihtui",
+           "jatkossa", "tästä lähtien", "päivit", "muutimme", "ainoastaan"),
+    "sr": ("nov", "promen", "promijen", "ubuduće", "od sada", "ažurir", "isključivo", "preselili"),
+    "fr": ("nouvelle", "nouveau", "nouvel", "changé", "changement", "désormais", "à l'avenir",
+           "dorénavant", "mettre à jour", "modifi", "exclusivement", "uniquement", "déménag"),
+}  # fmt: skip
+
+# A statement that only says the mail went on to someone else, or that someone will
+# look into it: no payment, no date, nothing to change.
+HANDED_ON: Lexicon = {
+    "en": ("forwarded", "passed it on", "passed this on", "passed on", "looking into", "will check",
+           "check with", "get back to you", "accounts team", "finance team"),
+    "de": ("weitergeleitet", "weitergegeben", "prüfen", "kläre", "klären", "melde mich", "melden uns",
+           "buchhaltung"),
+    "fi": ("välitin", "välitetty", "välitimme", "selvitän", "selvitämme", "tarkistan", "tarkistamme",
+           "palaan asiaan", "palaamme asiaan", "kirjanpito", "taloushallinto"),
+    "sr": ("prosledi", "prosleđ", "proveri", "proverićemo", "javiću", "javićemo", "računovodstv",
+           "knjigovodstv"),
+    "fr": ("transféré", "transmis", "vérifier", "vérifions", "reviens vers", "reviendrons vers",
+           "comptabilité", "service comptable"),
+}  # fmt: skip

@@ -1,0 +1,382 @@
+"""Pure: what a client's new words mean, read from concepts, tense and negation.
+
+A reply is cut into clauses ("Thanks, we paid half today, and will pay the rest on
+Friday" is three).  In each clause the concepts of ``lexicon`` are looked for in
+the reply's language: paying, its tense (a past form, a future form or a plan), a
+negation near it, a complaint, thanks, a question, a change of address.  Rules then
+reason as a bookkeeper does:
+
+- a payment in the past, not negated, is a **claim** ("uplatili smo juče");
+- a payment to come, or a paying verb with a day ahead, is a **promise**
+  ("maksamme perjantaina", "by the 15th we will settle the invoice");
+- a negated payment is neither: "not paid yet" says nothing, "we will not pay"
+  without a day is a refusal, so a **dispute**; "we cannot pay before the 15th"
+  is a promise for the 15th;
+- a complaint is a **dispute** even when it ends in "?" or names no dispute word
+  ("the quote said 10 hours, you billed 12"); words that only hint at one
+  ("as quoted", "instead of") make a dispute mailbot is not sure of;
+- a question about the invoice, thanks, or nothing of these.
+
+When several hold, the order is the one in which a mistake costs most: a dispute,
+a claim (a partial payment is one), a promise, a question, thanks.  Every reading
+has a **confidence**: strong forms and agreeing signals are sure; a bare tense
+guess, a hint, signals that pull apart, or words found only in another language
+than the reply's are not, and below ``Known.min_confidence`` the owner decides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from mailbot.inbound import dates, lexicon
+from mailbot.records.kinds import Intent
+
+SHORT = 160  # characters: thanks is the whole message only in a short note
+
+
+@dataclass(frozen=True)
+class Reading:
+    intent: Intent
+    phrase: str  # the clause that decided, as it stands in the folded new words
+    confidence: float
+    words: tuple[str, ...] = ()  # the concept words that decided
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A reading of one clause; ``kind`` is an intent or one of the hints that only
+    weigh in ``_decide``: ``weak_dispute``, ``vague`` (paying words, no tense),
+    ``handed_on`` ("forwarded to our accounts team")."""
+
+    kind: str
+    phrase: str
+    confidence: float
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Clause:
+    text: str  # folded, as in the reply
+    words: str  # the same, Serbian Cyrillic written in Latin script, for matching
+    sentence: str  # the clause's sentence from the clause on, matched as ``words`` is
+
+
+def read(text: str, language: str, sent: date | None) -> Reading:
+    """The reading of the new words ``text``, written in ``language`` on ``sent``.
+
+    The reply's own language is read first; when its lexicons find nothing, the
+    others are tried (a Finnish client writing English), less surely.
+    """
+    languages = _languages(language)
+    first = _read_in(text, languages[0], sent)
+    if first.intent != "other":
+        return first
+    for other in languages[1:]:
+        found = _read_in(text, other, sent)
+        if found.intent != "other":
+            return Reading(found.intent, found.phrase, round(found.confidence - 0.1, 2), found.words)
+    return first
+
+
+def _languages(language: str) -> tuple[str, ...]:
+    base = "sr" if language.startswith("sr") else language
+    rest = tuple(code for code in ("en", "de", "fi", "sr", "fr") if code != base)
+    return (base, *rest) if base in lexicon.PAY else rest
+
+
+def _read_in(text: str, lang: str, sent: date | None) -> Reading:
+    clauses = [
+        _Clause(part, _latin(part) if lang == "sr" else part, _latin(rest) if lang == "sr" else rest)
+        for part, rest in _clauses_in_sentences(text, lang)
+    ]
+    whole = fold(text)
+    future_day = _names_future_day(whole, sent)
+    # "What is the PO number? ... it won't get paid until we have it": an errand, anywhere
+    errand = _has(_latin(whole), "ADMIN", lang)
+    about_invoice = _has(_latin(whole), "ABOUT_INVOICE", lang)
+    found: dict[str, _Found] = {}
+    for clause in clauses:
+        for reading in _clause_readings(clause, lang, future_day, errand, about_invoice):
+            kept = found.get(reading.kind)
+            if kept is None or reading.confidence > kept.confidence:
+                found[reading.kind] = reading
+    return _decide(found, whole, lang)
+
+
+def _decide(found: dict[str, _Found], text: str, lang: str) -> Reading:
+    """The reading that wins, by what a mistake costs, with its confidence."""
+    question = found.get("question")
+    for kind in ("dispute", "payment_claimed", "promise_to_pay"):
+        if kind in found:
+            return _reading(kind, found[kind])
+    weak = found.get("weak_dispute")
+    if weak:  # a hint of disagreement, stronger with a question ("instead of 10 hours?")
+        return _reading("dispute", weak, 0.7 if question else weak.confidence)
+    if question:
+        return _reading("question", question)
+    thanks = found.get("thanks")
+    if thanks and len(text) <= SHORT:
+        return _reading("thanks", thanks)
+    if thanks and _has(_latin(thanks.phrase), "THANKS_FOR_INVOICE", lang):  # not "for a good year"
+        return _reading("thanks", thanks, 0.75)
+    if "vague" in found:  # paying words, no tense mailbot can read: the owner decides
+        return _reading("other", found["vague"])
+    if "handed_on" in found:
+        return _reading("other", found["handed_on"])
+    if _has(_latin(text), "ABOUT_INVOICE", lang):  # about the invoice, and none of the above
+        return Reading("other", "", 0.6, ("(about the invoice, but no reading)",))
+    return Reading("other", "", 0.85)
+
+
+def _reading(intent: Intent, found: _Found, confidence: float | None = None) -> Reading:
+    sure = found.confidence if confidence is None else confidence
+    return Reading(intent, found.phrase, sure, tuple(dict.fromkeys(found.words)))
+
+
+def _still_said(found: _Found, words: str, lang: str) -> bool:
+    """In a sentence that asks, only a claim, or a clause that says what the sender will
+    do ("I'll settle this end of next week, if that's ok?"), says more than the question:
+    "Gilt bei Zahlung innerhalb 7 Tagen Skonto?" promises nothing."""
+    if found.kind == "payment_claimed":
+        return True
+    return found.kind == "promise_to_pay" and "?" not in words and _has(words, "FUTURE_STRONG", lang)
+
+
+def _clause_readings(
+    clause: _Clause, lang: str, future_day: bool, errand: bool, about_invoice: bool
+) -> list[_Found]:
+    words = clause.words
+    readings: list[_Found] = []
+    complaint = _hits(words, "COMPLAINT_STRONG", lang)
+    if complaint and not _negated_complaint(words, complaint[0][1], lang):
+        readings.append(_Found("dispute", clause.text, 0.85, _names(complaint)))
+    readings += _challenge(clause, lang)
+    hint = _hits(words, "COMPLAINT_WEAK", lang)
+    if hint and re.search(r"\d", words):
+        readings.append(_Found("weak_dispute", clause.text, 0.6, _names(hint)))
+    pay = _hits(words, "PAY", lang)
+    asks = _is_question(clause.sentence, lang)
+    if pay:
+        readings += [found for found in _payment(clause, lang, pay, future_day, errand)
+                     if not asks or _still_said(found, words, lang)]  # fmt: skip
+    if asks and _has(clause.sentence, "ABOUT_INVOICE", lang):
+        readings.append(_Found("question", clause.text, 0.85, ("?",)))
+    elif asks and about_invoice:  # "... plaćanja fakture ... su nam potrebni. Možete li nam ih poslati?"
+        readings.append(_Found("question", clause.text, 0.7, ("?",)))
+    thanks = _hits(words, "THANKS", lang)
+    if thanks:
+        readings.append(_Found("thanks", clause.text, 0.9, _names(thanks)))
+    handed = _hits(words, "HANDED_ON", lang)
+    if handed:
+        readings.append(_Found("handed_on", clause.text, 0.85, _names(handed)))
+    return readings
+
+
+def _challenge(clause: _Clause, lang: str) -> list[_Found]:
+    """ "Why am I charged for ...?", "pourquoi 4 heures ?", a request for a corrected
+    invoice: the client says the invoice is wrong without saying "wrong"."""
+    words, sentence = clause.words, clause.sentence
+    why = _hits(words, "CHALLENGE", lang)
+    if why and (_has(sentence, "CHARGED", lang) or re.search(r"\d", sentence)):
+        return [_Found("dispute", clause.text, 0.75, (*_names(why), "(a charge questioned)"))]
+    fix = _hits(words, "CORRECTION", lang)
+    if fix and (_has(sentence, "ABOUT_INVOICE", lang) or _has(sentence, "REQUEST", lang)):
+        return [_Found("dispute", clause.text, 0.75, (*_names(fix), "(a correction asked for)"))]
+    return []
+
+
+def _payment(
+    clause: _Clause, lang: str, pay: list[tuple[str, int]], future_day: bool, errand: bool
+) -> list[_Found]:
+    """A claim, a promise, a refusal, or a paying word mailbot cannot place in time."""
+    words, where = clause.words, pay[0][1]
+    past = _hits(words, "PAST_STRONG", lang)
+    future = _hits(words, "FUTURE_STRONG", lang)
+    past_hint = _hits(words, "PAST_WEAK", lang)
+    future_hint = _hits(words, "FUTURE_WEAK", lang)
+    negated = _negated(words, where, lang)
+    if past and future and _future_first(past, future):
+        past = []  # "will be paid", "wird überwiesen", "biće plaćeno", "sera réglé"
+    day_here = _names_future_day(clause.text, None) or bool(future_hint)
+    names = _names(pay)
+    sentence = clause.sentence
+    waits = _has(sentence, "CONDITION", lang) and not _names_future_day(sentence, None)
+    if waits and _has(sentence, "CORRECTION", lang):  # "not before we get the corrected VAT"
+        return [_Found("dispute", clause.text, 0.75, (*_names(pay), "(until corrected)"))]
+    if negated and waits:
+        if errand:
+            return []  # "won't get paid until we have the PO": an errand, not a disagreement
+        # "we won't pay until the contact form works": held back over the work
+        return [_Found("dispute", clause.text, 0.7, (*_names(pay), "(held back)"))]
+    if waits and not (negated or future or past):  # "needs it before they can pay": a condition
+        return []
+    if negated:
+        if future and not (day_here or future_day):
+            return [_Found("dispute", clause.text, 0.7, (*names, *_names(future), "(negated)"))]
+        if future or day_here:
+            return [_Found("promise_to_pay", clause.text, 0.7, (*names, "(not before)"))]
+        return []  # "not paid yet": says nothing about a payment
+    if past and not future:
+        return [_Found("payment_claimed", clause.text, 0.9, (*names, *_names(past)))]
+    if future and not past:
+        sure = 0.9 if (future_day or day_here) else 0.85
+        return [_Found("promise_to_pay", clause.text, sure, (*names, *_names(future)))]
+    if past and future:  # "paid half, will pay the rest": the money moved
+        return [_Found("payment_claimed", clause.text, 0.75, (*names, *_names(past)))]
+    if past_hint and not future_hint:
+        return [_Found("payment_claimed", clause.text, 0.7, (*names, *_names(past_hint)))]
+    if future_hint or future_day:
+        return [_Found("promise_to_pay", clause.text, 0.75, (*names, *_names(future_hint)))]
+    return [_Found("vague", clause.text, 0.5, names)]
+
+
+def _future_first(past: list[tuple[str, int]], future: list[tuple[str, int]]) -> bool:
+    """Every past form stands after a future one: a payment to come, in the passive
+    ("will be paid", "wird ... überwiesen", "biće isplaćena", "sera réglée")."""
+    first = min(at for _, at in future)
+    return all(at > first for _, at in past)
+
+
+def _negated(words: str, where: int, lang: str) -> bool:
+    """A negation shortly before the paying word or right after it in its clause."""
+    for _word, at in _hits(words, "NEGATION", lang):
+        if where - 45 <= at < where or where < at <= where + 25:  # ("uplata još nije prošla")
+            return True
+    return False
+
+
+def _negated_complaint(words: str, where: int, lang: str) -> bool:
+    """ "nothing wrong", "kein Fehler", "ei virhettä": a complaint denied."""
+    before = words[max(0, where - 12) : where]
+    return bool(re.search(r"\b(?:no|nothing|kein\w*|ei|nema|nije|aucune?|pas d')\s*$", before))
+
+
+def _is_question(words: str, lang: str) -> bool:
+    """A "?", or a sentence that opens as a question ("could you", "voisitteko", "da li")."""
+    return "?" in words or _pattern("QUESTION", lang).match(words.lstrip(" -–:")) is not None
+
+
+def _names_future_day(text: str, sent: date | None) -> bool:
+    """A calendar day or a weekday, "tomorrow", "next week": a day the payment is for."""
+    day = sent or date(2000, 1, 1)
+    found = dates.find_date(text, day)
+    return found is not None and (sent is None or found[0] >= sent)
+
+
+def concept_hits(clause: str, concept: str, lang: str) -> list[tuple[str, int]]:
+    """The words of ``concept`` in a folded clause (Serbian read in Latin script)."""
+    return _hits(_latin(clause) if lang == "sr" else clause, concept, lang)
+
+
+def _has(words: str, concept: str, lang: str) -> bool:
+    return _pattern(concept, lang).search(words) is not None
+
+
+def _hits(words: str, concept: str, lang: str) -> list[tuple[str, int]]:
+    """The words of ``concept`` (a name in ``lexicon``) in ``words``, with where they stand."""
+    return [(m.group(0), m.start()) for m in _pattern(concept, lang).finditer(words)]
+
+
+def _names(hits: list[tuple[str, int]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(word for word, _ in hits))
+
+
+@cache
+def _pattern(concept: str, lang: str) -> re.Pattern[str]:
+    words: lexicon.Lexicon = getattr(lexicon, concept)
+    entries = sorted(words.get(lang, ()), key=len, reverse=True)
+    pattern = "|".join(_entry(entry) for entry in entries) or r"(?!)"
+    if concept in _INSIDE_WORDS and lang in ("de", "fi"):  # compounds: "Schlussrechnung"
+        pattern = pattern.replace(r"(?<![\w-])", "")
+    return re.compile(pattern)
+
+
+_INSIDE_WORDS = frozenset(("ABOUT_INVOICE",))
+
+
+def _entry(entry: str) -> str:
+    """A word beginning, an exact word (``$``), a suffix ("'ll"), or several in a row."""
+    if entry.startswith("'") or entry == "n't":
+        return rf"[^\W\d_]*{re.escape(entry)}(?![\w'])"
+    parts = []
+    for word in entry.split():
+        exact = word.endswith("$")
+        body = re.escape(word.rstrip("$"))
+        parts.append(body + (r"(?![\w'-])" if exact else r"[\w'-]*"))
+    return r"(?<![\w-])" + r"\s+".join(parts)  # ("l'échéance": an apostrophe may stand before)
+
+
+# Sentences end at . ! ? (not the dot of "15." or "15.12."), at a blank line, and at a
+# line break after a finished line or a short one (a greeting, a signature line);
+# clauses at ", " and at the joining words that start a new thought.
+_SENTENCE = re.compile(r"(?<=[^\d\s][.!?])\s+|(?<=[!?])\s+|\s*;\s*")
+_SHORT_LINE = 40
+_JOINING = {
+    "en": "and|but|if", "de": "und|aber|sondern|falls", "fi": "ja|mutta|sekä|jos", "fr": "et|mais|si",
+    "sr": "i|a|ali|pa|ako|но|али|и|а|па|ако",
+}  # fmt: skip
+
+
+@cache
+def _clause_split(lang: str) -> re.Pattern[str]:
+    joining = _JOINING.get(lang, "and|but")
+    return re.compile(rf",\s+(?:(?:{joining})\s+)?|\s+(?:{joining})\s+(?=\S)")
+
+
+def clauses_of(text: str, lang: str = "en") -> list[str]:
+    """The clauses of ``text``, folded; each is a substring of ``fold(text)`` (the phrase)."""
+    return [clause for clause, _rest in _clauses_in_sentences(text, lang)]
+
+
+def _clauses_in_sentences(text: str, lang: str) -> list[tuple[str, str]]:
+    """(clause, its sentence from the clause on): "wir zahlen erst" reads on with
+    ", wenn der Fehler behoben ist"."""
+    found = []
+    for sentence in (part for line in _lines(text) for part in _SENTENCE.split(line)):
+        folded = fold(sentence)
+        for clause in _clause_split(lang).split(folded):
+            clause = clause.strip().rstrip(".!,;:")
+            if clause:
+                found.append((clause, folded[folded.find(clause) :]))
+    return found
+
+
+def _lines(text: str) -> list[str]:
+    """Lines joined where a sentence was wrapped: a line ends a thought when it is
+    blank, ends with a stop, or is short and the next line starts with a capital
+    ("Hi Anna" / "We paid ...")."""
+    lines = text.replace("\r", "").split("\n")
+    joined, current = [], []
+    for index, line in enumerate(lines):
+        current.append(line)
+        stripped = line.strip()
+        following = lines[index + 1].lstrip() if index + 1 < len(lines) else ""
+        short = len(stripped) <= _SHORT_LINE  # a greeting, a name (German nouns are capitals too)
+        if not stripped or stripped[-1] in ".!?:,;" or (short and following[:1].isupper()) or not following:
+            joined.append(" ".join(current))
+            current = []
+    return joined
+
+
+def fold(text: str) -> str:
+    """Lower case, curly apostrophes straightened, white space folded (format=flowed)."""
+    return " ".join(text.replace("\u2019", "'").lower().split())
+
+
+_CYRILLIC = dict(
+    zip(
+        "абвгдђежзијклљмнњопрстћуфхцчџш",
+        ["a", "b", "v", "g", "d", "đ", "e", "ž", "z", "i", "j", "k", "l", "lj", "m", "n", "nj", "o",
+         "p", "r", "s", "t", "ć", "u", "f", "h", "c", "č", "dž", "š"],
+        strict=True,
+    )
+)  # fmt: skip
+_TO_LATIN = str.maketrans(_CYRILLIC)
+
+
+def _latin(text: str) -> str:
+    """Serbian Cyrillic written in Latin script (the lexicons are in Latin)."""
+    return text.translate(_TO_LATIN)
