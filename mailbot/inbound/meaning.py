@@ -191,7 +191,8 @@ def _challenge(clause: _Clause, lang: str, errand: bool) -> list[_Found]:
     words, sentence = clause.words, clause.whole
     why = _hits(words, "CHALLENGE", lang)
     charged = _has(sentence, "CHARGED", lang) or _has(sentence, "PAY", lang) or re.search(r"\d", sentence)
-    if why and charged:  # ("why should we pay for image rights we supplied?")
+    asked = clause.first or "?" in sentence  # not "ich kläre, warum sie hängt"
+    if why and charged and asked:  # ("why should we pay for image rights we supplied?")
         return [_Found("dispute", clause.text, 0.75, (*_names(why), "(a charge questioned)"))]
     fix = _hits(words, "CORRECTION", lang)
     if fix and not errand and (_has(sentence, "ABOUT_INVOICE", lang) or _has(sentence, "REQUEST", lang)):
