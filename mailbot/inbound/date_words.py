@@ -37,7 +37,7 @@ def serbian(*latin: str) -> list[str]:
     return sorted({form for word in latin for form in (word, word.translate(_ASCII), cyrillic(word))})
 
 
-def finnish(stem: str, endings: str = "|na|hin|ksi|sta|n|isin") -> list[str]:
+def finnish(stem: str, endings: str = "|na|hin|ksi|sta|n|sin") -> list[str]:
     return [stem + ending for ending in endings.split("|")]
 
 
@@ -53,14 +53,17 @@ WEEKDAYS: list[list[str]] = [
         *serbian("utorak", "utorka", "utorku", "utorkom"),
     ],
     [
-        "wednesday", "mittwoch", "mittwochs", "mercredi", *finnish("keskiviikko"),
+        "wednesday", "mittwoch", "mittwochs", "mercredi", *finnish("keskiviikko"), "keskiviikkoisin",
         *serbian("sreda", "srede", "sredu", "sredom"),
     ],
     [
         "thursday", "donnerstag", "donnerstags", "jeudi", *finnish("torstai"),
         *serbian("četvrtak", "četvrtka", "četvrtku", "četvrtkom"),
     ],
-    ["friday", "freitag", "freitags", "vendredi", *finnish("perjantai"), *serbian("petak", "petka", "petku", "petkom")],
+    [
+        "friday", "freitag", "freitags", "vendredi", *finnish("perjantai"),
+        *serbian("petak", "petka", "petku", "petkom"),
+    ],
     [
         "saturday", "samstag", "samstags", "samedi", *finnish("lauantai"),
         *serbian("subota", "subote", "subotu", "subotom"),
