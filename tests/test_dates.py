@@ -21,6 +21,11 @@ def d(month: int, day: int, year: int = 2026) -> date:
 
 
 PROMISES = [
+    # weekdays as habits, the first coming one, the start of next week (issue 13's second development set)
+    ("fi", "Maksut ajetaan torstaisin, joten se lähtee silloin.", FRI, d(12, 10)),
+    ("sr-Latn", "Plaćanja idu sredom, faktura ide u prvom krugu.", FRI, d(12, 9)),
+    ("sr-Latn", "Vaša faktura je na spisku za prvi sledeći četvrtak.", FRI, d(12, 10)),
+    ("fi", "Tilisiirto tehdään ensi viikon alussa.", FRI, d(12, 7)),
     # numbers in local order
     ("de", "Wir zahlen am 15.12.", FRI, d(12, 15)),
     ("de", "Die Überweisung erfolgt am 15.12.2026.", FRI, d(12, 15)),
@@ -227,6 +232,11 @@ def test_a_greeting_is_not_tomorrow():
 
 
 RETURNS = [
+    (
+        "I am out of the office until Wednesday, 25 November 2026 with no access to email.",
+        date(2026, 11, 23),
+        d(11, 26),
+    ),
     ("I am out of the office until 14 December.", WED, d(12, 15)),
     ("I will be back on 14 December.", WED, d(12, 14)),
     ("Ich bin ab 14.12. wieder im Büro.", FRI, d(12, 14)),

@@ -38,6 +38,11 @@ CASES = [
     ("en", "Could you add our PO number? Accounts needs it before they can pay.", "question"),
     ("en", "We won't be paying until the contact form on the site works.", "dispute"),
     ("en", "It won't get paid until we have the PO number.", "other"),
+    ("en", "goes out friday, promise :) my client finally paid me so all good now", "promise_to_pay"),
+    ("en", "Invoice 2026-001 has been approved for payment on 04/12/2026.", "promise_to_pay"),
+    ("en", "Just did it through the PayPal link on the invoice.", "payment_claimed"),
+    ("en", "We've sent €700 of the 1,356.60 this morning, the remainder in January.", "payment_claimed"),
+    ("en", "Please reissue with the correct hours, the invoice lists 12 instead of 8.", "dispute"),
     # de
     ("de", "Bis zum 15. begleichen wir die Rechnung.", "promise_to_pay"),
     ("de", "Die Überweisung geht morgen raus.", "promise_to_pay"),
@@ -50,6 +55,10 @@ CASES = [
     ("de", "Die Stundenanzahl stimmt nicht, vereinbart waren 8 Stunden.", "dispute"),
     ("de", "Können Sie uns die Rechnung nochmal als PDF schicken?", "question"),
     ("de", "Vielen Dank, Rechnung ist angekommen.", "thanks"),
+    ("de", "Geht Freitag raus.", "promise_to_pay"),
+    ("de", "Wieso sollen wir Bildrechte bezahlen, wenn die Fotos von uns kamen?", "dispute"),
+    ("de", "Nein, bezahlt ist die noch nicht, ich kläre gerade, warum sie hängt, und melde mich.", "other"),
+    ("de", "Solange die Druckdaten nicht in CMYK vorliegen, zahl ich keinen Cent.", "dispute"),
     # fi
     ("fi", "Maksamme laskun perjantaina.", "promise_to_pay"),
     ("fi", "Lasku maksetaan 15.12. mennessä.", "promise_to_pay"),
@@ -59,6 +68,8 @@ CASES = [
     ("fi", "Sanamäärä on väärä, eikö?", "dispute"),
     ("fi", "Voisitteko lähettää laskun verkkolaskuna?", "question"),
     ("fi", "Kiitos, lasku saatu.", "thanks"),
+    ("fi", "Lähtee perjantaina.", "promise_to_pay"),
+    ("fi", "Tilisiirto tehdään ensi viikon alussa.", "promise_to_pay"),
     # sr Latin and Cyrillic
     ("sr-Latn", "Platićemo do petka.", "promise_to_pay"),
     ("sr-Latn", "Do 15. ćemo izmiriti fakturu.", "promise_to_pay"),
@@ -71,6 +82,14 @@ CASES = [
     ("sr-Cyrl", "Износ је уплаћен данас.", "payment_claimed"),
     ("sr-Cyrl", "Износ није тачан.", "dispute"),
     ("sr-Cyrl", "Да ли можете да пошаљете фактуру поново?", "question"),
+    ("sr-Latn", "Ide u petak, izvinite na kašnjenju.", "promise_to_pay"),
+    ("sr-Latn", "SWIFT nalog je poslat juče, referenca 2026-006.", "payment_claimed"),
+    (
+        "sr-Latn",
+        "Kod nas se plaćanja rade dva puta nedeljno, faktura je na spisku za četvrtak.",
+        "promise_to_pay",
+    ),
+    ("sr-Cyrl", "Биће измирено до 15-ог, имамо мало застоја са наплатом.", "promise_to_pay"),
     # fr
     ("fr", "Nous réglerons la facture le 15 décembre.", "promise_to_pay"),
     ("fr", "La facture sera réglée vendredi.", "promise_to_pay"),
@@ -80,6 +99,10 @@ CASES = [
     ("fr", "Le montant est incorrect, le devis indiquait 800 euros.", "dispute"),
     ("fr", "Pourriez-vous nous renvoyer la facture en PDF ?", "question"),
     ("fr", "Merci, bien reçu.", "thanks"),
+    ("fr", "Ça part vendredi.", "promise_to_pay"),
+    ("fr", "C'est fait par carte via votre lien.", "payment_claimed"),
+    ("fr", "Merci de nous indiquer le numéro de bon de commande à reporter sur la facture.", "question"),
+    ("fr", "Comment arrivez-vous à 18 heures alors que le devis en prévoyait 12 ?", "dispute"),
 ]
 
 
@@ -126,3 +149,21 @@ def test_a_clause_is_a_piece_of_the_folded_words():
 def test_cyrillic_is_read_with_the_latin_lexicon_and_keeps_its_own_phrase():
     verdict = classify_text("Износ је уплаћен данас.", frozenset(), "sr-Cyrl", SENT)
     assert verdict.phrase == "износ је уплаћен данас"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "Could the invoice be made out to Doe Studio UG, Berlin, instead of me personally?"),
+        ("de", "Bitte stellen Sie die Rechnung auf die Kaiser Holding GmbH um."),
+        ("fi", "Laskussa on vanha osoite, uusi on Työpajankatu 10 A, Helsinki."),
+        ("sr-Latn", "Od 1. januara fakture šaljite isključivo na adresu fakture@petrovic.example."),
+    ],
+)
+def test_a_new_address_or_recipient_for_invoices_is_a_contact_change(language, words):
+    assert classify_text(words, frozenset(), language, SENT).intent == "contact_change"
+
+
+def test_a_pdf_addressed_to_someone_is_no_new_recipient():
+    words = "Could you send a PDF copy of invoice 2026-002 addressed to them, with a statement?"
+    assert classify_text(words, frozenset(), "en", SENT).intent == "question"

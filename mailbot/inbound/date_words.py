@@ -37,7 +37,7 @@ def serbian(*latin: str) -> list[str]:
     return sorted({form for word in latin for form in (word, word.translate(_ASCII), cyrillic(word))})
 
 
-def finnish(stem: str, endings: str = "|na|hin|ksi|sta|n") -> list[str]:
+def finnish(stem: str, endings: str = "|na|hin|ksi|sta|n|sin") -> list[str]:
     return [stem + ending for ending in endings.split("|")]
 
 
@@ -46,24 +46,27 @@ def finnish(stem: str, endings: str = "|na|hin|ksi|sta|n") -> list[str]:
 WEEKDAYS: list[list[str]] = [
     [
         "monday", "montag", "montags", "lundi", *finnish("maanantai"),
-        *serbian("ponedeljak", "ponedeljka", "ponedeljku"),
+        *serbian("ponedeljak", "ponedeljka", "ponedeljku", "ponedeljkom"),
     ],
     [
         "tuesday", "dienstag", "dienstags", "mardi", *finnish("tiistai"),
-        *serbian("utorak", "utorka", "utorku"),
+        *serbian("utorak", "utorka", "utorku", "utorkom"),
     ],
     [
-        "wednesday", "mittwoch", "mittwochs", "mercredi", *finnish("keskiviikko"),
-        *serbian("sreda", "srede", "sredu"),
+        "wednesday", "mittwoch", "mittwochs", "mercredi", *finnish("keskiviikko"), "keskiviikkoisin",
+        *serbian("sreda", "srede", "sredu", "sredom"),
     ],
     [
         "thursday", "donnerstag", "donnerstags", "jeudi", *finnish("torstai"),
-        *serbian("četvrtak", "četvrtka", "četvrtku"),
+        *serbian("četvrtak", "četvrtka", "četvrtku", "četvrtkom"),
     ],
-    ["friday", "freitag", "freitags", "vendredi", *finnish("perjantai"), *serbian("petak", "petka", "petku")],
+    [
+        "friday", "freitag", "freitags", "vendredi", *finnish("perjantai"),
+        *serbian("petak", "petka", "petku", "petkom"),
+    ],
     [
         "saturday", "samstag", "samstags", "samedi", *finnish("lauantai"),
-        *serbian("subota", "subote", "subotu"),
+        *serbian("subota", "subote", "subotu", "subotom"),
     ],
     ["sunday", "sonntag", "sonntags", "dimanche", *finnish("sunnuntai"), *serbian("u nedelju", "u nedjelju")],
 ]
@@ -76,7 +79,10 @@ NEXT = [
     ),
 ]
 LAST = ["last", "letzten", "letzter", "vergangenen", "viime", *serbian("prošlog", "prošle", "prošli")]
-THIS = ["this", "this coming", "diesen", "dieser", "tämän viikon", *serbian("ovog", "ove", "ovaj")]
+THIS = [
+    "this", "this coming", "diesen", "dieser", "tämän viikon",
+    *serbian("ovog", "ove", "ovaj", "prvi sledeći", "prvog sledećeg", "prvi naredni", "prvog narednog"),
+]
 
 # Offsets in days from the mail's own date.
 RELATIVE_DAYS = {
@@ -90,7 +96,9 @@ RELATIVE_DAYS = {
 
 NEXT_WEEK = [
     "next week", "in der nächsten woche", "nächste woche", "nächster woche", "der nächsten woche",
-    "kommende woche", "ensi viikolla",
+    "kommende woche", "ensi viikolla", "ensi viikon alussa", "ensi viikon alkupuolella", "early next week",
+    "beginning of next week", "start of next week", "début de semaine prochaine",
+    "au début de la semaine prochaine",
     "ensi viikon aikana", "seuraavalla viikolla", "la semaine prochaine", "semaine prochaine",
     *serbian(
         "sledeće nedelje", "sledeće sedmice", "naredne nedelje", "iduće nedelje", "sljedeće sedmice",

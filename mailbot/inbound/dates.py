@@ -271,7 +271,8 @@ _BACK = re.compile(
 )
 _UNTIL = re.compile(
     r"(?:\buntil|\btill|\bthrough|\bbis(?:\s+einschließlich|\s+einschl\.)?(?:\s+zum|\s+am)?|jusqu['’]?\s*(?:au|à)"
-    r"|\bdo|\bдо|\bto|\bau|[-–]|\buntil\s+and\s+including)\s*(?:the\s+|le\s+|dem\s+|den\s+)?$",
+    r"|\bdo|\bдо|\bto|\bau|[-–]|\buntil\s+and\s+including)\s*(?:the\s+|le\s+|dem\s+|den\s+)?"
+    r"(?:[^\W\d_]{4,12}day,?\s+|(?:mon|diens|donners|frei|sams|sonn)tag,?\s+|mittwoch,?\s+)?$",
     _I,
 )
 _BACK_AFTER = re.compile(r"\s*(?:bin\s+ich\s+|ich\s+bin\s+)?(?:wieder|zurück|takaisin|ponovo|поново)\b", _I)

@@ -146,11 +146,15 @@ def classify_text(
 def _moved(new_words: str, language: str) -> Verdict | None:
     """A clause that names an address or a recipient and says it is new or changed."""
     lang = "sr" if language.startswith("sr") else language or "en"
-    for clause in meaning.clauses_of(new_words, lang):
+    for clause, sentence in meaning.clauses(new_words, lang):
         address = meaning.concept_hits(clause, "ADDRESS", lang)
         change = meaning.concept_hits(clause, "CHANGE", lang)
         if address and change and not meaning.concept_hits(clause, "PAY", lang):
             return Verdict("contact_change", clause, 0.8, (address[0][0], change[0][0]))
+        recipient = meaning.concept_hits(clause, "RECIPIENT", lang)  # "made out to Doe Studio UG"
+        asked = "?" in sentence or meaning.concept_hits(sentence, "REQUEST", lang)
+        if recipient and asked and not meaning.concept_hits(clause, "PAY", lang):
+            return Verdict("contact_change", clause, 0.8, (recipient[0][0], "(asked)"))
     return None
 
 

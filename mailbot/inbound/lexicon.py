@@ -18,26 +18,33 @@ Lexicon = dict[str, tuple[str, ...]]
 # Paying, in any tense: the verb, the noun, the money moving.
 PAY: Lexicon = {
     "en": ("pay$", "pays$", "paying", "payment", "paid", "settl", "transfer", "wire$", "wired", "wiring",
-           "remit", "money", "funds", "cheque", "goes out", "go out", "went out"),
+           "remit", "money", "funds", "cheque", "goes out", "go out", "went out",
+           "have it to you", "get it to you", "you'll have it", "you will have it", "on your account", "in your account", "paypal", "credit card", "card$", "payment link", "€", "eur$", "euro"),
     "de": ("zahl", "bezahl", "gezahlt", "überweis", "überwies", "begleich", "beglich", "anweis",
-           "angewies", "ausgleich", "ausgeglich", "geld", "betrag", "zahllauf"),
-    "fi": ("maks", "suorit", "tilit", "siirr", "siirt", "hoid", "rahat", "summa"),
+           "angewies", "ausgleich", "ausgeglich", "geld", "betrag", "zahllauf",
+           "raus$", "rausgegangen", "auf ihrem konto", "auf ihr konto", "kreditkarte", "paypal", "karte$", "€", "eur$", "euro"),
+    "fi": ("maks", "suorit", "tilit", "hoid", "rahat", "summa",
+           "tilisiirt", "siirrämme", "siirretään", "siirsimme", "siirretty", "siirsin", "lähtee", "lähti$", "tilillänne", "tilillenne", "kortilla", "paypal", "verkkopank", "€", "eur$", "euro"),
     "sr": ("plat", "plać", "uplat", "uplać", "izmir", "isplat", "isplać", "prebac", "prenos",
-           "novac", "novca", "pare", "iznos", "doznak", "sredstv", "prenet", "prenos", "prenes"),
+           "novac", "novca", "pare", "iznos", "doznak", "sredstv", "prenet", "prenos", "prenes",
+           "namir", "ide$", "ići će", "otići", "otiće", "na vašem računu", "na vaš račun", "nalog", "swift", "kartic", "€", "eur$", "evr", "dinar"),
     "fr": ("pai", "pay", "régl", "règl", "regl", "vir", "vers", "solde", "soldé", "acquitt", "argent",
-           "somme", "montant"),
+           "somme", "montant",
+           "part$", "partira", "sur votre compte", "carte$", "par carte", "paypal", "€", "eur$", "euro"),
 }  # fmt: skip
 
 # A payment already made: past forms of the paying verbs, and what marks the past.
 PAST_STRONG: Lexicon = {
     "en": ("paid", "transferred", "settled", "wired", "remitted", "sent$", "made$", "processed",
-           "initiated", "executed", "released", "went out", "gone out", "has been", "have been",
+           "initiated", "executed", "released", "went out", "gone out",
            "was made", "was sent", "did pay", "did transfer", "cleared", "just paid", "remittance advice",
-           "proof of payment", "payment confirmation", "confirmation of payment"),
+           "proof of payment", "payment confirmation", "confirmation of payment",
+           "did it", "done$", "went through", "gone through"),
     "de": ("bezahlt", "gezahlt", "überwiesen", "beglichen", "angewiesen", "ausgeglichen", "veranlasst",
            "erledigt", "ist raus", "sind raus", "ging raus", "gutgeschrieben", "abgebucht", "wurde$",
            "wurden$", "erfolgt ist", "zahlungsavis", "überweisungsbeleg", "zahlungsbestätigung",
-           "zahlungsnachweis"),
+           "zahlungsnachweis",
+           "rausgegangen", "rausgeschickt"),
     "fi": ("maksettu", "maksoimme", "maksoin", "maksoi$", "maksettiin", "maksanut", "maksaneet",
            "suoritettu", "suoritimme", "suoritin", "tilitetty", "tilitimme", "hoidettu", "hoidimme",
            "hoidin", "siirretty", "siirsimme", "siirsin", "lähti$", "lähtenyt", "lähetetty", "lähetimme",
@@ -50,11 +57,13 @@ PAST_STRONG: Lexicon = {
     "fr": ("payé", "payée", "réglé", "reglé", "viré", "versé", "effectué", "soldé", "acquitté",
            "envoyé", "a été", "ont été", "avons payé", "avons réglé", "avons effectué", "avons viré",
            "ai payé", "ai réglé", "ai effectué", "ai viré", "est parti", "parti$", "a été débité", "avis de paiement",
-           "avis de virement", "preuve de paiement", "justificatif de paiement"),
+           "avis de virement", "preuve de paiement", "justificatif de paiement",
+           "c'est fait", "fait$"),
 }  # fmt: skip
 PAST_WEAK: Lexicon = {
     "en": ("already", "yesterday", "ago$", "last week", "last friday", "last thursday", "this morning",
-           "earlier today", "just$"),
+           "earlier today", "just$",
+           "has been", "have been"),
     "de": ("bereits", "schon", "gestern", "vorgestern", "letzte", "heute morgen", "soeben"),
     "fi": ("jo$", "eilen", "toissapäivänä", "viime", "aamulla"),
     "sr": ("već", "juče", "jutros", "prošl"),
@@ -66,22 +75,30 @@ FUTURE_STRONG: Lexicon = {
     "en": ("will$", "'ll", "won't", "shan't", "shall$", "going to", "gonna", "plan", "schedul", "intend", "expect to",
            "aim to", "approved for payment", "queued", "booked for", "arrange", "have to", "need to",
            "payment run", "should go out", "will go out", "goes out", "be$ paid",
-           "be$ settled", "be$ transferred", "in the next"),
+           "be$ settled", "be$ transferred", "in the next",
+           "we pay$", "i pay$", "we transfer$", "i transfer$", "we settle$", "i settle$", "goes to payment", "go into payment",
+           "not paying$"),
     "de": ("werden$", "wird$", "werde$", "wirst$", "geht", "gehen", "erfolgt$", "erfolgen", "vorgemerkt",
            "eingeplan", "einplan", "freigegeben", "freigabe", "zahllauf", "zahlungslauf", "sollte$", "kommt$",
-           "veranlassen", "anweisen"),
+           "veranlassen", "anweisen",
+           "wir zahlen$", "wir überweisen$", "wir begleichen$", "ich zahle$", "ich überweise$", "zahlen wir$", "überweisen wir$", "begleichen wir$", "geht in die zahlung", "geht in den zahllauf",
+           "zahl ich$", "zahle ich$"),
     "fi": ("maksamme", "maksan$", "maksetaan", "maksamaan", "suoritamme", "suoritan",
            "suoritetaan", "siirretään", "tilitetään", "hoidamme", "hoidan", "hoidetaan", "tilitämme", "siirrämme", "lähtee",
            "menee maksuun", "tulee maksuun", "tulemme", "maksuajo", "maksuajossa", "aikataulu",
-           "ajastettu", "ajastan", "ajastamme", "pyrimme", "emme aio", "en aio", "emme maksa", "en maksa"),
+           "ajastettu", "ajastan", "ajastamme", "pyrimme", "emme aio", "en aio", "emme maksa", "en maksa",
+           "tehdään", "lähtee"),
     "sr": ("platiće", "platiću", "platićemo", "uplatiće", "uplatiću", "uplatićemo", "izmiriće",
            "izmiriću", "izmirićemo", "izvršiće", "izvršićemo", "izvršiću", "prebaciće", "prebacićemo",
            "isplatiće", "isplatićemo", "nećemo", "neću", "neće$", "ćemo", "ćete", "će$", "ću$", "biće", "bice", "planira",
-           "zakazan", "nameravamo", "treba da"),
+           "zakazan", "nameravamo", "treba da",
+           "namirićemo", "namiriće", "namiriću", "plaćamo", "uplaćujemo", "prebacujemo", "izmirujemo", "šaljemo", "ide u plaćanje", "ide na plaćanje", "ići će", "otići će", "otiće"),
     "fr": ("paierons", "paierai", "paiera", "payerons", "payerai", "réglerons", "réglerai", "réglera",
            "virerons", "virerai", "verserons", "verserai", "effectuerons", "effectuerai", "procéderons",
            "procéderai", "allons", "vais$", "va être", "sera$", "seront", "interviendra", "prévu",
-           "programm", "comptons", "devrait"),
+           "programm", "comptons", "devrait",
+           "nous payons$", "nous réglons$", "nous virons$", "je paie$", "je règle$", "je vire$", "je lance$", "part en paiement", "passe en paiement", "mise en paiement", "partira",
+           "ne paie$", "ne paierai"),
 }  # fmt: skip
 FUTURE_WEAK: Lexicon = {
     "en": ("tomorrow", "next", "by$", "soon", "on monday", "on tuesday", "on wednesday", "on thursday",
@@ -118,21 +135,26 @@ CONDITION: Lexicon = {
 # What a payment held back waits for when it is a correction: then it is a dispute
 # ("not before we get the corrected VAT"), not a condition of the client's own.
 CORRECTION: Lexicon = {
-    "en": ("corrected", "correction", "fix", "credit note", "amended", "revised invoice", "new invoice"),
-    "de": ("korrig", "korrektur", "berichtig", "gutschrift", "nachgebessert", "behoben", "neue rechnung"),
+    "en": ("corrected", "correction", "fix", "credit note", "amended", "revised invoice", "new invoice",
+           "reissue", "re-issue", "with the correct", "correct the"),
+    "de": ("korrig", "korrektur", "berichtig", "gutschrift", "nachgebessert", "behoben", "neue rechnung",
+           "neu ausstellen", "korrigierte"),
     "fi": ("korja", "hyvityslasku", "oikaistu", "uuden laskun", "uusi lasku"),
-    "sr": ("ispravk", "ispravlj", "ispravit", "koriguj", "korigovan", "knjižno odobrenje", "novu fakturu"),
-    "fr": ("corrig", "rectifi", "un avoir", "facture d'avoir", "nouvelle facture"),
+    "sr": ("ispravk", "ispravlj", "ispravit", "koriguj", "korigovan", "knjižno odobrenje", "novu fakturu",
+           "ponovo izdati"),
+    "fr": ("corrig", "rectifi", "un avoir", "facture d'avoir", "nouvelle facture",
+           "réémettre", "rééditer"),
 }  # fmt: skip
 
 # Asking why something is charged: a complaint as a question ("why am I being charged
 # for a third round?"), a dispute when it is about a charge, a line or a number.
 CHALLENGE: Lexicon = {
-    "en": ("why$", "how come", "what is this charge", "what's this charge"),
-    "de": ("warum", "wieso", "weshalb", "wie kommt"),
-    "fi": ("miksi", "miten niin", "mistä tulee"),
-    "sr": ("zašto", "zasto", "otkud", "odakle", "kako to"),
-    "fr": ("pourquoi", "comment se fait", "d'où vient"),
+    "en": ("why$", "how come", "what is this charge", "what's this charge", "how do you arrive",
+           "how did you arrive", "how did you get to"),
+    "de": ("warum$", "wieso$", "weshalb$", "wie kommt", "wie kommen sie auf"),
+    "fi": ("miksi$", "miten niin", "mistä tulee", "miten päädyitte"),
+    "sr": ("zašto$", "zasto$", "otkud$", "odakle$", "kako to$", "kako ste došli"),
+    "fr": ("pourquoi$", "comment se fait", "d'où vient", "comment arrivez", "comment expliquez", "comment est-ce"),
 }  # fmt: skip
 CHARGED: Lexicon = {
     "en": ("charg", "billed", "bill$", "invoiced", "line", "item", "hours", "fee"),
@@ -153,11 +175,29 @@ REQUEST: Lexicon = {
 
 # An errand a payment waits for (a PO number, an approval): no disagreement.
 ADMIN: Lexicon = {
-    "en": ("po$", "purchase order", "order number", "approval", "approve", "sign-off", "signed", "budget"),
+    "en": ("po$", "purchase order", "order number", "approval", "sign-off", "budget"),
     "de": ("bestellnummer", "bestellung", "freigabe", "genehmig", "unterschrift", "budget"),
     "fi": ("tilausnumero", "tilaus", "hyväksyn", "hyväksy", "allekirjoit", "budjet"),
     "sr": ("narudžbenic", "broj narudžbe", "odobrenj", "potpis", "budžet", "budzet"),
     "fr": ("bon de commande", "numéro de commande", "validation", "approbation", "signature", "budget"),
+}  # fmt: skip
+
+# Who an invoice is made out to: asked to change it is a contact change.
+RECIPIENT: Lexicon = {
+    "en": ("made out to", "in the name of", "invoice to our"),
+    "de": ("ausgestellt auf", "umstellen", "umschreiben", "auf die firma", "rechnung auf die", "rechnung auf unsere"),
+    "fi": ("nimelle", "osoitettu", "laskutetaan"),
+    "sr": ("na ime", "glasi na", "izdati na", "izdate na"),
+    "fr": ("au nom de", "libellée à", "établie au nom", "établir au nom"),
+}  # fmt: skip
+
+# The money went to the sender, not from them ("my client finally paid me").
+PAID_TO_ME: Lexicon = {
+    "en": ("paid me$", "paid us$", "pays me$", "pays us$", "paying me$", "paying us$"),
+    "de": ("mir$ gezahlt", "uns$ gezahlt", "mir$ bezahlt", "uns$ bezahlt", "hat mich$ bezahlt", "hat uns$ bezahlt"),
+    "fi": ("maksoi minulle", "maksoi meille", "maksaa minulle", "maksaa meille"),
+    "sr": ("platio mi$", "platio nam$", "platili su$ nam$", "plati nam$", "platio meni$"),
+    "fr": ("m'a$ payé", "nous$ a$ payé", "nous$ a$ réglé", "m'a$ réglé"),
 }  # fmt: skip
 
 # The client disagrees: with the amount, the items, the work, the tax.
@@ -170,62 +210,84 @@ COMPLAINT_STRONG: Lexicon = {
            "weren't delivered", "doesn't match", "does not match", "don't match", "do not match",
            "doesn't add up", "does not add up", "refuse", "unacceptable", "complain", "not happy",
            "not satisfied", "reverse charge applies", "shouldn't be on", "should not be on",
-           "shouldn't be there", "take it off", "please remove", "never asked for", "didn't ask for"),
+           "shouldn't be there", "take it off", "please remove", "never asked for", "didn't ask for",
+           "wasn't expecting", "weren't expecting", "didn't expect", "already paid for", "was included in", "were included in", "should not appear", "shouldn't appear", "should not have been", "shouldn't have been",
+           "cannot accept", "can't accept"),
     "de": ("falsch", "stimmt nicht", "stimmen nicht", "nie beauftragt", "nicht beauftragt", "nicht freigeben",
            "so nicht", "gehört nicht", "zu hoch", "zu viel",
-           "doppelt", "zweimal", "nicht vereinbart", "nicht bestellt", "nicht geliefert", "nicht erbracht",
+           "doppelt", "nicht vereinbart", "nicht bestellt", "nicht geliefert", "nicht erbracht",
            "abweich", "differenz", "reklam", "widersprech", "widerspruch", "beanstand", "unstimmig",
            "angeboten",
            "nicht einverstanden", "nicht akzeptieren", "nicht korrekt", "passt nicht", "nicht richtig",
-           "ungerechtfertigt"),
-    "fi": ("väärä", "väärin", "ei pidä paikkaansa", "liian", "kahdesti",
-           "kaksi kertaa", "ei vastaa", "eivät vastaa", "emme tilanneet",
+           "ungerechtfertigt",
+           "nicht erwartet", "sollte nicht", "dürfte nicht", "hätte nicht",
+           "zweimal berechnet", "zweimal in rechnung"),
+    "fi": ("väärä", "väärin", "ei pidä paikkaansa", "liian", "ei vastaa", "eivät vastaa", "emme tilanneet",
            "ei tilattu", "reklamaatio", "reklamoi", "emme hyväksy", "en hyväksy", "eri kuin",
            "eroaa", "kiistä", "ei ole toimitettu", "ei toimitettu",
-           "kuuluisi"),
+           "kuuluisi",
+           "ei pitäisi olla", "ei kuulu",
+           "laskutettu kahdesti", "kahdesti laskutettu", "kaksi kertaa laskutettu",
+           "emme voi hyväksyä"),
     "sr": ("pogrešan", "pogrešn", "pogrešno", "nije tačan", "nije tačno", "netačan",
-           "netačn", "nije ispravan", "neispravn", "duplo", "dvaput", "dva puta", "previše", "preveliki",
+           "netačn", "nije ispravan", "neispravn", "previše", "preveliki",
            "nismo naručili", "nismo poručili", "ne slaže", "ne slažu",
            "reklamacij", "osporav", "ne prihvatamo", "ne prihvatam",
            "nije isporučen", "nisu isporučen", "nije urađen", "nije odrađen",
-           "trebalo je"),
-    "fr": ("erroné", "incorrect", "faux$", "fausse", "trop élevé", "trop cher", "deux fois",
+           "trebalo je",
+           "ne bi trebalo", "nije trebalo", "naplaćeno dva puta", "dva puta naplać", "duplo naplać",
+           "ne možemo da prihvatimo", "ne možemo prihvatiti", "ne mogu da prihvatim"),
+    "fr": ("erroné", "incorrect", "faux$", "fausse", "trop élevé", "trop cher",
            "en double", "doublon", "pas commandé", "jamais commandé", "pas livré", "jamais livré",
            "pas conforme", "contest", "désaccord", "réclamation", "ne correspond",
-           "refuse", "inacceptable", "surfactur", "pas été effectué", "pas été réalisé"),
+           "refuse", "inacceptable", "surfactur", "pas été effectué", "pas été réalisé",
+           "facturé deux fois", "deux fois facturé", "ne devrait pas", "n'aurait pas dû", "aurait dû", "jamais parvenu", "pas parvenu",
+           "ne pouvons pas accepter"),
 }  # fmt: skip
 
 # Words that point at a disagreement only together with others (a quote, what was
 # agreed, "instead of"): alone they make a dispute the owner is asked about.
 COMPLAINT_WEAK: Lexicon = {
     "en": ("mistake", "error", "should have been", "supposed to be", "we only agreed", "only agreed",
-           "instead of", "quoted"),
+           "instead of", "quoted",
+           "cancelled", "canceled"),
     "de": ("fehler", "fehlerhaft", "vereinbart war", "vereinbart waren", "vereinbart hatten", "statt$",
-           "anstatt", "angeboten", "angebot"),
+           "anstatt", "angeboten", "angebot",
+           "gekündigt", "storniert"),
     "fi": ("virhe", "virheelli", "sovittu", "sovittiin", "sovimme", "pitäisi olla", "ero$", "tarjous",
-           "tarjouksessa", "puuttuu", "kuuluisi"),
+           "tarjouksessa", "puuttuu", "kuuluisi",
+           "peruttu", "perutti", "irtisano"),
     "sr": ("greška", "grešk", "dogovoreno", "dogovorili", "umesto", "ponud", "trebalo bi da bude",
-           "trebalo je", "razlika"),
-    "fr": ("erreur", "au lieu de", "convenu", "devis", "écart"),
+           "trebalo je", "razlika",
+           "otkazali", "otkazan"),
+    "fr": ("erreur", "au lieu de", "convenu", "devis", "écart",
+           "annulé", "résilié"),
 }  # fmt: skip
 
 THANKS: Lexicon = {
-    "en": ("thank", "thanks", "thx", "received", "got it", "cheers", "much appreciated", "noted"),
-    "de": ("danke", "dank$", "vielen dank", "erhalten", "angekommen", "bekommen", "zur kenntnis"),
-    "fi": ("kiitos", "kiitoksia", "saatu", "saimme", "sain$", "vastaanotettu", "tuli perille"),
+    "en": ("thank", "thanks", "thx", "received", "got it", "cheers", "much appreciated", "noted",
+           "acknowledge receipt", "confirm receipt"),
+    "de": ("danke", "dank$", "vielen dank", "erhalten", "angekommen", "bekommen", "zur kenntnis",
+           "eingang", "bestätigen den eingang"),
+    "fi": ("kiitos", "kiitoksia", "saatu", "saimme", "sain$", "vastaanotettu", "tuli perille",
+           "vahvistamme"),
     "sr": ("hvala", "zahvaljujem", "zahvaljujemo", "primljeno", "primili", "primio", "primila", "stiglo",
-           "stigla", "dobili smo", "dobio"),
-    "fr": ("merci", "bien reçu", "reçu", "bonne réception", "pris note"),
+           "stigla", "dobili smo", "dobio",
+           "potvrđuj prijem"),
+    "fr": ("merci", "bien reçu", "reçu", "bonne réception", "pris note",
+           "accusons réception", "accusé de réception"),
 }  # fmt: skip
 
 # Thanks that are about the invoice or say it arrived: thanks even in a longer note
 # ("Thanks for the invoice. By the way, I'm away ..."), unlike thanks for a good year.
 THANKS_FOR_INVOICE: Lexicon = {
     "en": ("invoice", "bill", "received", "got it", "arrived"),
-    "de": ("rechnung", "erhalten", "angekommen", "bekommen"),
+    "de": ("rechnung", "erhalten", "angekommen", "bekommen",
+           "eingang"),
     "fi": ("lasku", "saatu", "saimme", "sain$", "vastaanotettu", "tuli perille"),
     "sr": ("faktur", "račun", "primljeno", "primili", "primio", "primila", "stiglo", "stigla", "dobili smo"),
-    "fr": ("factur", "bien reçu", "reçu", "bonne réception"),
+    "fr": ("factur", "bien reçu", "reçu", "bonne réception",
+           "accusons réception"),
 }  # fmt: skip
 
 # Words that open a question (a "?" says it too).
@@ -233,35 +295,45 @@ QUESTION: Lexicon = {
     "en": ("could you", "can you", "would you", "could we", "can we", "please resend", "please send",
            "please confirm", "is it possible", "do you", "did you", "is there", "what is", "which",
            "where", "when", "how", "why", "would it be possible", "please explain", "please clarify",
-           "i'd like to know", "wondering", "let me know"),
+           "i'd like to know", "wondering", "let me know",
+           "please let me know", "please advise", "please tell"),
     "de": ("können sie", "könnten sie", "kannst du", "könntest du", "bitte senden", "bitte schicken",
            "bitte erneut", "bitte nochmal", "wäre es möglich", "ist es möglich", "gibt es", "wie$", "wann",
-           "warum", "wieso", "welche", "wo$", "bitte bestätigen", "bitte erklären", "bitte um"),
+           "warum", "wieso", "welche", "wo$", "bitte bestätigen", "bitte erklären", "bitte um",
+           "bitte teilen sie", "teilen sie uns", "ich bitte um", "kurze frage"),
     "fi": ("voisitteko", "voitteko", "voisitko", "voitko", "lähettäkää", "lähettäisittekö", "onko", "miksi",
            "milloin", "mikä", "mitä", "miten", "kuinka", "pyydämme", "pyytäisin", "saisimmeko",
-           "saisinko", "voisiko"),
+           "saisinko", "voisiko",
+           "kertoisitteko", "kertokaa", "pyytäisimme", "kysymys"),
     "sr": ("da li", "možete li", "možeš li", "mogli biste", "biste li", "molim vas pošaljite",
-           "pošaljite", "kada$", "zašto", "kako$", "koji", "koja", "gde", "molim vas da"),
+           "pošaljite", "kada$", "zašto", "kako$", "koji", "koja", "gde", "molim vas da",
+           "zanima me", "zanima nas", "mozete li", "pitanje"),
     "fr": ("pourriez-vous", "pouvez-vous", "pourrais-tu", "peux-tu", "merci de nous renvoyer",
            "merci de renvoyer", "merci de nous envoyer", "est-ce que", "quand", "pourquoi", "comment",
-           "quel", "quelle", "serait-il possible", "auriez-vous"),
+           "quel", "quelle", "serait-il possible", "auriez-vous",
+           "merci de nous indiquer", "merci de m'indiquer", "merci de nous transmettre", "merci de nous envoyer", "merci de me dire", "question"),
 }  # fmt: skip
 
 # About the invoice at all ("are you coming to the Christmas drinks?" is not).
 ABOUT_INVOICE: Lexicon = {
     "en": ("invoice", "bill", "pdf", "includ", "due date", "po$", "purchase order", "order number", "pay", "vat", "amount",
            "iban", "bank", "receipt", "due", "line", "item", "hours", "rate", "total", "discount",
-           "price", "charge", "copy", "reference", "address", "tax"),
+           "price", "charge", "copy", "reference", "address", "tax",
+           "terms"),
     "de": ("rechnung", "bestell", "pdf", "enthalten", "inbegriffen", "inklusive", "konto", "zahl", "skonto", "überweis", "mwst", "ust", "betrag", "iban", "bank",
            "position", "stunden", "preis", "summe", "fällig", "kopie", "referenz", "adresse", "steuer",
-           "leistung", "rabatt", "netto", "brutto"),
+           "leistung", "rabatt", "netto", "brutto",
+           "ziel$", "zahlungsziel"),
     "fi": ("lasku", "maksu", "pdf", "sisält", "tili", "tilaus", "alv", "summa", "iban", "pankki", "viite", "erä", "eräpäivä",
-           "rivi", "tunti", "hinta", "osoite", "kopio", "verkkolasku", "alennus", "veloit"),
+           "rivi", "tunti", "hinta", "osoite", "kopio", "verkkolasku", "alennus", "veloit",
+           "maksuaika"),
     "sr": ("faktur", "račun", "pdf", "uključen", "swift", "bic", "iznos", "uplat", "plać", "plat", "pdv", "iban", "bank", "poziv na broj",
-           "stavk", "sati", "cen", "adres", "kopij", "rok", "popust", "porudžbin"),
+           "stavk", "sati", "cen", "adres", "kopij", "rok", "popust", "porudžbin",
+           "rok plaćanja"),
     "fr": ("factur", "commande", "pdf", "rib", "inclu", "fiche fournisseur", "paiement", "payer", "virement", "tva", "montant", "iban", "banque",
            "ligne", "heures", "prix", "total", "échéance", "copie", "référence", "adresse", "remise",
-           "bon de commande"),
+           "bon de commande",
+           "délai"),
 }  # fmt: skip
 
 # A change of where invoices go or who receives them.
@@ -280,14 +352,19 @@ ADDRESS: Lexicon = {
 }  # fmt: skip
 CHANGE: Lexicon = {
     "en": ("new$", "changed", "change", "from now on", "going forward", "in future", "in the future",
-           "update", "moved", "exclusively", "only to"),
+           "update", "moved", "exclusively", "only to",
+           "old$", "starting", "as of", "with effect from"),
     "de": ("neue", "neuer", "neues", "geändert", "ändert", "künftig", "zukünftig", "ab sofort", "in zukunft",
-           "umgezogen", "aktualis", "ausschließlich"),
+           "umgezogen", "aktualis", "ausschließlich",
+           "alte$", "alten$", "ab dem", "ab 1"),
     "fi": ("uusi$", "uuden", "uuteen", "uudesta", "muuttunut", "muuttui", "muuttuu", "vaihtunut", "vaihtui",
-           "jatkossa", "tästä lähtien", "päivit", "muutimme", "ainoastaan"),
-    "sr": ("nov", "promen", "promijen", "ubuduće", "od sada", "ažurir", "isključivo", "preselili"),
+           "jatkossa", "tästä lähtien", "päivit", "muutimme", "ainoastaan",
+           "vanha", "alkaen", "lähtien", "ei enää"),
+    "sr": ( "promen", "promijen", "ubuduće", "od sada", "ažurir", "isključivo", "preselili",
+           "novi$", "nova$", "novu$", "novom", "novoj", "novog", "novih", "star", "počev od"),
     "fr": ("nouvelle", "nouveau", "nouvel", "changé", "changement", "désormais", "à l'avenir",
-           "dorénavant", "mettre à jour", "modifi", "exclusivement", "uniquement", "déménag"),
+           "dorénavant", "mettre à jour", "modifi", "exclusivement", "uniquement", "déménag",
+           "ancienne", "ancien$", "à compter du", "à partir du"),
 }  # fmt: skip
 
 # A statement that only says the mail went on to someone else, or that someone will

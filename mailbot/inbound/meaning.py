@@ -62,6 +62,8 @@ class _Clause:
     text: str  # folded, as in the reply
     words: str  # the same, Serbian Cyrillic written in Latin script, for matching
     sentence: str  # the clause's sentence from the clause on, matched as ``words`` is
+    first: bool  # the clause opens its sentence (where a question word opens a question)
+    whole: str  # the whole sentence, matched as ``words`` is ("Solange ..., zahl ich keinen Cent")
 
 
 def read(text: str, language: str, sent: date | None) -> Reading:
@@ -82,15 +84,19 @@ def read(text: str, language: str, sent: date | None) -> Reading:
 
 
 def _languages(language: str) -> tuple[str, ...]:
+    """The reply's language, then English (the language clients mix in); a reply of no
+    known language is read in each."""
     base = "sr" if language.startswith("sr") else language
-    rest = tuple(code for code in ("en", "de", "fi", "sr", "fr") if code != base)
-    return (base, *rest) if base in lexicon.PAY else rest
+    if base not in lexicon.PAY:
+        return ("en", "de", "fi", "sr", "fr")
+    return (base,) if base == "en" else (base, "en")
 
 
 def _read_in(text: str, lang: str, sent: date | None) -> Reading:
+    latin = _latin if lang == "sr" else str
     clauses = [
-        _Clause(part, _latin(part) if lang == "sr" else part, _latin(rest) if lang == "sr" else rest)
-        for part, rest in _clauses_in_sentences(text, lang)
+        _Clause(part, latin(part), latin(rest), first, latin(whole))
+        for part, rest, first, whole in _clauses_in_sentences(text, lang)
     ]
     whole = fold(text)
     future_day = _names_future_day(whole, sent)
@@ -109,18 +115,22 @@ def _read_in(text: str, lang: str, sent: date | None) -> Reading:
 def _decide(found: dict[str, _Found], text: str, lang: str) -> Reading:
     """The reading that wins, by what a mistake costs, with its confidence."""
     question = found.get("question")
-    for kind in ("dispute", "payment_claimed", "promise_to_pay"):
-        if kind in found:
-            return _reading(kind, found[kind])
-    weak = found.get("weak_dispute")
-    if weak:  # a hint of disagreement, stronger with a question ("instead of 10 hours?")
-        return _reading("dispute", weak, 0.7 if question else weak.confidence)
-    if question:
+    claim, promise = found.get("payment_claimed"), found.get("promise_to_pay")
+    if claim and promise and claim.confidence < 0.85 and promise.confidence > claim.confidence:
+        claim = None  # a hint of the past against a plain promise: the promise
+    for kind, reading in (("dispute", found.get("dispute")), ("payment_claimed", claim),
+                          ("promise_to_pay", promise)):  # fmt: skip
+        if reading:
+            return _reading(kind, reading)  # type: ignore[arg-type]
+    if question:  # (a hint of disagreement in a question asks for a document: "the signed quote?")
         return _reading("question", question)
+    weak = found.get("weak_dispute")
+    if weak:
+        return _reading("dispute", weak)
     thanks = found.get("thanks")
     if thanks and len(text) <= SHORT:
         return _reading("thanks", thanks)
-    if thanks and _has(_latin(thanks.phrase), "THANKS_FOR_INVOICE", lang):  # not "for a good year"
+    if thanks and _has(_latin(text), "THANKS_FOR_INVOICE", lang):  # not for a good year
         return _reading("thanks", thanks, 0.75)
     if "vague" in found:  # paying words, no tense mailbot can read: the owner decides
         return _reading("other", found["vague"])
@@ -153,19 +163,19 @@ def _clause_readings(
     complaint = _hits(words, "COMPLAINT_STRONG", lang)
     if complaint and not _negated_complaint(words, complaint[0][1], lang):
         readings.append(_Found("dispute", clause.text, 0.85, _names(complaint)))
-    readings += _challenge(clause, lang)
+    readings += _challenge(clause, lang, errand)
     hint = _hits(words, "COMPLAINT_WEAK", lang)
     if hint and re.search(r"\d", words):
         readings.append(_Found("weak_dispute", clause.text, 0.6, _names(hint)))
     pay = _hits(words, "PAY", lang)
-    asks = _is_question(clause.sentence, lang)
+    asks = _asks(clause, lang)
     if pay:
         readings += [found for found in _payment(clause, lang, pay, future_day, errand)
                      if not asks or _still_said(found, words, lang)]  # fmt: skip
     if asks and _has(clause.sentence, "ABOUT_INVOICE", lang):
         readings.append(_Found("question", clause.text, 0.85, ("?",)))
     elif asks and about_invoice:  # "... plaćanja fakture ... su nam potrebni. Možete li nam ih poslati?"
-        readings.append(_Found("question", clause.text, 0.7, ("?",)))
+        readings.append(_Found("question", clause.text, 0.6, ("?", "(the mail is about the invoice)")))
     thanks = _hits(words, "THANKS", lang)
     if thanks:
         readings.append(_Found("thanks", clause.text, 0.9, _names(thanks)))
@@ -175,15 +185,17 @@ def _clause_readings(
     return readings
 
 
-def _challenge(clause: _Clause, lang: str) -> list[_Found]:
+def _challenge(clause: _Clause, lang: str, errand: bool) -> list[_Found]:
     """ "Why am I charged for ...?", "pourquoi 4 heures ?", a request for a corrected
     invoice: the client says the invoice is wrong without saying "wrong"."""
-    words, sentence = clause.words, clause.sentence
+    words, sentence = clause.words, clause.whole
     why = _hits(words, "CHALLENGE", lang)
-    if why and (_has(sentence, "CHARGED", lang) or re.search(r"\d", sentence)):
+    charged = _has(sentence, "CHARGED", lang) or _has(sentence, "PAY", lang) or re.search(r"\d", sentence)
+    asked = clause.first or "?" in sentence  # not "ich kläre, warum sie hängt"
+    if why and charged and asked:  # ("why should we pay for image rights we supplied?")
         return [_Found("dispute", clause.text, 0.75, (*_names(why), "(a charge questioned)"))]
     fix = _hits(words, "CORRECTION", lang)
-    if fix and (_has(sentence, "ABOUT_INVOICE", lang) or _has(sentence, "REQUEST", lang)):
+    if fix and not errand and (_has(sentence, "ABOUT_INVOICE", lang) or _has(sentence, "REQUEST", lang)):
         return [_Found("dispute", clause.text, 0.75, (*_names(fix), "(a correction asked for)"))]
     return []
 
@@ -202,7 +214,9 @@ def _payment(
         past = []  # "will be paid", "wird überwiesen", "biće plaćeno", "sera réglé"
     day_here = _names_future_day(clause.text, None) or bool(future_hint)
     names = _names(pay)
-    sentence = clause.sentence
+    if _has(words, "PAID_TO_ME", lang):
+        return []  # "my client finally paid me": the money went to the sender
+    sentence = clause.whole
     waits = _has(sentence, "CONDITION", lang) and not _names_future_day(sentence, None)
     if waits and _has(sentence, "CORRECTION", lang):  # "not before we get the corrected VAT"
         return [_Found("dispute", clause.text, 0.75, (*_names(pay), "(until corrected)"))]
@@ -218,6 +232,9 @@ def _payment(
             return [_Found("dispute", clause.text, 0.7, (*names, *_names(future), "(negated)"))]
         if future or day_here:
             return [_Found("promise_to_pay", clause.text, 0.7, (*names, "(not before)"))]
+        later = clause.sentence[len(clause.words) :]
+        if _has(later, "FUTURE_STRONG", lang):  # "not paid yet, sorry - will do next week"
+            return [_Found("promise_to_pay", clause.text, 0.75, (*names, "(not yet, but will)"))]
         return []  # "not paid yet": says nothing about a payment
     if past and not future:
         return [_Found("payment_claimed", clause.text, 0.9, (*names, *_names(past)))]
@@ -254,8 +271,20 @@ def _negated_complaint(words: str, where: int, lang: str) -> bool:
     return bool(re.search(r"\b(?:no|nothing|kein\w*|ei|nema|nije|aucune?|pas d')\s*$", before))
 
 
+def _asks(clause: _Clause, lang: str) -> bool:
+    """The clause's sentence ends in "?", or the clause asks in words: a question word
+    opening the sentence ("warum", "kada": also "why" and "when" inside a statement), or
+    a request anywhere ("could you", "merci de nous indiquer", "zanima me")."""
+    if "?" in clause.sentence:
+        return True
+    opening = _pattern("QUESTION", lang).match(clause.words.lstrip(" -–:"))
+    if opening and clause.first:
+        return True
+    return any(" " in word for word, _at in _hits(clause.words, "QUESTION", lang))
+
+
 def _is_question(words: str, lang: str) -> bool:
-    """A "?", or a sentence that opens as a question ("could you", "voisitteko", "da li")."""
+    """A "?", or words that open a question ("could you", "voisitteko", "da li")."""
     return "?" in words or _pattern("QUESTION", lang).match(words.lstrip(" -–:")) is not None
 
 
@@ -289,8 +318,9 @@ def _pattern(concept: str, lang: str) -> re.Pattern[str]:
     words: lexicon.Lexicon = getattr(lexicon, concept)
     entries = sorted(words.get(lang, ()), key=len, reverse=True)
     pattern = "|".join(_entry(entry) for entry in entries) or r"(?!)"
-    if concept in _INSIDE_WORDS and lang in ("de", "fi"):  # compounds: "Schlussrechnung"
-        pattern = pattern.replace(r"(?<![\w-])", "")
+    if concept in _INSIDE_WORDS and lang in ("de", "fi"):  # compounds: "Schlussrechnung", not "Augustiner"
+        inside = [_entry(entry).replace(r"(?<![\w-])", "") for entry in entries if len(entry) >= 5]
+        pattern = "|".join([*inside, pattern])
     return re.compile(pattern)
 
 
@@ -328,19 +358,26 @@ def _clause_split(lang: str) -> re.Pattern[str]:
 
 def clauses_of(text: str, lang: str = "en") -> list[str]:
     """The clauses of ``text``, folded; each is a substring of ``fold(text)`` (the phrase)."""
-    return [clause for clause, _rest in _clauses_in_sentences(text, lang)]
+    return [clause for clause, *_rest in _clauses_in_sentences(text, lang)]
 
 
-def _clauses_in_sentences(text: str, lang: str) -> list[tuple[str, str]]:
-    """(clause, its sentence from the clause on): "wir zahlen erst" reads on with
-    ", wenn der Fehler behoben ist"."""
+def clauses(text: str, lang: str = "en") -> list[tuple[str, str]]:
+    """(clause, its whole sentence), both folded: for readers outside this module."""
+    return [(clause, whole) for clause, _rest, _first, whole in _clauses_in_sentences(text, lang)]
+
+
+def _clauses_in_sentences(text: str, lang: str) -> list[tuple[str, str, bool, str]]:
+    """(clause, its sentence from the clause on, whether it opens the sentence, the whole
+    sentence): "wir zahlen erst" reads on with ", wenn der Fehler behoben ist"."""
     found = []
     for sentence in (part for line in _lines(text) for part in _SENTENCE.split(line)):
         folded = fold(sentence)
+        opening = True
         for clause in _clause_split(lang).split(folded):
             clause = clause.strip().rstrip(".!,;:")
             if clause:
-                found.append((clause, folded[folded.find(clause) :]))
+                found.append((clause, folded[folded.find(clause) :], opening, folded))
+                opening = False
     return found
 
 
