@@ -151,6 +151,9 @@ def _moved(new_words: str, language: str) -> Verdict | None:
         change = meaning.concept_hits(clause, "CHANGE", lang)
         if address and change and not meaning.concept_hits(clause, "PAY", lang):
             return Verdict("contact_change", clause, 0.8, (address[0][0], change[0][0]))
+        future = meaning.concept_hits(clause, "FUTURE_INVOICES", lang)  # "... prochaines factures au 12 rue"
+        if future and re.search(r"@|\d", clause):
+            return Verdict("contact_change", clause, 0.75, (future[0][0], "(an address)"))
         recipient = meaning.concept_hits(clause, "RECIPIENT", lang)  # "made out to Doe Studio UG"
         asked = "?" in sentence or meaning.concept_hits(sentence, "REQUEST", lang)
         if recipient and asked and not meaning.concept_hits(clause, "PAY", lang):

@@ -64,6 +64,7 @@ class _Clause:
     sentence: str  # the clause's sentence from the clause on, matched as ``words`` is
     first: bool  # the clause opens its sentence (where a question word opens a question)
     whole: str  # the whole sentence, matched as ``words`` is ("Solange ..., zahl ich keinen Cent")
+    whole_text: str  # the whole sentence as it stands in the folded reply (a question's phrase)
 
 
 def read(text: str, language: str, sent: date | None) -> Reading:
@@ -95,7 +96,7 @@ def _languages(language: str) -> tuple[str, ...]:
 def _read_in(text: str, lang: str, sent: date | None) -> Reading:
     latin = _latin if lang == "sr" else str
     clauses = [
-        _Clause(part, latin(part), latin(rest), first, latin(whole))
+        _Clause(part, latin(part), latin(rest), first, latin(whole), whole.rstrip(".!,;: "))
         for part, rest, first, whole in _clauses_in_sentences(text, lang)
     ]
     whole = fold(text)
@@ -116,7 +117,8 @@ def _decide(found: dict[str, _Found], text: str, lang: str) -> Reading:
     """The reading that wins, by what a mistake costs, with its confidence."""
     question = found.get("question")
     claim, promise = found.get("payment_claimed"), found.get("promise_to_pay")
-    if claim and promise and claim.confidence < 0.85 and promise.confidence > claim.confidence:
+    partly = claim is not None and _PARTLY in claim.words  # (a part paid, the rest promised: a claim)
+    if claim and promise and not partly and claim.confidence < 0.85 and promise.confidence > claim.confidence:
         claim = None  # a hint of the past against a plain promise: the promise
     for kind, reading in (("dispute", found.get("dispute")), ("payment_claimed", claim),
                           ("promise_to_pay", promise)):  # fmt: skip
@@ -146,13 +148,26 @@ def _reading(intent: Intent, found: _Found, confidence: float | None = None) -> 
     return Reading(intent, found.phrase, sure, tuple(dict.fromkeys(found.words)))
 
 
+_PARTLY = "(part of the amount)"
+
+
+def _numbers_disagree(clause: _Clause, lang: str) -> bool:
+    """Two different counts of what was charged in one sentence ("10 sati ... 6", "12 hours,
+    we agreed 8"), not a date or an invoice number: perhaps a complaint, never sure."""
+    if not clause.first or not _has(clause.whole, "CHARGED", lang):
+        return False
+    counts = {int(n) for n in re.findall(r"(?<![\d.,/-])(\d{1,4})(?![\d.,/-]|\.\d)", clause.whole)}
+    return len(counts) >= 2
+
+
 def _still_said(found: _Found, words: str, lang: str) -> bool:
-    """In a sentence that asks, only a claim, or a clause that says what the sender will
-    do ("I'll settle this end of next week, if that's ok?"), says more than the question:
-    "Gilt bei Zahlung innerhalb 7 Tagen Skonto?" promises nothing."""
-    if found.kind == "payment_claimed":
-        return True
-    return found.kind == "promise_to_pay" and "?" not in words and _has(words, "FUTURE_STRONG", lang)
+    """In a sentence that asks, only a clause that does not ask itself and says what the
+    sender did or will do ("I'll settle this end of next week, if that's ok?") says more
+    than the question: "Gilt bei Zahlung innerhalb 7 Tagen Skonto?" promises nothing, and
+    "onko tämä jo maksettu?" (has this been paid already?) claims nothing."""
+    if "?" in words or _pattern("QUESTION", lang).match(words):  # "onko tämä jo maksettu?" asks
+        return False
+    return found.kind == "payment_claimed" or _has(words, "FUTURE_STRONG", lang)
 
 
 def _clause_readings(
@@ -165,17 +180,21 @@ def _clause_readings(
         readings.append(_Found("dispute", clause.text, 0.85, _names(complaint)))
     readings += _challenge(clause, lang, errand)
     hint = _hits(words, "COMPLAINT_WEAK", lang)
-    if hint and re.search(r"\d", words):
-        readings.append(_Found("weak_dispute", clause.text, 0.6, _names(hint)))
+    if hint:  # "as quoted", "instead of", "too late": the owner is asked
+        readings.append(
+            _Found("weak_dispute", clause.text, 0.6 if re.search(r"\d", words) else 0.55, _names(hint))
+        )
+    elif _numbers_disagree(clause, lang):  # "na računu piše 10 sati, a radili ste 6"
+        readings.append(_Found("weak_dispute", clause.whole_text, 0.55, ("(two numbers of a charge)",)))
     pay = _hits(words, "PAY", lang)
     asks = _asks(clause, lang)
     if pay:
         readings += [found for found in _payment(clause, lang, pay, future_day, errand)
                      if not asks or _still_said(found, words, lang)]  # fmt: skip
     if asks and _has(clause.sentence, "ABOUT_INVOICE", lang):
-        readings.append(_Found("question", clause.text, 0.85, ("?",)))
+        readings.append(_Found("question", clause.whole_text, 0.85, ("?",)))
     elif asks and about_invoice:  # "... plaćanja fakture ... su nam potrebni. Možete li nam ih poslati?"
-        readings.append(_Found("question", clause.text, 0.6, ("?", "(the mail is about the invoice)")))
+        readings.append(_Found("question", clause.whole_text, 0.6, ("?", "(the mail is about the invoice)")))
     thanks = _hits(words, "THANKS", lang)
     if thanks:
         readings.append(_Found("thanks", clause.text, 0.9, _names(thanks)))
@@ -237,9 +256,13 @@ def _payment(
             return [_Found("promise_to_pay", clause.text, 0.75, (*names, "(not yet, but will)"))]
         return []  # "not paid yet": says nothing about a payment
     if past and not future:
+        if _has(sentence, "PARTIAL", lang):  # part of it: the owner looks (the ack would say "paid")
+            return [_Found("payment_claimed", clause.text, 0.65, (*names, *_names(past), _PARTLY))]
         return [_Found("payment_claimed", clause.text, 0.9, (*names, *_names(past)))]
     if future and not past:
         sure = 0.9 if (future_day or day_here) else 0.85
+        if waits and not (future_day or day_here):  # "à réception de la facture papier": it waits on us
+            sure = 0.65
         return [_Found("promise_to_pay", clause.text, sure, (*names, *_names(future)))]
     if past and future:  # "paid half, will pay the rest": the money moved
         return [_Found("payment_claimed", clause.text, 0.75, (*names, *_names(past)))]
