@@ -25,9 +25,12 @@ PAY: Lexicon = {
            "angewies", "ausgleich", "ausgeglich", "geld", "betrag", "zahllauf",
            "raus$", "rausgegangen", "auf ihrem konto", "auf ihr konto", "kreditkarte", "paypal", "karte$", "€", "eur$", "euro",
            "eingeplant"),
-    "fi": ("maks", "suorit", "tilit", "hoid", "rahat", "summa",
+    "fi": ("maks", "suorit", "tilit", "rahat", "summa",
            "tilisiirt", "siirrämme", "siirretään", "siirsimme", "siirretty", "siirsin", "lähtee", "lähti$", "tilillänne", "tilillenne", "kortilla", "paypal", "verkkopank", "€", "eur$", "euro",
-           "ajastettu"),
+           "ajastettu",
+           "maksuun",
+           "hoidamme lasku", "hoidan lasku", "hoidetaan lasku", "lasku hoidetaan",
+           "hoidetaan tää", "hoidetaan se", "hoidamme sen", "hoidan sen", "hoidan tän"),
     "sr": ("plat", "plać", "uplat", "uplać", "izmir", "isplat", "isplać", "prebac", "prenos",
            "novac", "novca", "pare", "iznos", "doznak", "sredstv", "prenet", "prenos", "prenes",
            "namir", "ide$", "ići će", "otići", "otiće", "na vašem računu", "na vaš račun", "nalog", "swift", "kartic", "€", "eur$", "evr", "dinar",
@@ -51,7 +54,9 @@ PAST_STRONG: Lexicon = {
            "wurden$", "erfolgt ist", "zahlungsavis", "überweisungsbeleg", "zahlungsbestätigung",
            "zahlungsnachweis",
            "rausgegangen", "rausgeschickt",
-           "geschickt", "verschickt", "gesendet"),
+           "geschickt", "verschickt", "gesendet",
+           "ist heute raus", "ist gestern raus", "ist schon raus", "ist bereits raus",
+           "geleistet", "getätigt", "vorgenommen"),
     "fi": ("maksettu", "maksoimme", "maksoin", "maksoi$", "maksettiin", "maksanut", "maksaneet",
            "suoritettu", "suoritimme", "suoritin", "tilitetty", "tilitimme", "hoidettu", "hoidimme",
            "hoidin", "siirretty", "siirsimme", "siirsin", "lähti$", "lähtenyt", "lähetetty", "lähetimme",
@@ -72,7 +77,7 @@ PAST_WEAK: Lexicon = {
            "earlier today", "just$",
            "has been", "have been"),
     "de": ("bereits", "schon", "gestern", "vorgestern", "letzte", "heute morgen", "soeben"),
-    "fi": ("jo$", "eilen", "toissapäivänä", "viime", "aamulla"),
+    "fi": ("jo$", "eilen", "toissapäivänä", "viime$", "viime viikolla", "viime kuussa", "aamulla"),
     "sr": ("već", "juče", "jutros", "prošl"),
     "fr": ("déjà", "hier", "ce matin", "dernier", "dernière"),
 }  # fmt: skip
@@ -94,7 +99,9 @@ FUTURE_STRONG: Lexicon = {
            "suoritetaan", "siirretään", "tilitetään", "hoidamme", "hoidan", "hoidetaan", "tilitämme", "siirrämme", "lähtee",
            "menee maksuun", "tulee maksuun", "tulemme", "maksuajo", "maksuajossa", "aikataulu",
            "ajastettu", "ajastan", "ajastamme", "pyrimme", "emme aio", "en aio", "emme maksa", "en maksa",
-           "tehdään", "lähtee"),
+           "tehdään", "lähtee",
+           "laitan maksuun", "laitamme maksuun", "laitetaan maksuun",
+           "laitan$", "laitamme$", "laitetaan$"),
     "sr": ("platiće", "platiću", "platićemo", "uplatiće", "uplatiću", "uplatićemo", "izmiriće",
            "izmiriću", "izmirićemo", "izvršiće", "izvršićemo", "izvršiću", "prebaciće", "prebacićemo",
            "isplatiće", "isplatićemo", "nećemo", "neću", "neće$", "ćemo", "ćete", "će$", "ću$", "biće", "bice", "planira",
@@ -149,7 +156,7 @@ CONDITION: Lexicon = {
 CORRECTION: Lexicon = {
     "en": ("corrected", "correction", "fix", "credit note", "amended", "revised invoice", "new invoice",
            "reissue", "re-issue", "with the correct", "correct the"),
-    "de": ("korrig", "korrektur", "berichtig", "gutschrift", "nachgebessert", "behoben", "neue rechnung",
+    "de": ("korrig", "korrektur", "berichtig", "nachgebessert", "behoben", "neue rechnung",
            "neu ausstellen", "korrigierte"),
     "fi": ("korja", "hyvityslasku", "oikaistu", "uuden laskun", "uusi lasku"),
     "sr": ("ispravk", "ispravlj", "ispravit", "koriguj", "korigovan", "knjižno odobrenje", "novu fakturu",
@@ -169,11 +176,16 @@ CHALLENGE: Lexicon = {
     "fr": ("pourquoi$", "comment se fait", "d'où vient", "comment arrivez", "comment expliquez", "comment est-ce"),
 }  # fmt: skip
 CHARGED: Lexicon = {
-    "en": ("charg", "billed", "bill$", "invoiced", "line", "item", "hours", "fee"),
-    "de": ("berechn", "abgerechn", "in rechnung", "position", "stunden", "posten", "pauschale"),
-    "fi": ("veloit", "laskut", "laskulla", "rivi", "tunti", "tuntia"),
-    "sr": ("naplać", "naplat", "obračun", "stavk", "sati", "sata"),
-    "fr": ("factur", "compt", "ligne", "heures", "forfait"),
+    "en": ("charg", "billed", "bill$", "invoiced", "line", "item", "hours", "fee",
+           "vat$", "tax"),
+    "de": ("berechn", "abgerechn", "in rechnung", "position", "stunden", "posten", "pauschale",
+           "mwst", "ust$", "umsatzsteuer", "steuer"),
+    "fi": ("veloit", "laskut", "laskulla", "rivi", "tunti", "tuntia",
+           "alv", "vero"),
+    "sr": ("naplać", "naplat", "obračun", "stavk", "sati", "sata",
+           "pdv", "porez"),
+    "fr": ("factur", "compt", "ligne", "heures", "forfait",
+           "tva", "taxe"),
 }  # fmt: skip
 
 # A request ("please ..."), for a correction asked for without naming the invoice.
@@ -235,6 +247,32 @@ PARTIAL: Lexicon = {
     "fr": ("moitié", "partie", "partiel", "acompte", "le solde", "le reste", "premier versement"),
 }  # fmt: skip
 
+# The money arriving on the owner's account ("Wertstellung in 1-2 Bankarbeitstagen"): after
+# a claim, the transfer in flight, not a promise.
+ARRIVAL: Lexicon = {
+    "en": ("on your account", "in your account", "should arrive", "value date", "banking days"),
+    "de": ("auf ihrem konto", "auf ihr konto", "gutschrift", "wertstellung", "bankarbeitstag"),
+    "fi": ("tilillänne", "tilillenne", "perillä", "pankkipäiv"),
+    "sr": ("na vašem računu", "na vaš račun", "radna dana", "radnih dana", "legne"),
+    "fr": ("sur votre compte", "date de valeur", "jours ouvrés", "jours ouvrables"),
+}  # fmt: skip
+
+# The sender as the subject ("we paid", "j'ai réglé"): a past form with one is surely
+# the sender's payment; a bare participle may be a habit ("nos fournisseurs sont réglés
+# à 30 jours") or someone else's.
+FIRST_PERSON: Lexicon = {
+    "en": ("we$", "i$", "i've", "we've", "i'd", "we'd"),
+    "de": ("wir$", "ich$", "haben$", "habe$", "hab's"),
+    "fi": ("me$", "minä$", "olemme", "olen$", "maksoimme", "maksoin", "suoritimme", "siirsimme"),
+    "sr": ("smo$", "sam$", "mi$", "ja$"),
+    "fr": ("nous$", "je$", "j'ai", "avons$"),
+}  # fmt: skip
+
+# A clause that opens with "if" says nothing done ("if you need the payment confirmation").
+IF: Lexicon = {
+    "en": ("if$",), "de": ("falls$", "wenn$"), "fi": ("jos$",), "sr": ("ako$",), "fr": ("si$", "s'il"),
+}  # fmt: skip
+
 # The client disagrees: with the amount, the items, the work, the tax.
 COMPLAINT_STRONG: Lexicon = {
     "en": ("wrong", "incorrect", "discrepan", "mismatch", "overcharg", "charged twice", "charged us twice",
@@ -266,7 +304,8 @@ COMPLAINT_STRONG: Lexicon = {
            "ei pitäisi olla", "ei kuulu",
            "laskutettu kahdesti", "kahdesti laskutettu", "kaksi kertaa laskutettu",
            "emme voi hyväksyä",
-           "ei kuulu meille", "väärälle yritykselle", "väärä yritys"),
+           "ei kuulu meille", "väärälle yritykselle", "väärä yritys",
+           "ei pitäisi", "pitää poistaa", "poistaa laskulta"),
     "sr": ("pogrešan", "pogrešn", "pogrešno", "nije tačan", "nije tačno", "netačan",
            "netačn", "nije ispravan", "neispravn", "previše", "preveliki",
            "nismo naručili", "nismo poručili", "ne slaže", "ne slažu",
@@ -282,7 +321,8 @@ COMPLAINT_STRONG: Lexicon = {
            "refuse", "inacceptable", "surfactur", "pas été effectué", "pas été réalisé",
            "facturé deux fois", "deux fois facturé", "ne devrait pas", "n'aurait pas dû", "aurait dû", "jamais parvenu", "pas parvenu",
            "ne pouvons pas accepter",
-           "pas pour nous", "ne nous concerne", "mauvaise société", "mauvais client"),
+           "pas pour nous", "ne nous concerne", "mauvaise société", "mauvais client",
+           "pas été livr", "toujours pas reçu", "toujours pas été"),
 }  # fmt: skip
 
 # Words that point at a disagreement only together with others (a quote, what was
@@ -371,14 +411,17 @@ ABOUT_INVOICE: Lexicon = {
            "ziel$", "zahlungsziel"),
     "fi": ("lasku", "maksu", "pdf", "sisält", "tili", "tilaus", "alv", "summa", "iban", "pankki", "viite", "erä", "eräpäivä",
            "rivi", "tunti", "hinta", "osoite", "kopio", "verkkolasku", "alennus", "veloit",
-           "maksuaika"),
+           "maksuaika",
+           "maks"),
     "sr": ("faktur", "račun", "pdf", "uključen", "swift", "bic", "iznos", "uplat", "plać", "plat", "pdv", "iban", "bank", "poziv na broj",
            "stavk", "sati", "cen", "adres", "kopij", "rok", "popust", "porudžbin",
-           "rok plaćanja"),
+           "rok plaćanja",
+           "kartic", "link"),
     "fr": ("factur", "commande", "pdf", "rib", "inclu", "fiche fournisseur", "paiement", "payer", "virement", "tva", "montant", "iban", "banque",
            "ligne", "heures", "prix", "total", "échéance", "copie", "référence", "adresse", "remise",
            "bon de commande",
-           "délai"),
+           "délai",
+           "règlement", "chèque", "carte"),
 }  # fmt: skip
 
 # A change of where invoices go or who receives them.

@@ -108,10 +108,14 @@ def _unsure_reply(events: list[Event]) -> Event | None:
     for event in events:
         if event.type == "resume":
             found = None
-        elif event.type == "reply" and event.detail:
-            if UNSURE_MARK in event.detail and json.loads(event.detail).get("unsure") is True:
-                found = event
+        elif _unsure(event):
+            found = event
     return found  # (a confirmed one too: confirming again corrects the owner's reading)
+
+
+def _unsure(event: Event) -> bool:
+    detail = event.detail or ""
+    return event.type == "reply" and UNSURE_MARK in detail and json.loads(detail).get("unsure") is True
 
 
 def _record(settings: Settings, invoice: str, type_: EventType, now: datetime, **fields: Any) -> None:
