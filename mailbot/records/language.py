@@ -137,7 +137,7 @@ def suggestion(client_id: str, client: Client, learned: Learned) -> str:
     if not _same(learned.acks_in, learned.language):  # (setting it would fail `check`: no words yet)
         return (
             f"{client.name} writes in {name} ({replies}); mailbot has no {name} templates yet, so every "
-            f"mail still goes out in {writes}. Once {name} templates exist (or your own, see [templates] dir), "
+            f"mail still goes out in {writes}. Once {name} templates exist (or your own: [templates] dir), "
             f'set language = "{learned.language}" in [clients.{client_id}] of mailbot.toml.'
         )
     acks = f"mailbot acknowledges in {name}, but invoices and reminders go out in {writes}"
