@@ -207,6 +207,14 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def summary(checks: list[tuple[str, bool]]) -> int:
+    """Print the ``=== summary ===`` block, one PASS/FAIL line a target; the exit status."""
+    print("\n=== summary ===")
+    for label, ok in checks:
+        print(f"{label}: {verdict(ok)}")
+    return 0 if all(ok for _label, ok in checks) else 1
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 

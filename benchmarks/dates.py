@@ -18,7 +18,7 @@ import time
 import timeit
 from datetime import date
 
-from _common import machine, verdict  # first: it puts the repository root on sys.path
+from _common import machine, summary  # first: it puts the repository root on sys.path
 
 from mailbot.inbound.dates import promised_date
 
@@ -64,10 +64,7 @@ def main() -> int:
         (f"slowest typical reply {worst:.3f} ms < 0.5 ms", worst < 0.5),
         (f"slowest hostile reply {slowest:.2f} s < 1 s", slowest < 1),
     ]
-    print("\n=== summary ===")
-    for label, ok in checks:
-        print(f"{label}: {verdict(ok)}")
-    return 0 if all(ok for _label, ok in checks) else 1
+    return summary(checks)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from pathlib import Path
 
-from _common import ROOT, machine, verdict  # first: it puts the repository root on sys.path
+from _common import ROOT, machine, summary  # first: it puts the repository root on sys.path
 
 sys.path.insert(0, str(ROOT / "tests"))
 from junk_corpus import MB, client_mails, hostile
@@ -137,10 +137,7 @@ def main() -> int:
          len(from_clients) == len(clients)),
         (f"state growth {(after - before) / MB:.1f} MB < 50 MB", after - before < 50 * MB),
     ]  # fmt: skip
-    print("\n=== summary ===")
-    for label, ok in checks:
-        print(f"{label}: {verdict(ok)}")
-    return 0 if all(ok for _label, ok in checks) else 1
+    return summary(checks)
 
 
 if __name__ == "__main__":

@@ -35,9 +35,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-for _path in (ROOT, ROOT / "tests"):
+for _path in (ROOT, ROOT / "tests", ROOT / "benchmarks"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
+
+from _common import summary  # noqa: E402
 
 _IMPORT = time.perf_counter()
 from test_replies import KNOWN  # noqa: E402  (the corpus's clients, invoices and own IBAN)
@@ -348,10 +350,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     print(f"without mails over 1 MiB (one round, not a target): {rate_small:.0f} replies/s; "
           f"importing mailbot's reading modules took {1000 * IMPORT_SECONDS:.0f} ms")  # fmt: skip
     checks.append((f"speed {rate:.0f} replies/s (>= 200)", rate >= TARGET_SPEED))
-    print("\n=== summary ===")
-    for label, ok in checks:
-        print(f"{label}: {'PASS' if ok else 'FAIL'}")
-    return 0 if all(ok for _label, ok in checks) else 1
+    return summary(checks)
 
 
 if __name__ == "__main__":

@@ -158,6 +158,7 @@ def test_without_templates_for_it_the_suggestion_says_mails_stay_in_the_configur
     assert next(a for a in actions if a.kind == "ack").language == "en"
     notice = next(a for a in actions if a.kind == "notice")
     assert "mailbot has no Finnish templates yet, so every mail still goes out in English" in notice.about
+    assert "Once Finnish templates exist" in notice.about  # (setting the language now would fail `check`)
 
 
 # Through the real pass: a client without a language writes twice in German ----------------

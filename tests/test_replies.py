@@ -147,3 +147,15 @@ def test_a_message_id_that_is_not_ascii_is_not_taken_into_our_headers():
     assert parse(b"From: a@client.example\r\nMessage-ID: <ok.1@client.example>\r\n\r\nx\r\n").message_id == (
         "<ok.1@client.example>"
     )
+
+
+def test_a_reply_from_a_clock_years_ahead_promises_for_a_day_near_the_day_it_is_read():
+    raw = (
+        b"From: laskut@virtanen.example\r\nTo: billing@muster-design.example\r\n"
+        b"Subject: Re: Invoice 2026-005\r\nMessage-ID: <clock@virtanen.example>\r\n"
+        b"In-Reply-To: <inv-2026-005.1a2b3c@muster-design.example>\r\n"
+        b"Date: Thu, 07 Dec 2028 10:00:00 +0200\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"Maksamme perjantaina.\r\n"
+    )
+    reply = classify(raw, replace(KNOWN, today=date(2026, 12, 7)))
+    assert (reply.intent, reply.date) == ("promise_to_pay", date(2026, 12, 11))

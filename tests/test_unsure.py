@@ -209,7 +209,7 @@ def test_an_unsure_promise_goes_to_the_owner_with_the_reading_in_words_and_the_c
     assert '"should go out around the 15th"' in line
     assert "`mailbot confirm 2026-004 promise 2026-12-15`" in line
     assert "`mailbot confirm 2026-004 other` if it is none" in line
-    assert "`mailbot resume 2026-004`" in line
+    assert "resume" not in line  # (it would forget a payment claim made before, too)
     assert "waits 3 working days" in line
 
 
@@ -293,9 +293,11 @@ def test_confirm_records_the_owners_reading_as_a_trusted_reply_and_says_what_it_
     assert (confirmed["type"], confirmed["intent"], confirmed["trusted"], confirmed["until"]) == (
         "reply", "promise_to_pay", True, "2026-12-15")  # fmt: skip
     assert json.loads(confirmed["detail"]) == {"by": "owner", "confirmed": "<u1@acme.example>"}
-    # Confirmed once: there is nothing left to confirm.
-    assert main(["--config", str(config), "confirm", "2026-004", "other"]) == 1
-    assert "no reply waits for you to confirm" in capsys.readouterr().err
+    # Confirmed once, the owner may correct it: the later confirmation is the reading.
+    assert main(["--config", str(config), "confirm", "2026-004", "promise", "2026-12-18"]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(config), "history", "2026-004", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[-1]["until"] == "2026-12-18"
 
 
 def test_confirm_without_an_unsure_reply_is_refused(tmp_path, capsys):
@@ -316,7 +318,9 @@ def test_confirm_with_a_bad_date_or_a_date_on_another_intent_is_refused(tmp_path
         main(["--config", str(config), "confirm", "2026-004", "promise", "15.12.2026"])
     assert usage.value.code == 2
     assert "'15.12.2026' is not a date like 2026-12-01" in capsys.readouterr().err
-    assert main(["--config", str(config), "confirm", "2026-004", "dispute", "2026-12-15"]) == 1
+    with pytest.raises(SystemExit) as usage:
+        main(["--config", str(config), "confirm", "2026-004", "dispute", "2026-12-15"])
+    assert usage.value.code == 2
     assert "a date goes only with `promise`" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--config", str(config), "confirm", "2026-004", "maybe"])  # not an intent: usage
@@ -445,3 +449,9 @@ def test_an_unsure_promise_through_the_real_pass_waits_for_the_owner_who_confirm
     assert main(["--config", str(settings.config_path), "status", "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert "unsure" not in row["last_reply"]
+
+
+def test_confirm_refuses_a_promise_day_before_the_reply(tmp_path, capsys):
+    config = _with_unsure_reply(tmp_path)
+    assert main(["--config", str(config), "confirm", "2026-004", "promise", "2026-11-01"]) == 1
+    assert "is before the reply" in capsys.readouterr().err

@@ -43,6 +43,9 @@ _CONFIRMED = {
 def cmd_confirm(args: argparse.Namespace) -> int:
     """The owner's reading of the latest reply mailbot was not sure of."""
     until = date_arg(args.date) if args.date else None
+    if until is not None and args.intent != "promise":
+        note(f"mailbot: a date goes only with `promise` (the day it will be paid), not {args.intent!r}")
+        raise SystemExit(2)
     done = owner.confirm(settings_of(args), args.invoice, args.intent, utcnow(), until=until)
     what = reading_in_words(done.intent, done.until)
     of = f"the reply {done.message_id}" if done.message_id else "the reply"

@@ -72,6 +72,7 @@ def known_world(settings: Settings, ledger: Ledger, store: Store, now: datetime)
         owners={invoice.number: invoice.client_id for invoice in ledger.invoices.values()},
         expect_auth=bool(settings.imap.authserv_id) or store.has_note("", AUTH_SEEN),
         own_ibans=frozenset({normalise_iban(settings.payment.iban)} - {""}),
+        today=now.date(),
         min_confidence=settings.replies.min_confidence,
     )
 

@@ -275,7 +275,9 @@ _UNTIL = re.compile(
     r"(?:[^\W\d_]{4,12}day,?\s+|(?:mon|diens|donners|frei|sams|sonn)tag,?\s+|mittwoch,?\s+)?$",
     _I,
 )
-_BACK_AFTER = re.compile(r"\s*(?:bin\s+ich\s+|ich\s+bin\s+)?(?:wieder|zurück|takaisin|ponovo|поново)\b", _I)
+_BACK_AFTER = re.compile(
+    r"[\s,]*(?:bin\s+ich\s+|ich\s+bin\s+)?(?:wieder|zurück|takaisin|ponovo|поново)\b", _I
+)
 _UNTIL_AFTER = re.compile(r"\s*(?:asti|saakka|inclus\w*|einschließlich)\b", _I)
 _FROM = re.compile(r"(?:\bab(?:\s+dem|\s+den)?|à\s+partir\s+du|\bod|\bод|\bfrom|alkaen)\s*$", _I)
 

@@ -106,16 +106,14 @@ def unsure_summary(reply: Reply, wait_days: int) -> str:
     said = f'; the words: "{words}"' if words else ""
     who = reply.sender or "an unknown sender"
     trust = "verified" if reply.trusted else f"NOT verified: {reply.trust_reason}"
+    # (not `mailbot resume`: it forgets everything the client said, a payment claim too)
     if word == "other":
         settle = (
             f"confirm with `{best}`, or say what it is: `mailbot confirm {number} promise [YYYY-MM-DD]`,"
-            f" `paid`, `dispute`, `question` or `thanks`, or `mailbot resume {number}`"
+            f" `paid`, `dispute`, `question` or `thanks`"
         )
     else:
-        settle = (
-            f"confirm with `{best}`, or `mailbot confirm {number} other` if it is none,"
-            f" or `mailbot resume {number}`"
-        )
+        settle = f"confirm with `{best}`, or `mailbot confirm {number} other` if it is none"
     wait = (
         f"; meanwhile nothing changed and the next reminder waits {wait_days} working days"
         if wait_days

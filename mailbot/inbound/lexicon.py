@@ -19,18 +19,27 @@ Lexicon = dict[str, tuple[str, ...]]
 PAY: Lexicon = {
     "en": ("pay$", "pays$", "paying", "payment", "paid", "settl", "transfer", "wire$", "wired", "wiring",
            "remit", "money", "funds", "cheque", "goes out", "go out", "went out",
-           "have it to you", "get it to you", "you'll have it", "you will have it", "on your account", "in your account", "paypal", "credit card", "card$", "payment link", "€", "eur$", "euro"),
+           "have it to you", "get it to you", "you'll have it", "you will have it", "on your account", "in your account", "paypal", "credit card", "card$", "payment link", "€", "eur$", "euro",
+           "scheduled for"),
     "de": ("zahl", "bezahl", "gezahlt", "überweis", "überwies", "begleich", "beglich", "anweis",
            "angewies", "ausgleich", "ausgeglich", "geld", "betrag", "zahllauf",
-           "raus$", "rausgegangen", "auf ihrem konto", "auf ihr konto", "kreditkarte", "paypal", "karte$", "€", "eur$", "euro"),
-    "fi": ("maks", "suorit", "tilit", "hoid", "rahat", "summa",
-           "tilisiirt", "siirrämme", "siirretään", "siirsimme", "siirretty", "siirsin", "lähtee", "lähti$", "tilillänne", "tilillenne", "kortilla", "paypal", "verkkopank", "€", "eur$", "euro"),
+           "raus$", "rausgegangen", "auf ihrem konto", "auf ihr konto", "kreditkarte", "paypal", "karte$", "€", "eur$", "euro",
+           "eingeplant"),
+    "fi": ("maks", "suorit", "tilit", "rahat", "summa",
+           "tilisiirt", "siirrämme", "siirretään", "siirsimme", "siirretty", "siirsin", "lähtee", "lähti$", "tilillänne", "tilillenne", "kortilla", "paypal", "verkkopank", "€", "eur$", "euro",
+           "ajastettu",
+           "maksuun",
+           "hoidamme lasku", "hoidan lasku", "hoidetaan lasku", "lasku hoidetaan",
+           "hoidetaan tää", "hoidetaan se", "hoidamme sen", "hoidan sen", "hoidan tän"),
     "sr": ("plat", "plać", "uplat", "uplać", "izmir", "isplat", "isplać", "prebac", "prenos",
            "novac", "novca", "pare", "iznos", "doznak", "sredstv", "prenet", "prenos", "prenes",
-           "namir", "ide$", "ići će", "otići", "otiće", "na vašem računu", "na vaš račun", "nalog", "swift", "kartic", "€", "eur$", "evr", "dinar"),
-    "fr": ("pai", "pay", "régl", "règl", "regl", "vir", "vers", "solde", "soldé", "acquitt", "argent",
-           "somme", "montant",
-           "part$", "partira", "sur votre compte", "carte$", "par carte", "paypal", "€", "eur$", "euro"),
+           "namir", "ide$", "ići će", "otići", "otiće", "na vašem računu", "na vaš račun", "nalog", "swift", "kartic", "€", "eur$", "evr", "dinar",
+           "zakazan"),
+    "fr": ("paie", "paiement", "paier", "payé", "payer", "payons", "payerons", "payement", "régl", "règl",
+           "regl", "virement", "viré", "virer", "virons", "versement", "versé", "verser", "verserons", "solde",
+           "soldé", "acquitt", "argent", "somme", "montant",
+           "part$", "partira", "sur votre compte", "carte$", "par carte", "paypal", "€", "eur$", "euro",
+           "programmé", "prévu pour"),
 }  # fmt: skip
 
 # A payment already made: past forms of the paying verbs, and what marks the past.
@@ -44,7 +53,10 @@ PAST_STRONG: Lexicon = {
            "erledigt", "ist raus", "sind raus", "ging raus", "gutgeschrieben", "abgebucht", "wurde$",
            "wurden$", "erfolgt ist", "zahlungsavis", "überweisungsbeleg", "zahlungsbestätigung",
            "zahlungsnachweis",
-           "rausgegangen", "rausgeschickt"),
+           "rausgegangen", "rausgeschickt",
+           "geschickt", "verschickt", "gesendet",
+           "ist heute raus", "ist gestern raus", "ist schon raus", "ist bereits raus",
+           "geleistet", "getätigt", "vorgenommen"),
     "fi": ("maksettu", "maksoimme", "maksoin", "maksoi$", "maksettiin", "maksanut", "maksaneet",
            "suoritettu", "suoritimme", "suoritin", "tilitetty", "tilitimme", "hoidettu", "hoidimme",
            "hoidin", "siirretty", "siirsimme", "siirsin", "lähti$", "lähtenyt", "lähetetty", "lähetimme",
@@ -65,7 +77,7 @@ PAST_WEAK: Lexicon = {
            "earlier today", "just$",
            "has been", "have been"),
     "de": ("bereits", "schon", "gestern", "vorgestern", "letzte", "heute morgen", "soeben"),
-    "fi": ("jo$", "eilen", "toissapäivänä", "viime", "aamulla"),
+    "fi": ("jo$", "eilen", "toissapäivänä", "viime$", "viime viikolla", "viime kuussa", "aamulla"),
     "sr": ("već", "juče", "jutros", "prošl"),
     "fr": ("déjà", "hier", "ce matin", "dernier", "dernière"),
 }  # fmt: skip
@@ -87,7 +99,9 @@ FUTURE_STRONG: Lexicon = {
            "suoritetaan", "siirretään", "tilitetään", "hoidamme", "hoidan", "hoidetaan", "tilitämme", "siirrämme", "lähtee",
            "menee maksuun", "tulee maksuun", "tulemme", "maksuajo", "maksuajossa", "aikataulu",
            "ajastettu", "ajastan", "ajastamme", "pyrimme", "emme aio", "en aio", "emme maksa", "en maksa",
-           "tehdään", "lähtee"),
+           "tehdään", "lähtee",
+           "laitan maksuun", "laitamme maksuun", "laitetaan maksuun",
+           "laitan$", "laitamme$", "laitetaan$"),
     "sr": ("platiće", "platiću", "platićemo", "uplatiće", "uplatiću", "uplatićemo", "izmiriće",
            "izmiriću", "izmirićemo", "izvršiće", "izvršićemo", "izvršiću", "prebaciće", "prebacićemo",
            "isplatiće", "isplatićemo", "nećemo", "neću", "neće$", "ćemo", "ćete", "će$", "ću$", "biće", "bice", "planira",
@@ -125,11 +139,16 @@ NEGATION: Lexicon = {
 # A payment that waits for something ("until we have the PO", "bevor die Gutschrift da
 # ist"): neither a refusal nor a promise.
 CONDITION: Lexicon = {
-    "en": ("until", "till$", "unless", "before", "once$", "as soon as", "when$", "after$"),
-    "de": ("bis$", "bevor", "solange", "sobald", "erst wenn", "erst nach", "wenn$", "erst$", "nachdem"),
-    "fi": ("ennen kuin", "kunnes", "ennen$", "kun$", "heti kun", "jälkeen$", "vasta$"),
-    "sr": ("dok$", "dok ne", "pre nego", "čim$", "tek kad", "kada$", "kad$", "nakon", "tek$"),
-    "fr": ("tant que", "avant$", "avant que", "jusqu'à", "dès que", "une fois", "quand$", "lorsque", "après$"),
+    "en": ("until", "till$", "unless", "before", "once$", "as soon as", "when$", "after$",
+           "upon receipt", "on receipt"),
+    "de": ("bis$", "bevor", "solange", "sobald", "erst wenn", "erst nach", "wenn$", "erst$", "nachdem",
+           "nach erhalt", "bei erhalt", "nach eingang"),
+    "fi": ("ennen kuin", "kunnes", "ennen$", "kun$", "heti kun", "jälkeen$", "vasta$",
+           "saatuamme", "kun saamme"),
+    "sr": ("dok$", "dok ne", "pre nego", "čim$", "tek kad", "kada$", "kad$", "nakon", "tek$",
+           "po prijemu", "nakon prijema"),
+    "fr": ("tant que", "avant$", "avant que", "jusqu'à", "dès que", "une fois", "quand$", "lorsque", "après$",
+           "à réception", "dès réception", "à la réception"),
 }  # fmt: skip
 
 # What a payment held back waits for when it is a correction: then it is a dispute
@@ -137,7 +156,7 @@ CONDITION: Lexicon = {
 CORRECTION: Lexicon = {
     "en": ("corrected", "correction", "fix", "credit note", "amended", "revised invoice", "new invoice",
            "reissue", "re-issue", "with the correct", "correct the"),
-    "de": ("korrig", "korrektur", "berichtig", "gutschrift", "nachgebessert", "behoben", "neue rechnung",
+    "de": ("korrig", "korrektur", "berichtig", "nachgebessert", "behoben", "neue rechnung",
            "neu ausstellen", "korrigierte"),
     "fi": ("korja", "hyvityslasku", "oikaistu", "uuden laskun", "uusi lasku"),
     "sr": ("ispravk", "ispravlj", "ispravit", "koriguj", "korigovan", "knjižno odobrenje", "novu fakturu",
@@ -157,11 +176,16 @@ CHALLENGE: Lexicon = {
     "fr": ("pourquoi$", "comment se fait", "d'où vient", "comment arrivez", "comment expliquez", "comment est-ce"),
 }  # fmt: skip
 CHARGED: Lexicon = {
-    "en": ("charg", "billed", "bill$", "invoiced", "line", "item", "hours", "fee"),
-    "de": ("berechn", "abgerechn", "in rechnung", "position", "stunden", "posten", "pauschale"),
-    "fi": ("veloit", "laskut", "laskulla", "rivi", "tunti", "tuntia"),
-    "sr": ("naplać", "naplat", "obračun", "stavk", "sati", "sata"),
-    "fr": ("factur", "compt", "ligne", "heures", "forfait"),
+    "en": ("charg", "billed", "bill$", "invoiced", "line", "item", "hours", "fee",
+           "vat$", "tax"),
+    "de": ("berechn", "abgerechn", "in rechnung", "position", "stunden", "posten", "pauschale",
+           "mwst", "ust$", "umsatzsteuer", "steuer"),
+    "fi": ("veloit", "laskut", "laskulla", "rivi", "tunti", "tuntia",
+           "alv", "vero"),
+    "sr": ("naplać", "naplat", "obračun", "stavk", "sati", "sata",
+           "pdv", "porez"),
+    "fr": ("factur", "compt", "ligne", "heures", "forfait",
+           "tva", "taxe"),
 }  # fmt: skip
 
 # A request ("please ..."), for a correction asked for without naming the invoice.
@@ -182,6 +206,18 @@ ADMIN: Lexicon = {
     "fr": ("bon de commande", "numéro de commande", "validation", "approbation", "signature", "budget"),
 }  # fmt: skip
 
+# Where the next invoices go: with an address in the same clause (an "@", a street
+# number), a contact change.
+FUTURE_INVOICES: Lexicon = {
+    "en": ("future invoices", "next invoices", "invoices from now on", "all invoices"),
+    "de": ("künftige rechnungen", "zukünftige rechnungen", "künftigen rechnungen", "rechnungen künftig",
+           "rechnungen bitte an", "alle rechnungen"),
+    "fi": ("tulevat laskut", "jatkossa laskut", "laskut jatkossa", "kaikki laskut"),
+    "sr": ("buduće fakture", "sledeće fakture", "fakture ubuduće", "sve fakture", "fakture šaljite"),
+    "fr": ("prochaines factures", "futures factures", "factures futures", "toutes les factures",
+           "envoyer les factures"),
+}  # fmt: skip
+
 # Who an invoice is made out to: asked to change it is a contact change.
 RECIPIENT: Lexicon = {
     "en": ("made out to", "in the name of", "invoice to our"),
@@ -200,6 +236,43 @@ PAID_TO_ME: Lexicon = {
     "fr": ("m'a$ payé", "nous$ a$ payé", "nous$ a$ réglé", "m'a$ réglé"),
 }  # fmt: skip
 
+# Part of the amount: a claim the owner should look at (the acknowledgment would say
+# the invoice is paid).
+PARTIAL: Lexicon = {
+    "en": ("half$", "part of", "partial", "instalment", "installment", "the rest$", "remainder", "balance$",
+           "first payment"),
+    "de": ("hälfte", "teilzahlung", "teilbetrag", "rest$", "restbetrag", "restlichen", "anzahlung", "ersten teil"),
+    "fi": ("puolet", "osamaksu", "osasumma", "loput", "loppuosa", "ensimmäisen erän", "ensimmäinen erä"),
+    "sr": ("pola$", "polovin", "deo$", "dela$", "delimič", "ostatak", "akontacij", "avans", "prvu ratu", "prva rata"),
+    "fr": ("moitié", "partie", "partiel", "acompte", "le solde", "le reste", "premier versement"),
+}  # fmt: skip
+
+# The money arriving on the owner's account ("Wertstellung in 1-2 Bankarbeitstagen"): after
+# a claim, the transfer in flight, not a promise.
+ARRIVAL: Lexicon = {
+    "en": ("on your account", "in your account", "should arrive", "value date", "banking days"),
+    "de": ("auf ihrem konto", "auf ihr konto", "gutschrift", "wertstellung", "bankarbeitstag"),
+    "fi": ("tilillänne", "tilillenne", "perillä", "pankkipäiv"),
+    "sr": ("na vašem računu", "na vaš račun", "radna dana", "radnih dana", "legne"),
+    "fr": ("sur votre compte", "date de valeur", "jours ouvrés", "jours ouvrables"),
+}  # fmt: skip
+
+# The sender as the subject ("we paid", "j'ai réglé"): a past form with one is surely
+# the sender's payment; a bare participle may be a habit ("nos fournisseurs sont réglés
+# à 30 jours") or someone else's.
+FIRST_PERSON: Lexicon = {
+    "en": ("we$", "i$", "i've", "we've", "i'd", "we'd"),
+    "de": ("wir$", "ich$", "haben$", "habe$", "hab's"),
+    "fi": ("me$", "minä$", "olemme", "olen$", "maksoimme", "maksoin", "suoritimme", "siirsimme"),
+    "sr": ("smo$", "sam$", "mi$", "ja$"),
+    "fr": ("nous$", "je$", "j'ai", "avons$"),
+}  # fmt: skip
+
+# A clause that opens with "if" says nothing done ("if you need the payment confirmation").
+IF: Lexicon = {
+    "en": ("if$",), "de": ("falls$", "wenn$"), "fi": ("jos$",), "sr": ("ako$",), "fr": ("si$", "s'il"),
+}  # fmt: skip
+
 # The client disagrees: with the amount, the items, the work, the tax.
 COMPLAINT_STRONG: Lexicon = {
     "en": ("wrong", "incorrect", "discrepan", "mismatch", "overcharg", "charged twice", "charged us twice",
@@ -212,7 +285,8 @@ COMPLAINT_STRONG: Lexicon = {
            "not satisfied", "reverse charge applies", "shouldn't be on", "should not be on",
            "shouldn't be there", "take it off", "please remove", "never asked for", "didn't ask for",
            "wasn't expecting", "weren't expecting", "didn't expect", "already paid for", "was included in", "were included in", "should not appear", "shouldn't appear", "should not have been", "shouldn't have been",
-           "cannot accept", "can't accept"),
+           "cannot accept", "can't accept",
+           "not ours", "not for us", "meant for", "wrong company", "wrong client", "wrong customer"),
     "de": ("falsch", "stimmt nicht", "stimmen nicht", "nie beauftragt", "nicht beauftragt", "nicht freigeben",
            "so nicht", "gehört nicht", "zu hoch", "zu viel",
            "doppelt", "nicht vereinbart", "nicht bestellt", "nicht geliefert", "nicht erbracht",
@@ -221,14 +295,17 @@ COMPLAINT_STRONG: Lexicon = {
            "nicht einverstanden", "nicht akzeptieren", "nicht korrekt", "passt nicht", "nicht richtig",
            "ungerechtfertigt",
            "nicht erwartet", "sollte nicht", "dürfte nicht", "hätte nicht",
-           "zweimal berechnet", "zweimal in rechnung"),
+           "zweimal berechnet", "zweimal in rechnung",
+           "nicht für uns", "falsche firma", "falschen kunden", "nicht an uns"),
     "fi": ("väärä", "väärin", "ei pidä paikkaansa", "liian", "ei vastaa", "eivät vastaa", "emme tilanneet",
            "ei tilattu", "reklamaatio", "reklamoi", "emme hyväksy", "en hyväksy", "eri kuin",
            "eroaa", "kiistä", "ei ole toimitettu", "ei toimitettu",
            "kuuluisi",
            "ei pitäisi olla", "ei kuulu",
            "laskutettu kahdesti", "kahdesti laskutettu", "kaksi kertaa laskutettu",
-           "emme voi hyväksyä"),
+           "emme voi hyväksyä",
+           "ei kuulu meille", "väärälle yritykselle", "väärä yritys",
+           "ei pitäisi", "pitää poistaa", "poistaa laskulta"),
     "sr": ("pogrešan", "pogrešn", "pogrešno", "nije tačan", "nije tačno", "netačan",
            "netačn", "nije ispravan", "neispravn", "previše", "preveliki",
            "nismo naručili", "nismo poručili", "ne slaže", "ne slažu",
@@ -236,13 +313,16 @@ COMPLAINT_STRONG: Lexicon = {
            "nije isporučen", "nisu isporučen", "nije urađen", "nije odrađen",
            "trebalo je",
            "ne bi trebalo", "nije trebalo", "naplaćeno dva puta", "dva puta naplać", "duplo naplać",
-           "ne možemo da prihvatimo", "ne možemo prihvatiti", "ne mogu da prihvatim"),
+           "ne možemo da prihvatimo", "ne možemo prihvatiti", "ne mogu da prihvatim",
+           "nije za nas", "nije naš", "nije naša", "pogrešnu firmu", "pogrešnoj firmi"),
     "fr": ("erroné", "incorrect", "faux$", "fausse", "trop élevé", "trop cher",
            "en double", "doublon", "pas commandé", "jamais commandé", "pas livré", "jamais livré",
            "pas conforme", "contest", "désaccord", "réclamation", "ne correspond",
            "refuse", "inacceptable", "surfactur", "pas été effectué", "pas été réalisé",
            "facturé deux fois", "deux fois facturé", "ne devrait pas", "n'aurait pas dû", "aurait dû", "jamais parvenu", "pas parvenu",
-           "ne pouvons pas accepter"),
+           "ne pouvons pas accepter",
+           "pas pour nous", "ne nous concerne", "mauvaise société", "mauvais client",
+           "pas été livr", "toujours pas reçu", "toujours pas été"),
 }  # fmt: skip
 
 # Words that point at a disagreement only together with others (a quote, what was
@@ -250,18 +330,23 @@ COMPLAINT_STRONG: Lexicon = {
 COMPLAINT_WEAK: Lexicon = {
     "en": ("mistake", "error", "should have been", "supposed to be", "we only agreed", "only agreed",
            "instead of", "quoted",
-           "cancelled", "canceled"),
+           "cancelled", "canceled",
+           "we had agreed", "we agreed", "late$", "too late", "delayed"),
     "de": ("fehler", "fehlerhaft", "vereinbart war", "vereinbart waren", "vereinbart hatten", "statt$",
            "anstatt", "angeboten", "angebot",
-           "gekündigt", "storniert"),
+           "gekündigt", "storniert",
+           "vereinbart", "zu spät", "verspätet", "verspätung"),
     "fi": ("virhe", "virheelli", "sovittu", "sovittiin", "sovimme", "pitäisi olla", "ero$", "tarjous",
            "tarjouksessa", "puuttuu", "kuuluisi",
-           "peruttu", "perutti", "irtisano"),
+           "peruttu", "perutti", "irtisano",
+           "myöhässä", "liian myöhään", "myöhästy"),
     "sr": ("greška", "grešk", "dogovoreno", "dogovorili", "umesto", "ponud", "trebalo bi da bude",
            "trebalo je", "razlika",
-           "otkazali", "otkazan"),
+           "otkazali", "otkazan",
+           "kasnil", "kasno", "zakasn", "dogovor"),
     "fr": ("erreur", "au lieu de", "convenu", "devis", "écart",
-           "annulé", "résilié"),
+           "annulé", "résilié",
+           "en retard", "trop tard", "retard"),
 }  # fmt: skip
 
 THANKS: Lexicon = {
@@ -326,14 +411,17 @@ ABOUT_INVOICE: Lexicon = {
            "ziel$", "zahlungsziel"),
     "fi": ("lasku", "maksu", "pdf", "sisält", "tili", "tilaus", "alv", "summa", "iban", "pankki", "viite", "erä", "eräpäivä",
            "rivi", "tunti", "hinta", "osoite", "kopio", "verkkolasku", "alennus", "veloit",
-           "maksuaika"),
+           "maksuaika",
+           "maks"),
     "sr": ("faktur", "račun", "pdf", "uključen", "swift", "bic", "iznos", "uplat", "plać", "plat", "pdv", "iban", "bank", "poziv na broj",
            "stavk", "sati", "cen", "adres", "kopij", "rok", "popust", "porudžbin",
-           "rok plaćanja"),
+           "rok plaćanja",
+           "kartic", "link"),
     "fr": ("factur", "commande", "pdf", "rib", "inclu", "fiche fournisseur", "paiement", "payer", "virement", "tva", "montant", "iban", "banque",
            "ligne", "heures", "prix", "total", "échéance", "copie", "référence", "adresse", "remise",
            "bon de commande",
-           "délai"),
+           "délai",
+           "règlement", "chèque", "carte"),
 }  # fmt: skip
 
 # A change of where invoices go or who receives them.

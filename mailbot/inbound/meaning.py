@@ -64,6 +64,7 @@ class _Clause:
     sentence: str  # the clause's sentence from the clause on, matched as ``words`` is
     first: bool  # the clause opens its sentence (where a question word opens a question)
     whole: str  # the whole sentence, matched as ``words`` is ("Solange ..., zahl ich keinen Cent")
+    whole_text: str  # the whole sentence as it stands in the folded reply (a question's phrase)
 
 
 def read(text: str, language: str, sent: date | None) -> Reading:
@@ -93,19 +94,25 @@ def _languages(language: str) -> tuple[str, ...]:
 
 
 def _read_in(text: str, lang: str, sent: date | None) -> Reading:
-    latin = _latin if lang == "sr" else str
     clauses = [
-        _Clause(part, latin(part), latin(rest), first, latin(whole))
+        _Clause(
+            part,
+            _matched(part, lang),
+            _matched(rest, lang),
+            first,
+            _matched(whole, lang),
+            whole.rstrip(".!,;: "),
+        )
         for part, rest, first, whole in _clauses_in_sentences(text, lang)
     ]
     whole = fold(text)
     future_day = _names_future_day(whole, sent)
     # "What is the PO number? ... it won't get paid until we have it": an errand, anywhere
-    errand = _has(_latin(whole), "ADMIN", lang)
-    about_invoice = _has(_latin(whole), "ABOUT_INVOICE", lang)
+    errand = _has(_matched(whole, lang), "ADMIN", lang)
+    about_invoice = _has(_matched(whole, lang), "ABOUT_INVOICE", lang)
     found: dict[str, _Found] = {}
     for clause in clauses:
-        for reading in _clause_readings(clause, lang, future_day, errand, about_invoice):
+        for reading in _clause_readings(clause, lang, future_day, errand, about_invoice, sent):
             kept = found.get(reading.kind)
             if kept is None or reading.confidence > kept.confidence:
                 found[reading.kind] = reading
@@ -116,7 +123,9 @@ def _decide(found: dict[str, _Found], text: str, lang: str) -> Reading:
     """The reading that wins, by what a mistake costs, with its confidence."""
     question = found.get("question")
     claim, promise = found.get("payment_claimed"), found.get("promise_to_pay")
-    if claim and promise and claim.confidence < 0.85 and promise.confidence > claim.confidence:
+    partly = claim is not None and _PARTLY in claim.words  # (a part paid, the rest promised: a claim)
+    arrives = promise is not None and _has(_matched(promise.phrase, lang), "ARRIVAL", lang)
+    if claim and promise and not (partly or arrives) and claim.confidence < 0.85 < promise.confidence:
         claim = None  # a hint of the past against a plain promise: the promise
     for kind, reading in (("dispute", found.get("dispute")), ("payment_claimed", claim),
                           ("promise_to_pay", promise)):  # fmt: skip
@@ -130,13 +139,13 @@ def _decide(found: dict[str, _Found], text: str, lang: str) -> Reading:
     thanks = found.get("thanks")
     if thanks and len(text) <= SHORT:
         return _reading("thanks", thanks)
-    if thanks and _has(_latin(text), "THANKS_FOR_INVOICE", lang):  # not for a good year
+    if thanks and _has(_matched(text, lang), "THANKS_FOR_INVOICE", lang):  # not for a good year
         return _reading("thanks", thanks, 0.75)
     if "vague" in found:  # paying words, no tense mailbot can read: the owner decides
         return _reading("other", found["vague"])
     if "handed_on" in found:
         return _reading("other", found["handed_on"])
-    if _has(_latin(text), "ABOUT_INVOICE", lang):  # about the invoice, and none of the above
+    if _has(_matched(text, lang), "ABOUT_INVOICE", lang):  # about the invoice, and none of the above
         return Reading("other", "", 0.6, ("(about the invoice, but no reading)",))
     return Reading("other", "", 0.85)
 
@@ -146,17 +155,30 @@ def _reading(intent: Intent, found: _Found, confidence: float | None = None) -> 
     return Reading(intent, found.phrase, sure, tuple(dict.fromkeys(found.words)))
 
 
+_PARTLY = "(part of the amount)"
+
+
+def _numbers_disagree(clause: _Clause, lang: str) -> bool:
+    """Two different counts of what was charged in one sentence ("10 sati ... 6", "12 hours,
+    we agreed 8"), not a date or an invoice number: perhaps a complaint, never sure."""
+    if not clause.first or not _has(clause.whole, "CHARGED", lang):
+        return False
+    counts = {int(n) for n in re.findall(r"(?<![\d.,/-])(\d{1,4})(?![\d.,/-]|\.\d)", clause.whole)}
+    return len(counts) >= 2
+
+
 def _still_said(found: _Found, words: str, lang: str) -> bool:
-    """In a sentence that asks, only a claim, or a clause that says what the sender will
-    do ("I'll settle this end of next week, if that's ok?"), says more than the question:
-    "Gilt bei Zahlung innerhalb 7 Tagen Skonto?" promises nothing."""
-    if found.kind == "payment_claimed":
-        return True
-    return found.kind == "promise_to_pay" and "?" not in words and _has(words, "FUTURE_STRONG", lang)
+    """In a sentence that asks, only a clause that does not ask itself and says what the
+    sender did or will do ("I'll settle this end of next week, if that's ok?") says more
+    than the question: "Gilt bei Zahlung innerhalb 7 Tagen Skonto?" promises nothing, and
+    "onko tämä jo maksettu?" (has this been paid already?) claims nothing."""
+    if "?" in words or _pattern("QUESTION", lang).match(words):  # "onko tämä jo maksettu?" asks
+        return False
+    return found.kind == "payment_claimed" or _has(words, "FUTURE_STRONG", lang)
 
 
 def _clause_readings(
-    clause: _Clause, lang: str, future_day: bool, errand: bool, about_invoice: bool
+    clause: _Clause, lang: str, future_day: bool, errand: bool, about_invoice: bool, sent: date | None
 ) -> list[_Found]:
     words = clause.words
     readings: list[_Found] = []
@@ -165,17 +187,21 @@ def _clause_readings(
         readings.append(_Found("dispute", clause.text, 0.85, _names(complaint)))
     readings += _challenge(clause, lang, errand)
     hint = _hits(words, "COMPLAINT_WEAK", lang)
-    if hint and re.search(r"\d", words):
-        readings.append(_Found("weak_dispute", clause.text, 0.6, _names(hint)))
+    if hint:  # "as quoted", "instead of", "too late": the owner is asked
+        readings.append(
+            _Found("weak_dispute", clause.text, 0.6 if re.search(r"\d", words) else 0.55, _names(hint))
+        )
+    elif _numbers_disagree(clause, lang):  # "na računu piše 10 sati, a radili ste 6"
+        readings.append(_Found("weak_dispute", clause.whole_text, 0.55, ("(two numbers of a charge)",)))
     pay = _hits(words, "PAY", lang)
     asks = _asks(clause, lang)
     if pay:
-        readings += [found for found in _payment(clause, lang, pay, future_day, errand)
+        readings += [found for found in _payment(clause, lang, pay, future_day, errand, sent)
                      if not asks or _still_said(found, words, lang)]  # fmt: skip
     if asks and _has(clause.sentence, "ABOUT_INVOICE", lang):
-        readings.append(_Found("question", clause.text, 0.85, ("?",)))
+        readings.append(_Found("question", clause.whole_text, 0.85, ("?",)))
     elif asks and about_invoice:  # "... plaćanja fakture ... su nam potrebni. Možete li nam ih poslati?"
-        readings.append(_Found("question", clause.text, 0.6, ("?", "(the mail is about the invoice)")))
+        readings.append(_Found("question", clause.whole_text, 0.6, ("?", "(the mail is about the invoice)")))
     thanks = _hits(words, "THANKS", lang)
     if thanks:
         readings.append(_Found("thanks", clause.text, 0.9, _names(thanks)))
@@ -201,7 +227,7 @@ def _challenge(clause: _Clause, lang: str, errand: bool) -> list[_Found]:
 
 
 def _payment(
-    clause: _Clause, lang: str, pay: list[tuple[str, int]], future_day: bool, errand: bool
+    clause: _Clause, lang: str, pay: list[tuple[str, int]], future_day: bool, errand: bool, sent: date | None
 ) -> list[_Found]:
     """A claim, a promise, a refusal, or a paying word mailbot cannot place in time."""
     words, where = clause.words, pay[0][1]
@@ -212,10 +238,12 @@ def _payment(
     negated = _negated(words, where, lang)
     if past and future and _future_first(past, future):
         past = []  # "will be paid", "wird überwiesen", "biće plaćeno", "sera réglé"
-    day_here = _names_future_day(clause.text, None) or bool(future_hint)
+    day_here = _names_future_day(clause.text, sent) or bool(future_hint)
     names = _names(pay)
     if _has(words, "PAID_TO_ME", lang):
         return []  # "my client finally paid me": the money went to the sender
+    if _pattern("IF", lang).match(words):
+        return []  # "if you need the payment confirmation, ...": nothing was said to be done
     sentence = clause.whole
     waits = _has(sentence, "CONDITION", lang) and not _names_future_day(sentence, None)
     if waits and _has(sentence, "CORRECTION", lang):  # "not before we get the corrected VAT"
@@ -237,9 +265,14 @@ def _payment(
             return [_Found("promise_to_pay", clause.text, 0.75, (*names, "(not yet, but will)"))]
         return []  # "not paid yet": says nothing about a payment
     if past and not future:
-        return [_Found("payment_claimed", clause.text, 0.9, (*names, *_names(past)))]
+        if _has(sentence, "PARTIAL", lang):  # part of it: the owner looks (the ack would say "paid")
+            return [_Found("payment_claimed", clause.text, 0.65, (*names, *_names(past), _PARTLY))]
+        said_by_us = _has(words, "FIRST_PERSON", lang) or past_hint or any(" " in w for w, _ in past)
+        return [_Found("payment_claimed", clause.text, 0.9 if said_by_us else 0.8, (*names, *_names(past)))]
     if future and not past:
         sure = 0.9 if (future_day or day_here) else 0.85
+        if waits and not (future_day or day_here):  # "à réception de la facture papier": it waits on us
+            sure = 0.65
         return [_Found("promise_to_pay", clause.text, sure, (*names, *_names(future)))]
     if past and future:  # "paid half, will pay the rest": the money moved
         return [_Found("payment_claimed", clause.text, 0.75, (*names, *_names(past)))]
@@ -317,6 +350,8 @@ def _names(hits: list[tuple[str, int]]) -> tuple[str, ...]:
 def _pattern(concept: str, lang: str) -> re.Pattern[str]:
     words: lexicon.Lexicon = getattr(lexicon, concept)
     entries = sorted(words.get(lang, ()), key=len, reverse=True)
+    if lang == "sr":  # (matched on text without diacritics, see _latin)
+        entries = sorted({entry.translate(_ASCII) for entry in entries}, key=len, reverse=True)
     pattern = "|".join(_entry(entry) for entry in entries) or r"(?!)"
     if concept in _INSIDE_WORDS and lang in ("de", "fi"):  # compounds: "Schlussrechnung", not "Augustiner"
         inside = [_entry(entry).replace(r"(?<![\w-])", "") for entry in entries if len(entry) >= 5]
@@ -412,8 +447,15 @@ _CYRILLIC = dict(
     )
 )  # fmt: skip
 _TO_LATIN = str.maketrans(_CYRILLIC)
+_ASCII = str.maketrans({"č": "c", "ć": "c", "š": "s", "ž": "z", "đ": "dj"})
+
+
+def _matched(text: str, lang: str) -> str:
+    """Folded text as the lexicons of ``lang`` match it."""
+    return _latin(text) if lang == "sr" else text
 
 
 def _latin(text: str) -> str:
-    """Serbian Cyrillic written in Latin script (the lexicons are in Latin)."""
-    return text.translate(_TO_LATIN)
+    """Serbian Cyrillic written in Latin script (the lexicons are in Latin), without
+    diacritics: phones type "placeno juce" for "plaćeno juče"."""
+    return text.translate(_TO_LATIN).translate(_ASCII)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import flufl.bounce
@@ -45,6 +45,9 @@ class Known:
     # A reading less sure than this changes nothing by itself: the owner is asked
     # (``[replies] min_confidence``).
     min_confidence: float = 0.7
+    # The day mail is read: a reply's relative words ("tomorrow") resolve against its own
+    # Date, but never a Date after this day (a wrong clock must not move a promise by years).
+    today: date | None = None
 
     @property
     def open_numbers(self) -> set[str]:
@@ -109,6 +112,8 @@ def classify(raw: bytes, known: Known) -> Reply:
 
 def _classify(mail: Mail, known: Known) -> Reply:
     sent_day = mail.date.date() if mail.date else None
+    if sent_day and known.today and sent_day > known.today + timedelta(days=1):  # (a day: time zones)
+        sent_day = known.today
     own = mail.sender in known.own_addresses or bool(mail.header("x-mailbot"))
     words = new_words(mail.text)
     base: dict[str, Any] = {

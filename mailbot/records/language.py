@@ -134,10 +134,13 @@ def suggestion(client_id: str, client: Client, learned: Learned) -> str:
     name = language_name(learned.language)
     writes = language_name(client.language)
     replies = f"{learned.replies} replies"
-    if _same(learned.acks_in, learned.language):
-        acks = f"mailbot acknowledges in {name}, but invoices and reminders go out in {writes}"
-    else:
-        acks = f"mailbot has no {name} templates yet, so every mail still goes out in {writes}"
+    if not _same(learned.acks_in, learned.language):  # (setting it would fail `check`: no words yet)
+        return (
+            f"{client.name} writes in {name} ({replies}); mailbot has no {name} templates yet, so every "
+            f"mail still goes out in {writes}. Once {name} templates exist (or your own: [templates] dir), "
+            f'set language = "{learned.language}" in [clients.{client_id}] of mailbot.toml.'
+        )
+    acks = f"mailbot acknowledges in {name}, but invoices and reminders go out in {writes}"
     return (
         f"{client.name} writes in {name} ({replies}); {acks}. To write everything in {name}, "
         f'set language = "{learned.language}" in [clients.{client_id}] of mailbot.toml.'

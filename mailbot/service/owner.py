@@ -18,7 +18,7 @@ from mailbot.config.problems import Refused
 from mailbot.config.settings import Settings
 from mailbot.decide import policy
 from mailbot.ledger.read import Invoice, load_ledger
-from mailbot.records.facts import ACK_INTENTS, CONFIRMED_MARK, UNSURE_MARK
+from mailbot.records.facts import ACK_INTENTS, UNSURE_MARK
 from mailbot.records.kinds import EventType, Intent
 from mailbot.records.rows import Event, iso
 from mailbot.state.store import Store, detail_json
@@ -87,6 +87,12 @@ def confirm(
                 "(none was unsure, or it was confirmed or resumed since)"
             )
         message_id = waiting.message_id or ""
+        replied_on = date.fromisoformat(waiting.at[:10])
+        if until is not None and until < min(replied_on, now.date()):
+            raise OwnerActionError(
+                f"invoice {number}: {until.isoformat()} is before the reply ({replied_on.isoformat()}): "
+                "a promise's day lies ahead; give the day the client named"
+            )
         store.add_event(Event(
             number, iso(now), "reply", intent=intent, trusted=True,
             until=until.isoformat() if until else None,
@@ -96,18 +102,20 @@ def confirm(
 
 
 def _unsure_reply(events: list[Event]) -> Event | None:
-    """The latest reply mailbot was not sure of, unless the owner resumed or confirmed since
-    (as ``Facts.unsure``, with its Message-ID)."""
+    """The latest reply mailbot was not sure of, unless the owner resumed since (with its
+    Message-ID).  One the owner confirmed stays: a second ``confirm`` corrects the first."""
     found = None
     for event in events:
         if event.type == "resume":
             found = None
-        elif event.type == "reply" and event.detail:
-            if UNSURE_MARK in event.detail and json.loads(event.detail).get("unsure") is True:
-                found = event
-            elif CONFIRMED_MARK in event.detail and "confirmed" in json.loads(event.detail):
-                found = None
-    return found
+        elif _unsure(event):
+            found = event
+    return found  # (a confirmed one too: confirming again corrects the owner's reading)
+
+
+def _unsure(event: Event) -> bool:
+    detail = event.detail or ""
+    return event.type == "reply" and UNSURE_MARK in detail and json.loads(detail).get("unsure") is True
 
 
 def _record(settings: Settings, invoice: str, type_: EventType, now: datetime, **fields: Any) -> None:
