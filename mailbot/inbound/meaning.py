@@ -261,9 +261,8 @@ def _payment(
         if future or day_here:
             return [_Found("promise_to_pay", clause.text, 0.7, (*names, "(not before)"))]
         later = clause.sentence[len(clause.words) :]
-        if _has(later, "FUTURE_STRONG", lang) and not _has(
-            later, "HANDED_ON", lang
-        ):  # "... - will do next week"
+        # "not paid yet, sorry - will do next week" (not "..., I'll ask finance")
+        if _has(later, "FUTURE_STRONG", lang) and not _has(later, "HANDED_ON", lang):
             return [_Found("promise_to_pay", clause.text, 0.75, (*names, "(not yet, but will)"))]
         return []  # "not paid yet": says nothing about a payment
     if past and not future:
