@@ -237,7 +237,11 @@ def write_base(directory: Path) -> tuple[Path, list[list[str]]]:
 def write_config(directory: Path, smtp_port: int, imap: DovecotServer | None) -> Path:
     # Reminders off: the passes here are about reading replies (and the reminder
     # templates may not exist yet).
-    extra = "\n[chase]\nenabled = false\n"
+    # Every invoice is mailed by the setup pass: any hour, and no first-run window (the
+    # environment override, as [state] is written by _common).
+    os.environ["MAILBOT_STATE__FIRST_RUN_DAYS"] = "36500"
+    extra = '\n[chase]\nenabled = false\ninvoice_hours = "any"\n'
+
     extra += f'\n[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\n'
     if imap is not None:
         extra += (

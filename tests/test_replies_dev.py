@@ -41,7 +41,11 @@ def test_development_replies_are_read_as_tuned(folder):
         raw = (folder / "corpus" / f"{name}.eml").read_bytes()
         auth = bool(case.get("expect_auth", case.get("expects_auth", False)))
         reply = classify(raw, replace(known, expect_auth=auth))
-        assert (reply.trusted, reply.invoice, reply.client) == (case["trusted"], case["invoice"], case["client"]), name
+        assert (reply.trusted, reply.invoice, reply.client) == (
+            case["trusted"],
+            case["invoice"],
+            case["client"],
+        ), name
         language += reply.language == case["language"]  # ("Passt, merci!" is German, mostly)
         intent += reply.intent == case["intent"]
         if case["intent"] in ("promise_to_pay", "auto_reply") and "date" in case:

@@ -271,7 +271,7 @@ _BACK = re.compile(
 )
 _UNTIL = re.compile(
     r"(?:\buntil|\btill|\bthrough|\bbis(?:\s+einschließlich|\s+einschl\.)?(?:\s+zum|\s+am)?|jusqu['’]?\s*(?:au|à)"
-    r"|\bdo|\bдо|\bto|\bau|[-–]|\buntil\s+and\s+including)\s*(?:the\s+|le\s+|dem\s+|den\s+)?"
+    r"|\bdo|\bдо|\bto|\bau|[-–]|\buntil\s+and\s+including|zaklju[čc]no\s+sa|закључно\s+са)\s*(?:the\s+|le\s+|dem\s+|den\s+)?"
     r"(?:[^\W\d_]{4,12}day,?\s+|(?:mon|diens|donners|frei|sams|sonn)tag,?\s+|mittwoch,?\s+)?$",
     _I,
 )

@@ -261,7 +261,8 @@ def _payment(
         if future or day_here:
             return [_Found("promise_to_pay", clause.text, 0.7, (*names, "(not before)"))]
         later = clause.sentence[len(clause.words) :]
-        if _has(later, "FUTURE_STRONG", lang):  # "not paid yet, sorry - will do next week"
+        # "not paid yet, sorry - will do next week" (not "..., I'll ask finance")
+        if _has(later, "FUTURE_STRONG", lang) and not _has(later, "HANDED_ON", lang):
             return [_Found("promise_to_pay", clause.text, 0.75, (*names, "(not yet, but will)"))]
         return []  # "not paid yet": says nothing about a payment
     if past and not future:
@@ -380,15 +381,15 @@ def _entry(entry: str) -> str:
 _SENTENCE = re.compile(r"(?<=[^\d\s][.!?])\s+|(?<=[!?])\s+|\s*;\s*")
 _SHORT_LINE = 40
 _JOINING = {
-    "en": "and|but|if", "de": "und|aber|sondern|falls", "fi": "ja|mutta|sekä|jos", "fr": "et|mais|si",
-    "sr": "i|a|ali|pa|ako|но|али|и|а|па|ако",
+    "en": "and|but", "de": "und|aber|sondern", "fi": "ja|mutta|sekä", "fr": "et|mais", "sr": "i|a|ali|pa",
 }  # fmt: skip
+_IF = {"en": "if", "de": "falls", "fi": "jos", "fr": "si", "sr": "ako"}  # (kept: the clause after says so)
 
 
 @cache
 def _clause_split(lang: str) -> re.Pattern[str]:
-    joining = _JOINING.get(lang, "and|but")
-    return re.compile(rf",\s+(?:(?:{joining})\s+)?|\s+(?:{joining})\s+(?=\S)")
+    joining, if_word = _JOINING.get(lang, "and|but"), _IF.get(lang, "if")
+    return re.compile(rf",\s+(?:(?:{joining})\s+)?|\s+(?:{joining})\s+(?=\S)|\s+(?={if_word}\s)")
 
 
 def clauses_of(text: str, lang: str = "en") -> list[str]:

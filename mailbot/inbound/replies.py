@@ -99,7 +99,7 @@ _AUTO_SUBJECT = re.compile(
 )
 
 
-_READ_CHARS = 8000  # of the new words: a person's reply is shorter; a 2 MB line is not read whole
+_READ_CHARS = 5000  # of the new words: a person's reply is shorter; a 2 MB line is not read whole
 
 
 def classify(raw: bytes, known: Known) -> Reply:
@@ -145,7 +145,7 @@ def _classify(mail: Mail, known: Known) -> Reply:
     }  # fmt: skip
     auto = bool(mail.header("list-id")) or _precedence_bulk(mail)
     machine = auto or is_auto_reply(mail)
-    elsewhere = pays_elsewhere(words, known.own_ibans)
+    elsewhere = pays_elsewhere(words[:_READ_CHARS], known.own_ibans)
     if elsewhere and (trust.client or invoice or not machine):
         # A request to pay into another account goes to a person whatever else the mail
         # is, even an auto-reply (never answered); a stranger's newsletter is not one.
