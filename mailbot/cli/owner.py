@@ -73,7 +73,10 @@ def cmd_unmark_paid(args: argparse.Namespace) -> int:
 
 
 def cmd_import_payments(args: argparse.Namespace) -> int:
-    """Credits that name one open invoice become payments; the rest is reported."""
+    """Booked credits that name one open invoice become payments; booked reversals of
+    recorded payments take them back; the rest is reported.  Exit 1 only when a booked
+    credit was not recorded (or a reversal could not be taken back): skipped entries
+    (pending, information only, unmatched reversals) are not failures."""
     from mailbot.inbound.bank import StatementError, apply_statement, read_statement
 
     settings = settings_of(args)
@@ -83,8 +86,17 @@ def cmd_import_payments(args: argparse.Namespace) -> int:
     except StatementError as exc:
         note(str(exc))
         return 1
+    now = utcnow()
     with Store(settings.state_path) as store:
-        lines, problems = apply_statement(entries, ledger, store, utcnow(), args.file)
+        lines, problems, reversals = apply_statement(entries, ledger, store, now, args.file)
     for line in lines:
         say(line)
+    for r in reversals:
+        try:
+            about = owner.take_back_reversed(settings, r.invoice, now, r.amount, r.ref, r.reverses, args.file)
+        except owner.OwnerActionError as exc:
+            problems += 1
+            say(f"warning: {args.file}: entry {r.ref} reverses {r.reverses} on {r.invoice}: {exc}")
+            continue
+        say(f"warning: invoice {r.invoice}: {about}")
     return 1 if problems else 0

@@ -1,9 +1,15 @@
 """Bank statements in: ISO 20022 camt.053 (statement) and camt.054 (notification).
 
-Each credit entry whose remittance text names exactly one open invoice becomes
-a ``payment`` event for it; everything else is reported and left for the
-owner.  An entry is recorded once, whatever how often the file is imported
-(its bank reference is kept with the payment).  XML is parsed with
+Each booked credit entry whose remittance text names exactly one open invoice
+becomes a ``payment`` event for it; everything else is reported and left for the
+owner.  Only an entry with status ``BOOK`` counts (camt.053.001.02 writes
+``<Sts>BOOK</Sts>``, later versions ``<Sts><Cd>BOOK</Cd></Sts>``): a pending
+(``PDNG``), information-only (``INFO``), other or missing status never settles an
+invoice, and neither does a reversal (``<RvslInd>true</RvslInd>``).  A booked
+reversal of a payment an earlier import recorded (same bank reference or
+end-to-end id) is returned to the caller, which takes the payment back.  An
+entry is recorded once, whatever how often the file is imported (its bank
+reference is kept with the payment).  XML is parsed with
 ``defusedxml``: a statement file is input from outside.
 """
 
@@ -32,6 +38,19 @@ class Entry:
     credit: bool
     text: str  # remittance information and the payer's name
     payer: str
+    status: str = ""  # BOOK, PDNG, INFO, ... ("" when the entry has none)
+    reversal: bool = False
+    refs: tuple[str, ...] = ()  # the transactions' own references and end-to-end ids
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """A booked reversal of a payment an earlier import recorded: to be taken back."""
+
+    invoice: str
+    amount: Decimal  # as recorded
+    ref: str  # the reversal entry's reference
+    reverses: str  # the recorded payment's reference
 
 
 class StatementError(Exception):
@@ -79,6 +98,8 @@ def _entry(node) -> Entry:
     except InvalidOperation:
         amount = Decimal(0)
     indicator = _find(node, "CdtDbtInd")
+    reversal = _find(node, "RvslInd")
+    refs = [r.text.strip() for name in ("AcctSvcrRef", "EndToEndId") for r in _all(node, name) if r.text]
     raw = StdElementTree.tostring(node)
     ref = (ref_node.text or "").strip() if ref_node is not None and ref_node.text else ""
     return Entry(
@@ -89,7 +110,19 @@ def _entry(node) -> Entry:
         credit=(indicator.text or "").strip() == "CRDT" if indicator is not None else False,
         text=" ".join(text.split()),
         payer=names[0] if names else "",
+        status=_status(node),
+        reversal=reversal is not None and (reversal.text or "").strip().lower() in ("true", "1"),
+        refs=tuple(dict.fromkeys(r for r in refs if r and r != "NOTPROVIDED")),
     )
+
+
+def _status(node) -> str:
+    """``<Sts>BOOK</Sts>`` (camt.05x.001.02) or ``<Sts><Cd>BOOK</Cd></Sts>`` (.08 and later)."""
+    sts = _find(node, "Sts")
+    if sts is None:
+        return ""
+    code = _find(sts, "Cd")
+    return ((code if code is not None else sts).text or "").strip().upper()
 
 
 def _date(text: str | None) -> date | None:
@@ -109,19 +142,66 @@ def invoices_named(text: str, numbers: set[str]) -> list[str]:
     return found
 
 
-def apply_statement(entries: list[Entry], ledger, store, now, file: str) -> tuple[list[str], int]:
-    """Record each matching credit once; return the report lines and the number of problems."""
+_SKIPPED = {
+    "PDNG": "pending, not booked yet",
+    "INFO": "information only, not a booking",
+    "": "no booking status",
+}
+
+
+def apply_statement(
+    entries: list[Entry], ledger, store, now, file: str
+) -> tuple[list[str], int, list[Reversal]]:
+    """Record each matching booked credit once; return the report lines, the number of
+    problems (booked credits not recorded) and the booked reversals of recorded payments,
+    which the caller takes back.  Skipped entries (not booked, reversals that match
+    nothing) are reported but are not problems."""
     from mailbot.decide import policy
     from mailbot.records.rows import Event, iso
 
     facts = store.decision_facts(save=False)
-    known_refs = {json.loads(e.detail or "{}").get("ref") for e in store.events_of_type("payment")}
+    recorded: dict[str, tuple[str, Decimal, str]] = {}  # ref or end-to-end id -> invoice, amount, ref
+    reversed_refs: set[str] = set()
+    for event in store.events_of_type("payment"):
+        data = json.loads(event.detail or "{}")
+        if data.get("reverses"):
+            reversed_refs.add(data["reverses"])
+        elif data.get("ref"):
+            payment = (event.invoice, Decimal(data["amount"]), data["ref"])
+            for key in (data["ref"], *data.get("refs", ())):
+                recorded.setdefault(key, payment)
+    known_refs = {own for _, _, own in recorded.values()}
     open_numbers = {
         i.number for i in ledger.valid() if not i.cancelled and policy.balance(i, facts.get(i.number)) > 0
     }
-    lines, problems = [], 0
-    for entry in (e for e in entries if e.credit):
+    lines: list[str] = []
+    reversals: list[Reversal] = []
+    problems = 0
+    for entry in entries:
         where = f"{file}: entry {entry.ref}"
+        what = f"{entry.amount} {entry.currency} status {entry.status or '-'}"
+        if entry.reversal:
+            if entry.credit:  # the reversal of a debit: not a client's payment
+                lines.append(f"{where}: {what}: skipped (reversal of a debit)")
+                continue
+            found = next((recorded[k] for k in (entry.ref, *entry.refs) if k in recorded), None)
+            if found is None:
+                lines.append(f"{where}: {what}: skipped (reversal that matches no recorded payment)")
+            elif entry.status != "BOOK":
+                why = _SKIPPED.get(entry.status, f"status {entry.status}")
+                lines.append(f"{where}: {what}: skipped (reversal of {found[2]} on {found[0]}, {why})")
+            elif found[2] in reversed_refs:
+                lines.append(f"{where}: reversal of {found[2]} on {found[0]} already taken back")
+            else:
+                reversed_refs.add(found[2])
+                reversals.append(Reversal(found[0], found[1], entry.ref, found[2]))
+            continue
+        if not entry.credit:
+            continue
+        if entry.status != "BOOK":
+            why = _SKIPPED.get(entry.status, f"status {entry.status}, not booked")
+            lines.append(f"{where}: {what}: skipped ({why})")
+            continue
         if entry.ref in known_refs:
             lines.append(f"{where}: already recorded")
             continue
@@ -135,11 +215,14 @@ def apply_statement(entries: list[Entry], ledger, store, now, file: str) -> tupl
             )
             continue
         on = entry.booked or now.date()
-        detail = {"amount": str(entry.amount), "on": on.isoformat(), "ref": entry.ref, "source": "camt"}
+        detail: dict = {"amount": str(entry.amount), "on": on.isoformat(), "ref": entry.ref, "source": "camt"}
+        detail |= {"refs": list(entry.refs)} if entry.refs else {}
         store.add_event(Event(invoice.number, iso(now), "payment", detail=json.dumps(detail)))
         known_refs.add(entry.ref)
+        for key in (entry.ref, *entry.refs):
+            recorded.setdefault(key, (invoice.number, entry.amount, entry.ref))
         lines.append(f"recorded {entry.amount} {invoice.currency} for {invoice.number} (booked {on})")
-    return lines, problems
+    return lines, problems, reversals
 
 
 def _mismatch(named: list[str], entry: Entry, invoice: Invoice | None) -> str:

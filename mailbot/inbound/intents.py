@@ -125,11 +125,17 @@ class Verdict:
 
 
 def classify_text(
-    new_words: str, own_ibans: frozenset[str] = frozenset(), language: str = "", sent: date | None = None
+    new_words: str,
+    own_ibans: frozenset[str] = frozenset(),
+    language: str = "",
+    sent: date | None = None,
+    elsewhere: str | None = None,
 ) -> Verdict:
-    """A request to pay into another account, a change of address, then the meaning."""
+    """A request to pay into another account, a change of address, then the meaning.
+    ``elsewhere``: ``pays_elsewhere`` of these words, when the caller has looked already."""
     text = fold(new_words)
-    elsewhere = pays_elsewhere(text, own_ibans)
+    if elsewhere is None:
+        elsewhere = pays_elsewhere(text, own_ibans)
     if elsewhere:
         return Verdict("contact_change", elsewhere, 0.95, ("(another account)",))
     for pattern in CONTACT_CHANGE:

@@ -153,7 +153,7 @@ def _classify(mail: Mail, known: Known) -> Reply:
     if is_auto_reply(mail):
         back = return_date(words or mail.text, sent_day) if sent_day else None
         return Reply(**common, intent="auto_reply", date=back, auto=True)
-    verdict = classify_text(words[:_READ_CHARS], known.own_ibans, language, sent_day)
+    verdict = classify_text(words[:_READ_CHARS], known.own_ibans, language, sent_day, elsewhere)
     named = None
     if verdict.intent == "promise_to_pay" and sent_day:
         found = dates.promised_date(words, sent_day, language)

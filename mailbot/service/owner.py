@@ -146,7 +146,12 @@ def mark_paid(
 
 
 def unmark_paid(
-    settings: Settings, number: str, now: datetime, amount: Decimal | None = None, reason: str | None = None
+    settings: Settings,
+    number: str,
+    now: datetime,
+    amount: Decimal | None = None,
+    reason: str | None = None,
+    reverses: str | None = None,
 ) -> Decimal:
     """Undo a payment recorded by mistake (`mark-paid`, a bank import): a correction event
     with the negative amount, so that the history keeps both and chasing can go on.
@@ -161,8 +166,22 @@ def unmark_paid(
             )
         detail = {"amount": str(-amount), "on": now.date().isoformat(), "source": "correction"}
         detail |= {"reason": reason} if reason else {}
+        detail |= {"reverses": reverses} if reverses else {}  # a bank reversal: the payment's ref
         store.add_event(Event(number, iso(now), "payment", detail=json.dumps(detail)))
     return amount
+
+
+def take_back_reversed(settings: Settings, number: str, now: datetime, amount: Decimal, ref: str,
+                       reverses: str, file: str) -> str:  # fmt: skip
+    """A bank reversal of a payment an import recorded: the payment is taken back as
+    ``unmark-paid`` does (a correction with the negative amount) and a ``note`` on the
+    invoice tells the owner.  Returns the note's text."""
+    about = (f"the bank reversed payment {reverses} ({amount} taken back) by entry {ref} of {file};"
+             " the invoice is open again and chasing goes on")  # fmt: skip
+    unmark_paid(settings, number, now, amount=amount, reason=f"bank reversal {ref}", reverses=reverses)
+    with Store(settings.state_path) as store:
+        store.add_event(Event(number, iso(now), "note", detail=about))
+    return about
 
 
 def _valid_invoice(settings: Settings, number: str) -> Invoice:
