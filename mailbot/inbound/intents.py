@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from mailbot.inbound import meaning
-from mailbot.inbound.meaning import fold
+from mailbot.inbound.clauses import clauses, fold
+from mailbot.inbound.concepts import concept_hits
 from mailbot.records.kinds import Intent
 
 _RULES: list[tuple[Intent, list[str]]] = [
@@ -155,17 +156,17 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 def _moved(new_words: str, language: str) -> Verdict | None:
     """A clause that names an address or a recipient and says it is new or changed."""
     lang = "sr" if language.startswith("sr") else language or "en"
-    for clause, sentence in meaning.clauses(new_words, lang):
-        address = meaning.concept_hits(clause, "ADDRESS", lang) or _EMAIL.findall(clause)
-        change = meaning.concept_hits(clause, "CHANGE", lang)
-        if address and change and not meaning.concept_hits(clause, "PAY", lang):
+    for clause, sentence in clauses(new_words, lang):
+        address = concept_hits(clause, "ADDRESS", lang) or _EMAIL.findall(clause)
+        change = concept_hits(clause, "CHANGE", lang)
+        if address and change and not concept_hits(clause, "PAY", lang):
             return Verdict("contact_change", clause, 0.8, (str(address[0][0]), change[0][0]))
-        future = meaning.concept_hits(clause, "FUTURE_INVOICES", lang)  # "... prochaines factures au 12 rue"
+        future = concept_hits(clause, "FUTURE_INVOICES", lang)  # "... prochaines factures au 12 rue"
         if future and re.search(r"@|\d", clause):
             return Verdict("contact_change", clause, 0.75, (future[0][0], "(an address)"))
-        recipient = meaning.concept_hits(clause, "RECIPIENT", lang)  # "made out to Doe Studio UG"
-        asked = "?" in sentence or meaning.concept_hits(sentence, "REQUEST", lang)
-        if recipient and asked and not meaning.concept_hits(clause, "PAY", lang):
+        recipient = concept_hits(clause, "RECIPIENT", lang)  # "made out to Doe Studio UG"
+        asked = "?" in sentence or concept_hits(sentence, "REQUEST", lang)
+        if recipient and asked and not concept_hits(clause, "PAY", lang):
             return Verdict("contact_change", clause, 0.8, (recipient[0][0], "(asked)"))
     return None
 

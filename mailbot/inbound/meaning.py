@@ -29,9 +29,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
 from mailbot.inbound import dates, lexicon
+from mailbot.inbound.clauses import clauses_of, fold, in_sentences
+from mailbot.inbound.concepts import has, hit_words, hits, matched, pattern
 from mailbot.records.kinds import Intent
 
 SHORT = 160  # characters: thanks is the whole message only in a short note
@@ -97,19 +98,19 @@ def _read_in(text: str, lang: str, sent: date | None) -> Reading:
     clauses = [
         _Clause(
             part,
-            _matched(part, lang),
-            _matched(rest, lang),
+            matched(part, lang),
+            matched(rest, lang),
             first,
-            _matched(whole, lang),
+            matched(whole, lang),
             whole.rstrip(".!,;: "),
         )
-        for part, rest, first, whole in _clauses_in_sentences(text, lang)
+        for part, rest, first, whole in in_sentences(text, lang)
     ]
     whole = fold(text)
     future_day = _names_future_day(whole, sent)
     # "What is the PO number? ... it won't get paid until we have it": an errand, anywhere
-    errand = _has(_matched(whole, lang), "ADMIN", lang)
-    about_invoice = _has(_matched(whole, lang), "ABOUT_INVOICE", lang)
+    errand = has(matched(whole, lang), "ADMIN", lang)
+    about_invoice = has(matched(whole, lang), "ABOUT_INVOICE", lang)
     found: dict[str, _Found] = {}
     for clause in clauses:
         for reading in _clause_readings(clause, lang, future_day, errand, about_invoice, sent):
@@ -124,7 +125,7 @@ def _decide(found: dict[str, _Found], text: str, lang: str) -> Reading:
     question = found.get("question")
     claim, promise = found.get("payment_claimed"), found.get("promise_to_pay")
     partly = claim is not None and _PARTLY in claim.words  # (a part paid, the rest promised: a claim)
-    arrives = promise is not None and _has(_matched(promise.phrase, lang), "ARRIVAL", lang)
+    arrives = promise is not None and has(matched(promise.phrase, lang), "ARRIVAL", lang)
     if claim and promise and not (partly or arrives) and claim.confidence < 0.85 < promise.confidence:
         claim = None  # a hint of the past against a plain promise: the promise
     for kind, reading in (("dispute", found.get("dispute")), ("payment_claimed", claim),
@@ -139,13 +140,13 @@ def _decide(found: dict[str, _Found], text: str, lang: str) -> Reading:
     thanks = found.get("thanks")
     if thanks and len(text) <= SHORT:
         return _reading("thanks", thanks)
-    if thanks and _has(_matched(text, lang), "THANKS_FOR_INVOICE", lang):  # not for a good year
+    if thanks and has(matched(text, lang), "THANKS_FOR_INVOICE", lang):  # not for a good year
         return _reading("thanks", thanks, 0.75)
     if "vague" in found:  # paying words, no tense mailbot can read: the owner decides
         return _reading("other", found["vague"])
     if "handed_on" in found:
         return _reading("other", found["handed_on"])
-    if _has(_matched(text, lang), "ABOUT_INVOICE", lang):  # about the invoice, and none of the above
+    if has(matched(text, lang), "ABOUT_INVOICE", lang):  # about the invoice, and none of the above
         return Reading("other", "", 0.6, ("(about the invoice, but no reading)",))
     return Reading("other", "", 0.85)
 
@@ -161,7 +162,7 @@ _PARTLY = "(part of the amount)"
 def _numbers_disagree(clause: _Clause, lang: str) -> bool:
     """Two different counts of what was charged in one sentence ("10 sati ... 6", "12 hours,
     we agreed 8"), not a date or an invoice number: perhaps a complaint, never sure."""
-    if not clause.first or not _has(clause.whole, "CHARGED", lang):
+    if not clause.first or not has(clause.whole, "CHARGED", lang):
         return False
     counts = {int(n) for n in re.findall(r"(?<![\d.,/-])(\d{1,4})(?![\d.,/-]|\.\d)", clause.whole)}
     return len(counts) >= 2
@@ -172,9 +173,9 @@ def _still_said(found: _Found, words: str, lang: str) -> bool:
     sender did or will do ("I'll settle this end of next week, if that's ok?") says more
     than the question: "Gilt bei Zahlung innerhalb 7 Tagen Skonto?" promises nothing, and
     "onko tämä jo maksettu?" (has this been paid already?) claims nothing."""
-    if "?" in words or _pattern("QUESTION", lang).match(words):  # "onko tämä jo maksettu?" asks
+    if "?" in words or pattern("QUESTION", lang).match(words):  # "onko tämä jo maksettu?" asks
         return False
-    return found.kind == "payment_claimed" or _has(words, "FUTURE_STRONG", lang)
+    return found.kind == "payment_claimed" or has(words, "FUTURE_STRONG", lang)
 
 
 def _clause_readings(
@@ -182,32 +183,32 @@ def _clause_readings(
 ) -> list[_Found]:
     words = clause.words
     readings: list[_Found] = []
-    complaint = _hits(words, "COMPLAINT_STRONG", lang)
+    complaint = hits(words, "COMPLAINT_STRONG", lang)
     if complaint and not _negated_complaint(words, complaint[0][1], lang):
-        readings.append(_Found("dispute", clause.text, 0.85, _names(complaint)))
+        readings.append(_Found("dispute", clause.text, 0.85, hit_words(complaint)))
     readings += _challenge(clause, lang, errand)
-    hint = _hits(words, "COMPLAINT_WEAK", lang)
+    hint = hits(words, "COMPLAINT_WEAK", lang)
     if hint:  # "as quoted", "instead of", "too late": the owner is asked
         readings.append(
-            _Found("weak_dispute", clause.text, 0.6 if re.search(r"\d", words) else 0.55, _names(hint))
+            _Found("weak_dispute", clause.text, 0.6 if re.search(r"\d", words) else 0.55, hit_words(hint))
         )
     elif _numbers_disagree(clause, lang):  # "na računu piše 10 sati, a radili ste 6"
         readings.append(_Found("weak_dispute", clause.whole_text, 0.55, ("(two numbers of a charge)",)))
-    pay = _hits(words, "PAY", lang)
+    pay = hits(words, "PAY", lang)
     asks = _asks(clause, lang)
     if pay:
         readings += [found for found in _payment(clause, lang, pay, future_day, errand, sent)
                      if not asks or _still_said(found, words, lang)]  # fmt: skip
-    if asks and _has(clause.sentence, "ABOUT_INVOICE", lang):
+    if asks and has(clause.sentence, "ABOUT_INVOICE", lang):
         readings.append(_Found("question", clause.whole_text, 0.85, ("?",)))
     elif asks and about_invoice:  # "... plaćanja fakture ... su nam potrebni. Možete li nam ih poslati?"
         readings.append(_Found("question", clause.whole_text, 0.6, ("?", "(the mail is about the invoice)")))
-    thanks = _hits(words, "THANKS", lang)
+    thanks = hits(words, "THANKS", lang)
     if thanks:
-        readings.append(_Found("thanks", clause.text, 0.9, _names(thanks)))
-    handed = _hits(words, "HANDED_ON", lang)
+        readings.append(_Found("thanks", clause.text, 0.9, hit_words(thanks)))
+    handed = hits(words, "HANDED_ON", lang)
     if handed:
-        readings.append(_Found("handed_on", clause.text, 0.85, _names(handed)))
+        readings.append(_Found("handed_on", clause.text, 0.85, hit_words(handed)))
     return readings
 
 
@@ -215,14 +216,14 @@ def _challenge(clause: _Clause, lang: str, errand: bool) -> list[_Found]:
     """ "Why am I charged for ...?", "pourquoi 4 heures ?", a request for a corrected
     invoice: the client says the invoice is wrong without saying "wrong"."""
     words, sentence = clause.words, clause.whole
-    why = _hits(words, "CHALLENGE", lang)
-    charged = _has(sentence, "CHARGED", lang) or _has(sentence, "PAY", lang) or re.search(r"\d", sentence)
+    why = hits(words, "CHALLENGE", lang)
+    charged = has(sentence, "CHARGED", lang) or has(sentence, "PAY", lang) or re.search(r"\d", sentence)
     asked = clause.first or "?" in sentence  # not "ich kläre, warum sie hängt"
     if why and charged and asked:  # ("why should we pay for image rights we supplied?")
-        return [_Found("dispute", clause.text, 0.75, (*_names(why), "(a charge questioned)"))]
-    fix = _hits(words, "CORRECTION", lang)
-    if fix and not errand and (_has(sentence, "ABOUT_INVOICE", lang) or _has(sentence, "REQUEST", lang)):
-        return [_Found("dispute", clause.text, 0.75, (*_names(fix), "(a correction asked for)"))]
+        return [_Found("dispute", clause.text, 0.75, (*hit_words(why), "(a charge questioned)"))]
+    fix = hits(words, "CORRECTION", lang)
+    if fix and not errand and (has(sentence, "ABOUT_INVOICE", lang) or has(sentence, "REQUEST", lang)):
+        return [_Found("dispute", clause.text, 0.75, (*hit_words(fix), "(a correction asked for)"))]
     return []
 
 
@@ -231,56 +232,58 @@ def _payment(
 ) -> list[_Found]:
     """A claim, a promise, a refusal, or a paying word mailbot cannot place in time."""
     words, where = clause.words, pay[0][1]
-    past = _hits(words, "PAST_STRONG", lang)
-    future = _hits(words, "FUTURE_STRONG", lang)
-    past_hint = _hits(words, "PAST_WEAK", lang)
-    future_hint = _hits(words, "FUTURE_WEAK", lang)
+    past = hits(words, "PAST_STRONG", lang)
+    future = hits(words, "FUTURE_STRONG", lang)
+    past_hint = hits(words, "PAST_WEAK", lang)
+    future_hint = hits(words, "FUTURE_WEAK", lang)
     negated = _negated(words, where, lang)
     if past and future and _future_first(past, future):
         past = []  # "will be paid", "wird überwiesen", "biće plaćeno", "sera réglé"
     day_here = _names_future_day(clause.text, sent) or bool(future_hint)
-    names = _names(pay)
-    if _has(words, "PAID_TO_ME", lang):
+    names = hit_words(pay)
+    if has(words, "PAID_TO_ME", lang):
         return []  # "my client finally paid me": the money went to the sender
-    if _pattern("IF", lang).match(words):
+    if pattern("IF", lang).match(words):
         return []  # "if you need the payment confirmation, ...": nothing was said to be done
     sentence = clause.whole
-    waits = _has(sentence, "CONDITION", lang) and not _names_future_day(sentence, None)
-    if waits and _has(sentence, "CORRECTION", lang):  # "not before we get the corrected VAT"
-        return [_Found("dispute", clause.text, 0.75, (*_names(pay), "(until corrected)"))]
+    waits = has(sentence, "CONDITION", lang) and not _names_future_day(sentence, None)
+    if waits and has(sentence, "CORRECTION", lang):  # "not before we get the corrected VAT"
+        return [_Found("dispute", clause.text, 0.75, (*hit_words(pay), "(until corrected)"))]
     if negated and waits:
         if errand:
             return []  # "won't get paid until we have the PO": an errand, not a disagreement
         # "we won't pay until the contact form works": held back over the work
-        return [_Found("dispute", clause.text, 0.7, (*_names(pay), "(held back)"))]
+        return [_Found("dispute", clause.text, 0.7, (*hit_words(pay), "(held back)"))]
     if waits and not (negated or future or past):  # "needs it before they can pay": a condition
         return []
     if negated:
         if future and not (day_here or future_day):
-            return [_Found("dispute", clause.text, 0.7, (*names, *_names(future), "(negated)"))]
+            return [_Found("dispute", clause.text, 0.7, (*names, *hit_words(future), "(negated)"))]
         if future or day_here:
             return [_Found("promise_to_pay", clause.text, 0.7, (*names, "(not before)"))]
         later = clause.sentence[len(clause.words) :]
         # "not paid yet, sorry - will do next week" (not "..., I'll ask finance")
-        if _has(later, "FUTURE_STRONG", lang) and not _has(later, "HANDED_ON", lang):
+        if has(later, "FUTURE_STRONG", lang) and not has(later, "HANDED_ON", lang):
             return [_Found("promise_to_pay", clause.text, 0.75, (*names, "(not yet, but will)"))]
         return []  # "not paid yet": says nothing about a payment
     if past and not future:
-        if _has(sentence, "PARTIAL", lang):  # part of it: the owner looks (the ack would say "paid")
-            return [_Found("payment_claimed", clause.text, 0.65, (*names, *_names(past), _PARTLY))]
-        said_by_us = _has(words, "FIRST_PERSON", lang) or past_hint or any(" " in w for w, _ in past)
-        return [_Found("payment_claimed", clause.text, 0.9 if said_by_us else 0.8, (*names, *_names(past)))]
+        if has(sentence, "PARTIAL", lang):  # part of it: the owner looks (the ack would say "paid")
+            return [_Found("payment_claimed", clause.text, 0.65, (*names, *hit_words(past), _PARTLY))]
+        said_by_us = has(words, "FIRST_PERSON", lang) or past_hint or any(" " in w for w, _ in past)
+        return [
+            _Found("payment_claimed", clause.text, 0.9 if said_by_us else 0.8, (*names, *hit_words(past)))
+        ]
     if future and not past:
         sure = 0.9 if (future_day or day_here) else 0.85
         if waits and not (future_day or day_here):  # "à réception de la facture papier": it waits on us
             sure = 0.65
-        return [_Found("promise_to_pay", clause.text, sure, (*names, *_names(future)))]
+        return [_Found("promise_to_pay", clause.text, sure, (*names, *hit_words(future)))]
     if past and future:  # "paid half, will pay the rest": the money moved
-        return [_Found("payment_claimed", clause.text, 0.75, (*names, *_names(past)))]
+        return [_Found("payment_claimed", clause.text, 0.75, (*names, *hit_words(past)))]
     if past_hint and not future_hint:
-        return [_Found("payment_claimed", clause.text, 0.7, (*names, *_names(past_hint)))]
+        return [_Found("payment_claimed", clause.text, 0.7, (*names, *hit_words(past_hint)))]
     if future_hint or future_day:
-        return [_Found("promise_to_pay", clause.text, 0.75, (*names, *_names(future_hint)))]
+        return [_Found("promise_to_pay", clause.text, 0.75, (*names, *hit_words(future_hint)))]
     return [_Found("vague", clause.text, 0.5, names)]
 
 
@@ -293,7 +296,7 @@ def _future_first(past: list[tuple[str, int]], future: list[tuple[str, int]]) ->
 
 def _negated(words: str, where: int, lang: str) -> bool:
     """A negation shortly before the paying word or right after it in its clause."""
-    for _word, at in _hits(words, "NEGATION", lang):
+    for _word, at in hits(words, "NEGATION", lang):
         if where - 45 <= at < where or where < at <= where + 25:  # ("uplata još nije prošla")
             return True
     return False
@@ -311,15 +314,10 @@ def _asks(clause: _Clause, lang: str) -> bool:
     a request anywhere ("could you", "merci de nous indiquer", "zanima me")."""
     if "?" in clause.sentence:
         return True
-    opening = _pattern("QUESTION", lang).match(clause.words.lstrip(" -–:"))
+    opening = pattern("QUESTION", lang).match(clause.words.lstrip(" -–:"))
     if opening and clause.first:
         return True
-    return any(" " in word for word, _at in _hits(clause.words, "QUESTION", lang))
-
-
-def _is_question(words: str, lang: str) -> bool:
-    """A "?", or words that open a question ("could you", "voisitteko", "da li")."""
-    return "?" in words or _pattern("QUESTION", lang).match(words.lstrip(" -–:")) is not None
+    return any(" " in word for word, _at in hits(clause.words, "QUESTION", lang))
 
 
 def _names_future_day(text: str, sent: date | None) -> bool:
@@ -329,134 +327,4 @@ def _names_future_day(text: str, sent: date | None) -> bool:
     return found is not None and (sent is None or found[0] >= sent)
 
 
-def concept_hits(clause: str, concept: str, lang: str) -> list[tuple[str, int]]:
-    """The words of ``concept`` in a folded clause (Serbian read in Latin script)."""
-    return _hits(_latin(clause) if lang == "sr" else clause, concept, lang)
-
-
-def _has(words: str, concept: str, lang: str) -> bool:
-    return _pattern(concept, lang).search(words) is not None
-
-
-def _hits(words: str, concept: str, lang: str) -> list[tuple[str, int]]:
-    """The words of ``concept`` (a name in ``lexicon``) in ``words``, with where they stand."""
-    return [(m.group(0), m.start()) for m in _pattern(concept, lang).finditer(words)]
-
-
-def _names(hits: list[tuple[str, int]]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(word for word, _ in hits))
-
-
-@cache
-def _pattern(concept: str, lang: str) -> re.Pattern[str]:
-    words: lexicon.Lexicon = getattr(lexicon, concept)
-    entries = sorted(words.get(lang, ()), key=len, reverse=True)
-    if lang == "sr":  # (matched on text without diacritics, see _latin)
-        entries = sorted({entry.translate(_ASCII) for entry in entries}, key=len, reverse=True)
-    pattern = "|".join(_entry(entry) for entry in entries) or r"(?!)"
-    if concept in _INSIDE_WORDS and lang in ("de", "fi"):  # compounds: "Schlussrechnung", not "Augustiner"
-        inside = [_entry(entry).replace(r"(?<![\w-])", "") for entry in entries if len(entry) >= 5]
-        pattern = "|".join([*inside, pattern])
-    return re.compile(pattern)
-
-
-_INSIDE_WORDS = frozenset(("ABOUT_INVOICE",))
-
-
-def _entry(entry: str) -> str:
-    """A word beginning, an exact word (``$``), a suffix ("'ll"), or several in a row."""
-    if entry.startswith("'") or entry == "n't":
-        return rf"[^\W\d_]*{re.escape(entry)}(?![\w'])"
-    parts = []
-    for word in entry.split():
-        exact = word.endswith("$")
-        body = re.escape(word.rstrip("$"))
-        parts.append(body + (r"(?![\w'-])" if exact else r"[\w'-]*"))
-    return r"(?<![\w-])" + r"\s+".join(parts)  # ("l'échéance": an apostrophe may stand before)
-
-
-# Sentences end at . ! ? (not the dot of "15." or "15.12."), at a blank line, and at a
-# line break after a finished line or a short one (a greeting, a signature line);
-# clauses at ", " and at the joining words that start a new thought.
-_SENTENCE = re.compile(r"(?<=[^\d\s][.!?])\s+|(?<=[!?])\s+|\s*;\s*")
-_SHORT_LINE = 40
-_JOINING = {
-    "en": "and|but", "de": "und|aber|sondern", "fi": "ja|mutta|sekä", "fr": "et|mais", "sr": "i|a|ali|pa",
-}  # fmt: skip
-_IF = {"en": "if", "de": "falls", "fi": "jos", "fr": "si", "sr": "ako"}  # (kept: the clause after says so)
-
-
-@cache
-def _clause_split(lang: str) -> re.Pattern[str]:
-    joining, if_word = _JOINING.get(lang, "and|but"), _IF.get(lang, "if")
-    return re.compile(rf",\s+(?:(?:{joining})\s+)?|\s+(?:{joining})\s+(?=\S)|\s+(?={if_word}\s)")
-
-
-def clauses_of(text: str, lang: str = "en") -> list[str]:
-    """The clauses of ``text``, folded; each is a substring of ``fold(text)`` (the phrase)."""
-    return [clause for clause, *_rest in _clauses_in_sentences(text, lang)]
-
-
-def clauses(text: str, lang: str = "en") -> list[tuple[str, str]]:
-    """(clause, its whole sentence), both folded: for readers outside this module."""
-    return [(clause, whole) for clause, _rest, _first, whole in _clauses_in_sentences(text, lang)]
-
-
-def _clauses_in_sentences(text: str, lang: str) -> list[tuple[str, str, bool, str]]:
-    """(clause, its sentence from the clause on, whether it opens the sentence, the whole
-    sentence): "wir zahlen erst" reads on with ", wenn der Fehler behoben ist"."""
-    found = []
-    for sentence in (part for line in _lines(text) for part in _SENTENCE.split(line)):
-        folded = fold(sentence)
-        opening = True
-        for clause in _clause_split(lang).split(folded):
-            clause = clause.strip().rstrip(".!,;:")
-            if clause:
-                found.append((clause, folded[folded.find(clause) :], opening, folded))
-                opening = False
-    return found
-
-
-def _lines(text: str) -> list[str]:
-    """Lines joined where a sentence was wrapped: a line ends a thought when it is
-    blank, ends with a stop, or is short and the next line starts with a capital
-    ("Hi Anna" / "We paid ...")."""
-    lines = text.replace("\r", "").split("\n")
-    joined, current = [], []
-    for index, line in enumerate(lines):
-        current.append(line)
-        stripped = line.strip()
-        following = lines[index + 1].lstrip() if index + 1 < len(lines) else ""
-        short = len(stripped) <= _SHORT_LINE  # a greeting, a name (German nouns are capitals too)
-        if not stripped or stripped[-1] in ".!?:,;" or (short and following[:1].isupper()) or not following:
-            joined.append(" ".join(current))
-            current = []
-    return joined
-
-
-def fold(text: str) -> str:
-    """Lower case, curly apostrophes straightened, white space folded (format=flowed)."""
-    return " ".join(text.replace("\u2019", "'").lower().split())
-
-
-_CYRILLIC = dict(
-    zip(
-        "абвгдђежзијклљмнњопрстћуфхцчџш",
-        ["a", "b", "v", "g", "d", "đ", "e", "ž", "z", "i", "j", "k", "l", "lj", "m", "n", "nj", "o",
-         "p", "r", "s", "t", "ć", "u", "f", "h", "c", "č", "dž", "š"],
-        strict=True,
-    )
-)  # fmt: skip
-_TO_LATIN = str.maketrans(_CYRILLIC)
-_ASCII = str.maketrans({"č": "c", "ć": "c", "š": "s", "ž": "z", "đ": "dj"})
-
-
-def _matched(text: str, lang: str) -> str:
-    """Folded text as the lexicons of ``lang`` match it."""
-    return _latin(text) if lang == "sr" else text
-
-
-def _latin(text: str) -> str:
-    """Serbian Cyrillic written in Latin script (the lexicons are in Latin), without
-    diacritics: phones type "placeno juce" for "plaćeno juče"."""
-    return text.translate(_TO_LATIN).translate(_ASCII)
+__all__ = ["Reading", "clauses_of", "fold", "read"]  # (clauses_of and fold: for tests and callers)
