@@ -18,9 +18,16 @@ from typing import Any
 from conftest import BASE_CONFIG
 from pydantic import BaseModel
 
-from mailbot.config.settings import Client, Settings
+from mailbot.config.settings import Client, PaymentSource, Settings
 
-Key = tuple[str, ...]  # e.g. ("business", "name"), ("clients", "acme", "note")
+# e.g. ("business", "name"), ("clients", "acme", "note"); ("payments", "sources", "0", "kind")
+# is a key of the first table of an array of tables.
+Key = tuple[str, ...]
+
+# A valid table of each array of tables, so that a test changes one key of it and only that.
+ENTRIES: dict[type[BaseModel], dict[str, Any]] = {
+    PaymentSource: {"name": "PayPal", "senders": ["service@paypal.com", "@paypal.de"], "kind": "paypal"},
+}
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:
@@ -32,7 +39,8 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 
 
 def config_keys(model: type[BaseModel] = Settings, at: Key = ()) -> Iterator[Key]:
-    """Every leaf key under ``model``; ``clients`` stands for one client, ``acme``."""
+    """Every leaf key under ``model``; ``clients`` stands for one client, ``acme``; an array
+    of tables (``[[payments.sources]]``) is a key itself and the keys of its first table."""
     for name, info in model.model_fields.items():
         if model is Settings and name == "config_path":
             continue  # set by load_settings, not a key of the file
@@ -41,7 +49,10 @@ def config_keys(model: type[BaseModel] = Settings, at: Key = ()) -> Iterator[Key
             continue
         inner = _model_of(info.annotation)
         origin = typing.get_origin(info.annotation)
-        if inner is not None and origin not in (tuple, list, types.UnionType):
+        if inner is not None and origin is list:  # an array of tables: itself, the keys of its first
+            yield (*at, name)
+            yield from config_keys(inner, (*at, name, "0"))
+        elif inner is not None and origin not in (tuple, types.UnionType):
             yield from config_keys(inner, (*at, name))
         else:
             yield (*at, name)
@@ -54,11 +65,29 @@ def base_config() -> dict[str, Any]:
 def with_value(key: Key, value: Any, config: dict[str, Any] | None = None) -> str:
     """The base config (or ``config``) with ``key`` set to ``value``, as TOML text."""
     config = config if config is not None else base_config()
-    table = config
-    for part in key[:-1]:
-        table = table.setdefault(part, {})
+    table: Any = config
+    for at, part in enumerate(key[:-1]):
+        if part.isdigit():  # the n-th table of an array of tables: valid ones up to it
+            model = _array_model(key[:at])
+            while len(table) <= int(part):
+                table.append(dict(ENTRIES[model]))
+            table = table[int(part)]
+        elif key[at + 1].isdigit():
+            table = table.setdefault(part, [])
+        else:
+            table = table.setdefault(part, {})
     table[key[-1]] = value
     return dump_toml(config)
+
+
+def _array_model(key: Key) -> type[BaseModel]:
+    """The model of the array of tables at ``key`` (``("payments", "sources")``)."""
+    model: type[BaseModel] = Settings
+    for part in key:
+        found = _model_of(model.model_fields[part].annotation)
+        assert found is not None, key
+        model = found
+    return model
 
 
 def dump_toml(config: dict[str, Any]) -> str:
@@ -68,14 +97,25 @@ def dump_toml(config: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _table(table: dict[str, Any], at: Key, lines: list[str]) -> None:
-    scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
-    if at and (scalars or not table):
-        lines.append("[" + ".".join(json.dumps(p) for p in at) + "]")
+def _tables(value: Any) -> bool:
+    """An array of tables: written as ``[[name]]`` tables, one key a line."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _table(table: dict[str, Any], at: Key, lines: list[str], array: bool = False) -> None:
+    scalars = {k: v for k, v in table.items() if not isinstance(v, dict) and not _tables(v)}
+    name = ".".join(json.dumps(p) for p in at)
+    if array:
+        lines.append(f"[[{name}]]")
+    elif at and (scalars or not table):
+        lines.append(f"[{name}]")
     lines += [f"{json.dumps(k)} = {toml_value(v)}" for k, v in scalars.items()]
     for k, v in table.items():
         if isinstance(v, dict):
             _table(v, (*at, k), lines)
+        elif _tables(v):
+            for entry in v:
+                _table(entry, (*at, k), lines, array=True)
 
 
 def toml_value(value: Any) -> str:

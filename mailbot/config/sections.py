@@ -26,6 +26,7 @@ from mailbot.config.values import (
     check_currency,
     check_email,
     check_iban,
+    check_sender,
     domain_of,
     no_newlines,
     safe_url,
@@ -108,6 +109,58 @@ class Payment(Section):
     def _link(cls, value: str) -> str:
         if value:
             safe_url(value.replace("{invoice}", "INVOICE"))
+        return value
+
+
+SourceKind = Literal["paypal", "stripe", "wise", "bank_mail", "camt", "generic"]
+"""What a payment source sends: a service's notifications, a bank's mail, camt XML attached."""
+
+
+class PaymentSource(Section):
+    """One ``[[payments.sources]]`` table: who sends payment notifications the owner trusts.
+
+    ``senders``: addresses (``service@paypal.com``) or ``@domain`` for every address of
+    exactly that domain (``@paypal.de``; never its subdomains), lower-cased.  A mail counts
+    as from this source only by its From address and the owner's server's DMARC or aligned
+    DKIM verdict (``mailbot.inbound.sources``)."""
+
+    name: OneLine
+    senders: EmailList  # one as text, or a list
+    kind: SourceKind
+
+    @field_validator("senders")
+    @classmethod
+    def _senders(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("give at least one address or @domain")
+        return [check_sender(no_newlines(s)) for s in value]
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("give the source a name")
+        return value.strip()
+
+
+class PaymentsSection(Section):
+    """``[payments]``: where payments are read from (``[[payments.sources]]``)."""
+
+    sources: list[PaymentSource] = Field(default_factory=list)
+
+    @field_validator("sources")
+    @classmethod
+    def _distinct(cls, value: list[PaymentSource]) -> list[PaymentSource]:
+        names: set[str] = set()
+        senders: dict[str, str] = {}
+        for source in value:
+            if source.name.lower() in names:
+                raise ValueError(f"two sources are named {source.name!r}")
+            names.add(source.name.lower())
+            for sender in source.senders:
+                if sender in senders:
+                    raise ValueError(f"{sender} is a sender of both {senders[sender]!r} and {source.name!r}")
+                senders[sender] = source.name
         return value
 
 

@@ -26,6 +26,8 @@ from mailbot.config.sections import (
     ClientTone,
     LedgerSection,
     Payment,
+    PaymentSource,
+    PaymentsSection,
     RepliesSection,
     StateSection,
     TemplatesSection,
@@ -34,8 +36,8 @@ from mailbot.config.servers import Imap, InboxSection, Mail, Smtp  # re-exported
 from mailbot.config.values import check_currency, check_email, domain_of
 
 __all__ = [
-    "DEFAULT_LADDER", "TONES", "Chase", "Client", "ClientTone", "ConfigError", "Imap", "Settings", "Smtp",
-    "Step", "Tone",
+    "DEFAULT_LADDER", "TONES", "Chase", "Client", "ClientTone", "ConfigError", "Imap", "PaymentSource",
+    "Settings", "Smtp", "Step", "Tone",
     "check_currency", "check_email", "config_path", "domain_of", "find_line", "load_settings",
 ]  # fmt: skip
 
@@ -64,6 +66,7 @@ class Settings(BaseSettings):
     business: Business
     brand: Brand = Brand()
     payment: Payment = Payment()
+    payments: PaymentsSection = PaymentsSection()
     mail: Mail = Mail()
     smtp: Smtp = Smtp()
     imap: Imap = Imap()
@@ -165,6 +168,7 @@ def _problems(exc: ValidationError, path: Path, text: str) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
         loc = [str(part) for part in err["loc"] if not str(part).isdigit()]
+        entry = _table_entry([str(part) for part in err["loc"]], text)
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "unknown key (a typo?)"
@@ -178,22 +182,41 @@ def _problems(exc: ValidationError, path: Path, text: str) -> list[Problem]:
         label = f"[{section}] {key}" if section else key
         if key == "[key]":  # a table's name itself, e.g. [clients."bad id"]
             label = f"[{section}]"
-        problems.append(Problem(str(path), find_line(text, loc), f"{label}: {message}"))
+        problems.append(Problem(str(path), find_line(text, loc, entry), f"{label}: {message}"))
     return problems
 
 
-def find_line(text: str, loc: list[str]) -> int:
-    """The line of ``key`` inside ``[section]`` (1-based), else of the section, else 0."""
+def _table_entry(loc: list[str], text: str) -> int | None:
+    """Which ``[[table]]`` of an array of tables an error is in (``payments.sources.1.kind``:
+    1), or None when ``loc`` names no such table of the file."""
+    for i, part in enumerate(loc):
+        if part.isdigit() and i > 0:
+            name = ".".join(loc[:i])
+            headers = (raw.strip() for raw in text.splitlines())
+            if any(h.startswith("[[") and h.strip("[] ").replace('"', "") == name for h in headers):
+                return int(part)
+            return None
+    return None
+
+
+def find_line(text: str, loc: list[str], entry: int | None = None) -> int:
+    """The line of ``key`` inside ``[section]`` (1-based), else of the section, else 0;
+    ``entry``: inside that ``[[section]]`` of an array of tables (0 the first)."""
     if not loc:
         return 0
     section, key = ".".join(loc[:-1]), loc[-1]
     lines = text.splitlines()
-    in_section, section_line = section == "", 0
+    in_section, section_line, seen = section == "", 0, -1
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
         if line.startswith("["):
             name = line.strip("[] ").replace('"', "")
             in_section = name == section
+            if in_section and entry is not None:
+                seen += 1
+                in_section = seen == entry
+            elif entry is None and name == ".".join(loc) and line.startswith("[["):
+                return number  # the array of tables itself, e.g. two of its tables clash
             section_line = number if in_section else section_line
         elif in_section and re.match(rf"^\"?{re.escape(key)}\"?\s*=", line):
             return number

@@ -99,6 +99,21 @@ def check_email(address: str) -> str:
     return address
 
 
+_DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
+
+
+def check_sender(value: str) -> str:
+    """A payment source's sender: an address, or ``@domain`` for the whole domain; lower-cased."""
+    sender = value.strip().lower()
+    if sender.startswith("@"):
+        if not _DOMAIN.match(sender[1:]) or len(sender) > 254:
+            raise ValueError(f"{value!r} is not an address or @domain")
+        return sender
+    if not _EMAIL.match(sender) or "@" not in sender:
+        raise ValueError(f"{value!r} is not an address or @domain")
+    return sender
+
+
 def domain_of(address: str) -> str:
     return address.rsplit("@", 1)[-1].lower()
 

@@ -97,34 +97,55 @@ def judge(
     known to write ``Authentication-Results``, so a mail without one is not believed."""
     sender = mail.sender
     client = client_of(sender, clients)
-    headers = mail.headers.get("authentication-results", [])
-    mine = [_results(h)[1] for h in headers if ours(_server(h), authserv_id, own_domain)]
+    mine = our_results(mail, authserv_id, own_domain)
     found = bool(mine)
-    doubt = _doubt(mail, client, clients) or _failure(mine, mail, client, clients)
+    domains = {domain_of(sender), *(clients[client].trusted_domains if client else [])}
+    doubt = _doubt(mail, client, clients) or failure(mine, mail, domains)
     if doubt:
         return Trust(client, False, doubt, found)
     if not mine:
         if expect_ours:
-            return Trust(client, False, "no Authentication-Results of our server, which writes them", found)
+            return Trust(client, False, NONE_OF_OURS, found)
         return Trust(client, True, "sender is the client's (no Authentication-Results of ours)", found)
-    sender_domain = domain_of(sender)
-    aligned = any(
+    if passed(mine, domain_of(sender)):
+        return Trust(client, True, "sender is the client's; DMARC or aligned DKIM passed", found)
+    return Trust(client, False, NOT_PASSED, found)
+
+
+NONE_OF_OURS = "no Authentication-Results of our server, which writes them"
+NOT_PASSED = "our server reports neither DMARC nor aligned DKIM passed"
+
+
+def our_results(mail: Mail, authserv_id: str, own_domain: str) -> list[list[Result]]:
+    """The results of each ``Authentication-Results`` the owner's server wrote, topmost first."""
+    headers = mail.headers.get("authentication-results", [])
+    return [_results(h)[1] for h in headers if ours(_server(h), authserv_id, own_domain)]
+
+
+def passed(mine: list[list[Result]], sender_domain: str) -> bool:
+    """Our server's topmost verdict: DMARC passed for the From domain, or DKIM passed for it
+    or a parent of it."""
+    return any(
         (method == "dmarc" and result == "pass" and (not domain or domain == sender_domain))
         or (method == "dkim" and result == "pass" and _aligned(domain, sender_domain))
         for method, result, domain in _verdict(mine)
     )
-    if aligned:
-        return Trust(client, True, "sender is the client's; DMARC or aligned DKIM passed", found)
-    return Trust(client, False, "our server reports neither DMARC nor aligned DKIM passed", found)
 
 
-def _doubt(mail: Mail, client: str, clients: Mapping[str, Client]) -> str:
-    """Why the From and Reply-To alone make the mail untrusted, or ""."""
+def one_sender(mail: Mail) -> str:
+    """Why the From headers leave the sender in doubt (two headers, two addresses), or ""."""
     count = len(mail.headers.get("from", []))
     if count > 1:
         return f"{count} From headers"
     if len(mail.senders) > 1:
         return f"From names {len(mail.senders)} addresses"
+    return ""
+
+
+def _doubt(mail: Mail, client: str, clients: Mapping[str, Client]) -> str:
+    """Why the From and Reply-To alone make the mail untrusted, or ""."""
+    if doubt := one_sender(mail):
+        return doubt
     if not client:
         return f"sender {mail.sender or '(none)'} is not a known client address"
     for reply_to in mail.reply_tos:
@@ -133,16 +154,14 @@ def _doubt(mail: Mail, client: str, clients: Mapping[str, Client]) -> str:
     return ""
 
 
-def _failure(mine: list[list[Result]], mail: Mail, client: str, clients: Mapping[str, Client]) -> str:
-    """A DMARC or DKIM failure in any header of ours, or a DMARC failure for the client's
-    domain written by any server (the owner's provider among them), or ""."""
+def failure(mine: list[list[Result]], mail: Mail, domains: set[str]) -> str:
+    """A DMARC or DKIM failure in any header of ours, or a DMARC failure for one of
+    ``domains`` (the sender's, the client's) written by any server (the owner's provider
+    among them), or ""."""
     for results in mine:
         for method, result, _ in results:
             if method in ("dmarc", "dkim") and result == "fail":
                 return f"our server reports {method}=fail"
-    domains = {domain_of(mail.sender)}
-    if client:
-        domains.update(clients[client].trusted_domains)
     others = (
         *mail.headers.get("authentication-results", []),
         *mail.headers.get("arc-authentication-results", []),
