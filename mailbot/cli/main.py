@@ -20,6 +20,7 @@ from mailbot import __version__
 from mailbot.cli.output import note
 from mailbot.config.problems import Refused
 from mailbot.config.settings import ConfigError, config_path, load_settings
+from mailbot.records.kinds import CONFIRM_WORDS
 from mailbot.state.guard import StateError, explain
 
 Command = Callable[[argparse.Namespace], int]
@@ -141,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         "confirm", "owner:cmd_confirm", "say what a reply mailbot was not sure of means (it then acts on it)"
     )
     p.add_argument("invoice")
-    p.add_argument("intent", choices=["promise", "paid", "dispute", "question", "thanks", "other"])
+    p.add_argument("intent", choices=list(CONFIRM_WORDS.values()))
     p.add_argument("date", nargs="?", help="YYYY-MM-DD: the promised day (only with promise)")
     p = command(
         "mark-paid", "owner:cmd_mark_paid", "record a payment (default: the whole open amount, today)"

@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from mailbot.inbound.replies import Reply
 from mailbot.outbound.compose import Envelope, Extras, Rendered, Threading, compose
+from mailbot.records.kinds import CONFIRM_WORDS
 
 NEEDS_OWNER = {"dispute", "question", "contact_change"}
 _WHY = {
@@ -73,10 +74,6 @@ def is_unsure(reply: Reply) -> bool:
 
 
 # The intents ``mailbot confirm`` takes, by the intent they confirm, and mailbot's reading in words.
-CONFIRM_WORDS: dict[str, str] = {
-    "promise_to_pay": "promise", "payment_claimed": "paid", "dispute": "dispute",
-    "question": "question", "thanks": "thanks", "other": "other",
-}  # fmt: skip
 _READING = {
     "payment_claimed": "a statement that it is paid",
     "dispute": "a dispute of the invoice",

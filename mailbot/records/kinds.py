@@ -43,6 +43,12 @@ skipped invoices by it: recorded per invoice, no table of their own)."""
 Outcome = Literal["sent", "failed", "retry", "held", "skipped"]
 """What became of one claimed mail in a pass."""
 
+CONFIRM_WORDS: dict[Intent, str] = {
+    "promise_to_pay": "promise", "payment_claimed": "paid", "dispute": "dispute",
+    "question": "question", "thanks": "thanks", "other": "other",
+}  # fmt: skip
+"""The readings ``mailbot confirm INVOICE WORD`` takes, by intent, and the word for each."""
+
 INTENTS: tuple[Intent, ...] = get_args(Intent)
 STATES: tuple[State, ...] = get_args(State)
 CLIENT_MAILS: tuple[ClientMail, ...] = get_args(ClientMail)

@@ -19,7 +19,7 @@ from mailbot.config.settings import Settings
 from mailbot.decide import policy
 from mailbot.ledger.read import Invoice, load_ledger
 from mailbot.records.facts import ACK_INTENTS, UNSURE_MARK
-from mailbot.records.kinds import EventType, Intent
+from mailbot.records.kinds import CONFIRM_WORDS, EventType, Intent
 from mailbot.records.rows import Event, iso
 from mailbot.state.store import Store, detail_json
 
@@ -48,10 +48,7 @@ def resume(settings: Settings, invoice: str, now: datetime, reason: str | None) 
 
 
 # What the owner types, and the intent it confirms.
-CONFIRM_INTENTS: dict[str, Intent] = {
-    "promise": "promise_to_pay", "paid": "payment_claimed", "dispute": "dispute",
-    "question": "question", "thanks": "thanks", "other": "other",
-}  # fmt: skip
+CONFIRM_INTENTS: dict[str, Intent] = {word: intent for intent, word in CONFIRM_WORDS.items()}
 
 
 @dataclass(frozen=True)
