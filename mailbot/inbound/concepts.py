@@ -14,9 +14,14 @@ from functools import cache
 from mailbot.inbound import lexicon
 
 
+def lexicon_language(language: str) -> str:
+    """The lexicon a reply's language is read with: Serbian in either script is "sr"."""
+    return "sr" if language.startswith("sr") else language
+
+
 def concept_hits(clause: str, concept: str, lang: str) -> list[tuple[str, int]]:
     """The words of ``concept`` in a folded clause (Serbian read in Latin script)."""
-    return hits(latin(clause) if lang == "sr" else clause, concept, lang)
+    return hits(matched(clause, lang), concept, lang)
 
 
 def has(words: str, concept: str, lang: str) -> bool:
@@ -36,7 +41,7 @@ def hit_words(hits: list[tuple[str, int]]) -> tuple[str, ...]:
 def pattern(concept: str, lang: str) -> re.Pattern[str]:
     words: lexicon.Lexicon = getattr(lexicon, concept)
     entries = sorted(words.get(lang, ()), key=len, reverse=True)
-    if lang == "sr":  # (matched on text without diacritics, see _latin)
+    if lang == "sr":  # (matched on text without diacritics, see latin)
         entries = sorted({entry.translate(_ASCII) for entry in entries}, key=len, reverse=True)
     pattern = "|".join(_entry(entry) for entry in entries) or r"(?!)"
     if concept in _INSIDE_WORDS and lang in ("de", "fi"):  # compounds: "Schlussrechnung", not "Augustiner"

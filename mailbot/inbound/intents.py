@@ -1,12 +1,11 @@
-"""Pure: what a client's new words mean, by explicit rules that record their reason.
+"""Pure: what a client's new words mean, what must never be missed first.
 
-Rules are tried in order of what must never be missed: a changed bank account
-or invoice address (fraud risk, always to a person), a dispute, a payment
-claim, a promise with a date, a question, thanks.  Each rule is a regular
-expression over the lower-cased new words with white space folded; the
-matched words are kept as the ``phrase`` that decided, so every
-classification can be explained.  Phrases are listed per language: English,
-German, Finnish, Serbian (Latin and Cyrillic), French.
+A request to pay into another account (invoice redirection fraud: always to a person,
+whatever else the mail says) and a change of the invoice address or recipient come
+first, by phrases per language (English, German, Finnish, Serbian in both scripts,
+French), an IBAN that is not the owner's, and ``lexicon``'s address concepts.  Every
+other reading is ``meaning``'s: concepts, tense and negation.  The words that decided
+are kept as the ``phrase``, so every classification can be explained.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from datetime import date
 
 from mailbot.inbound import meaning
 from mailbot.inbound.clauses import clauses, fold
-from mailbot.inbound.concepts import concept_hits
+from mailbot.inbound.concepts import concept_hits, lexicon_language
 from mailbot.records.kinds import Intent
 
 _RULES: list[tuple[Intent, list[str]]] = [
@@ -155,7 +154,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 def _moved(new_words: str, language: str) -> Verdict | None:
     """A clause that names an address or a recipient and says it is new or changed."""
-    lang = "sr" if language.startswith("sr") else language or "en"
+    lang = lexicon_language(language) or "en"
     for clause, sentence in clauses(new_words, lang):
         address = concept_hits(clause, "ADDRESS", lang) or _EMAIL.findall(clause)
         change = concept_hits(clause, "CHANGE", lang)

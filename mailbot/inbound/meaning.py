@@ -32,7 +32,7 @@ from datetime import date
 
 from mailbot.inbound import dates, lexicon
 from mailbot.inbound.clauses import clauses_of, fold, in_sentences
-from mailbot.inbound.concepts import has, hit_words, hits, matched, pattern
+from mailbot.inbound.concepts import has, hit_words, hits, lexicon_language, matched, pattern
 from mailbot.records.kinds import Intent
 
 SHORT = 160  # characters: thanks is the whole message only in a short note
@@ -71,8 +71,8 @@ class _Clause:
 def read(text: str, language: str, sent: date | None) -> Reading:
     """The reading of the new words ``text``, written in ``language`` on ``sent``.
 
-    The reply's own language is read first; when its lexicons find nothing, the
-    others are tried (a Finnish client writing English), less surely.
+    The reply's own language is read first; when its lexicons find nothing, English
+    is tried (a Finnish client writing English), less surely.
     """
     languages = _languages(language)
     first = _read_in(text, languages[0], sent)
@@ -88,7 +88,7 @@ def read(text: str, language: str, sent: date | None) -> Reading:
 def _languages(language: str) -> tuple[str, ...]:
     """The reply's language, then English (the language clients mix in); a reply of no
     known language is read in each."""
-    base = "sr" if language.startswith("sr") else language
+    base = lexicon_language(language)
     if base not in lexicon.PAY:
         return ("en", "de", "fi", "sr", "fr")
     return (base,) if base == "en" else (base, "en")
@@ -107,21 +107,23 @@ def _read_in(text: str, lang: str, sent: date | None) -> Reading:
         for part, rest, first, whole in in_sentences(text, lang)
     ]
     whole = fold(text)
+    seen = matched(whole, lang)  # (as the lexicons match it)
     future_day = _names_future_day(whole, sent)
     # "What is the PO number? ... it won't get paid until we have it": an errand, anywhere
-    errand = has(matched(whole, lang), "ADMIN", lang)
-    about_invoice = has(matched(whole, lang), "ABOUT_INVOICE", lang)
+    errand = has(seen, "ADMIN", lang)
+    about_invoice = has(seen, "ABOUT_INVOICE", lang)
     found: dict[str, _Found] = {}
     for clause in clauses:
         for reading in _clause_readings(clause, lang, future_day, errand, about_invoice, sent):
             kept = found.get(reading.kind)
             if kept is None or reading.confidence > kept.confidence:
                 found[reading.kind] = reading
-    return _decide(found, whole, lang)
+    return _decide(found, whole, seen, lang)
 
 
-def _decide(found: dict[str, _Found], text: str, lang: str) -> Reading:
-    """The reading that wins, by what a mistake costs, with its confidence."""
+def _decide(found: dict[str, _Found], text: str, seen: str, lang: str) -> Reading:
+    """The reading that wins, by what a mistake costs, with its confidence (``text``: the
+    folded words; ``seen``: the same as the lexicons match them)."""
     question = found.get("question")
     claim, promise = found.get("payment_claimed"), found.get("promise_to_pay")
     partly = claim is not None and _PARTLY in claim.words  # (a part paid, the rest promised: a claim)
@@ -140,13 +142,13 @@ def _decide(found: dict[str, _Found], text: str, lang: str) -> Reading:
     thanks = found.get("thanks")
     if thanks and len(text) <= SHORT:
         return _reading("thanks", thanks)
-    if thanks and has(matched(text, lang), "THANKS_FOR_INVOICE", lang):  # not for a good year
+    if thanks and has(seen, "THANKS_FOR_INVOICE", lang):  # not for a good year
         return _reading("thanks", thanks, 0.75)
     if "vague" in found:  # paying words, no tense mailbot can read: the owner decides
         return _reading("other", found["vague"])
     if "handed_on" in found:
         return _reading("other", found["handed_on"])
-    if has(matched(text, lang), "ABOUT_INVOICE", lang):  # about the invoice, and none of the above
+    if has(seen, "ABOUT_INVOICE", lang):  # about the invoice, and none of the above
         return Reading("other", "", 0.6, ("(about the invoice, but no reading)",))
     return Reading("other", "", 0.85)
 
