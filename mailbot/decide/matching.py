@@ -23,13 +23,13 @@ Outcome = Literal[
     "paid",  # settles one invoice exactly
     "partial",  # less than the named invoice's balance: recorded, the rest stays open
     "several",  # names several open invoices and pays their balances exactly
-    "overpaid",  # more than the named invoice's balance: the owner decides
+    "overpaid",  # more than the named invoice's balance: recorded; the owner refunds or credits
     "ambiguous",  # two or more invoices fit: the owner decides
     "other_currency",  # names an invoice in another currency: the owner decides
     "not_open",  # names only invoices that are paid or cancelled: the owner decides
     "unknown",  # fits no open invoice: the owner decides
 ]
-RECORDED: frozenset[Outcome] = frozenset({"paid", "partial", "several"})
+RECORDED: frozenset[Outcome] = frozenset({"paid", "partial", "several", "overpaid"})
 
 
 @dataclass(frozen=True)
