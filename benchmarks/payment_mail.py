@@ -100,9 +100,8 @@ def main() -> int:
     print(f"  Dovecot IDLE notice delay (bare watcher): median {notice:.3f} s")
     print(f"  APPEND -> payment recorded, {len(samples)} samples: {', '.join(f'{s:.3f}' for s in samples)} s")
     ok = median(samples) < TARGET_MEDIAN_S
-    print(
-        f"  median {median(samples):.3f} s (target < {TARGET_MEDIAN_S} s): {verdict(ok)}; max {max(samples):.3f} s"
-    )
+    figure = f"median {median(samples):.3f} s (target < {TARGET_MEDIAN_S} s)"
+    print(f"  {figure}: {verdict(ok)}; max {max(samples):.3f} s")
     return 0 if ok else 1
 
 
