@@ -75,12 +75,22 @@ def _all(node, name: str) -> list:
 
 def read_statement(path: Path) -> list[Entry]:
     try:
-        root = ElementTree.parse(path).getroot()
-    except Exception as exc:  # defusedxml raises its own errors for hostile XML
+        data = path.read_bytes()
+    except OSError as exc:
         raise StatementError(f"{path}: not a readable camt XML file ({exc})") from None
+    return read_statement_bytes(data, str(path))
+
+
+def read_statement_bytes(data: bytes, name: str) -> list[Entry]:
+    """The entries of a camt.053/054 document given as bytes (a file's, or a mail
+    attachment's); ``name`` says where it came from in the error's message."""
+    try:
+        root = ElementTree.fromstring(data)
+    except Exception as exc:  # defusedxml raises its own errors for hostile XML
+        raise StatementError(f"{name}: not a readable camt XML file ({exc})") from None
     entries = _all(root, "Ntry")
     if not entries and _local(root.tag) != "Document":
-        raise StatementError(f"{path}: no camt.053/054 document")
+        raise StatementError(f"{name}: no camt.053/054 document")
     return [_entry(node) for node in entries]
 
 
