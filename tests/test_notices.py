@@ -231,6 +231,10 @@ def test_an_invoice_total_or_amount_due_is_not_the_payment():
             "You received this because your password changed. €5.00\n",
             "not_a_payment",
         ),
+        ("Receipt for your payment", "You sent a payment of €50.00 EUR to Adobe Systems.\n", "not_a_payment"),
+        ("Sie haben eine Zahlung gesendet", "Sie haben 50,00 € EUR an Adobe gesendet.\n", "not_a_payment"),
+        ("Request for money", "Anna Becker requested €500.00 EUR from you.\n", "not_a_payment"),
+        ("Lastschrift", "Lastschrift über 89,90 EUR von Telekom Deutschland GmbH.\n", "not_a_payment"),
     ],
 )
 def test_refunds_pending_payouts_and_security_mails_are_no_payment(subject, body, kind):

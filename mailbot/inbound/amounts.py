@@ -100,6 +100,8 @@ def money_in(text: str) -> list[Money]:
     for hit in MONEY.finditer(text):
         pre, post = hit.group("pre") or "", hit.group("post") or ""
         currencies = {c for c in (currency_of(pre), currency_of(post)) if c}
+        if pre == "$" and post and currency_of(post):
+            currencies = {currency_of(post)}  # "$1,250.00 CAD": the dollar the code names
         if len(currencies) != 1:  # none, or "€ 5 USD": two different ones
             continue
         value = number(hit.group("num"))

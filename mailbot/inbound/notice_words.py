@@ -40,6 +40,12 @@ PAYOUT = _any(
     r"\bwithdraw|\babhebung|\babbuchung",
     r"to your bank account|auf ihr bankkonto|transfer to your bank|an ihre bank",
 )
+OUTGOING = _any(
+    r"\byou(?:'ve| have)? (?:sent|paid)\b|\byour payment to\b|receipt for your payment|\byou(?:'ve| have)? authori[sz]ed",
+    r"sie haben .{0,60}(?:gesendet|bezahlt|überwiesen)|ihre zahlung an\b|ihre überweisung an\b|\blastschrift\b|\bbelastung\b",
+    r"\brequest(?:ed|s)? (?:a payment|money|payment)|\brequested\b|zahlungsaufforderung|geldanforderung|hat .{0,40} angefordert",
+    r"\bnew invoice\b|\bneue rechnung\b|\bpayment due\b|\bzahlung fällig\b",
+)
 PENDING = _any(
     r"\bon hold\b|\bheld\b|\bholding\b|zurückgehalten|einbehalten|angehalten",
     r"\bpending\b|\bausstehend|vorgemerkt|\bvormerkung",
@@ -53,6 +59,7 @@ PAYMENT = _any(
     r"\bpayment of\b|\bincoming payment|\bmoney (?:received|in)\b|\bcredited\b|\bcredit (?:advice|notification)",
     r"zahlung (?:erhalten|eingegangen)|geld erhalten|hat ihnen|haben .{0,40}erhalten",
     r"zahlungseingang|\beingang\b|\bgutschrift|gutgeschrieben|geldeingang|überweisung erhalten",
+    r"\b(?:was|has been|have been) paid\b|wurde (?:vollständig )?bezahlt|ist bezahlt|wurde beglichen",
 )
 
 # Lines whose amounts are never the payment (a fee, a balance, a rate, what is left).
@@ -98,7 +105,7 @@ PAYER_EMAIL = _label(
     r"e-mail(?:-adresse)?|email(?: address)?",
 )
 TEXT = _label(
-    r"note from [^:\n]{1,60}|(?:nachricht|mitteilung) von [^:\n]{1,60}|note|nachricht|mitteilung|message|memo",
+    r"(?:note|message) from [^:\n]{1,60}|(?:nachricht|mitteilung) von [^:\n]{1,60}|note|nachricht|mitteilung|message|memo",
     r"payment reference|zahlungsreferenz|reference|referenz|verwendungszweck|zweck|purpose",
     r"description|beschreibung|invoice (?:number|no\.?|#)|rechnungs-?(?:nummer|nr\.?)|kundenreferenz",
 )

@@ -185,7 +185,7 @@ def _read_body(mail: Mail) -> Notice:
 
 
 def _kind(subject: str, head: str, body: str) -> tuple[NoticeKind, str]:
-    """Refund, payout, pending, then payment: the first whose words the mail uses."""
+    """Refund, payout, outgoing, pending, then payment: the first whose words the mail uses."""
     if words.NOT_PAYMENT.search(subject):
         return "not_a_payment", "a security, login or newsletter mail"
     if re.search(r"\bunsubscribe\b|newsletter|abbestellen", body) and not words.PAYMENT.search(subject):
@@ -194,6 +194,8 @@ def _kind(subject: str, head: str, body: str) -> tuple[NoticeKind, str]:
         return "refund", "a refund, reversal or chargeback"
     if words.PAYOUT.search(head):
         return "not_a_payment", "a payout or withdrawal to the owner's bank"
+    if words.OUTGOING.search(head):
+        return "not_a_payment", "money the owner sent or is asked for, not received"
     if words.PENDING.search(head):
         return "pending", "pending, on hold or under review: not received yet"
     if words.PAYMENT.search(head):
@@ -267,12 +269,17 @@ def _date(lines: list[str]) -> date | None:
     return next((d for d in map(day_in, _labelled(lines, words.DATE)) if d), None)
 
 
-_SENT = re.compile(
-    r"^\s*(?P<name>[^\n:]{2,80}?) (?:has )?(?:sent you|paid you|hat ihnen)\b"
-    r"|(?:received|erhalten|payment)[^\n]{0,60}? from (?P<from>[^\n.,;:()]{2,80})"
-    r"|(?:zahlung|geld|betrag)[^\n]{0,60}? von (?P<von>[^\n.,;:()]{2,80}?)(?: erhalten| auf |\s*$)",
-    re.I,
-)
+_NAME = r"(?P<name>[^\n.,;:()<>]{2,80}?)"
+_NAME_END = r"(?=\s+(?:is|has|was|wurde|ist|hat|über|for|on|to|via|auf|an)\b|\s*[.,;:(<]|\s*$)"
+_GAP = r"[^\n]{0,60}?"
+_ENDED = _NAME + _NAME_END
+_SENT = [
+    re.compile(rf"^\s*{_NAME} (?:has )?(?:sent you|paid you|is sending you|hat ihnen)\b", re.I),
+    re.compile(rf"\b(?:received|erhalten|payment|transfer|zahlung|geld)\b{_GAP} from {_ENDED}", re.I),
+    re.compile(rf"\b(?:paid by|bezahlt von|beglichen von) {_ENDED}", re.I),
+    re.compile(rf"\bvon {_NAME} (?:erhalten|bekommen|gutgeschrieben|eingegangen|über)\b", re.I),
+    re.compile(rf"\b(?:zahlung|geld|betrag|gutschrift|überweisung)\b{_GAP} von {_ENDED}", re.I),
+]
 
 
 def _payer(lines: list[str]) -> tuple[str, str]:
@@ -282,9 +289,10 @@ def _payer(lines: list[str]) -> tuple[str, str]:
     emails = [m.group(0).lower() for v in labelled for m in words.EMAIL.finditer(v)]
     candidates = _labelled(lines, words.PAYER)
     for line in lines[:60]:
-        hit = _SENT.search(line)
+        hit = next((h for h in (pattern.search(line) for pattern in _SENT) if h), None)
         if hit:
-            candidates.append(hit.group("name") or hit.group("from") or hit.group("von") or "")
+            candidates.append(hit.group("name"))
+            emails += [m.group(0).lower() for m in words.EMAIL.finditer(line[hit.start() :])]
     name = ""
     for value in candidates:
         emails += [m.group(0).lower() for m in words.EMAIL.finditer(value)]
