@@ -450,3 +450,18 @@ def test_unreadable_statement_bytes_name_where_they_came_from():
         read_statement_bytes(b"not xml", "umsatz.xml")
     with pytest.raises(StatementError, match=r"no camt\.053/054 document"):
         read_statement_bytes(b"<Invoice/>", "invoice.xml")
+
+
+def test_a_creditor_reference_or_a_broken_iban_is_no_beneficiary():
+    for line in ("Auf Ihr Konto RF18 5390 0754 7034", "Auf Ihr Konto DE88 3704 0044 0532 0130 00"):
+        notice = _one("Zahlungseingang", f"{line}\nBetrag: 500,00 EUR\n", "bank_mail")
+        assert notice.kind == "payment" and notice.beneficiary == ""
+
+
+def test_a_masked_account_is_kept_as_the_bank_writes_it():
+    notice = _one(
+        "Zahlungseingang",
+        "Eingang auf Ihrem Konto DE89 **** **** **** 3000 00\nBetrag: 500,00 EUR\n",
+        "bank_mail",
+    )
+    assert notice.beneficiary == "DE89************300000"

@@ -345,8 +345,20 @@ def _beneficiary(lines: list[str]) -> str:
             before = (line[: hit.start()] or previous).lower()
             own = [m.end() for m in words.OWN_ACCOUNT.finditer(before)]
             payer = [m.end() for m in words.PAYER_ACCOUNT.finditer(before)]
-            if own and (not payer or max(own) > max(payer)):
-                return normalise_iban(hit.group(0))
+            iban = normalise_iban(hit.group(0))
+            if own and (not payer or max(own) > max(payer)) and _iban_ok(iban):
+                return iban
         if line.strip():
             previous = line
     return ""
+
+
+def _iban_ok(iban: str) -> bool:
+    """An IBAN's check digits hold (ISO 13616, mod 97); a masked one ("DE89 **** 3000")
+    cannot be checked and is kept as written; an RF creditor reference is no IBAN."""
+    if iban.startswith("RF"):
+        return False
+    if not iban.isalnum():
+        return True
+    digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
+    return len(iban) >= 15 and int(digits) % 97 == 1
