@@ -41,6 +41,7 @@ class Entry:
     status: str = ""  # BOOK, PDNG, INFO, ... ("" when the entry has none)
     reversal: bool = False
     refs: tuple[str, ...] = ()  # the transactions' own references and end-to-end ids
+    account: str = ""  # the IBAN of the statement's (or notification's) own account
 
 
 @dataclass(frozen=True)
@@ -75,16 +76,39 @@ def _all(node, name: str) -> list:
 
 def read_statement(path: Path) -> list[Entry]:
     try:
-        root = ElementTree.parse(path).getroot()
-    except Exception as exc:  # defusedxml raises its own errors for hostile XML
+        data = path.read_bytes()
+    except OSError as exc:
         raise StatementError(f"{path}: not a readable camt XML file ({exc})") from None
+    return read_statement_bytes(data, str(path))
+
+
+def read_statement_bytes(data: bytes, name: str) -> list[Entry]:
+    """The entries of a camt.053/054 document given as bytes (a file's, or a mail
+    attachment's); ``name`` says where it came from in the error's message."""
+    try:
+        root = ElementTree.fromstring(data)
+    except Exception as exc:  # defusedxml raises its own errors for hostile XML
+        raise StatementError(f"{name}: not a readable camt XML file ({exc})") from None
     entries = _all(root, "Ntry")
     if not entries and _local(root.tag) != "Document":
-        raise StatementError(f"{path}: no camt.053/054 document")
-    return [_entry(node) for node in entries]
+        raise StatementError(f"{name}: no camt.053/054 document")
+    accounts = _accounts(root)
+    return [_entry(node, accounts.get(id(node), "")) for node in entries]
 
 
-def _entry(node) -> Entry:
+def _accounts(root) -> dict[int, str]:
+    """Each entry's account: the IBAN of the ``Stmt``, ``Ntfctn`` or ``Rpt`` it stands in."""
+    found: dict[int, str] = {}
+    for report in root.iter():
+        if _local(report.tag) in ("Stmt", "Ntfctn", "Rpt"):
+            iban = _find(report, "Acct", "Id", "IBAN")
+            account = (iban.text or "").strip() if iban is not None else ""
+            for node in _all(report, "Ntry"):
+                found[id(node)] = account
+    return found
+
+
+def _entry(node, account: str = "") -> Entry:
     amount_node = _find(node, "Amt")
     text = " ".join(t.text.strip() for t in _all(node, "Ustrd") if t.text)
     text += " " + " ".join(t.text.strip() for t in _all(node, "Ref") if t.text)
@@ -113,6 +137,7 @@ def _entry(node) -> Entry:
         status=_status(node),
         reversal=reversal is not None and (reversal.text or "").strip().lower() in ("true", "1"),
         refs=tuple(dict.fromkeys(r for r in refs if r and r != "NOTPROVIDED")),
+        account=account,
     )
 
 
