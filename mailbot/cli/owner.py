@@ -88,7 +88,7 @@ def cmd_import_payments(args: argparse.Namespace) -> int:
         return 1
     now = utcnow()
     with Store(settings.state_path) as store:
-        lines, problems, reversals = apply_statement(entries, ledger, store, now, args.file)
+        lines, problems, reversals = apply_statement(entries, ledger, store, now, args.file, settings.clients)
     for line in lines:
         say(line)
     for r in reversals:
