@@ -112,10 +112,11 @@ def references_in(text: str) -> list[str]:
     found: list[str] = []
     rest = text
     for hit in _RF.finditer(text):
-        written = _longest_rf(hit.group().split(" "))
+        groups = hit.group().split(" ")
+        written = _longest_rf(groups)
         if written:
             found.append(normalise(written))
-            rest = rest.replace(written, " ", 1)
+        rest = rest.replace(written or _rf_shaped(groups), " ", 1)  # its digits are no Finnish one
     for hit in _DIGITS.finditer(rest):
         groups = hit.group().split(" ")
         start = 0
@@ -136,6 +137,18 @@ def _longest_rf(groups: list[str]) -> str:
         if valid_rf("".join(groups[:end])):
             return " ".join(groups[:end])
     return ""
+
+
+def _rf_shaped(groups: list[str]) -> str:
+    """The part of an invalid "RF.." that was meant as one (a typo): its groups of capitals
+    and digits, up to 21 after the check digits."""
+    end, length = 1, len(groups[0]) - 4
+    while end < len(groups) and (groups[end].isupper() or groups[end].isdigit()):
+        length += len(groups[end])
+        if length > RF_BODY_MAX:
+            break
+        end += 1
+    return " ".join(groups[:end])
 
 
 def _longest_valid_end(groups: list[str], start: int) -> int:
