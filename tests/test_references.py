@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mailbot.ledger.references import (
+    fi_check,
     fi_reference,
     normalise,
     references_in,
@@ -47,9 +48,10 @@ def test_rf_reference_of_the_standards_bodies_gives_their_check_digits():
     assert rf_reference("2348231") == "RF712348231"
 
 
-def test_finnish_reference_of_a_base_gives_the_published_check_digit():
-    assert fi_reference("123") == "1232"
-    assert fi_reference("123456") == "1234561"
+def test_the_finnish_check_digit_of_a_base_is_the_published_one():
+    assert fi_check("123") == "2"
+    assert fi_check("123456") == "1"
+    assert fi_reference("23456")[:-1] == "123456"
 
 
 @pytest.mark.parametrize("number", ["2026-001", "RE-2026/17", "A1", "7", "0007", "INV 2026 000 123"])
@@ -62,7 +64,7 @@ def test_references_made_from_an_invoice_number_are_valid_and_stable(number):
 
 def test_the_rf_body_is_the_numbers_letters_and_digits_and_the_finnish_base_its_digits():
     assert rf_reference("re-2026/17")[4:] == "RE202617"
-    assert fi_reference("RE-2026/17")[:-1] == "202617"
+    assert fi_reference("RE-2026/17")[:-1] == "1202617"
 
 
 def test_documented_collisions_numbers_differing_only_in_punctuation_share_references():
@@ -71,16 +73,18 @@ def test_documented_collisions_numbers_differing_only_in_punctuation_share_refer
     assert rf_reference("RE-2026-001") != rf_reference("2026-001")
 
 
-def test_short_finnish_bases_are_padded_and_leading_zeros_dropped():
+def test_finnish_bases_keep_leading_zeros_behind_a_one_and_have_three_digits_at_least():
     assert fi_reference("7")[:-1] == "107"
-    assert fi_reference("0042")[:-1] == "142"
+    assert fi_reference("0042")[:-1] == "10042"
     assert len(fi_reference("7")) == 4
+    assert len({fi_reference(str(n)) for n in range(10, 1000)}) == 990  # sequential numbers never collide
+    assert fi_reference("7") == fi_reference("07")  # the one documented collision of short numbers
 
 
 def test_numbers_that_cannot_carry_a_reference_get_none():
     assert rf_reference("---") == "" and fi_reference("ABC") == ""
     assert rf_reference("X" * 22) == ""
-    assert fi_reference("1" * 20) == ""
+    assert fi_reference("1" * 19) == "" and fi_reference("1" * 18) != ""
     assert references_of("ABC") == (rf_reference("ABC"),)
 
 

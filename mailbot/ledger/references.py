@@ -12,15 +12,15 @@ How a reference is made from an invoice number (deterministic, so nothing is sto
 the invoice's number is its reference's source):
 
 - RF: the number's letters and digits, upper case (``2026-001`` -> ``RF..2026001``);
-- Finnish: the number's digits, leading zeros dropped (banks drop them), and a ``1``
-  in front (zeros kept) when fewer than 3 digits are left (``7`` -> ``1007``...).
+- Finnish: a ``1``, then the number's digits, zeros included, at least two
+  (``2026-001`` -> ``12026001`` and its check digit; ``7`` -> ``107``...).  The ``1`` keeps
+  leading zeros, which banks drop, significant, and makes every base at least 3 digits.
 
 Collisions, by construction: numbers that differ only in punctuation or case
 (``2026-001``, ``2026/001``, ``2026001``) share an RF reference, and numbers with the
-same digits (``RE-2026-001``, ``2026-001``) share a Finnish one, as do ``7`` and
-``107``.  A number with no letters or digits has no RF reference (``""``); one with no
-digits or more than 19 has no Finnish reference (``""``), and one with more than 21
-letters and digits no RF reference.  The matcher (``decide.matching``) therefore
+same digits (``RE-2026-001``, ``2026-001``) share a Finnish one, as do ``7`` and ``07``.
+A number with no letters or digits, or more than 21, has no RF reference (``""``); one
+with no digits or more than 18 has no Finnish reference (``""``).  The matcher (``decide.matching``) therefore
 never settles by a reference two open invoices share: the owner decides.
 """
 
@@ -75,12 +75,9 @@ def fi_check(base: str) -> str:
 
 def fi_reference(number: str) -> str:
     """The invoice number's Finnish national reference (digits only), or ``""``."""
-    base = "".join(c for c in number if c.isascii() and c.isdigit()).lstrip("0")
-    if not base and not any(c.isascii() and c.isdigit() for c in number):
-        return ""
-    if len(base) < FI_BASE_MIN:
-        base = "1" + base.zfill(FI_BASE_MIN - 1)
-    if len(base) > FI_BASE_MAX:
+    digits = "".join(c for c in number if c.isascii() and c.isdigit())
+    base = "1" + digits.zfill(FI_BASE_MIN - 1)
+    if not digits or len(base) > FI_BASE_MAX:
         return ""
     return base + fi_check(base)
 
