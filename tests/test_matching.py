@@ -165,6 +165,7 @@ def test_a_number_inside_another_token_names_nothing():
         ("Mostogradnja d.o.o.", "MOSTOGRADNJA DOO"),
         ("Dupont SARL", "Dupont S.A.R.L."),
         ("Acme Limited", "ACME LTD."),
+        ("GLOBEX", "Globex Corporation"),
         ("Müller AG", "Mueller"),
     ],
 )

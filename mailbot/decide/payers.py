@@ -18,7 +18,7 @@ LEGAL_FORMS = frozenset({
     "gmbh", "ag", "kg", "ohg", "ug", "mbh", "co", "kgaa", "ev", "se", "eg",  # German
     "oy", "oyj", "ab", "ky", "tmi", "ry",  # Finnish
     "doo", "ad", "dd", "sp", "zoo",  # Serbian, Croatian, Polish
-    "ltd", "limited", "llc", "inc", "incorporated", "corp", "plc", "llp", "lp",  # English
+    "ltd", "limited", "llc", "inc", "incorporated", "corp", "corporation", "plc", "llp", "lp",  # English
     "sarl", "sas", "sa", "srl", "spa", "bv", "nv", "aps", "as", "asa", "ou", "sia", "uab", "kft", "sro",
 })  # fmt: skip
 CONNECTORS = frozenset({"and", "und", "et", "ja", "och", "i", "y", "e"})

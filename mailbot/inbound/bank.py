@@ -158,9 +158,10 @@ def apply_statement(
 
     facts = store.decision_facts(save=False)
     book = book_of(ledger.invoices.values(), facts, clients or {})
-    run = _Import(store, now, file, book, *_recorded(store))
+    run = _Import(now, file, book, *_recorded(store))
     for entry in entries:
         run.entry(entry)
+    store.add_events(run.events)  # the statement's payments all, or none: importing it again is safe
     return run.lines, run.problems, run.reversals
 
 
@@ -186,11 +187,12 @@ def _recorded(store) -> tuple[Recorded, set[str]]:
 class _Import:
     """One statement's import: the entries in order, each seeing what the earlier left."""
 
-    def __init__(self, store, now, file: str, book: Book, recorded: Recorded, reversed_refs: set[str]):
-        self.store, self.now, self.file, self.book = store, now, file, book
+    def __init__(self, now, file: str, book: Book, recorded: Recorded, reversed_refs: set[str]):
+        self.now, self.file, self.book = now, file, book
         self.recorded, self.reversed_refs = recorded, reversed_refs
         self.known_refs = {own for payments in recorded.values() for _, _, own in payments}
         self.lines: list[str] = []
+        self.events: list[Event] = []  # the payments to record
         self.reversals: list[Reversal] = []
         self.problems = 0
 
@@ -238,7 +240,7 @@ class _Import:
             )
             return
         on = entry.booked or self.now.date()
-        self.store.add_events([self._event(entry, settle, on, found) for settle in found.settles])
+        self.events += [self._event(entry, settle, on, found) for settle in found.settles]
         self.book.record(found)
         self.known_refs.add(entry.ref)
         for key in dict.fromkeys((entry.ref, *entry.refs)):

@@ -42,9 +42,12 @@ def _alnum(text: str) -> str:
     return "".join(c for c in text.upper() if c.isascii() and c.isalnum())
 
 
+_AS_DIGITS = str.maketrans({c: str(int(c, 36)) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
+
+
 def _rf_number(text: str) -> int:
     """Letters as 10..35, digits as themselves, read as one integer (ISO 7064 mod 97-10)."""
-    return int("".join(str(int(c, 36)) for c in text))
+    return int(text.translate(_AS_DIGITS))
 
 
 def rf_check(body: str) -> str:
