@@ -1,8 +1,13 @@
 """Bank statements in: ISO 20022 camt.053 (statement) and camt.054 (notification).
 
-Each booked credit entry whose remittance text names exactly one open invoice
-becomes a ``payment`` event for it; everything else is reported and left for the
-owner.  Only an entry with status ``BOOK`` counts (camt.053.001.02 writes
+Each booked credit entry that ``decide.matching`` matches becomes ``payment`` events
+(an invoice number or RF/Finnish reference in the remittance text, else the exact open
+balance from a payer who is the invoice's client; partial and overpaid payments are
+recorded and said, several invoices paid at once each get theirs); everything else
+(ambiguous, unknown, another currency, naming only closed invoices) is reported, with
+the candidates, and left for the owner.  Entries are matched in order against the
+balances the earlier ones left; the statement's payments are stored in one transaction.
+Only an entry with status ``BOOK`` counts (camt.053.001.02 writes
 ``<Sts>BOOK</Sts>``, later versions ``<Sts><Cd>BOOK</Cd></Sts>``): a pending
 (``PDNG``), information-only (``INFO``), other or missing status never settles an
 invoice, and neither does a reversal (``<RvslInd>true</RvslInd>``).  A booked

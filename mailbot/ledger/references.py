@@ -26,6 +26,8 @@ never settles by a reference two open invoices share: the owner decides.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 
 RF_BODY_MAX = 21
@@ -72,7 +74,7 @@ def valid_rf(reference: str) -> bool:
 
 def fi_check(base: str) -> str:
     """The check digit of a Finnish reference: weights 7, 3, 1 from the right."""
-    total = sum(int(d) * _FI_WEIGHTS[i % 3] for i, d in enumerate(reversed(base)))
+    total = sum(map(operator.mul, map(int, reversed(base)), itertools.cycle(_FI_WEIGHTS)))
     return str(-total % 10)
 
 
