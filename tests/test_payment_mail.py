@@ -25,10 +25,7 @@ from test_imap import OWNER, _config, _history, _status, _wait_for
 from mailbot.cli.main import main
 
 OURS = "mx.muster-design.example"
-SOURCES = f"""
-[imap]
-authserv_id = "{OURS}"
-
+SOURCES = """
 [[payments.sources]]
 name = "PayPal"
 senders = ["service@paypal.de", "@paypal.com"]
@@ -106,6 +103,7 @@ def _receipts(smtp_server, client: str = "ap@acme.example") -> list:
 @pytest.fixture
 def config(tmp_path, smtp_server, dovecot) -> Path:
     path = _config(tmp_path, smtp_server, dovecot, SOURCES)
+    path.write_text(path.read_text().replace("timeout = 10\n", f'timeout = 10\nauthserv_id = "{OURS}"\n', 1))
     assert main(["--config", str(path), "run", "--once"]) == 0  # the invoices go out
     return path
 
@@ -119,7 +117,7 @@ def test_believed_paypal_notification_marks_the_invoice_paid_once(config, smtp_s
         "PayPal",
         "paypal:5TY05013RG002845M",
     )
-    assert payment["evidence"] == "pp1@paypal.com" and "2026-001" in payment["how"]
+    assert payment["evidence"] == "<pp1@paypal.com>" and "2026-001" in payment["how"]
     assert _status(config, capsys)["2026-001"]["state"] == "paid"
     assert not _owner_mails(smtp_server), "a payment that matches needs no one"
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from mailbot.config.settings import Settings
-from mailbot.decide import matching
-from mailbot.decide.matching import Match, Received
+from mailbot.decide.matching import Book, Received
+from mailbot.decide.receivable import book_of
 from mailbot.inbound import bank
 from mailbot.inbound.forward import to_owner
 from mailbot.inbound.handover import hand_over
@@ -73,10 +73,11 @@ def handle_payment_mail(
     if not verdict.trusted:
         return _not_believed(keys, raw, reply, verdict, store, settings, now)
     outcome = Outcome()
-    for index, notice in enumerate(read_notices(mail, verdict.kind)):
-        _apply_notice(notice, index, mail, verdict, ledger, store, settings, outcome, now)
     for name, data in statement_attachments(mail):
-        _apply_statement(name, data, mail, ledger, store, outcome, now)
+        _apply_statement(name, data, mail, ledger, store, settings, outcome, now)
+    book = book_of(ledger.invoices.values(), store.decision_facts(save=False), settings.clients)
+    for index, notice in enumerate(read_notices(mail, verdict.kind)):
+        _apply_notice(notice, index, mail, verdict, book, store, settings, outcome, now)
     if not (outcome.recorded or outcome.for_owner or outcome.skipped):
         outcome.for_owner.append("mailbot found no payment in it")
     note = Event(
@@ -118,7 +119,7 @@ def _not_believed(
 
 
 def _apply_notice(
-    notice: Notice, index: int, mail: Mail, verdict: SourceVerdict, ledger: Ledger, store: Store,
+    notice: Notice, index: int, mail: Mail, verdict: SourceVerdict, book: Book, store: Store,
     settings: Settings, outcome: Outcome, now: datetime,
 ) -> None:  # fmt: skip
     received = notice.received
@@ -140,7 +141,7 @@ def _apply_notice(
     if key in _recorded_keys(store, outcome):
         outcome.skipped.append(f"{what}: recorded before ({key})")
         return
-    found = _match(received, ledger, store, settings, outcome)
+    found = book.match(received)
     if not found.recorded:
         outcome.for_owner.append(f"{what}: {found.reason or found.outcome}; not recorded")
         return
@@ -154,13 +155,15 @@ def _apply_notice(
                       detail=json.dumps(detail))  # fmt: skip
         outcome.events.append(event)
         outcome.recorded.append(f"{settle.amount} {received.currency} for {settle.invoice} ({found.how})")
+    book.record(found)
     if found.outcome == "overpaid":
         outcome.for_owner.append(f"{what}: {found.reason}")
 
 
 def _apply_statement(
-    name: str, data: bytes, mail: Mail, ledger: Ledger, store: Store, outcome: Outcome, now: datetime
-) -> None:
+    name: str, data: bytes, mail: Mail, ledger: Ledger, store: Store, settings: Settings, outcome: Outcome,
+    now: datetime,
+) -> None:  # fmt: skip
     """A camt statement attached: applied as ``import-payments`` applies a file."""
     where = f"{name} (mail {mail.message_id})"
     try:
@@ -168,10 +171,14 @@ def _apply_statement(
     except bank.StatementError as exc:
         outcome.for_owner.append(str(exc))
         return
-    lines, problems, reversals = bank.apply_statement(entries, ledger, store, now, where)
+    lines, _problems, reversals = bank.apply_statement(entries, ledger, store, now, where, settings.clients)
     for line in lines:
-        done = line.startswith("recorded")
-        (outcome.recorded if done else outcome.for_owner if problems else outcome.skipped).append(line)
+        if line.startswith("recorded"):
+            outcome.recorded.append(line)
+        if "not recorded" in line or "warning:" in line:
+            outcome.for_owner.append(line)
+        elif not line.startswith("recorded"):
+            outcome.skipped.append(line)
     for reversal in reversals:
         outcome.events.extend(reversal_events(reversal, where, now))
         outcome.for_owner.append(
@@ -201,14 +208,6 @@ def _recorded_keys(store: Store, outcome: Outcome) -> set[str]:
     keys = {json.loads(e.detail or "{}").get("ref", "") for e in store.events_of_type("payment")}
     keys |= {json.loads(e.detail or "{}").get("ref", "") for e in outcome.events if e.type == "payment"}
     return keys - {""}
-
-
-def _match(received: Received, ledger: Ledger, store: Store, settings: Settings, outcome: Outcome) -> Match:
-    """Against the balances as the state and this mail's earlier payments leave them."""
-    facts = store.decision_facts(save=False)
-    pending = [e for e in outcome.events if e.type == "payment"]
-    invoices, closed = matching.open_invoices(ledger, facts, settings.clients, pending)
-    return matching.match(received, invoices, closed)
 
 
 def _what(received: Received | None) -> str:
