@@ -73,11 +73,13 @@ def handle_payment_mail(
     if not verdict.trusted:
         return _not_believed(keys, raw, reply, verdict, store, settings, now)
     outcome = Outcome()
-    for name, data in statement_attachments(mail):
+    statements = statement_attachments(mail)
+    for name, data in statements:  # as `import-payments` applies a file: the same references
         _apply_statement(name, data, mail, ledger, store, settings, outcome, now)
-    book = book_of(ledger.invoices.values(), store.decision_facts(save=False), settings.clients)
-    for index, notice in enumerate(read_notices(mail, verdict.kind)):
-        _apply_notice(notice, index, mail, verdict, book, store, settings, outcome, now)
+    if not statements:  # (the body of a mail with a statement only announces it)
+        book = book_of(ledger.invoices.values(), store.decision_facts(save=False), settings.clients)
+        for index, notice in enumerate(read_notices(mail, verdict.kind)):
+            _apply_notice(notice, index, mail, verdict, book, store, settings, outcome, now)
     if not (outcome.recorded or outcome.for_owner or outcome.skipped):
         outcome.for_owner.append("mailbot found no payment in it")
     note = Event(
