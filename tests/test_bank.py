@@ -46,8 +46,8 @@ def test_statement_credits_naming_an_invoice_become_payments_once(tmp_path, caps
     assert main(["--config", str(config), "export-payments", "--csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
-        "invoice,client,on,amount,currency,source",
-        "2026-004,kaiser,2026-11-20,1053.23,EUR,camt",
+        "invoice,client,on,amount,currency,source,ref,how,evidence",
+        "2026-004,kaiser,2026-11-20,1053.23,EUR,camt,BANK-REF-1,invoice number 2026-004,",
     ]
 
 

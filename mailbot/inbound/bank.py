@@ -305,7 +305,7 @@ def _recorded_line(entry: Entry, settle: Settle, on: date, found: Match) -> str:
     return line
 
 
-FIELDS = ["invoice", "client", "on", "amount", "currency", "source"]
+FIELDS = ["invoice", "client", "on", "amount", "currency", "source", "ref", "how", "evidence"]
 
 
 def recorded_payments(ledger, store) -> list[dict[str, str]]:
@@ -319,13 +319,19 @@ def recorded_payments(ledger, store) -> list[dict[str, str]]:
         if event.type == "payment" and event.detail:
             data = json.loads(event.detail)
             invoice = ledger.invoices.get(event.invoice)
-            rows.append(_payment(invoice, data["on"], data["amount"], data.get("source", "mark-paid"),
-                                 event.invoice))  # fmt: skip
+            source = data.get("source", "mark-paid")
+            row = _payment(invoice, data["on"], data["amount"], source, event.invoice)
+            rows.append(row | {k: str(data.get(k) or "") for k in ("ref", "how", "evidence")})
     return sorted(rows, key=lambda r: (r["on"], r["invoice"]))
 
 
 def _payment(invoice, on: str, amount: str, source: str, number: str = "") -> dict[str, str]:
+    """One row: ``ref`` is the payment's key at its source (a bank reference, a transaction
+    id), ``how`` how it was matched, ``evidence`` the notification's Message-ID."""
     return {
+        "ref": "",
+        "how": "",
+        "evidence": "",
         "invoice": invoice.number if invoice else number,
         "client": invoice.client_id if invoice else "",
         "on": on,
