@@ -185,6 +185,11 @@ def test_paypal_payment_pays_and_the_receipt_goes_out_once(config, capsys):
     assert status(config, capsys)["RE-2026-0042"]["state"] == "paid"
     assert len(receipts(config, "RE-2026-0042")) == 1
     assert owner_mails(config) == []
+    capsys.readouterr()
+    assert main(["--config", str(config), "export-payments"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["source"], row["ref"], row["how"]) == ("PayPal", "paypal:5TY05013RG002845M", payment["how"])
+    assert row["evidence"].startswith("<") and row["evidence"] == payment["evidence"]
 
 
 def test_part_payment_lowers_the_balance_and_sends_no_receipt(config, capsys):

@@ -79,7 +79,8 @@ def handle_payment_mail(
     if not statements:  # (the body of a mail with a statement only announces it)
         book = book_of(ledger.invoices.values(), store.decision_facts(save=False), settings.clients)
         for index, notice in enumerate(read_notices(mail, verdict.kind)):
-            _apply_notice(notice, index, mail, verdict, book, store, settings, outcome, now)
+            key = f"{verdict.kind}:{notice.key}" if notice.key else f"{keys[0]}#{index}"
+            _apply_notice(notice, key, mail, verdict, book, store, settings, outcome, now)
     if not (outcome.recorded or outcome.for_owner or outcome.skipped):
         outcome.for_owner.append("mailbot found no payment in it")
     note = Event(
@@ -121,7 +122,7 @@ def _not_believed(
 
 
 def _apply_notice(
-    notice: Notice, index: int, mail: Mail, verdict: SourceVerdict, book: Book, store: Store,
+    notice: Notice, key: str, mail: Mail, verdict: SourceVerdict, book: Book, store: Store,
     settings: Settings, outcome: Outcome, now: datetime,
 ) -> None:  # fmt: skip
     received = notice.received
@@ -139,7 +140,6 @@ def _apply_notice(
             " not recorded"
         )  # fmt: skip
         return
-    key = f"{verdict.kind}:{notice.key}" if notice.key else f"msgid:{mail.message_id}#{index}"
     if key in _recorded_keys(store, outcome):
         outcome.skipped.append(f"{what}: recorded before ({key})")
         return
