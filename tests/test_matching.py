@@ -231,3 +231,22 @@ def test_open_invoices_come_from_the_ledger_the_payments_recorded_and_the_client
     assert closed == {"A-2", "A-3"}
     assert found[0].names == ("Acme Ltd", "ap@acme.example", "boss@acme.example")
     assert found[0].references == references_of("A-1")
+
+
+def test_several_invoices_named_one_in_another_currency_are_never_matched_automatically():
+    found = match(paid("4198.40", "2026-001 2026-008"), OPEN)
+    assert (found.outcome, found.candidates, found.settles) == (
+        "other_currency",
+        ("2026-001", "2026-008"),
+        (),
+    )
+
+
+def test_an_open_invoice_named_beside_a_closed_one_is_the_one_paid():
+    found = match(paid("500.00", "2026-002 (2026-003 was paid)"), OPEN, frozenset({"2026-003"}))
+    assert (found.outcome, found.candidates) == ("paid", ("2026-002",))
+
+
+def test_a_payer_written_as_the_clients_address_matches():
+    found = match(paid("700.00", "", payer="Laskut@Virta.example"), OPEN)
+    assert (found.outcome, found.settles[0].invoice) == ("paid", "2026-007")
