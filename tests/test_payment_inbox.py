@@ -208,3 +208,12 @@ def receipts(config: Path, number: str) -> list:
         for m in outbox(config)
         if number in str(m["Subject"]) and "Zahlung für Rechnung" in str(m["Subject"])
     ]
+
+
+def test_check_says_notifications_cannot_be_believed_on_the_maildir_default(tmp_path, capsys):
+    path = write_config(tmp_path, CONFIG, ledger=LEDGER)
+    main(["--config", str(path), "check"])
+    out = capsys.readouterr()
+    hint = next(line for line in (out.out + out.err).splitlines() if "[[payments.sources]]" in line)
+    line = path.read_text().splitlines().index('kind = "bank_mail"') + 1
+    assert hint.startswith(f"hint: {path}:{line}:") and "set [imap]" in hint
