@@ -73,8 +73,8 @@ def cmd_unmark_paid(args: argparse.Namespace) -> int:
 
 
 def cmd_import_payments(args: argparse.Namespace) -> int:
-    """Booked credits that name one open invoice become payments; booked reversals of
-    recorded payments take them back; the rest is reported.  Exit 1 only when a booked
+    """Booked credits matched to open invoices (``decide.matching``) become payments;
+    booked reversals of recorded payments take them back; the rest is reported.  Exit 1 only when a booked
     credit was not recorded (or a reversal could not be taken back): skipped entries
     (pending, information only, unmatched reversals) are not failures."""
     from mailbot.inbound.bank import StatementError, apply_statement, read_statement
@@ -88,7 +88,7 @@ def cmd_import_payments(args: argparse.Namespace) -> int:
         return 1
     now = utcnow()
     with Store(settings.state_path) as store:
-        lines, problems, reversals = apply_statement(entries, ledger, store, now, args.file)
+        lines, problems, reversals = apply_statement(entries, ledger, store, now, args.file, settings.clients)
     for line in lines:
         say(line)
     for r in reversals:

@@ -29,15 +29,15 @@ from datetime import datetime, timedelta
 
 from mailbot.config.settings import Settings
 from mailbot.decide import policy
-from mailbot.inbound import junk
-from mailbot.inbound.forward import build_forward, is_unsure, needs_owner
+from mailbot.inbound import payments
+from mailbot.inbound.forward import is_unsure, needs_owner
+from mailbot.inbound.handover import hand_over
 from mailbot.inbound.inbox import Inbox, Incoming
 from mailbot.inbound.intents import normalise_iban
-from mailbot.inbound.parse import MAX_HEADER_BYTES, parse_headers_only
+from mailbot.inbound.parse import MAX_HEADER_BYTES, Mail, parse, parse_headers_only
 from mailbot.inbound.replies import Known, Reply, classify
 from mailbot.ledger.read import Ledger
-from mailbot.outbound.compose import new_message_id
-from mailbot.state.store import Claim, Event, HeldBack, Store, detail_json, iso
+from mailbot.state.store import Event, Store, detail_json, iso
 
 log = logging.getLogger(__name__)
 SENT_KINDS = ("invoice", "reminder", "final", "receipt", "ack")
@@ -79,9 +79,19 @@ def known_world(settings: Settings, ledger: Ledger, store: Store, now: datetime)
 
 def content_key(reply: Reply, raw: bytes) -> str:
     """What a mail *is*: its Message-ID, else a hash of its bytes."""
-    if reply.message_id:
-        return "msgid:" + reply.message_id
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
+    return _key_of(reply.message_id, raw)
+
+
+def _key_of(message_id: str, raw: bytes) -> str:
+    return "msgid:" + message_id if message_id else "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def _parsed(raw: bytes) -> Mail | None:
+    """The mail, or None when parsing fails (``classify`` then records why)."""
+    try:
+        return parse(raw)
+    except Exception:
+        return None
 
 
 def read_inbox(inbox: Inbox, store: Store, settings: Settings, ledger: Ledger, now: datetime) -> list[Reply]:
@@ -95,7 +105,7 @@ def read_inbox(inbox: Inbox, store: Store, settings: Settings, ledger: Ledger, n
         else:
             known = known or known_world(settings, ledger, store, now)
             try:
-                reply = handle(incoming, known, store, settings, now)
+                reply = handle(incoming, known, store, settings, ledger, now)
                 if reply is not None and reply.auth_ours:
                     known = replace(known, expect_auth=True)  # (handle wrote AUTH_SEEN with it)
             except Exception as exc:  # a bug must cost this one message, not the inbox
@@ -129,7 +139,7 @@ def quarantine(
         message_id=reply.message_id or None,
         detail=detail_json(sender=reply.sender, subject=reply.subject, quarantined=attempts, reason=defect),
     )  # fmt: skip
-    forward, held = _to_owner(reply, "quarantined", incoming.raw, store, settings, now)  # (junk's limits)
+    forward, held = hand_over(reply, "quarantined", incoming.raw, store, settings, now)  # (junk's limits)
     if not store.record_reply([content_key(reply, incoming.raw), incoming.key], [event], now, forward, held):
         return None
     log.warning("message %s from %s (%r) quarantined after %d attempts: %s; the owner is told",
@@ -137,9 +147,21 @@ def quarantine(
     return reply
 
 
-def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, now: datetime) -> Reply | None:
-    """Classify, record, and claim a forward when a person must look. None if seen before."""
-    reply = classify(incoming.raw, known)
+def handle(
+    incoming: Incoming, known: Known, store: Store, settings: Settings, ledger: Ledger, now: datetime
+) -> Reply | None:
+    """Classify, record, and claim a forward when a person must look. None if seen before.
+    A mail from a payment source is no client's reply: ``payments`` handles it."""
+    mail = _parsed(incoming.raw)
+    if mail is not None and not mail.oversized and payments.from_a_source(mail, settings):
+        keys = [_key_of(mail.message_id, incoming.raw), incoming.key]
+        if mail.date is not None and mail.date < now - OLD_MAIL:
+            store.record_reply(keys, [], now)
+            log.info("payment notification %s is dated %s: older than %s days, left alone",
+                     mail.message_id, mail.date.date(), OLD_MAIL.days)  # fmt: skip
+            return None
+        return payments.handle_payment_mail(keys, incoming.raw, mail, known, store, settings, ledger, now)
+    reply = classify(incoming.raw, known, mail)
     keys = [content_key(reply, incoming.raw), incoming.key]
     if reply.own:
         store.record_reply(keys, [], now)
@@ -171,7 +193,7 @@ def handle(incoming: Incoming, known: Known, store: Store, settings: Settings, n
         ),
     )  # fmt: skip
     reason = needs_owner(reply)
-    forward, held = _to_owner(reply, reason, incoming.raw, store, settings, now) if reason else (None, None)
+    forward, held = hand_over(reply, reason, incoming.raw, store, settings, now) if reason else (None, None)
     events = [event]
     if reply.auth_ours and not known.expect_auth:
         events.append(Event(invoice="", at=iso(now), type="note", detail=AUTH_SEEN))
@@ -194,40 +216,3 @@ def _stops_the_chase(reply: Reply, settings: Settings) -> bool:
     a Cc that bounced is the owner's news, not the end of the conversation."""
     failed = reply.failed_address
     return not failed or not any(failed in (a.lower() for a in c.cc) for c in settings.clients.values())
-
-
-def _to_owner(
-    reply: Reply, reason: str, raw: bytes, store: Store, settings: Settings, now: datetime
-) -> tuple[Claim | None, HeldBack | None]:
-    """A client's own mail is forwarded at once; a stranger's or a bulk sender's is
-    forwarded only within the day's limits, and noted for the digest either way."""
-    if junk.lane(reply) == "one_by_one":
-        return _forward(reply, reason, raw, settings, now), None
-    today = store.forwarded_today(reply.sender.lower(), junk.day_of(now))
-    forwarded = junk.may_forward(today, settings.inbox.forwards_per_day)
-    held = junk.held_back(reply, reason, len(raw), now, forwarded)
-    return (_forward(reply, reason, raw, settings, now) if forwarded else None), held
-
-
-def _forward(reply: Reply, reason: str, raw: bytes, settings: Settings, now: datetime) -> Claim:
-    """The forward to the owner, built now and claimed with the reply's record (one
-    transaction: ``Store.record_reply`` numbers its step); the send loop delivers it.
-    A message not read whole (oversized, quarantined) is not attached: the owner reads it
-    in the mailbox."""
-    business = settings.business
-    message_id = new_message_id(settings.domain, "forward")
-    original = None if reply.oversized or reply.quarantined else raw
-    payload = build_forward(
-        reply,
-        reason,
-        original,
-        business.name,
-        business.email,
-        business.owner,
-        message_id,
-        now,
-        settings.inbox.keep_bytes,
-        wait_days=settings.replies.unsure_wait_days,
-    )
-    return Claim(reply.invoice or "unmatched", "forward", 0, message_id, payload=payload,
-                 recipients=business.owner)  # fmt: skip

@@ -30,9 +30,14 @@ _WHY = {
     "unmatched": "could not be tied to an open invoice",
     "oversized": "was too large or too complex to read ({oversized}); nothing was changed. "
     "Read it in the mailbox",
+    "payment_untrusted": "looks like a payment notification, but mailbot does not believe it: "
+    "nothing was recorded. If the money did arrive, record it with `mailbot mark-paid INVOICE`",
     "quarantined": "could not be read: reading it failed {quarantined} times ({defect}); "
     "mailbot will not try again. Read it in the mailbox",
 }
+
+
+_ABOUT = {"unsure": "not sure", "payment_untrusted": "payment notification NOT believed"}
 
 
 def needs_owner(reply: Reply) -> str:
@@ -155,7 +160,7 @@ def build_forward(
             " The whole mail is still in the mailbox mailbot reads."
         )
         raw = raw[:keep_bytes]
-    about = "not sure" if reason == "unsure" else reply.intent.replace("_", " ")
+    about = _ABOUT.get(reason) or reply.intent.replace("_", " ")
     subject = f"[mailbot] {about}: {reply.subject or '(no subject)'}"
     text = (
         f"{line}\n\n"

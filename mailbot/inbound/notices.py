@@ -1,18 +1,33 @@
 """Pure: what a payment service's or a bank's notification mail says was paid.
 
 Issue 14, part 2.  ``read_notices`` reads PayPal, Stripe, Wise, bank and generic
-notifications (plain text and HTML, English and German) into ``Notice``s; camt.053/054
-statements attached to a mail are read by ``mailbot.inbound.bank``.  Whether to
-believe the mail is decided before, by ``sources.payment_source``; what it pays, after,
-by ``decide.matching``.
+notifications (plain text and HTML, English and German) into ``Notice``s, and the
+entries of camt.053/054 statements attached to a mail (``statement_attachments``, read
+by ``bank.read_statement_bytes``).  Whether to believe the mail is decided before, by
+``sources.payment_source``; what it pays, after, by ``decide.matching``.
+
+When in doubt, no payment: a notification that cannot be read is ``not_a_payment``
+with a reason (the owner sees it), never a guess.  The amount is the one a label or a
+sentence names as received ("Gross amount", "sent you", "Betrag der Gutschrift"); a line
+about a fee, a balance, a rate, a net or an amount due never gives it, and two
+different amounts named as received make the mail unreadable.  Quoted and forwarded
+text (a copy of the invoice) is cut off first.  Nothing here raises: odd input becomes
+``not_a_payment``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
+from email.message import Message
 from typing import Literal
 
 from mailbot.decide.matching import Received
+from mailbot.inbound import notice_words as words
+from mailbot.inbound.amounts import MAX_AMOUNT, Money, day_in, money_in
+from mailbot.inbound.bank import Entry, StatementError, read_statement_bytes
+from mailbot.inbound.intents import normalise_iban
 from mailbot.inbound.parse import Mail
 
 NoticeKind = Literal[
@@ -21,6 +36,13 @@ NoticeKind = Literal[
     "pending",  # pending, on hold, under review, expected: not received yet
     "not_a_payment",  # anything else the source sends (newsletters, security notices...)
 ]
+
+MAX_STATEMENTS = 5  # XML attachments read from one mail
+MAX_STATEMENT_BYTES = 20 * 1024 * 1024  # one attachment's decoded size
+MAX_ENTRIES = 10_000  # statement entries read from one mail
+MAX_LINES = 2_000  # body lines read
+MAX_LINE = 1_000  # characters of one line
+HEAD = 800  # characters of the body (after the subject) that tell what kind of mail it is
 
 
 @dataclass(frozen=True)
@@ -33,5 +55,310 @@ class Notice:
 
 
 def read_notices(mail: Mail, kind: str) -> list[Notice]:
-    """Every payment ``mail`` reports (most report one); ``kind`` is the source's kind."""
-    raise NotImplementedError("issue 14 part 2")
+    """Every payment ``mail`` reports (most report one); ``kind`` is the source's kind.
+
+    An attached camt statement gives one notice per entry, whatever the source's kind;
+    the body is then not read (it only announces the attachment)."""
+    try:
+        if mail.oversized:
+            return [_no(f"oversized mail ({mail.oversized})")]
+        statements = _statement_notices(mail)
+        if statements:
+            return statements
+        if kind == "camt":
+            return [_no("no camt.053/054 statement attached")]
+        return [_read_body(mail)]
+    except Exception as exc:  # nothing from outside may stop the inbox
+        return [_no(f"unreadable ({type(exc).__name__})")]
+
+
+def _no(reason: str, received: Received | None = None, key: str = "") -> Notice:
+    return Notice("not_a_payment", received, key=key, reason=reason)
+
+
+# --- camt statements attached ------------------------------------------------------
+
+_XML_TYPES = ("application/xml", "text/xml")
+
+
+def statement_attachments(mail: Mail) -> list[tuple[str, bytes]]:
+    """(filename, bytes) of each XML attachment that may be a camt statement: typed
+    ``application/xml`` or ``text/xml``, or named ``*.xml`` (banks also send them as
+    ``application/octet-stream``); at most ``MAX_STATEMENTS``, each at most
+    ``MAX_STATEMENT_BYTES``.  Attached mails (a forwarded copy) are not looked into."""
+    if mail.message is None:
+        return []
+    found: list[tuple[str, bytes]] = []
+    for part in _leaves(mail.message):
+        name = str(part.get_filename() or "")
+        if part.get_content_type() not in _XML_TYPES and not name.lower().endswith(".xml"):
+            continue
+        data = part.get_payload(decode=True)
+        if isinstance(data, bytes) and data.strip() and len(data) <= MAX_STATEMENT_BYTES:
+            found.append((name or "attachment.xml", data))
+            if len(found) >= MAX_STATEMENTS:
+                break
+    return found
+
+
+def _leaves(msg: Message, depth: int = 0) -> list[Message]:
+    if depth > 20:
+        return []
+    if not msg.is_multipart():
+        return [msg]
+    payload = msg.get_payload()
+    parts = [p for p in payload if isinstance(p, Message)] if isinstance(payload, list) else []
+    kept = [p for p in parts[:500] if p.get_content_maintype() != "message"]
+    return [leaf for p in kept for leaf in _leaves(p, depth + 1)]
+
+
+def _statement_notices(mail: Mail) -> list[Notice]:
+    notices: list[Notice] = []
+    fallback = mail.date.date() if mail.date else None
+    for name, data in statement_attachments(mail):
+        try:
+            entries = read_statement_bytes(data, name)
+        except StatementError:
+            continue  # another XML (an e-invoice): not a statement
+        notices += [_entry_notice(e, fallback) for e in entries[: MAX_ENTRIES - len(notices)]]
+    return notices
+
+
+def _entry_notice(entry: Entry, fallback: date | None) -> Notice:
+    amount = abs(entry.amount)
+    readable = entry.currency and 0 < amount <= MAX_AMOUNT
+    received = (
+        Received(amount, entry.currency, entry.booked or fallback, entry.payer, entry.text)
+        if readable
+        else None
+    )
+    key, account = entry.ref, normalise_iban(entry.account)
+    if entry.reversal:
+        return Notice("refund", received, key, account, "statement entry: a reversal")
+    if not entry.credit:
+        return _no("statement entry: a debit", received, key)
+    if entry.status != "BOOK":
+        if entry.status == "PDNG":
+            return Notice("pending", received, key, account, "statement entry: pending (PDNG)")
+        return _no(f"statement entry: status {entry.status or 'missing'}, not booked", received, key)
+    if received is None:
+        return _no("statement entry: no amount and currency", None, key)
+    return Notice("payment", received, key, account, "statement entry: booked credit")
+
+
+# --- notification bodies -----------------------------------------------------------
+
+
+def _lines(text: str) -> list[str]:
+    """The notification's own lines: quoted ("> ") lines and a forwarded or quoted
+    copy after "Original Message" / "On ... wrote:" left out."""
+    lines = []
+    for line in text.split("\n")[:MAX_LINES]:
+        if words.QUOTE_START.match(line[:MAX_LINE]):
+            break
+        if not line.lstrip().startswith(">"):
+            lines.append(line[:MAX_LINE].rstrip())
+    return lines
+
+
+def _read_body(mail: Mail) -> Notice:
+    lines = _lines(mail.text)
+    subject = mail.subject[:300]
+    body = "\n".join(line for line in lines if line.strip())
+    head = (subject + "\n" + body[:HEAD]).lower()
+    kind, what = _kind(subject.lower(), head, body.lower())
+    if kind == "not_a_payment":
+        return _no(what)
+    amount, why = _amount([subject, *lines])
+    if amount is None:
+        return _no(f"{what}, but {why}")
+    payer, payer_email = _payer(lines)
+    on = _date(lines) or (mail.date.date() if mail.date else None)
+    received = Received(
+        abs(amount.amount), amount.currency, on, payer=payer, text=_text(lines), payer_email=payer_email
+    )
+    key = _key(lines)
+    beneficiary = _beneficiary(lines)
+    if kind == "payment" and amount.amount < 0:
+        return _no("the amount is negative: money sent, not received", received, key)
+    return Notice(kind, received, key, beneficiary, f"{what}: {why}")
+
+
+def _kind(subject: str, head: str, body: str) -> tuple[NoticeKind, str]:
+    """Refund, payout, outgoing, pending, then payment: the first whose words the mail uses."""
+    if words.NOT_PAYMENT.search(subject):
+        return "not_a_payment", "a security, login or newsletter mail"
+    if re.search(r"\bunsubscribe\b|newsletter|abbestellen", body) and not words.PAYMENT.search(subject):
+        return "not_a_payment", "a marketing mail"
+    if words.REFUND.search(head):
+        return "refund", "a refund, reversal or chargeback"
+    if words.PAYOUT.search(head):
+        return "not_a_payment", "a payout or withdrawal to the owner's bank"
+    if words.OUTGOING.search(head):
+        return "not_a_payment", "money the owner sent or is asked for, not received"
+    if words.PENDING.search(head):
+        return "pending", "pending, on hold or under review: not received yet"
+    if words.PAYMENT.search(head):
+        return "payment", "a payment received"
+    return "not_a_payment", "says no payment was received"
+
+
+def _amount(lines: list[str]) -> tuple[Money | None, str]:
+    """The one amount a label names as received; (None, why) when none or several.  Of
+    a line's amounts, the first after its label ("payment of $980 ... above $500")."""
+    best: list[Money] = []
+    best_score, carry = 0, 0
+    for line in lines:
+        lower = line.lower()
+        if not line.strip():
+            continue
+        if words.NOT_THE_AMOUNT.search(lower):
+            carry = 0
+            continue
+        score, at = _label_score(lower)
+        found = money_in(line)
+        if not found:
+            carry = score  # "Betrag:" alone on a line: the amount is on the next one
+            continue
+        if carry > score:
+            score, at = carry, 0
+        carry = 0
+        chosen = next((m for m in found if m.start >= at), found[0])
+        if score > best_score:
+            best, best_score = [chosen], score
+        elif score == best_score and score:
+            best.append(chosen)
+    if not best:
+        return None, "no amount named as received"
+    distinct = {(abs(m.amount), m.currency) for m in best}
+    if len(distinct) > 1:
+        shown = ", ".join(f"{a} {c}" for a, c in sorted(distinct))
+        return None, f"several amounts named as received ({shown[:200]})"
+    chosen = best[0]
+    if not 0 < abs(chosen.amount) <= MAX_AMOUNT:
+        return None, f"an implausible amount ({str(chosen.amount)[:40]})"
+    return chosen, f"{abs(chosen.amount)} {chosen.currency}"
+
+
+def _label_score(lower: str) -> tuple[int, int]:
+    """(how surely the line names the amount received, 0 for not; where its label starts)."""
+    for i, label in enumerate(words.AMOUNT_LABELS):
+        hit = label.search(lower)
+        if hit:
+            return len(words.AMOUNT_LABELS) + 1 - i, hit.start()
+    return 0, 0
+
+
+def _labelled(lines: list[str], label: re.Pattern[str]) -> list[str]:
+    """The values of the lines ``label`` starts; a label alone takes the next line."""
+    values = []
+    for i, line in enumerate(lines):
+        hit = label.match(line.lower())
+        if not hit:
+            continue
+        start = hit.start("value")
+        value = line[start:].strip() if start >= 0 else ""
+        if not value:
+            value = next((n.strip() for n in lines[i + 1 : i + 3] if n.strip()), "")
+        if value:
+            values.append(value)
+    return values
+
+
+def _date(lines: list[str]) -> date | None:
+    return next((d for d in map(day_in, _labelled(lines, words.DATE)) if d), None)
+
+
+_NAME = r"(?P<name>[^\n.,;:()<>]{2,80}?)"
+_NAME_END = r"(?=\s+(?:is|has|was|wurde|ist|hat|über|for|on|to|via|auf|an)\b|\s*[.,;:(<]|\s*$)"
+_GAP = r"[^\n]{0,60}?"
+_ENDED = _NAME + _NAME_END
+_SENT = [
+    re.compile(rf"^\s*{_NAME} (?:has )?(?:sent you|paid you|is sending you|hat ihnen)\b", re.I),
+    re.compile(rf"\b(?:received|erhalten|payment|transfer|zahlung|geld)\b{_GAP} from {_ENDED}", re.I),
+    re.compile(rf"\b(?:paid by|bezahlt von|beglichen von) {_ENDED}", re.I),
+    re.compile(rf"\bvon {_NAME} (?:erhalten|bekommen|gutgeschrieben|eingegangen|über)\b", re.I),
+    re.compile(rf"\b(?:zahlung|geld|betrag|gutschrift|überweisung)\b{_GAP} von {_ENDED}", re.I),
+]
+
+
+def _payer(lines: list[str]) -> tuple[str, str]:
+    """(name, email) of the payer: a "Customer:" / "Auftraggeber:" line, else the
+    sentence that names who sent the money."""
+    labelled = _labelled(lines, words.PAYER_EMAIL)
+    emails = [m.group(0).lower() for v in labelled for m in words.EMAIL.finditer(v)]
+    candidates = _labelled(lines, words.PAYER)
+    for line in lines[:60]:
+        hit = next((h for h in (pattern.search(line) for pattern in _SENT) if h), None)
+        if hit:
+            candidates.append(hit.group("name"))
+            emails += [m.group(0).lower() for m in words.EMAIL.finditer(line[hit.start() :])]
+    name = ""
+    for value in candidates:
+        emails += [m.group(0).lower() for m in words.EMAIL.finditer(value)]
+        cleaned = _clean_name(value)
+        if cleaned and not name:
+            name = cleaned
+    return name, emails[0] if emails else ""
+
+
+def _clean_name(value: str) -> str:
+    value = words.EMAIL.sub("", value)
+    value = re.sub(r"[<>()\[\]\"]", " ", value)
+    value = re.sub(words.IBAN.pattern, "", value)
+    value = " ".join(value.split()).strip(" .,;:-")
+    if not value or money_in(value) or re.search(r"\d{3}", value) or len(value) > 100:
+        return ""
+    if value.lower() in ("you", "your customer", "ihr kunde", "paypal", "stripe", "wise"):
+        return ""
+    return value
+
+
+def _text(lines: list[str]) -> str:
+    values = _labelled(lines, words.TEXT)
+    return " ".join(dict.fromkeys(" ".join(v.split()) for v in values))[:500]
+
+
+_TRANSFER = re.compile(r"(?:transfer|überweisung)\s*(?:id|number|nummer|nr\.?)?\s*#\s?(\d{5,14})\b", re.I)
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_#./-]{3,63}")
+
+
+def _key(lines: list[str]) -> str:
+    """The transaction's id: a labelled one, else a Stripe id or a Wise transfer number."""
+    for value in _labelled(lines, words.KEY):
+        token = _TOKEN.search(value.replace("#", ""))
+        if token and re.search(r"\d", token.group(0)):
+            return token.group(0)
+    text = "\n".join(lines)
+    found = words.STRIPE_ID.search(text) or _TRANSFER.search(text)
+    if found:
+        return found.group(found.lastindex or 0)
+    return ""
+
+
+def _beneficiary(lines: list[str]) -> str:
+    """The IBAN the mail names as the account credited ("Eingang auf Ihrem Konto DE89 ...");
+    one named as the payer's ("IBAN des Auftraggebers") is not it."""
+    previous = ""
+    for line in lines:
+        for hit in words.IBAN.finditer(line):
+            before = (line[: hit.start()] or previous).lower()
+            own = [m.end() for m in words.OWN_ACCOUNT.finditer(before)]
+            payer = [m.end() for m in words.PAYER_ACCOUNT.finditer(before)]
+            iban = normalise_iban(hit.group(0))
+            if own and (not payer or max(own) > max(payer)) and _iban_ok(iban):
+                return iban
+        if line.strip():
+            previous = line
+    return ""
+
+
+def _iban_ok(iban: str) -> bool:
+    """An IBAN's check digits hold (ISO 13616, mod 97); a masked one ("DE89 **** 3000")
+    cannot be checked and is kept as written; an RF creditor reference is no IBAN."""
+    if iban.startswith("RF"):
+        return False
+    if not iban.isalnum():
+        return True
+    digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
+    return len(iban) >= 15 and int(digits) % 97 == 1

@@ -41,6 +41,7 @@ def check(settings: Settings, connect: bool = False) -> CheckReport:
     state = state_problems(settings)
     problems += state
     hints: list[str] = [] if state else language_hints(settings)
+    hints += source_hints(settings)
     if connect:
         problems += connect_problems(settings, hints)
     return CheckReport(problems, hints, len(settings.clients), len(ledger.invoices), len(ledger.valid()))
@@ -169,3 +170,17 @@ def _imap_login(settings: Settings, hints: list[str]) -> list[str]:
         inbox.close()
     hints += [hint] if hint else []
     return []
+
+
+def source_hints(settings: Settings) -> list[str]:
+    """``[[payments.sources]]`` where no notification can be believed: on the Maildir
+    default no server writes ``Authentication-Results``, so each one would go to the owner."""
+    if not settings.payments.sources or settings.imap.host:
+        return []
+    path = settings.config_path
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    line = find_line(text, ["payments", "sources", "kind"], 0)
+    return [
+        f"{path}:{line}: [[payments.sources]]: notifications are believed only with your mail "
+        "server's Authentication-Results, which the Maildir inbox has none of: set [imap] to read them"
+    ]

@@ -18,6 +18,12 @@ class Events(Connection):
         with self.transaction():
             self._insert_event(event)
 
+    def add_events(self, events: list[Event]) -> None:
+        """Several events as one: all stored or none (one bank entry paying several invoices)."""
+        with self.transaction():
+            for event in events:
+                self._insert_event(event)
+
     def _insert_event(self, event: Event) -> None:
         """Inside the caller's transaction: with a claim or an outcome, never apart."""
         values = [getattr(event, c) for c in _EVENT_COLUMNS]

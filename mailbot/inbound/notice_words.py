@@ -1,0 +1,131 @@
+"""Pure data: the words payment notifications use, English and German, as patterns.
+
+Kept apart from ``notices`` so the reading rules stay short.  Each pattern is matched
+against lower-case text.  The labels match at the start of a line ("Transaction ID",
+"Verwendungszweck:"); the kinds anywhere in the subject or the first lines of the body.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _any(*phrases: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in phrases))
+
+
+def _label(*names: str) -> re.Pattern[str]:
+    """A line that starts with one of ``names``, then ":" or a gap, then (maybe) the value."""
+    return re.compile(
+        rf"^\s*(?:{'|'.join(names)})\s*(?:\([^)]{{0,40}}\))?\s*(?::|\s{{2,}}|$)\s*(?P<value>.*)$"
+    )
+
+
+# What kind of mail: checked in this order, the first that matches decides.
+NOT_PAYMENT = _any(
+    r"\bnewsletter\b",
+    r"\bunsubscribe\b.*|abbestellen|abmelden",
+    r"\blog ?in\b|\bsign[- ]in\b|\banmeldung\b|\beingeloggt\b",
+    r"\bpassword\b|\bpasswort\b|security code|sicherheitscode|verification code|bestätigungscode",
+    r"new device|neues gerät|unusual activity|ungewöhnliche aktivität",
+)
+REFUND = _any(
+    r"\brefund",
+    r"rückzahlung|rückerstattung|\berstattung|erstattet",
+    r"charge ?back|rückbuchung|zurückgebucht|rücklastschrift|\bdispute\b|\bkonflikt\b",
+    r"\breversal\b|\breversed\b|storniert|stornierung",
+)
+PAYOUT = _any(
+    r"\bpayouts?\b|\bauszahlung",
+    r"\bwithdraw|\babhebung|\babbuchung",
+    r"to your bank account|auf ihr bankkonto|transfer to your bank|an ihre bank",
+)
+OUTGOING = _any(
+    r"\byou(?:'ve| have)? (?:sent|paid)\b|\byour payment to\b|receipt for your payment|\byou(?:'ve| have)? authori[sz]ed",
+    r"sie haben .{0,60}(?:gesendet|bezahlt|überwiesen)|ihre zahlung an\b|ihre überweisung an\b|\blastschrift\b|\bbelastung\b",
+    r"\brequest(?:ed|s)? (?:a payment|money|payment)|\brequested\b|zahlungsaufforderung|geldanforderung|hat .{0,40} angefordert",
+    r"\bnew invoice\b|\bneue rechnung\b|\bpayment due\b|\bzahlung fällig\b",
+)
+PENDING = _any(
+    r"\bon hold\b|\bheld\b|\bholding\b|zurückgehalten|einbehalten|angehalten",
+    r"\bpending\b|\bausstehend|vorgemerkt|\bvormerkung",
+    r"under review|requires? (?:a )?review|review (?:this |the )?payment|in prüfung|wird geprüft|überprüfung",
+    r"on (?:its|the) way|unterwegs|being processed|is processing|\bprocessing\b|wird bearbeitet|in bearbeitung",
+    r"\bexpected\b|\berwartet\b|not yet (?:been )?(?:credited|received|available)|noch nicht gutgeschrieben",
+)
+PAYMENT = _any(
+    r"\byou(?:'ve| have)? received\b|\byou(?:'ve| have)? got money|\bsent you\b|\bpaid you\b",
+    r"payment (?:received|succeeded|successful|completed)|received (?:a |your )?payment|successful payment",
+    r"\bpayment of\b|\bincoming payment|\bmoney (?:received|in)\b|\bcredited\b|\bcredit (?:advice|notification)",
+    r"zahlung (?:erhalten|eingegangen)|geld erhalten|hat ihnen|haben .{0,40}erhalten",
+    r"zahlungseingang|\beingang\b|\bgutschrift|gutgeschrieben|geldeingang|überweisung erhalten",
+    r"\b(?:was|has been|have been) paid\b|wurde (?:vollständig )?bezahlt|ist bezahlt|wurde beglichen",
+)
+
+# Lines whose amounts are never the payment (a fee, a balance, a rate, what is left).
+NOT_THE_AMOUNT = _any(
+    r"\bfees?\b|gebühr|\bentgelt|\bprovision\b|\bcommission\b",
+    r"\bbalance\b|kontostand|\bsaldo\b|guthaben|\bavailable\b|verfügbar",
+    r"\brate\b|\bkurs\b|wechselkurs|exchange|convert|umgerechnet|umrechnung|\b1 [a-z]{3} =",
+    r"\bnet\b|\bnetto|\bnettobetrag\b",
+    r"\bdue\b|\bfällig|offener betrag|\boutstanding\b|\bremaining\b|\brest(?:betrag)?\b",
+    r"\btax\b|\bvat\b|\bmwst\b|\bust\b|mehrwertsteuer|umsatzsteuer|\bsubtotal\b|zwischensumme|\bshipping\b|versand",
+    r"\blimit\b|\bminimum\b|\bup to\b|\bbis zu\b",
+    r"original (?:payment|amount|transaction)|ursprünglich|urspr\. betrag",
+)
+# Lines whose amount is the payment, best first.
+AMOUNT_LABELS = [
+    _any(
+        r"\bgross\b|\bbrutto",
+        r"amount received|received amount|erhaltener betrag|eingangsbetrag|gutschriftsbetrag|betrag der gutschrift",
+        r"\bsent you\b|\bpaid you\b|\byou(?:'ve| have)? received\b|\bhat ihnen\b|\bhaben .{0,40}erhalten",
+        r"\bpayment of\b|\bzahlung (?:über|von|in höhe von)\b|amount paid|bezahlter betrag|\bgutschrift\b",
+        r"refund(?:ed)? amount|amount refunded|\brefund of\b|erstattungsbetrag|rückzahlungsbetrag|erstatteter betrag",
+    ),
+    _any(r"^\s*(?:amount|betrag|total|summe|gesamt|payment|zahlung|umsatz)\b", r"\bbetrag\s*:"),
+]
+
+DATE = _label(
+    r"transaction date|transaktionsdatum|payment date|zahlungsdatum|date paid|date received|eingangsdatum",
+    r"buchungstag|buchungsdatum|booking date|booked on|wertstellung|valuta|value date|gutschriftsdatum",
+    r"date|datum",
+)
+KEY = _label(
+    r"transaction id|transaktions-?id|transaktionscode|transaction code|transaktionsnummer|transaction number",
+    r"payment id|zahlungs-?id|charge id|transfer id|transfer number|transfer #|überweisungs-?id",
+    r"refund id|payout id|buchungsreferenz|referenznummer der bank|bank reference|id",
+)
+PAYER = _label(
+    r"customer name|customer|kunde|payer|zahler|zahlende[rs]?|auftraggeber(?:in)?|name des auftraggebers",
+    r"zahlungspflichtige[rs]?(?: / auftraggeber)?|payment from|zahlung von",
+    r"absender(?:in)?|sender|from|von|buyer|käufer(?:in)?|paid by|bezahlt von|name|kontoinhaber(?:in)?",
+)
+PAYER_EMAIL = _label(
+    r"(?:customer|payer|buyer|buyer's|sender's|sender) e-?mail(?: address)?|e-mail des (?:käufers|zahlers|absenders)",
+    r"e-mail(?:-adresse)?|email(?: address)?",
+)
+TEXT = _label(
+    r"(?:note|message) from [^:\n]{1,60}|(?:nachricht|mitteilung) von [^:\n]{1,60}|note|nachricht|mitteilung|message|memo",
+    r"payment reference|zahlungsreferenz|reference|referenz|verwendungszweck|zweck|purpose",
+    r"description|beschreibung|invoice (?:number|no\.?|#)|rechnungs-?(?:nummer|nr\.?)|kundenreferenz",
+)
+
+# Where a quoted or forwarded copy begins: nothing after it is the notification.
+QUOTE_START = re.compile(
+    r"^\s*(?:-{2,}\s*(?:original message|ursprüngliche nachricht|forwarded message|weitergeleitete nachricht)"
+    r"|on .{5,80} wrote:|am .{5,80} schrieb .{0,80}:)",
+    re.I,
+)
+
+IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[0-9A-Z*•x]{4}){2,7}(?: ?[0-9A-Z*•x]{1,3})?")
+# Words before an IBAN that say whose account it is.
+PAYER_ACCOUNT = _any(
+    r"auftraggeber|zahler|payer|absender|sender|\bfrom\b|\bvon\b|\bdes kunden\b|gegenkonto|counterparty"
+)
+OWN_ACCOUNT = _any(
+    r"ihr(?:em|es)? konto|your account|to account|auf konto|\bkonto\b|empfänger|beneficiary|credited to",
+    r"gutgeschrieben auf|kontonummer|\baccount\b|ihr girokonto|ihrem girokonto|ihre iban",
+)
+
+STRIPE_ID = re.compile(r"\b(?:pi|ch|py|re|po|txn|in)_[A-Za-z0-9]{8,40}\b")
+EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
