@@ -110,7 +110,7 @@ def send_one(
     """Send one claimed mail (one or more rows); returns sent | failed | retry | skipped."""
     first = rows[0]
     if first.payload is not None:
-        return _send_prebuilt(store, outbox, mailer, first, now)
+        return send_prebuilt(store, outbox, mailer.settings.business.email, first, now)
     invoices = [inv for inv in (ledger.invoices.get(r.invoice) for r in rows) if inv and inv.valid]
     if len(invoices) < len(rows):
         log.warning("invoice %s: not in the ledger or invalid now; holding its %s",
@@ -148,10 +148,10 @@ def _sent_detail(row: OutboxRow, envelope: Envelope) -> str:
     return "; ".join([text, *reasons])
 
 
-def _send_prebuilt(store: Store, outbox: Outbox, mailer: Mailer, row: OutboxRow, now: datetime) -> Outcome:
-    """A forward to the owner: built when the reply came in, sent as it is."""
+def send_prebuilt(store: Store, outbox: Outbox, sender: str, row: OutboxRow, now: datetime) -> Outcome:
+    """A mail to the owner (a forward, a notice, an alert): built before, sent as it is."""
     recipients = [a.strip() for a in (row.recipients or "").split(",") if a.strip()]
-    outcome = _hand_over(store, outbox, [row], row.payload or b"", mailer.settings.business.email,
+    outcome = _hand_over(store, outbox, [row], row.payload or b"", sender,
                          recipients, now, lambda _row: "to " + ", ".join(recipients))  # fmt: skip
     if outcome == "sent":
         log.info("%s: %s %s sent to %s", row.invoice, row.kind, row.step, ", ".join(recipients))
