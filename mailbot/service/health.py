@@ -64,12 +64,12 @@ def verdict(passes: list[PassRow] | None, now: datetime, failing: int, where: Pa
     ended = datetime.fromisoformat(good.ended_at)
     age = (now - ended).total_seconds()
     when = f"the last good pass ended at {good.ended_at} ({_ago(age)})"
-    if age > 2 * interval:
-        return Health(False, f"not healthy: {when}, more than two intervals ({2 * interval:g} s) ago",
-                      good.ended_at, interval, failed)  # fmt: skip
     if len(failed) >= failing:
         line = f"not healthy: the last {len(failed)} passes failed (latest: {failed[0].detail}); {when}"
         return Health(False, line, good.ended_at, interval, failed)
+    if age > 2 * interval:
+        return Health(False, f"not healthy: {when}, more than two intervals ({2 * interval:g} s) ago",
+                      good.ended_at, interval, failed)  # fmt: skip
     since = f"; {len(failed)} failed since" if failed else ""
     return Health(True, f"ok: {when}; a pass every {interval:g} s{since}", good.ended_at, interval, failed)
 

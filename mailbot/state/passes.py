@@ -9,7 +9,7 @@ what makes a stuck mail or a dead inbox one mail to the owner, not one per pass.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -46,7 +46,7 @@ class Passes(Connection):
         """Record a pass's start; its id, for ``pass_ended``.  Old passes are dropped here."""
         with self.transaction():
             cursor = self.db.execute(
-                "INSERT INTO passes (started_at, interval) VALUES (?, ?)", (iso(now), interval)
+                "INSERT INTO passes (started_at, interval) VALUES (?, ?)", (_exact(now), interval)
             )
             self.db.execute("DELETE FROM passes WHERE id <= ?", ((cursor.lastrowid or 0) - KEEP_PASSES,))
             return cursor.lastrowid or 0
@@ -55,7 +55,7 @@ class Passes(Connection):
         with self.transaction():
             self.db.execute(
                 "UPDATE passes SET ended_at = ?, outcome = ?, detail = ? WHERE id = ?",
-                (iso(now), outcome, detail or None, pass_id),
+                (_exact(now), outcome, detail or None, pass_id),
             )
 
     def recent_passes(self, limit: int = KEEP_PASSES) -> list[PassRow]:
@@ -83,6 +83,12 @@ class Passes(Connection):
     def alert_over(self, key: str) -> None:
         with self.transaction():
             self.db.execute("DELETE FROM alerts WHERE key = ?", (key,))
+
+
+def _exact(moment: datetime) -> str:
+    """A pass's time to the microsecond (UTC ISO): an interval of a few seconds is measured
+    from it, and a whole second lost would be a good part of it."""
+    return moment.astimezone(UTC).isoformat()
 
 
 def _passes(db: sqlite3.Connection, limit: int) -> list[PassRow]:
