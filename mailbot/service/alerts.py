@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 ALERT = "alert"  # the outbox's invoice name for alert mails to the owner
 STUCK, INBOX_DOWN, FAILING = "stuck_mail", "inbox_down", "passes_failing"
+KEYS = (STUCK, INBOX_DOWN, FAILING)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def review(store: Store, settings: Settings, found: list[Condition], now: dateti
             told.append(condition.key)
     current = {c.key for c in found}
     for key, row in remembered.items():
-        if key not in current:
+        if key in KEYS and key not in current:  # (not the refusals kept beside them: ``refusals``)
             if row.told_at is not None:
                 log.warning("recovered: %s is over (it began %s)", key.replace("_", " "), row.since)
             store.alert_over(key)

@@ -66,13 +66,23 @@ class Passes(Connection):
         rows = self.db.execute("SELECT key, since, told_at, detail FROM alerts")
         return {row[0]: AlertRow(*row) for row in rows}
 
-    def alert_begins(self, key: str, since: datetime, detail: str) -> None:
-        """A condition seen for the first time (kept as it was first seen: ``since`` stays)."""
+    def alert_begins(self, key: str, since: datetime, detail: str) -> bool:
+        """A condition seen for the first time (kept as it was first seen: ``since`` stays);
+        False when it was known already."""
         with self.transaction():
-            self.db.execute(
-                "INSERT OR IGNORE INTO alerts (key, since, detail) VALUES (?, ?, ?)",
-                (key, iso(since), detail),
+            return (
+                self.db.execute(
+                    "INSERT OR IGNORE INTO alerts (key, since, detail) VALUES (?, ?, ?)",
+                    (key, iso(since), detail),
+                ).rowcount
+                == 1
             )
+
+    def alert(self, key: str) -> AlertRow | None:
+        row = self.db.execute(
+            "SELECT key, since, told_at, detail FROM alerts WHERE key = ?", (key,)
+        ).fetchone()
+        return AlertRow(*row) if row else None
 
     def alert_told(self, key: str, now: datetime, detail: str) -> None:
         with self.transaction():
