@@ -182,3 +182,23 @@ def test_passes_that_keep_failing_are_told_to_the_owner_once_and_their_end_logge
     alerts = [p for p in outbox.iterdir() if b"X-Mailbot: alert" in p.read_bytes()]
     assert len(alerts) == 1
     assert b"passes are failing" in alerts[0].read_bytes()
+
+
+def test_health_reads_while_a_pass_holds_the_lock_and_a_write_transaction(tmp_path, capsys):
+    from mailbot.config.settings import load_settings
+    from mailbot.service.clock import utcnow
+    from mailbot.service.run_pass import one_pass_at_a_time
+    from mailbot.service.watch import PassWatch
+    from mailbot.state.store import Store
+
+    config = write_config(tmp_path)
+    settings = load_settings(config)
+    watch = PassWatch(60.0)
+    watch.end(settings, watch.begin(settings, utcnow()), utcnow(), None, "")
+    with one_pass_at_a_time(settings.state_path) as alone, Store(settings.state_path) as store:
+        assert alone
+        with store.transaction() as db:  # the worker is writing right now
+            db.execute("INSERT INTO passes (started_at, interval) VALUES (?, 60)", (utcnow().isoformat(),))
+            code, out = _health(config, capsys)
+    assert code == 0, out
+    assert out.startswith("ok: the last good pass ended at")
