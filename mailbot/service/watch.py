@@ -57,8 +57,9 @@ class PassWatch:
                 inbox_error = report.inbox_error if report else ""
                 found = alerts.conditions(store, settings, inbox_error, store.recent_passes(RECENT), now)
                 alerts.review(store, settings, found, now)
-        except (StateError, sqlite3.Error) as exc:
-            log.warning("the pass could not be recorded: %s", exc)
+        except (StateError, sqlite3.Error) as exc:  # (a state that failed the pass was logged by it)
+            if pass_id is not None:
+                log.warning("the pass could not be recorded: %s", exc)
         except Exception:  # a bug here must not stop the service
             log.exception("the pass could not be recorded")
 
