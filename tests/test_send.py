@@ -33,9 +33,12 @@ def _parse(raw: bytes) -> EmailMessage:
 
 
 def _by_invoice(messages) -> dict[str, EmailMessage]:
+    """The clients' mails by invoice (not mailbot's notices to the owner)."""
     found = {}
     for received in messages:
         msg = _parse(received.raw)
+        if msg["X-Mailbot"]:
+            continue
         number = msg["Subject"].split()[1]
         found[number] = (msg, received)
     return found
@@ -146,10 +149,14 @@ def test_permanent_refusal_marks_invoice_undeliverable_and_others_still_go(tmp_p
     events = json.loads(capsys.readouterr().out)
     assert events[-1]["type"] == "error"
     assert "550 5.1.1" in events[-1]["detail"]
-    # A later pass does not try again.
+    # A later pass does not try again; the owner is told of the refused address, once.
     smtp_server.handler.reject.clear()
     _run(config, "run", "--once")
+    _run(config, "run", "--once")
     assert sorted(_by_invoice(smtp_server.messages)) == ["2026-004"]
+    told = [_parse(m.raw) for m in smtp_server.messages if b"X-Mailbot: notice" in m.raw]
+    assert len(told) == 1
+    assert "ap@acme.example refused" in told[0]["Subject"]
 
 
 def test_transient_refusal_is_retried_on_the_next_pass(tmp_path, smtp_server, capsys):

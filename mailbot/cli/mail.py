@@ -16,7 +16,7 @@ from mailbot.outbound.render import TemplateMissing
 from mailbot.outbound.transport import outbox_place
 from mailbot.service.clock import utcnow
 from mailbot.service.loop import run_forever
-from mailbot.service.run_pass import run_once
+from mailbot.service.run_pass import PassReport, run_once
 
 PREVIEW_SUFFIXES = (".txt", ".html", ".htm", ".eml")
 
@@ -58,11 +58,17 @@ def _body(msg: EmailMessage, subtype: str) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The worker; ``--once`` or ``--dry-run``: one pass, one line per invoice it touched.
-    Exit 1 when a mail did not go out (undeliverable, to retry, or not built)."""
+    Exit 1 when a mail did not go out (undeliverable, to retry, or not built), and when the
+    pass could not do its work: the ledger unusable, the inbox unreadable (a refused login,
+    no server), another pass holding the lock; each says so in one line on stderr."""
     if not (args.once or args.dry_run):
         return run_forever(config_path(args.config), load_settings, args.interval, args.backfill)
     settings = settings_of(args)
     report = run_once(settings, utcnow(), dry_run=args.dry_run, backfill=args.backfill)
+    if report.locked:
+        note(f"mailbot: another pass is running on {settings.state_path} (it holds the lock);"
+             " this one did nothing")  # fmt: skip
+        return 1
     if args.dry_run:
         for line in report.planned:
             say(f"would send {line}")
@@ -81,4 +87,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     skipped = f", {len(report.skipped)} skipped (first run)" if report.skipped else ""
     note(f"{len(report.sent)} sent ({where}), {len(report.retry)} to retry, {len(report.failed)} "
          f"undeliverable, {len(report.problems)} ledger problem(s){skipped}")  # fmt: skip
-    return 1 if report.failed or report.retry or report.held else 0
+    for line in _pass_failures(report):
+        note(line)
+    return 1 if report.failed or report.retry or report.held or _pass_failures(report) else 0
+
+
+def _pass_failures(report: PassReport) -> list[str]:
+    """What kept the pass from its work, one line each (exit 1)."""
+    lines = []
+    if report.unusable:
+        lines.append(f"mailbot: the ledger cannot be used: {report.unusable}")
+    if report.inbox_error:
+        lines.append(f"mailbot: the inbox could not be read: {report.inbox_error}")
+    return lines

@@ -108,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="mail every invoice not yet sent, also those issued before the first-run window",
     )
+    p = command(
+        "health", "health:cmd_health", "exit 0 only if the worker completed a pass within two intervals"
+    )
+    p.add_argument("--json", action="store_true")
     p = command("state", "state:cmd_state", "check the state file, or start afresh without one")
     p.add_argument(
         "action",

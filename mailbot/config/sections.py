@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
 from mailbot.config.base import Section
 from mailbot.config.chase import PLACES, Step, check_ladder
@@ -255,3 +255,31 @@ class Client(Section):
         if self.domains is not None:
             return [d.lower() for d in self.domains]
         return sorted({domain_of(a) for a in self.email} - PUBLIC_MAIL_DOMAINS)
+
+
+class ServiceSection(Section):
+    """How the running worker reports on itself (``[service]``).
+
+    ``heartbeat_url``: pinged by each pass, the healthchecks.io way (``URL/start`` as it
+    begins, ``URL`` after a good pass, ``URL/fail`` after a failed one); a secret, since
+    such a URL carries its token: only its host is ever logged.  The limits say when the
+    owner is told, once, that something needs a person: a mail claimed and still unsent
+    (``stuck_hours``), the inbox unreachable (``inbox_down_minutes``), passes failing in a
+    row (``failing_passes``); a recipient refused for now longer than ``refused_days``
+    counts as refused for good."""
+
+    heartbeat_url: SecretStr = SecretStr("")
+    heartbeat_timeout: float = Field(5.0, gt=0, le=60)
+    stuck_hours: float = Field(2.0, gt=0, le=24 * 30)
+    inbox_down_minutes: float = Field(30.0, gt=0, le=60 * 24 * 30)
+    failing_passes: int = Field(3, ge=1, le=1000)
+    refused_days: float = Field(3.0, gt=0, le=365)
+
+    @field_validator("heartbeat_url")
+    @classmethod
+    def _url(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value()
+        if url and not re.match(r"^https?://[^\s<>\"/]+(/[^\s<>\"]*)?$", url):
+            # (the value is not echoed: it is a secret)
+            raise ValueError("the heartbeat URL must start with https:// or http://")
+        return value

@@ -29,6 +29,7 @@ from mailbot.config.sections import (
     PaymentSource,
     PaymentsSection,
     RepliesSection,
+    ServiceSection,
     StateSection,
     TemplatesSection,
 )
@@ -74,6 +75,7 @@ class Settings(BaseSettings):
     replies: RepliesSection = RepliesSection()
     ledger: LedgerSection = LedgerSection()
     state: StateSection = StateSection()
+    service: ServiceSection = ServiceSection()
     templates: TemplatesSection = TemplatesSection()
     chase: Chase = Chase()
     clients: dict[ClientId, Client] = {}

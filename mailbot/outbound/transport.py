@@ -21,10 +21,18 @@ from mailbot.config.tls import tls_context
 log = logging.getLogger(__name__)
 
 
+Refused = dict[str, tuple[int, str]]
+"""Recipients the server refused: address -> (SMTP code, the server's words)."""
+
+
 class SendError(Exception):
-    def __init__(self, message: str, permanent: bool):
+    """The mail was not sent.  ``refused``: when the server refused its recipients, each of
+    them with its code (a 4xx for a recipient is a refusal for now, a 5xx for good)."""
+
+    def __init__(self, message: str, permanent: bool, refused: Refused | None = None):
         super().__init__(message)
         self.permanent = permanent
+        self.refused: Refused = refused or {}
 
 
 class Outbox(Protocol):
@@ -32,7 +40,7 @@ class Outbox(Protocol):
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None, /
     ) -> None: ...
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None: ...
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Refused | None: ...
 
 
 class MaildirOutbox:
@@ -49,11 +57,12 @@ class MaildirOutbox:
     def __exit__(self, *exc: object) -> None:
         self.box.close()
 
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Refused:
         try:
             self.box.add(raw.replace(b"\r\n", b"\n"))
         except OSError as exc:
             raise SendError(f"cannot write to {self.path}: {exc}", permanent=False) from exc
+        return {}
 
 
 class SmtpOutbox:
@@ -99,7 +108,9 @@ class SmtpOutbox:
                 self.client.close()
             self.client = None
 
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Refused:
+        """Send one mail; the recipients the server refused while it took the others
+        (a refusal of all of them, or of the mail, is a ``SendError``)."""
         if self.broken is not None:
             raise self.broken  # no login or no server: each further mail would wait again
         for attempt in (1, 2):
@@ -126,7 +137,8 @@ class SmtpOutbox:
                 raise SendError(_words(exc), permanent=False) from None
             if refused:
                 log.warning("some recipients refused: %s", _refused_text(refused))
-            return
+            return _codes(refused)
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     def _reset(self) -> None:
         """After a refused mail, RSET so the connection serves the next one."""
@@ -144,7 +156,13 @@ class SmtpOutbox:
 
 def _from_refused(refused: dict) -> SendError:
     codes = [code for code, _ in refused.values()]
-    return SendError(_refused_text(refused), permanent=all(500 <= c < 600 for c in codes))
+    return SendError(
+        _refused_text(refused), permanent=all(500 <= c < 600 for c in codes), refused=_codes(refused)
+    )
+
+
+def _codes(refused: dict) -> Refused:
+    return {str(addr): (int(code), _decode(msg)) for addr, (code, msg) in refused.items()}
 
 
 def _refused_text(refused: dict) -> str:

@@ -20,8 +20,10 @@ from mailbot.config.settings import ConfigError, Settings
 from mailbot.inbound.inbox import Inbox, open_inbox
 from mailbot.service.caches import FactsCache, LedgerCache
 from mailbot.service.clock import utcnow
+from mailbot.service.problem_log import ProblemLog
 from mailbot.service.run_pass import run_once
 from mailbot.service.sending import STOP
+from mailbot.service.watch import PassWatch
 from mailbot.state.guard import explain
 from mailbot.state.store import StateError, Store
 
@@ -82,8 +84,10 @@ def run_forever(
     Maildir) until ``schedule`` says the next periodic pass is due, and runs a
     pass early when the server announces new mail.  A lost connection is
     reopened with backoff (1 s doubling to 5 min); a failing pass is logged and
-    the service goes on.  A config broken at start raises ConfigError, a state file that
-    cannot be used (lost, damaged, a folder) StateError: a supervisor sees the exit.
+    the service goes on.  Each pass is recorded for ``mailbot health``, pinged to the
+    heartbeat URL if one is set, and what needs a person is told once (``watch``).
+    A config broken at start raises ConfigError, a state file that cannot be used
+    (lost, damaged, a folder) StateError: a supervisor sees the exit.
     ``backfill``: the first pass mails every unsent invoice, whatever its issue date.
     """
     config = ConfigWatch(config_path, load)
@@ -93,22 +97,30 @@ def run_forever(
     scheduler = schedule.Scheduler()
     inbox: Inbox | None = None
     ledgers, known = LedgerCache(), FactsCache()
+    problems, watch = ProblemLog(), PassWatch(interval)
     backoff = 1.0
 
     def one_pass() -> None:
         nonlocal inbox, backfill
         settings = config.settings
+        report, failure, pass_id = None, "", None
         try:
             settings = config.current()  # re-read: the owner may edit config and ledger
+            pass_id = watch.begin(settings, utcnow())
             inbox = inbox or open_inbox(settings)
-            run_once(settings, utcnow(), inbox=inbox, ledgers=ledgers, known=known, backfill=backfill)
+            report = run_once(settings, utcnow(), inbox=inbox, ledgers=ledgers, known=known,
+                              backfill=backfill, problem_log=problems)  # fmt: skip
             backfill = False
         except StateError as exc:  # the owner restores the file: the next pass goes on
             log.error("%s; nothing was sent this pass", exc)
+            failure = str(exc)
         except sqlite3.DatabaseError as exc:
-            log.error("%s; nothing more was sent this pass", explain(settings.state_path, exc))
-        except Exception:  # the service must outlive any one bad pass
+            failure = explain(settings.state_path, exc)
+            log.error("%s; nothing more was sent this pass", failure)
+        except Exception as exc:  # the service must outlive any one bad pass
             log.exception("the pass failed; trying again in %s s", interval)
+            failure = f"{type(exc).__name__}: {exc}"
+        watch.end(settings, pass_id, utcnow(), report, failure[:500])
 
     scheduler.every(interval).seconds.do(one_pass)  # type: ignore[arg-type]  # (seconds may be a float)
     log.info("mailbot running (a pass every %s s and on new mail); stop with SIGTERM", interval)
@@ -132,5 +144,6 @@ def run_forever(
         scheduler.run_pending()
     if inbox is not None:
         inbox.close()
+    watch.close()
     log.info("mailbot stopped")
     return 0

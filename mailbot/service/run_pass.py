@@ -30,6 +30,7 @@ from mailbot.service.caches import FactsCache, LedgerCache
 from mailbot.service.claims import claim, release_stale
 from mailbot.service.first_run import hold_back, refuse_if_the_mailbox_remembers
 from mailbot.service.languages import client_languages
+from mailbot.service.problem_log import ProblemLog
 from mailbot.service.sending import send_claimed
 from mailbot.state.guard import StateError, check_place
 from mailbot.state.store import Store
@@ -49,6 +50,9 @@ class PassReport:
     skipped: list[str] = field(default_factory=list)  # a first run's invoices issued before its window
     problems: list[str] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
+    unusable: str = ""  # the ledger could not be used at all: why (no invoice could be read)
+    inbox_error: str = ""  # the inbox could not be read this pass: why (a login refused, no server)
+    locked: bool = False  # another pass held the lock: this one did nothing
 
     def add(self, outcome: Outcome, invoices: list[str]) -> None:
         """Count a mail's invoices under what became of it (a skipped one is not reported)."""
@@ -58,7 +62,7 @@ class PassReport:
 
 
 def _read_replies(
-    settings: Settings, store: Store, ledger: Ledger, now: datetime, inbox: Inbox | None
+    settings: Settings, store: Store, ledger: Ledger, now: datetime, inbox: Inbox | None, report: PassReport
 ) -> list[Reply]:
     """The inbox step of a pass; an unreachable mailbox must not stop the sending."""
     own = inbox is None
@@ -67,9 +71,11 @@ def _read_replies(
         return read_inbox(box, store, settings, ledger, now)
     except InboxError as exc:
         log.warning("inbox not read this pass: %s", exc)
+        report.inbox_error = str(exc)
         return []
-    except Exception:  # a bug or a broken folder must not stop the sending
+    except Exception as exc:  # a bug or a broken folder must not stop the sending
         log.exception("inbox not read this pass")
+        report.inbox_error = f"{type(exc).__name__}: {exc}"
         return []
     finally:
         if own:
@@ -84,6 +90,7 @@ def run_once(
     ledgers: LedgerCache | None = None,
     known: FactsCache | None = None,
     backfill: bool = False,
+    problem_log: ProblemLog | None = None,
 ) -> PassReport:
     """One full pass: read and apply new replies, then send every mail that is due, once.
 
@@ -93,19 +100,30 @@ def run_once(
     the service keeps between passes, the parsed ledger and the decision facts.
     ``backfill``: mail every invoice not yet sent, whatever its issue date (a first run
     otherwise skips those issued before ``[state] first_run_days``).
+    ``problem_log``: the service's memory of the ledger problems it logged (each is
+    logged once, not every pass); without it every problem is new.
     """
     ledger = ledgers.load(settings) if ledgers else load_ledger(settings)
-    report = PassReport(problems=[str(p) for p in ledger.problems])
-    for problem in ledger.problems:
-        log.warning("%s", problem)
+    report = PassReport(problems=[str(p) for p in ledger.problems], unusable=unusable(ledger))
+    (problem_log or ProblemLog()).report(report.problems)
     mailer = Mailer(settings)
     check_place(settings.state_path)  # (a folder, or one that cannot be made: before the lock beside it)
     with one_pass_at_a_time(settings.state_path) as alone:
         if not alone:
             log.warning("another mailbot pass is running on %s; this one does nothing", settings.state_path)
             report.problems.append("another pass is running")
+            report.locked = True
             return report
         return _pass(settings, now, dry_run, inbox, ledger, report, mailer, known, backfill)
+
+
+def unusable(ledger: Ledger) -> str:
+    """Why the ledger cannot be used at all (not read, empty, its header broken), or "":
+    not one invoice came out of it and it has problems.  A ledger with some bad rows is
+    usable: its other invoices go on."""
+    if ledger.invoices or not ledger.problems:
+        return ""
+    return str(ledger.problems[0])
 
 
 def _tidy(store: Store, settings: Settings, now: datetime) -> None:
@@ -168,7 +186,7 @@ def _pass(settings, now, dry_run, inbox, ledger, report, mailer, known, backfill
             log.warning("the last pass died reading %s: sending before reading the inbox",
                         ", ".join(interrupted[:5]))  # fmt: skip
             _decide_and_send(settings, now, ledger, report, mailer, known, store, backfill)
-        report.replies = _read_replies(settings, store, ledger, now, inbox)
+        report.replies = _read_replies(settings, store, ledger, now, inbox, report)
         _decide_and_send(settings, now, ledger, report, mailer, known, store, backfill)
     return report
 

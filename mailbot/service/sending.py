@@ -14,12 +14,13 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
+from mailbot.config.settings import Settings
 from mailbot.decide import policy
 from mailbot.ledger.read import Invoice, Ledger
-from mailbot.outbound.compose import Envelope
 from mailbot.outbound.mails import Mailer
 from mailbot.outbound.transport import Outbox, SendError
 from mailbot.records.kinds import EventType, Outcome
+from mailbot.service import refusals
 from mailbot.state.store import MANY, Event, OutboxRow, Store, in_doubt, iso
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def send_one(
     """Send one claimed mail (one or more rows); returns sent | failed | retry | skipped."""
     first = rows[0]
     if first.payload is not None:
-        return _send_prebuilt(store, outbox, mailer, first, now)
+        return send_prebuilt(store, outbox, mailer.settings.business.email, first, now)
     invoices = [inv for inv in (ledger.invoices.get(r.invoice) for r in rows) if inv and inv.valid]
     if len(invoices) < len(rows):
         log.warning("invoice %s: not in the ledger or invalid now; holding its %s",
@@ -133,61 +134,78 @@ def send_one(
         log.exception("invoice %s: could not build the %s mail", first.invoice, first.kind)
         return "held"
     envelope = mailer.envelope(client)
-    outcome = _hand_over(store, outbox, rows, raw, envelope.from_addr, envelope.recipients, now,
-                         lambda row: _sent_detail(row, envelope))  # fmt: skip
+    outcome, accepted = _hand_over(store, outbox, rows, raw, envelope.from_addr, envelope.recipients, now,
+                                   _sent_detail, mailer.settings)  # fmt: skip
     if outcome == "sent":
         log.info("invoice %s: %s sent to %s", ", ".join(r.invoice for r in rows), first.kind,
-                 ", ".join(envelope.recipients))  # fmt: skip
+                 ", ".join(accepted))  # fmt: skip
     return outcome
 
 
-def _sent_detail(row: OutboxRow, envelope: Envelope) -> str:
-    """Who it went to, and why it looks as it does (every adaptation, with its reason)."""
-    text = "to " + ", ".join(envelope.recipients)
+def _sent_detail(row: OutboxRow, accepted: list[str]) -> str:
+    """Who it went to (only the recipients the server took), and why it looks as it does
+    (every adaptation, with its reason)."""
+    text = "to " + ", ".join(accepted)
     reasons = json.loads(row.detail or "{}").get("reasons") or []
     return "; ".join([text, *reasons])
 
 
-def _send_prebuilt(store: Store, outbox: Outbox, mailer: Mailer, row: OutboxRow, now: datetime) -> Outcome:
-    """A forward to the owner: built when the reply came in, sent as it is."""
+def send_prebuilt(store: Store, outbox: Outbox, sender: str, row: OutboxRow, now: datetime) -> Outcome:
+    """A mail to the owner (a forward, a notice, an alert): built before, sent as it is."""
     recipients = [a.strip() for a in (row.recipients or "").split(",") if a.strip()]
-    outcome = _hand_over(store, outbox, [row], row.payload or b"", mailer.settings.business.email,
-                         recipients, now, lambda _row: "to " + ", ".join(recipients))  # fmt: skip
+    outcome, accepted = _hand_over(store, outbox, [row], row.payload or b"", sender,
+                                   recipients, now, lambda _row, to: "to " + ", ".join(to))  # fmt: skip
     if outcome == "sent":
-        log.info("%s: %s %s sent to %s", row.invoice, row.kind, row.step, ", ".join(recipients))
+        log.info("%s: %s %s sent to %s", row.invoice, row.kind, row.step, ", ".join(accepted))
     return outcome
 
 
 def _hand_over(
     store: Store, outbox: Outbox, rows: list[OutboxRow], raw: bytes, sender: str,
-    recipients: list[str], now: datetime, sent_detail: Callable[[OutboxRow], str],
-) -> Outcome:  # fmt: skip
+    recipients: list[str], now: datetime, sent_detail: Callable[[OutboxRow, list[str]], str],
+    settings: Settings | None = None,
+) -> tuple[Outcome, list[str]]:  # fmt: skip
     """Give one mail to the transport and record what came of it, each step a
     compare-and-set on the claim: ``begin_send`` (the mail is in doubt from here),
-    then sent, failed (5xx: for good) or retry (4xx: stays claimed, known not delivered)."""
+    then sent, failed (5xx: for good) or retry (4xx: stays claimed, known not delivered).
+    Returns the outcome and the recipients the server took.  With ``settings`` (a client's
+    mail) each refused recipient is recorded and the owner told (``refusals``): a sent
+    mail's history names only the recipients that were not refused."""
     first = rows[0]
     if not store.begin_send(rows):
         log.warning("invoice %s: its %s is no longer claimed; not sent", first.invoice, first.kind)
-        return "skipped"
+        return "skipped", []
     try:
-        outbox.send(raw, sender, recipients)
+        refused = outbox.send(raw, sender, recipients) or {}
     except SendError as exc:
         error = str(exc)
-        if exc.permanent:
+        permanent = exc.permanent
+        if exc.refused and settings is not None:
+            permanent = refusals.record(store, settings, rows, exc.refused, now) or permanent
+        if permanent:
             log.error("invoice %s: %s refused for good: %s", first.invoice, first.kind, error)
             done = [store.mark_failed(row, _event(row, now, "error", error)) for row in rows]
         else:
             log.warning("invoice %s: %s not sent yet (will retry): %s", first.invoice, first.kind, error)
             done = [store.mark_retry(row, error) for row in rows]
-        outcome: Outcome = "failed" if exc.permanent else "retry"
+        outcome: Outcome = "failed" if permanent else "retry"
+        accepted: list[str] = []
     else:
-        done = [store.mark_sent(row, _event(row, now, "sent", sent_detail(row)), now) for row in rows]
+        taken = {a.lower() for a in refused}
+        accepted = [r for r in recipients if r.lower() not in taken]
+        done = [
+            store.mark_sent(row, _event(row, now, "sent", sent_detail(row, accepted)), now) for row in rows
+        ]
         outcome = "sent"
+        if settings is not None:
+            refusals.delivered(store, rows, accepted)
+            if refused:
+                refusals.record(store, settings, rows, refused, now)
     for row, recorded in zip(rows, done, strict=True):
         if not recorded:  # another pass got there first: logged, never recorded twice
             log.warning("invoice %s: %s step %s was no longer claimed; %s not recorded",
                         row.invoice, row.kind, row.step, outcome)  # fmt: skip
-    return outcome
+    return outcome, accepted
 
 
 def _event(row: OutboxRow, now: datetime, type_: EventType, detail: str) -> Event:

@@ -97,6 +97,20 @@ class Outbox(Events):
         """Mails claimed but not yet sent: a crash or a transient failure left them."""
         return self._outbox("WHERE status = 'claimed' ORDER BY id")
 
+    def claimed_mail(self, message_id: str) -> list[OutboxRow]:
+        """The claimed rows of one mail (by its Message-ID): a mail to send at once."""
+        return self._outbox("WHERE message_id = ? AND status = 'claimed' ORDER BY id", (message_id,))
+
+    def stuck_claims(self, before: datetime, skip: str, limit: int = 5) -> tuple[int, list[OutboxRow]]:
+        """Mails claimed before ``before`` and still not sent (not those of ``skip``, an
+        invoice name): how many, and the oldest ``limit`` of them, without their mails."""
+        where = "WHERE status = 'claimed' AND claimed_at < ? AND invoice != ?"
+        count = self.db.execute(f"SELECT count(*) FROM outbox {where}", (iso(before), skip)).fetchone()[0]  # noqa: S608
+        oldest = self._outbox(
+            f"{where} ORDER BY claimed_at LIMIT ?", (iso(before), skip, limit), payload=False
+        )
+        return count, oldest
+
     def outbox(self, invoice: str | None = None) -> list[OutboxRow]:
         """Every row, without the stored mails of forwards (decisions never read them)."""
         if invoice is None:

@@ -16,6 +16,7 @@ place.  A change is a new step, never an edit of an old one (files of that versi
 | 8 | the inbox's attempts: a message being read, counted before it is classified |
 | 9 | ``held_back``: mail from strangers and bulk senders, forwarded at most once a day per sender |
 | 10 | ``summaries.unsure``: the latest reply mailbot was not sure of, waiting for the owner |
+| 11 | ``passes``: the service's passes (for ``mailbot health``); ``alerts``: what the owner was told once |
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "upgrade"]
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -180,6 +181,27 @@ MIGRATIONS: dict[int, str] = {
     # layout 5 are made again from the records (they could not know of it).
     10: """
     ALTER TABLE summaries ADD COLUMN unsure TEXT;
+    """,
+    # 11: each pass of the service (``mailbot run``): when it began and ended, how it went
+    # and the interval it runs at, so that ``mailbot health`` (another process, read-only)
+    # can say whether the worker is alive. Only the latest passes are kept.
+    # ``alerts``: a condition the owner is told of once (a mail stuck, the inbox down, passes
+    # failing): since when it holds, and when the owner was told; deleted when it is over.
+    11: """
+    CREATE TABLE passes (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        outcome TEXT CHECK (outcome IN ('ok', 'failed')),
+        detail TEXT,
+        interval REAL NOT NULL
+    );
+    CREATE TABLE alerts (
+        key TEXT PRIMARY KEY,
+        since TEXT NOT NULL,
+        told_at TEXT,
+        detail TEXT NOT NULL
+    );
     """,
 }
 

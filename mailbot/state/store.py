@@ -13,6 +13,7 @@ and each invoice's decision summary, behind one ``Store``.
 | ``inbox`` | folder watermarks, mails handled, a reply recorded with its forward |
 | ``decision_reads`` | the slim records decisions read |
 | ``summaries`` | each invoice's stored summary, kept current (``decision_facts``) |
+| ``passes`` | the service's passes (``mailbot health``) and the alerts the owner was told of |
 
 The names callers use are all importable from here.
 """
@@ -29,6 +30,7 @@ from mailbot.state.guard import StateError, check_before_open, explain, lost, ma
 from mailbot.state.held import HeldBack, Today
 from mailbot.state.inbox import Inbox
 from mailbot.state.outbox import Claim, in_doubt
+from mailbot.state.passes import AlertRow, Passes, PassRow, read_passes
 from mailbot.state.schema import SCHEMA_VERSION, upgrade
 from mailbot.state.skips import Skips
 from mailbot.state.summaries import Summaries
@@ -36,21 +38,24 @@ from mailbot.state.summaries import Summaries
 __all__ = [
     "MANY",
     "SCHEMA_VERSION",
+    "AlertRow",
     "Claim",
     "Event",
     "HeldBack",
     "MailRecord",
     "OutboxRow",
+    "PassRow",
     "StateError",
     "Store",
     "Today",
     "detail_json",
     "in_doubt",
     "iso",
+    "read_passes",
 ]
 
 
-class Store(Summaries, Inbox, Skips):
+class Store(Summaries, Inbox, Skips, Passes):
     """The state file, opened and upgraded to this mailbot's schema.
 
     Opening refuses (``StateError``, one ``PATH: message``) a path that is a folder or
