@@ -20,6 +20,7 @@ from mailbot.outbound.compose import Envelope
 from mailbot.outbound.mails import Mailer
 from mailbot.outbound.transport import Outbox, SendError
 from mailbot.records.kinds import EventType, Outcome
+from mailbot.service.progress import progress
 from mailbot.state.store import MANY, Event, OutboxRow, Store, in_doubt, iso
 
 log = logging.getLogger(__name__)
@@ -32,10 +33,12 @@ def send_claimed(store: Store, outbox: Outbox, mailer: Mailer, ledger: Ledger, n
     if not claimed:
         return  # most passes of a running service: nothing to read, nothing to send
     transient = 0
-    for rows, invoices in _client_batches(claimed, ledger):
-        transient = _send_batch(store, outbox, mailer, ledger, now, report, rows, invoices, transient)
-        if transient < 0:
-            return
+    with progress(len({row.message_id for row in claimed})) as tick:
+        for rows, invoices in _client_batches(claimed, ledger):
+            transient = _send_batch(store, outbox, mailer, ledger, now, report, rows, invoices,
+                                    transient, tick)  # fmt: skip
+            if transient < 0:
+                return
 
 
 def _client_batches(claimed: list[OutboxRow], ledger: Ledger) -> Iterator[tuple[list, list]]:
@@ -62,8 +65,9 @@ def _client_batches(claimed: list[OutboxRow], ledger: Ledger) -> Iterator[tuple[
         yield rows, invoices
 
 
-def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, transient) -> int:
-    """Send one batch's claimed mail; the count of transient failures in a row, or -1 to stop."""
+def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, transient, tick) -> int:
+    """Send one batch's claimed mail; the count of transient failures in a row, or -1 to stop.
+    ``tick``: called once per mail done (the progress bar at a terminal)."""
     outbox_rows, events = store.records_of({i.number for i in invoices} | {r.invoice for r in claimed})
     facts = policy.group_facts(outbox_rows, events)
     wanted = _still_wanted(mailer.settings, invoices, outbox_rows, events, now)
@@ -77,7 +81,9 @@ def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, t
             # Claimed earlier (a send refused for now) and no longer right: the client
             # disputed meanwhile, the owner paused, or the hour passed. Decide again.
             if store.release(row):
-                log.info("invoice %s: %s step %s no longer due; released", row.invoice, row.kind, row.step)
+                log.info("invoice %s: %s step %s no longer due; released", row.invoice, row.kind, row.step,
+                         extra=about(row.invoice))  # fmt: skip
+            tick()
             continue
         messages.setdefault(row.message_id, []).append(row)
     # In the order they were claimed, not client by client: one client whose mail fails
@@ -87,6 +93,7 @@ def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, t
             log.info("stop requested: leaving the rest for the next pass")
             return -1
         outcome = send_one(store, outbox, mailer, ledger, rows, facts, now)
+        tick()
         report.add(outcome, [r.invoice for r in rows])
         transient = transient + 1 if outcome == "retry" else 0
         if transient >= MAX_TRANSIENT_IN_A_ROW:
@@ -114,12 +121,13 @@ def send_one(
     invoices = [inv for inv in (ledger.invoices.get(r.invoice) for r in rows) if inv and inv.valid]
     if len(invoices) < len(rows):
         log.warning("invoice %s: not in the ledger or invalid now; holding its %s",
-                    first.invoice, first.kind)  # fmt: skip
+                    first.invoice, first.kind, extra=about(first.invoice))  # fmt: skip
         return "skipped"
     if first.kind != "receipt" and any(
         inv.cancelled or policy.balance(inv, facts.get(inv.number)) <= 0 for inv in invoices
     ):
-        log.info("invoice %s: cancelled or paid since it was claimed; not sending", first.invoice)
+        log.info("invoice %s: cancelled or paid since it was claimed; not sending", first.invoice,
+                 extra=about(first.invoice))  # fmt: skip
         for row in rows:
             store.release(row)  # (False: already gone; either way it is not sent)
         return "skipped"
@@ -130,14 +138,16 @@ def send_one(
         else:
             raw = mailer.build_rows(rows, ledger, facts, now)
     except Exception:  # one broken mail must not stop the others
-        log.exception("invoice %s: could not build the %s mail", first.invoice, first.kind)
+        log.exception("invoice %s: could not build the %s mail", first.invoice, first.kind,
+                      extra=about(first.invoice))  # fmt: skip
         return "held"
     envelope = mailer.envelope(client)
     outcome = _hand_over(store, outbox, rows, raw, envelope.from_addr, envelope.recipients, now,
                          lambda row: _sent_detail(row, envelope))  # fmt: skip
     if outcome == "sent":
-        log.info("invoice %s: %s sent to %s", ", ".join(r.invoice for r in rows), first.kind,
-                 ", ".join(envelope.recipients))  # fmt: skip
+        numbers = ", ".join(r.invoice for r in rows)
+        log.info("invoice %s: %s sent to %s", numbers, first.kind, ", ".join(envelope.recipients),
+                 extra=about(numbers))  # fmt: skip
     return outcome
 
 
@@ -154,7 +164,8 @@ def _send_prebuilt(store: Store, outbox: Outbox, mailer: Mailer, row: OutboxRow,
     outcome = _hand_over(store, outbox, [row], row.payload or b"", mailer.settings.business.email,
                          recipients, now, lambda _row: "to " + ", ".join(recipients))  # fmt: skip
     if outcome == "sent":
-        log.info("%s: %s %s sent to %s", row.invoice, row.kind, row.step, ", ".join(recipients))
+        log.info("%s: %s %s sent to %s", row.invoice, row.kind, row.step, ", ".join(recipients),
+                 extra=about(row.invoice))  # fmt: skip
     return outcome
 
 
@@ -167,17 +178,20 @@ def _hand_over(
     then sent, failed (5xx: for good) or retry (4xx: stays claimed, known not delivered)."""
     first = rows[0]
     if not store.begin_send(rows):
-        log.warning("invoice %s: its %s is no longer claimed; not sent", first.invoice, first.kind)
+        log.warning("invoice %s: its %s is no longer claimed; not sent", first.invoice, first.kind,
+                    extra=about(first.invoice))  # fmt: skip
         return "skipped"
     try:
         outbox.send(raw, sender, recipients)
     except SendError as exc:
         error = str(exc)
         if exc.permanent:
-            log.error("invoice %s: %s refused for good: %s", first.invoice, first.kind, error)
+            log.error("invoice %s: %s refused for good: %s", first.invoice, first.kind, error,
+                      extra=about(first.invoice))  # fmt: skip
             done = [store.mark_failed(row, _event(row, now, "error", error)) for row in rows]
         else:
-            log.warning("invoice %s: %s not sent yet (will retry): %s", first.invoice, first.kind, error)
+            log.warning("invoice %s: %s not sent yet (will retry): %s", first.invoice, first.kind, error,
+                        extra=about(first.invoice))  # fmt: skip
             done = [store.mark_retry(row, error) for row in rows]
         outcome: Outcome = "failed" if exc.permanent else "retry"
     else:
@@ -186,8 +200,15 @@ def _hand_over(
     for row, recorded in zip(rows, done, strict=True):
         if not recorded:  # another pass got there first: logged, never recorded twice
             log.warning("invoice %s: %s step %s was no longer claimed; %s not recorded",
-                        row.invoice, row.kind, row.step, outcome)  # fmt: skip
+                        row.invoice, row.kind, row.step, outcome, extra=about(row.invoice))  # fmt: skip
     return outcome
+
+
+def about(invoice: str) -> dict[str, str]:
+    """The ``extra=`` of a log record about an invoice (or several, ``", "``-joined): the
+    JSON log's ``invoice`` field, so a log shipper finds an invoice's lines without
+    parsing messages."""
+    return {"invoice": invoice} if invoice else {}
 
 
 def _event(row: OutboxRow, now: datetime, type_: EventType, detail: str) -> Event:
