@@ -22,7 +22,7 @@ from mailbot.inbound.inbox import Inbox, open_inbox
 from mailbot.service import signals
 from mailbot.service.caches import FactsCache, LedgerCache
 from mailbot.service.clock import utcnow
-from mailbot.service.notify import notify, watchdog_every
+from mailbot.service.notify import alive, notify, watchdog_every
 from mailbot.service.run_pass import run_once
 from mailbot.service.sending import STOP
 from mailbot.state.guard import explain
@@ -131,8 +131,7 @@ def _serve(
     one_pass()
     watchdog = watchdog_every()
     while not STOP.is_set():
-        if watchdog:
-            notify("WATCHDOG=1")
+        alive()
         wait = min(max(0.0, scheduler.idle_seconds or interval), watchdog or interval)
         try:
             wake = signals.WAKE  # a stop or a SIGHUP ends the wait

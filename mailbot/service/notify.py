@@ -12,6 +12,9 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import time
+
+_LAST_PING = [0.0]  # monotonic time of the last WATCHDOG=1
 
 
 def notify(state: str) -> bool:
@@ -42,3 +45,14 @@ def watchdog_every() -> float | None:
     except ValueError:
         return None
     return usec / 2_000_000 if usec > 0 else None
+
+
+def alive() -> None:
+    """``WATCHDOG=1`` if systemd asked for it, at most four times per ``WatchdogSec/2``:
+    called after every wait and every mail sent, so a long backlog pass is not taken
+    for a hung worker, and a stuck one is."""
+    every = watchdog_every()
+    now = time.monotonic()
+    if every is not None and now - _LAST_PING[0] >= every / 4:
+        _LAST_PING[0] = now
+        notify("WATCHDOG=1")

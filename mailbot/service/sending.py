@@ -20,6 +20,7 @@ from mailbot.outbound.compose import Envelope
 from mailbot.outbound.mails import Mailer
 from mailbot.outbound.transport import Outbox, SendError
 from mailbot.records.kinds import EventType, Outcome
+from mailbot.service.notify import alive
 from mailbot.service.progress import progress
 from mailbot.state.store import MANY, Event, OutboxRow, Store, in_doubt, iso
 
@@ -94,6 +95,7 @@ def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, t
             return -1
         outcome = send_one(store, outbox, mailer, ledger, rows, facts, now)
         tick()
+        alive()  # (systemd's watchdog: a long batch is progress, not a hang)
         report.add(outcome, [r.invoice for r in rows])
         transient = transient + 1 if outcome == "retry" else 0
         if transient >= MAX_TRANSIENT_IN_A_ROW:
