@@ -9,6 +9,7 @@ import pty
 import select
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -210,3 +211,18 @@ def test_piped_output_of_a_big_batch_has_no_progress_bar(tmp_path):
     assert "25 sent" in done.stderr
     output = done.stdout + done.stderr
     assert BAR not in output and "25/25" not in output and "\r" not in output and "\x1b[" not in output
+
+
+def test_the_service_in_json_writes_nothing_but_json_lines_on_stderr(tmp_path):
+    config = write_config(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailbot", "--config", str(config), "--log-format", "json", "run"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(4)  # start, the first pass (two invoices), a wait
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    records = [json.loads(line) for line in err.splitlines()]
+    assert process.returncode == 0 and out == ""
+    assert [r["message"] for r in records][-1] == "mailbot stopped"
+    assert {r.get("invoice") for r in records if "sent to" in r["message"]} == {"2026-001", "2026-004"}
