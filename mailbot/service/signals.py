@@ -17,6 +17,7 @@ Message-ID, which the client's mail program shows once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -61,8 +62,10 @@ def _overdue(_signum: int, _frame: object) -> None:
 
 
 def _exit_now() -> None:
-    log.error("still not stopped %.0f s after the stop request: exiting now", LAST_RESORT)
-    logging.shutdown()
+    """Straight to stderr, not through logging: the stuck main thread may hold its lock."""
+    line = f"mailbot: still not stopped {LAST_RESORT:.0f} s after the stop request: exiting\n"
+    with contextlib.suppress(OSError):
+        os.write(2, line.encode())
     os._exit(0)
 
 
