@@ -17,6 +17,7 @@ from mailbot.outbound.transport import outbox_place
 from mailbot.service.clock import utcnow
 from mailbot.service.loop import run_forever
 from mailbot.service.run_pass import PassReport, run_once
+from mailbot.service.signals import handled
 
 PREVIEW_SUFFIXES = (".txt", ".html", ".htm", ".eml")
 
@@ -64,7 +65,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not (args.once or args.dry_run):
         return run_forever(config_path(args.config), load_settings, args.interval, args.backfill)
     settings = settings_of(args)
-    report = run_once(settings, utcnow(), dry_run=args.dry_run, backfill=args.backfill)
+    with handled(reload=False):  # SIGTERM: the mail at hand is finished, the rest left
+        report = run_once(settings, utcnow(), dry_run=args.dry_run, backfill=args.backfill)
     if report.locked:
         note(f"mailbot: another pass is running on {settings.state_path} (it holds the lock);"
              " this one did nothing")  # fmt: skip

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sqlite3
-import sys
 from collections.abc import Callable, Sequence
 
 from mailbot import __version__
+from mailbot.cli.logs import FORMATS, default_format, setup_logging
 from mailbot.cli.output import note
 from mailbot.config.problems import Refused
 from mailbot.config.settings import ConfigError, config_path, load_settings
@@ -30,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; a config error is its problems, one a line, and exit 1."""
     parser = _parser()
     args = parser.parse_args(argv)
-    _logging(args.verbose)
+    setup_logging(args.verbose, args.log_format)
     if args.command is None:
         parser.print_help()
         return 2
@@ -60,14 +59,6 @@ def _state_path(args: argparse.Namespace) -> str:
         return "the state file"
 
 
-def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-
-
 def _parser() -> argparse.ArgumentParser:
     """Every command and its arguments, in the order ``mailbot --help`` lists them."""
     parser = argparse.ArgumentParser(
@@ -76,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mailbot {__version__}")
     parser.add_argument("--config", help="config file (else $MAILBOT_CONFIG, else config/mailbot.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        default=default_format(),
+        help="log lines on stderr: text, or one JSON object a line (else $MAILBOT_LOG_FORMAT, else text)",
+    )
     parser.set_defaults(command=None)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 

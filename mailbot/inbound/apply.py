@@ -207,7 +207,8 @@ def handle(
     to_owner = "; forwarded to the owner" if forward else "; held back for the digest" if held else ""
     sure = f"; not sure ({reply.confidence:.2f}): waits for the owner" if unsure else ""
     log.info("reply %s from %s: %s on %s (%s)%s%s", reply.message_id, reply.sender, reply.intent,
-             about, trust, sure, to_owner)  # fmt: skip
+             about, trust, sure, to_owner,
+             extra={"invoice": reply.invoice} if reply.invoice else None)  # fmt: skip
     return reply
 
 

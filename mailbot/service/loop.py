@@ -1,15 +1,16 @@
 """The service (``mailbot run``): a pass now, on new mail, and every ``interval`` seconds.
 
 A signal only sets a flag, so the mail at hand is finished before the process
-exits (a warm stop; a second signal stops at once).  The config is read again
-before each pass; a broken edit keeps the last good config running.
+exits (a warm stop, bounded: ``signals``; a second signal stops at once).  The config
+is read again before each pass, and at once on SIGHUP; a broken edit keeps the last
+good config running.  Changed IMAP settings reconnect the inbox; SMTP is opened anew
+each pass anyway.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import signal
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -18,8 +19,10 @@ import schedule
 
 from mailbot.config.settings import ConfigError, Settings
 from mailbot.inbound.inbox import Inbox, open_inbox
+from mailbot.service import signals
 from mailbot.service.caches import FactsCache, LedgerCache
 from mailbot.service.clock import utcnow
+from mailbot.service.notify import alive, notify, watchdog_every
 from mailbot.service.problem_log import ProblemLog
 from mailbot.service.run_pass import run_once
 from mailbot.service.sending import STOP
@@ -28,13 +31,6 @@ from mailbot.state.guard import explain
 from mailbot.state.store import StateError, Store
 
 log = logging.getLogger(__name__)
-
-
-def _request_stop(signum: int, _frame: object) -> None:
-    if STOP.is_set():
-        raise SystemExit(128 + signum)  # a second signal: cold stop
-    log.info("signal %d: finishing the current mail, then stopping", signum)
-    STOP.set()
 
 
 class ConfigWatch:
@@ -78,6 +74,26 @@ class ConfigWatch:
 def run_forever(
     config_path: Path, load: Callable[[Path], Settings], interval: float, backfill: bool = False
 ) -> int:
+    """``_serve`` with the signals handled: SIGTERM/SIGINT stop warm, SIGHUP reloads."""
+    with signals.handled(reload=True):
+        return _serve(config_path, load, interval, backfill)
+
+
+def _inbox_for(inbox: Inbox | None, opened_for: tuple, settings: Settings) -> tuple[Inbox, tuple]:
+    """The open inbox, or a new one when the IMAP settings (or the Maildir) changed: an
+    edited server, login or folder takes effect on the next pass, not at a restart."""
+    wanted = (settings.imap, settings.mail_dir)
+    if inbox is not None and wanted == opened_for:
+        return inbox, opened_for
+    if inbox is not None:
+        log.info("inbox settings changed: connecting anew")
+        inbox.close()
+    return open_inbox(settings), wanted
+
+
+def _serve(
+    config_path: Path, load: Callable[[Path], Settings], interval: float, backfill: bool = False
+) -> int:
     """The service: a pass now, one whenever mail arrives, and one every ``interval`` s.
 
     One thread does it all: it waits on the inbox (IMAP IDLE, or polling the
@@ -92,22 +108,21 @@ def run_forever(
     """
     config = ConfigWatch(config_path, load)
     Store(config.settings.state_path).close()  # (refuses a lost or damaged state now)
-    signal.signal(signal.SIGTERM, _request_stop)
-    signal.signal(signal.SIGINT, _request_stop)
     scheduler = schedule.Scheduler()
     inbox: Inbox | None = None
+    opened_for: tuple = ()
     ledgers, known = LedgerCache(), FactsCache()
     problems, watch = ProblemLog(), PassWatch(interval)
     backoff = 1.0
 
     def one_pass() -> None:
-        nonlocal inbox, backfill
+        nonlocal inbox, opened_for, backfill
         settings = config.settings
         report, failure, pass_id = None, "", None
         try:
             settings = config.current()  # re-read: the owner may edit config and ledger
             pass_id = watch.begin(settings, utcnow())
-            inbox = inbox or open_inbox(settings)
+            inbox, opened_for = _inbox_for(inbox, opened_for, settings)
             report = run_once(settings, utcnow(), inbox=inbox, ledgers=ledgers, known=known,
                               backfill=backfill, problem_log=problems)  # fmt: skip
             backfill = False
@@ -124,24 +139,32 @@ def run_forever(
 
     scheduler.every(interval).seconds.do(one_pass)  # type: ignore[arg-type]  # (seconds may be a float)
     log.info("mailbot running (a pass every %s s and on new mail); stop with SIGTERM", interval)
+    notify("READY=1")
     one_pass()
+    watchdog = watchdog_every()
     while not STOP.is_set():
-        wait = max(0.0, scheduler.idle_seconds or interval)
+        alive()
+        wait = min(max(0.0, scheduler.idle_seconds or interval), watchdog or interval)
         try:
-            arrived = inbox.wait(wait, STOP) if inbox is not None else STOP.wait(wait)
+            wake = signals.WAKE  # a stop or a SIGHUP ends the wait
+            arrived = inbox.wait(wait, wake) if inbox is not None else wake.wait(wait)
             backoff = 1.0
         except Exception as exc:  # InboxError, or a bug: either way, reconnect and go on
             log.warning("inbox: %s; reconnecting in %.0f s", exc, backoff)
             if inbox is not None:
                 inbox.close()
-            STOP.wait(backoff)
+            signals.WAKE.wait(backoff)
             backoff = min(backoff * 2, 300.0)
             arrived = True  # read what may have come meanwhile
         if STOP.is_set():
             break
+        if signals.reload_requested():
+            log.info("SIGHUP: reading config and ledger again now")
+            arrived = True
         if arrived:
             one_pass()
         scheduler.run_pending()
+    notify("STOPPING=1")
     if inbox is not None:
         inbox.close()
     watch.close()

@@ -21,6 +21,8 @@ from mailbot.outbound.mails import Mailer
 from mailbot.outbound.transport import Outbox, SendError
 from mailbot.records.kinds import EventType, Outcome
 from mailbot.service import refusals
+from mailbot.service.notify import alive
+from mailbot.service.progress import progress
 from mailbot.state.store import MANY, Event, OutboxRow, Store, in_doubt, iso
 
 log = logging.getLogger(__name__)
@@ -33,10 +35,12 @@ def send_claimed(store: Store, outbox: Outbox, mailer: Mailer, ledger: Ledger, n
     if not claimed:
         return  # most passes of a running service: nothing to read, nothing to send
     transient = 0
-    for rows, invoices in _client_batches(claimed, ledger):
-        transient = _send_batch(store, outbox, mailer, ledger, now, report, rows, invoices, transient)
-        if transient < 0:
-            return
+    with progress(len({row.message_id for row in claimed})) as tick:
+        for rows, invoices in _client_batches(claimed, ledger):
+            transient = _send_batch(store, outbox, mailer, ledger, now, report, rows, invoices,
+                                    transient, tick)  # fmt: skip
+            if transient < 0:
+                return
 
 
 def _client_batches(claimed: list[OutboxRow], ledger: Ledger) -> Iterator[tuple[list, list]]:
@@ -63,8 +67,9 @@ def _client_batches(claimed: list[OutboxRow], ledger: Ledger) -> Iterator[tuple[
         yield rows, invoices
 
 
-def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, transient) -> int:
-    """Send one batch's claimed mail; the count of transient failures in a row, or -1 to stop."""
+def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, transient, tick) -> int:
+    """Send one batch's claimed mail; the count of transient failures in a row, or -1 to stop.
+    ``tick``: called once per mail done (the progress bar at a terminal)."""
     outbox_rows, events = store.records_of({i.number for i in invoices} | {r.invoice for r in claimed})
     facts = policy.group_facts(outbox_rows, events)
     wanted = _still_wanted(mailer.settings, invoices, outbox_rows, events, now)
@@ -78,7 +83,9 @@ def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, t
             # Claimed earlier (a send refused for now) and no longer right: the client
             # disputed meanwhile, the owner paused, or the hour passed. Decide again.
             if store.release(row):
-                log.info("invoice %s: %s step %s no longer due; released", row.invoice, row.kind, row.step)
+                log.info("invoice %s: %s step %s no longer due; released", row.invoice, row.kind, row.step,
+                         extra=about(row.invoice))  # fmt: skip
+            tick()
             continue
         messages.setdefault(row.message_id, []).append(row)
     # In the order they were claimed, not client by client: one client whose mail fails
@@ -88,6 +95,8 @@ def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, t
             log.info("stop requested: leaving the rest for the next pass")
             return -1
         outcome = send_one(store, outbox, mailer, ledger, rows, facts, now)
+        tick()
+        alive()  # (systemd's watchdog: a long batch is progress, not a hang)
         report.add(outcome, [r.invoice for r in rows])
         transient = transient + 1 if outcome == "retry" else 0
         if transient >= MAX_TRANSIENT_IN_A_ROW:
@@ -115,12 +124,13 @@ def send_one(
     invoices = [inv for inv in (ledger.invoices.get(r.invoice) for r in rows) if inv and inv.valid]
     if len(invoices) < len(rows):
         log.warning("invoice %s: not in the ledger or invalid now; holding its %s",
-                    first.invoice, first.kind)  # fmt: skip
+                    first.invoice, first.kind, extra=about(first.invoice))  # fmt: skip
         return "skipped"
     if first.kind != "receipt" and any(
         inv.cancelled or policy.balance(inv, facts.get(inv.number)) <= 0 for inv in invoices
     ):
-        log.info("invoice %s: cancelled or paid since it was claimed; not sending", first.invoice)
+        log.info("invoice %s: cancelled or paid since it was claimed; not sending", first.invoice,
+                 extra=about(first.invoice))  # fmt: skip
         for row in rows:
             store.release(row)  # (False: already gone; either way it is not sent)
         return "skipped"
@@ -131,14 +141,16 @@ def send_one(
         else:
             raw = mailer.build_rows(rows, ledger, facts, now)
     except Exception:  # one broken mail must not stop the others
-        log.exception("invoice %s: could not build the %s mail", first.invoice, first.kind)
+        log.exception("invoice %s: could not build the %s mail", first.invoice, first.kind,
+                      extra=about(first.invoice))  # fmt: skip
         return "held"
     envelope = mailer.envelope(client)
     outcome, accepted = _hand_over(store, outbox, rows, raw, envelope.from_addr, envelope.recipients, now,
                                    _sent_detail, mailer.settings)  # fmt: skip
     if outcome == "sent":
-        log.info("invoice %s: %s sent to %s", ", ".join(r.invoice for r in rows), first.kind,
-                 ", ".join(accepted))  # fmt: skip
+        numbers = ", ".join(r.invoice for r in rows)
+        log.info("invoice %s: %s sent to %s", numbers, first.kind, ", ".join(accepted),
+                 extra=about(numbers))  # fmt: skip
     return outcome
 
 
@@ -156,7 +168,8 @@ def send_prebuilt(store: Store, outbox: Outbox, sender: str, row: OutboxRow, now
     outcome, accepted = _hand_over(store, outbox, [row], row.payload or b"", sender,
                                    recipients, now, lambda _row, to: "to " + ", ".join(to))  # fmt: skip
     if outcome == "sent":
-        log.info("%s: %s %s sent to %s", row.invoice, row.kind, row.step, ", ".join(accepted))
+        log.info("%s: %s %s sent to %s", row.invoice, row.kind, row.step, ", ".join(accepted),
+                 extra=about(row.invoice))  # fmt: skip
     return outcome
 
 
@@ -173,7 +186,8 @@ def _hand_over(
     mail's history names only the recipients that were not refused."""
     first = rows[0]
     if not store.begin_send(rows):
-        log.warning("invoice %s: its %s is no longer claimed; not sent", first.invoice, first.kind)
+        log.warning("invoice %s: its %s is no longer claimed; not sent", first.invoice, first.kind,
+                    extra=about(first.invoice))  # fmt: skip
         return "skipped", []
     try:
         refused = outbox.send(raw, sender, recipients) or {}
@@ -183,10 +197,12 @@ def _hand_over(
         if exc.refused and settings is not None:
             permanent = refusals.record(store, settings, rows, exc.refused, now) or permanent
         if permanent:
-            log.error("invoice %s: %s refused for good: %s", first.invoice, first.kind, error)
+            log.error("invoice %s: %s refused for good: %s", first.invoice, first.kind, error,
+                      extra=about(first.invoice))  # fmt: skip
             done = [store.mark_failed(row, _event(row, now, "error", error)) for row in rows]
         else:
-            log.warning("invoice %s: %s not sent yet (will retry): %s", first.invoice, first.kind, error)
+            log.warning("invoice %s: %s not sent yet (will retry): %s", first.invoice, first.kind, error,
+                        extra=about(first.invoice))  # fmt: skip
             done = [store.mark_retry(row, error) for row in rows]
         outcome: Outcome = "failed" if permanent else "retry"
         accepted: list[str] = []
@@ -204,8 +220,15 @@ def _hand_over(
     for row, recorded in zip(rows, done, strict=True):
         if not recorded:  # another pass got there first: logged, never recorded twice
             log.warning("invoice %s: %s step %s was no longer claimed; %s not recorded",
-                        row.invoice, row.kind, row.step, outcome)  # fmt: skip
+                        row.invoice, row.kind, row.step, outcome, extra=about(row.invoice))  # fmt: skip
     return outcome, accepted
+
+
+def about(invoice: str) -> dict[str, str]:
+    """The ``extra=`` of a log record about an invoice (or several, ``", "``-joined): the
+    JSON log's ``invoice`` field, so a log shipper finds an invoice's lines without
+    parsing messages."""
+    return {"invoice": invoice} if invoice else {}
 
 
 def _event(row: OutboxRow, now: datetime, type_: EventType, detail: str) -> Event:
