@@ -19,7 +19,7 @@ from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 from conftest import BASE_CONFIG, write_config
 from jinja2.ext import babel_extract
-from samples.make_samples import STORIES, Sample, build
+from samples.make_samples import STORIES, Sample, build, cyrillic
 
 from mailbot.config.settings import ConfigError, load_settings
 from mailbot.ledger.read import load_ledger
@@ -123,15 +123,24 @@ def test_placeholders_are_the_same_in_the_translation(lang):
 
 
 def test_the_cyrillic_catalog_has_the_latin_ones_words_in_cyrillic():
-    """sr_Cyrl is sr transliterated: the same messages, no Latin letters outside names."""
-    latin, cyrillic = _catalog("sr"), _catalog("sr_Cyrl")
+    """sr_Cyrl is sr transliterated (so an edit of one without the other fails here): the same
+    messages, no Latin letters outside names and placeholders."""
+    latin, cyrillic_words = _catalog("sr"), _catalog("sr_Cyrl")
     assert {m.id if isinstance(m.id, str) else m.id[0] for m in latin} == {
-        m.id if isinstance(m.id, str) else m.id[0] for m in cyrillic
+        m.id if isinstance(m.id, str) else m.id[0] for m in cyrillic_words
     }
-    keep = re.compile(r"%\(\w+\)s|PayPal|Apple Pay|Google Pay|SEPA|Re:")
-    for message in (m for m in cyrillic if m.id):
-        for string in [message.string] if isinstance(message.string, str) else message.string:
+    keep = re.compile(r"(%\(\w+\)s|PayPal|Apple Pay|Google Pay|SEPA|Re:)")
+    latin_words = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in latin if m.id}
+    for message in (m for m in cyrillic_words if m.id):
+        mid = message.id if isinstance(message.id, str) else message.id[0]
+        for string, source in zip(_strings(message.string), _strings(latin_words[mid]), strict=True):
             assert not re.search(r"[A-Za-zčćšžđČĆŠŽĐ]", keep.sub("", string)), string
+            parts = keep.split(source)  # names and placeholders stay as they are
+            assert string == "".join(p if i % 2 else cyrillic(p) for i, p in enumerate(parts)), mid
+
+
+def _strings(string: str | tuple[str, ...]) -> list[str]:
+    return [string] if isinstance(string, str) else list(string)
 
 
 # --- Locales and dates -------------------------------------------------------------------------
