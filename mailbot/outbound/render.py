@@ -184,6 +184,11 @@ def _environments(
 ) -> tuple[jinja2.Environment, jinja2.Environment]:
     """One pair per language and ``Sources``: Jinja caches each compiled template inside its env."""
     translations = load_translations(sources.po_file(language), language)
+    shipped = sources.shipped_po_file(language)
+    if shipped is not None and shipped != sources.po_file(language):
+        # An owner's file written before a message existed ("Dear Ms %(surname)s,") would
+        # send that sentence in English: the shipped words of the language fill the gap.
+        translations.add_fallback(load_translations(shipped, language))
     html_env = _Environment(
         loader=_Loader(sources, precompile),
         autoescape=True,
