@@ -265,7 +265,7 @@ def test_the_ack_to_a_client_who_writes_german_is_german_dates_and_all(tmp_path)
 
 
 def test_an_ack_in_a_language_without_templates_is_wholly_in_the_configured_one(tmp_path):
-    text = _ack(tmp_path, "fi")
+    text = _ack(tmp_path, "it")
     assert "Thank you for letting us know that invoice 2026-007 is paid!" in text
     assert "Hello," in text and "VAT ID: DE123456789" in text
     assert _ack(tmp_path / "unlearned", "") == text

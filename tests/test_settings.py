@@ -110,10 +110,29 @@ def test_check_reports_config_problems_and_exits_1(tmp_path, capsys):
     assert f"{config}:" in out and "[brand] color: 'red' is not a colour like #1f4e79" in out
 
 
-def test_check_warns_about_a_language_without_translations(tmp_path, capsys):
-    config = write_config(tmp_path, base=BASE_CONFIG.replace('language = "en"', 'language = "fi"'))
+def test_check_fails_for_a_client_language_without_translations(tmp_path, capsys):
+    config = write_config(tmp_path, base=BASE_CONFIG.replace('language = "en"', 'language = "it"'))
     assert main(["--config", str(config), "check"]) == 1
-    assert "[clients.acme] language: no translation for 'fi'" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    line = config.read_text().splitlines().index('language = "it"') + 1
+    assert f"{config}:{line}: [clients.acme] language: no translation for 'it'" in out
+
+
+def test_a_translation_in_the_owners_templates_dir_adds_the_language(tmp_path, capsys):
+    own = tmp_path / "mine" / "locale" / "it" / "LC_MESSAGES"
+    own.mkdir(parents=True)
+    (own / "mailbot.po").write_text('msgid "Amount due"\nmsgstr "Importo dovuto"\n', encoding="utf-8")
+    base = BASE_CONFIG.replace('language = "en"', 'language = "it"')
+    config = write_config(tmp_path, '\n[templates]\ndir = "mine"\n', base=base)
+    assert main(["--config", str(config), "check"]) == 0
+    assert "no translation" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("language", ["fi", "sr", "sr-Cyrl", "sr-Latn", "fr", "de-AT"])
+def test_check_passes_the_shipped_languages(tmp_path, capsys, language):
+    config = write_config(tmp_path, base=BASE_CONFIG.replace('language = "en"', f'language = "{language}"'))
+    assert main(["--config", str(config), "check"]) == 0
+    assert "no translation" not in capsys.readouterr().out
 
 
 def test_secrets_are_not_logged_by_a_failing_login(tmp_path, monkeypatch, caplog, capsys):

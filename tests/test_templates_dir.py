@@ -73,6 +73,18 @@ def test_an_owner_translation_replaces_the_shipped_words(tmp_path):
     assert "Beleg-Nr.: 2026-004" in text
 
 
+def test_a_message_missing_from_the_owners_translation_keeps_the_shipped_words(tmp_path):
+    """An owner's German file from before the greeting by title: the rest stays German."""
+    config = write_config(
+        tmp_path,
+        base=WITH_DIR.replace('contact = "Frau Weber"', 'contact = "Petra Weber"\nsalutation = "ms"'),
+    )
+    _own(config, {"locale/de/LC_MESSAGES/mailbot.po": 'msgid "Invoice number"\nmsgstr "Beleg-Nr."\n'})
+    _msg, text, _html = _mail(config, "2026-004")
+    assert "Beleg-Nr.: 2026-004" in text
+    assert text.startswith("Guten Tag Frau Weber,") and "Rechnungsdatum" in text and "Hello" not in text
+
+
 def test_a_template_may_use_default_and_is_defined(tmp_path):
     """Context values are plain dicts: Jinja's ``is defined`` and ``|default`` work on them."""
     config = write_config(tmp_path, base=WITH_DIR)

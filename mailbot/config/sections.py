@@ -199,6 +199,7 @@ class TemplatesSection(Section):
 
 
 ClientTone = Literal["warm", "friendly", "formal"]
+SALUTATIONS = ("", "ms", "mr")  # [clients.x] salutation: the titles each language has words for
 """How the owner wants a client addressed: ``warm`` also softens reminders one step."""
 
 
@@ -210,6 +211,8 @@ class Client(Section):
     cc: EmailList = Field(default_factory=list)
     domains: list[str] | None = None
     contact: OneLine = ""  # the person the mail greets
+    salutation: str = ""  # "ms" | "mr": a formal greeting by title and surname ("Sehr geehrte Frau Weber,")
+    surname: OneLine = ""  # the name after the title; default: the last word of contact
     address: str = ""
     tax_id: OneLine = ""
     language: str = "en"
@@ -241,6 +244,21 @@ class Client(Section):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not a time zone like Europe/Berlin") from None
         return value
+
+    @field_validator("salutation")
+    @classmethod
+    def _salutation(cls, value: str) -> str:
+        if value not in SALUTATIONS:
+            raise ValueError(f"{value!r} is not ms or mr (leave it out to greet without a title)")
+        return value
+
+    @property
+    def greeting_surname(self) -> str:
+        """The name a formal greeting puts after the title: ``surname``, else the last word
+        of ``contact`` ("Petra Weber" -> "Weber"); none without a contact to greet."""
+        if not self.contact:
+            return ""
+        return self.surname or self.contact.split()[-1]
 
     @field_validator("language")
     @classmethod

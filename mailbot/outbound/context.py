@@ -105,6 +105,9 @@ def invoice_context(
         "payment": payment_context(settings, invoice),
         "thanks": client.note or invoice.note,
         "greeting_name": client.contact,
+        # "Dear Ms Weber," / "Sehr geehrte Frau Weber," / "Poštovana gospođo Petrović," (greeting.txt)
+        "salutation": client.salutation if client.greeting_surname else "",
+        "surname": client.greeting_surname,
         "formal": client.tone == "formal",  # "Dear …" / "Yours sincerely" (de: "Mit freundlichen Grüßen")
         "early": early_discount(fmt, settings, invoice, today),
         "claim": False,  # a payment check shows the bank account only to compare (chase_context)

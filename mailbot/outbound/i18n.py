@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -30,9 +33,27 @@ DEFAULT_LANGUAGE = "en"
 _DEFAULT_REGION = {"en": "en_GB", "sr": "sr_Latn"}
 
 
+# Where a language's long dates cannot stand in a sentence, its numeric form stands in:
+# Finnish and Serbian month names come in the nominative ("14. joulukuuta 2026" is fine
+# alone, but "viimeistään maanantai 14. joulukuuta" and "do 14. decembar" are not), while
+# "14.12.2026" and "14. 12. 2026." read right after any word.  French subjects get the
+# short, unambiguous "14/12/2026" instead of "14 déc. 2026".
+_DATE_STYLE = {
+    ("fi", "full"): "medium",
+    ("fi", "long"): "medium",
+    ("sr", "full"): "medium",
+    ("sr", "long"): "medium",
+    ("fr", "medium"): "short",
+}
+
+
 def babel_locale(language: str) -> Locale:
-    """``de-AT`` -> ``de_AT``; ``en`` -> ``en_GB``; unknown -> English."""
+    """``de-AT`` -> ``de_AT``; ``en`` -> ``en_GB``; ``sr``/``sr-RS`` -> Latin script,
+    ``sr-Cyrl`` -> Cyrillic; unknown -> English."""
     tag = language.replace("-", "_")
+    parts = tag.split("_")
+    if parts[0] == "sr" and len(parts) == 2 and len(parts[1]) == 2:
+        tag = f"sr_Latn_{parts[1]}"  # Babel's bare sr_RS is Cyrillic; sr means Latin here
     try:
         return Locale.parse(_DEFAULT_REGION.get(tag, tag))
     except (UnknownLocaleError, ValueError):
@@ -56,7 +77,7 @@ def load_translations(po_path: Path | None, language: str) -> gettext.NullTransl
     if po_path is None:
         return gettext.NullTranslations()
     with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=language, abort_invalid=True)
+        catalog = read_po(handle, locale=language.replace("-", "_"), abort_invalid=True)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
@@ -120,6 +141,7 @@ class Formatter:
         return self.number(value) + ("\u00a0%" if self.locale.language in ("de", "fr", "fi", "sr") else "%")
 
     def date(self, value: date, style: str = "long") -> str:
+        style = _DATE_STYLE.get((self.locale.language, style), style)
         return _format_date(value, style, self.locale)
 
     def _shape(self, currency: str) -> _CurrencyShape:
@@ -144,3 +166,25 @@ def _format_date(value: date, style: str, locale: Locale) -> str:
 @cache
 def formatter_for(language: str) -> Formatter:
     return Formatter(babel_locale(language))
+
+
+_BEFORE_STOP = re.compile(r"%\((\w+)\)s\.")
+
+
+@lru_cache(maxsize=1024)
+def names_before_stop(message: str) -> tuple[str, ...]:
+    """The placeholders a translation puts right before a full stop: ``"do %(date)s."``."""
+    return tuple(_BEFORE_STOP.findall(message))
+
+
+def fill(message: str, values: Mapping[str, Any]) -> str:
+    """``message % values``, without a double full stop where a value already ends in one.
+
+    Serbian dates end in a full stop ("14. 12. 2026."), and so do abbreviations
+    ("Kaiser & Co."); a sentence that ends with one gets no second stop ("do 14. 12. 2026.",
+    never "2026..")."""
+    for name in names_before_stop(message):
+        value = values.get(name)
+        if isinstance(value, str) and value.endswith("."):
+            values = {**values, name: value[:-1]}
+    return message % values

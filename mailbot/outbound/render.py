@@ -27,7 +27,7 @@ import markupsafe
 from mjml import mjml2html
 
 from mailbot.outbound.compose import Rendered
-from mailbot.outbound.i18n import base_language, load_translations
+from mailbot.outbound.i18n import base_language, fill, load_translations
 from mailbot.outbound.sources import Sources, default_templates
 
 __all__ = ["PAYMENT_METHODS", "Renderer", "Sources", "TemplateMissing", "compile_mjml", "default_templates"]
@@ -161,6 +161,10 @@ class Renderer:
             # What the mail is ("Second reminder", "Final notice"): its heading and amount box.
             heading = text_env.get_template(f"{kind}/heading.txt").render(context)
             context = {**context, "heading": " ".join(heading.split())}
+        if self.sources.find("partials/greeting.txt") is not None:
+            # "Dear Ms Weber," / "Hei Anna Virtanen,": the first line of every mail, written once.
+            greeting = text_env.get_template("partials/greeting.txt").render(context)
+            context = {**context, "greeting": greeting.strip()}
         html = html_env.get_template(f"{kind}/body.mjml").render(context)
         if self.compile_per_mail:
             html = compile_mjml(html)
@@ -180,6 +184,11 @@ def _environments(
 ) -> tuple[jinja2.Environment, jinja2.Environment]:
     """One pair per language and ``Sources``: Jinja caches each compiled template inside its env."""
     translations = load_translations(sources.po_file(language), language)
+    shipped = sources.shipped_po_file(language)
+    if shipped is not None and shipped != sources.po_file(language):
+        # An owner's file written before a message existed ("Dear Ms %(surname)s,") would
+        # send that sentence in English: the shipped words of the language fill the gap.
+        translations.add_fallback(load_translations(shipped, language))
     html_env = _Environment(
         loader=_Loader(sources, precompile),
         autoescape=True,
@@ -258,11 +267,11 @@ class Words:
         words = self.known.get(message)
         if words is None:
             words = self.known[message] = self.wrap(self.translations.gettext(message))
-        return words % values
+        return fill(words, values) if values else words % values
 
     def ngettext(self, singular: str, plural: str, num: int, **values: Any) -> str:
         values.setdefault("num", num)
-        return self.wrap(self.translations.ngettext(singular, plural, num)) % values
+        return fill(self.wrap(self.translations.ngettext(singular, plural, num)), values)
 
 
 def _tidy(text: str) -> str:

@@ -81,3 +81,8 @@ class Sources:
 
     def po_file(self, language: str) -> Path | None:
         return self.find(PO_FILE.format(language=language))
+
+    def shipped_po_file(self, language: str) -> Path | None:
+        """The shipped translation: it fills in what the owner's file of the language lacks."""
+        path = self.shipped / PO_FILE.format(language=language)
+        return path if path.is_file() else None

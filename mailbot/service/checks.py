@@ -67,8 +67,8 @@ def state_problems(settings: Settings) -> list[str]:
 
 
 def config_problems(settings: Settings) -> list[Problem]:
-    """Clients in a language without translations (they would get English); the owner's
-    templates that do not compile."""
+    """Clients in a language without translations (a problem, so ``check`` fails: they would
+    get English); the owner's templates that do not compile."""
     path = settings.config_path
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     sources = Sources.of(settings.templates_dir)
@@ -80,7 +80,9 @@ def config_problems(settings: Settings) -> list[Problem]:
             line = find_line(text, ["clients", client_id, "language"])
             problems.append(Problem(str(path), line, (
                 f"[clients.{client_id}] language: no translation for {client.language!r} "
-                f"(have {', '.join(sorted(languages))}); mails would be in English"
+                f"(have {', '.join(sorted(languages))}); mailbot will not write to this client in "
+                f"English instead: choose one of those, or add locale/{base}/LC_MESSAGES/mailbot.po "
+                "to your [templates] dir"
             )))  # fmt: skip
     logo = settings.business.logo
     if logo and not logo.startswith(("http://", "https://")) and not settings.resolve(logo).is_file():

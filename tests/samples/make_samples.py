@@ -6,7 +6,10 @@ Each sample is a small story: a ledger of the client's invoices, the mails they 
 received and what they wrote, and the mail of today, Monday 7 December 2026, 10:00 in
 Berlin. Invoice mails are built by ``Mailer.build``, every other mail by
 ``Mailer.build_rows`` from the outbox rows the sending step would claim. Each story is told
-for Acme Ltd (English, the default tone) and for Kaiser & Söhne GmbH (German, formal).
+for Acme Ltd (English, the default tone) and for Kaiser & Söhne GmbH (German, formal), and
+(issue 15) for Virtanen Oy (Finnish), Petrović d.o.o. (Serbian, Latin script), Јовановић д.о.о.
+(Serbian, Cyrillic script) and Atelier Dupont (French), all formal, each greeted by title
+where the language has one.
 
     PYTHONPATH=. python tests/samples/make_samples.py [OUT]    # default OUT: /work/samples12
 
@@ -42,8 +45,55 @@ BERLIN = ZoneInfo("Europe/Berlin")
 TODAY = date(2026, 12, 7)  # a Monday
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=BERLIN)
 DOMAIN = "muster-design.example"
-CLIENTS = {"en": "acme", "de": "kaiser"}
-CLIENT_DOMAIN = {"acme": "acme.example", "kaiser": "kaiser-soehne.example"}
+CLIENTS = {"en": "acme", "de": "kaiser", "fi": "virtanen", "sr": "petrovic", "sr-Cyrl": "jovanovic",
+           "fr": "dupont"}  # fmt: skip
+CLIENT_DOMAIN = {"acme": "acme.example", "kaiser": "kaiser-soehne.example", "virtanen": "virtanen.example",
+                 "petrovic": "petrovic.example", "jovanovic": "jovanovic.example",
+                 "dupont": "atelier-dupont.example"}  # fmt: skip
+LANGUAGE_NAMES = {"en": "English", "de": "German", "fi": "Finnish", "sr": "Serbian, Latin script",
+                  "sr-Cyrl": "Serbian, Cyrillic script", "fr": "French"}  # fmt: skip
+# The clients of issue 15's languages, beside the shipped config's acme and kaiser.
+MORE_CLIENTS = """
+[clients.virtanen]
+name = "Virtanen Oy"
+email = "laskut@virtanen.example"
+contact = "Anna Virtanen"
+address = "Mannerheimintie 12\\n00100 Helsinki\\nFinland"
+language = "fi"
+timezone = "Europe/Berlin"
+tone = "formal"
+
+[clients.petrovic]
+name = "Petrović d.o.o."
+email = "racunovodstvo@petrovic.example"
+contact = "Jelena Petrović"
+salutation = "ms"
+address = "Knez Mihailova 10\\n11000 Beograd\\nSerbia"
+language = "sr"
+timezone = "Europe/Berlin"
+tone = "formal"
+
+[clients.jovanovic]
+name = "Јовановић д.о.о."
+email = "finansije@jovanovic.example"
+contact = "Марко Јовановић"
+salutation = "mr"
+surname = "Јовановићу"  # the vocative, as a Serbian greeting has it
+address = "Булевар ослобођења 20\\n21000 Нови Сад\\nSerbia"
+language = "sr-Cyrl"
+timezone = "Europe/Berlin"
+tone = "formal"
+
+[clients.dupont]
+name = "Atelier Dupont SARL"
+email = "compta@atelier-dupont.example"
+contact = "Claire Dupont"
+salutation = "ms"
+address = "12 rue de la Paix\\n75002 Paris\\nFrance"
+language = "fr"
+timezone = "Europe/Berlin"
+tone = "formal"
+"""
 LADDER = {1: "heads_up", 2: "friendly", 3: "firm_warm", 4: "firm", 5: "final"}
 
 
@@ -126,6 +176,57 @@ PRINT = Line("Print run, brochures (passed on at cost)", "Druck Broschüren (dur
              "480.00")  # fmt: skip
 ILLUSTRATION = Line("Illustrations for the annual report", "Illustrationen für den Geschäftsbericht", "4",
                     "180.00", unit_en="pcs", unit_de="Stk.")  # fmt: skip
+
+
+# The lines in issue 15's languages: (description, unit) by the English description.
+LOCAL: dict[str, dict[str, tuple[str, str]]] = {
+    "Brand workshop (half day)": {"fi": ("Brändityöpaja (puoli päivää)", "pv"),
+                                  "sr": ("Radionica o brendu (pola dana)", "dan"),
+                                  "fr": ("Atelier de marque (demi-journée)", "jour")},
+    "Logo design: three concepts and final artwork": {
+        "fi": ("Logosuunnittelu: kolme konseptia ja viimeistelty aineisto", ""),
+        "sr": ("Dizajn logotipa: tri koncepta i finalna verzija", ""),
+        "fr": ("Création de logo : trois concepts et fichiers définitifs", "")},
+    "Website maintenance": {"fi": ("Verkkosivuston ylläpito", "h"), "sr": ("Održavanje veb-sajta", "h"),
+                            "fr": ("Maintenance du site web", "h")},
+    "Hosting, December": {"fi": ("Hosting, joulukuu", ""), "sr": ("Hosting, decembar", ""),
+                          "fr": ("Hébergement, décembre", "")},
+    "Business cards, print handling": {"fi": ("Käyntikortit, painatuksen hoito", ""),
+                                       "sr": ("Vizitkarte, organizacija štampe", ""),
+                                       "fr": ("Cartes de visite, suivi d'impression", "")},
+    "Stock photography licences": {"fi": ("Kuvapankkikuvien lisenssit", "kpl"),
+                                   "sr": ("Licence za fotografije iz foto-banke", "kom."),
+                                   "fr": ("Licences de photos de banque d'images", "u.")},
+    "Typography reference book": {"fi": ("Typografian käsikirja", "kpl"), "sr": ("Priručnik za tipografiju", "kom."),
+                                  "fr": ("Ouvrage de référence en typographie", "u.")},
+    "Print run, brochures (passed on at cost)": {
+        "fi": ("Esitteiden painatus (läpilaskutus omakustannushintaan)", ""),
+        "sr": ("Štampa brošura (prefakturisano po nabavnoj ceni)", ""),
+        "fr": ("Impression des brochures (refacturée au prix coûtant)", "")},
+    "Illustrations for the annual report": {"fi": ("Vuosikertomuksen kuvitukset", "kpl"),
+                                            "sr": ("Ilustracije za godišnji izveštaj", "kom."),
+                                            "fr": ("Illustrations pour le rapport annuel", "u.")},
+}  # fmt: skip
+
+_CYRILLIC = dict(zip("abvgdđežzijklmnoprstćufhcčšABVGDĐEŽZIJKLMNOPRSTĆUFHCČŠ",
+                     "абвгдђежзијклмнопрстћуфхцчшАБВГДЂЕЖЗИЈКЛМНОПРСТЋУФХЦЧШ", strict=True))  # fmt: skip
+
+
+def cyrillic(text: str) -> str:
+    """Serbian Latin to Cyrillic (the digraphs lj, nj, dž first): the sr-Cyrl client's lines."""
+    for latin, cyr in (("lj", "љ"), ("nj", "њ"), ("dž", "џ"), ("Lj", "Љ"), ("Nj", "Њ"), ("Dž", "Џ")):
+        text = text.replace(latin, cyr)
+    return "".join(_CYRILLIC.get(c, c) for c in text)
+
+
+def describe(line: Line, lang: str) -> tuple[str, str]:
+    """A line's description and unit in the client's language."""
+    if lang in ("en", "de"):
+        return getattr(line, lang), line.unit_en if lang == "en" else line.unit_de
+    if lang == "sr-Cyrl":
+        words, unit = LOCAL[line.en]["sr"]
+        return cyrillic(words), cyrillic(unit)
+    return LOCAL[line.en][lang]
 
 
 def d(month: int, day: int) -> date:
@@ -350,7 +451,7 @@ class Sample:
 
 
 def number(client: str, n: int) -> str:
-    return f"2026-{(1 if client == 'acme' else 2)}{n:02d}"
+    return f"2026-{list(CLIENT_DOMAIN).index(client) + 1}{n:02d}"
 
 
 def _at(day: date, hour: int = 10) -> str:
@@ -363,10 +464,11 @@ def _ledger_csv(story: Story, client: str, lang: str) -> str:
     for inv in story.invoices:
         for i, line in enumerate(inv.lines):
             first = i == 0
+            description, unit = describe(line, lang)
             cells = [
                 number(client, inv.n), client, inv.issued.isoformat() if first else "",
-                inv.due.isoformat() if first and inv.due else "", getattr(line, lang),
-                line.quantity, line.unit_en if lang == "en" else line.unit_de, line.unit_price,
+                inv.due.isoformat() if first and inv.due else "", description,
+                line.quantity, unit, line.unit_price,
                 line.tax_rate, inv.paid_on.isoformat() if first and inv.paid_on else "",
             ]  # fmt: skip
             rows.append(",".join(f'"{c}"' if "," in c else c for c in cells))
@@ -384,7 +486,8 @@ def _settings(workdir: Path, story: Story, client: str, lang: str) -> tuple[Sett
     """The shipped config, as it is, beside a ledger holding the story's invoices."""
     folder = workdir / f"{story.name}-{lang}"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "mailbot.toml").write_text(SHIPPED_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    config = SHIPPED_CONFIG.read_text(encoding="utf-8") + MORE_CLIENTS
+    (folder / "mailbot.toml").write_text(config, encoding="utf-8")
     (folder / "ledger.csv").write_text(_ledger_csv(story, client, lang), encoding="utf-8")
     settings = load_settings(folder / "mailbot.toml")
     ledger = load_ledger(settings)
@@ -456,14 +559,14 @@ def facts(story: Story, lang: str, ledger: Ledger, settings: Settings) -> str:
     client = settings.clients[client_id]
     out = [
         f"- Today: {_long(TODAY)}, 10:00 in Berlin (the client's time zone).",
-        f"- Client: {client.name} ({'English' if lang == 'en' else 'German'}; contact: {client.contact}; "
+        f"- Client: {client.name} ({LANGUAGE_NAMES[lang]}; contact: {client.contact}; "
         f"the business addresses them in a {client.tone} tone).",
         "- Invoices:",
     ]
     for inv in story.invoices:
         invoice = ledger.invoices[number(client_id, inv.n)]
         assert invoice.issue_date is not None and invoice.due_date is not None
-        lines = "; ".join(f"{getattr(li, lang)} ({li.quantity} x {li.unit_price} EUR + {li.tax_rate} % VAT)"
+        lines = "; ".join(f"{describe(li, lang)[0]} ({li.quantity} x {li.unit_price} EUR + {li.tax_rate} % VAT)"
                           for li in inv.lines)  # fmt: skip
         paid = f", paid in full on {_long(inv.paid_on)}" if inv.paid_on else ", unpaid"
         out.append(f"  - {invoice.number}: issued {_long(invoice.issue_date)}, due {_long(invoice.due_date)}, "
@@ -479,7 +582,7 @@ def facts(story: Story, lang: str, ledger: Ledger, settings: Settings) -> str:
         )
         mails.append((sent.on, 1, f"{what} for {number(client_id, sent.n)}"))
     for said in story.said:
-        words = getattr(said, lang).format(number=number(client_id, said.n))
+        words = getattr(said, lang if lang in ("en", "de") else "en").format(number=number(client_id, said.n))
         mails.append((said.on, 0, f'the client wrote: "{words}"'))
     out.append("- What happened so far:")
     out += [f"  - {_long(day)}: {what}" for day, _, what in sorted(mails, key=lambda m: m[:2])] or [
@@ -507,7 +610,9 @@ def write(out: Path) -> list[Sample]:
         "Each sample is the mail a client receives today, as plain text (`<lang>/<name>.txt`: subject, "
         "sender, recipient, then the text) and as the HTML the mail program shows (`<lang>/<name>.html`). "
         "The business is Muster Design, a small design studio in Berlin. `en/` mails go to Acme Ltd "
-        "(English), `de/` mails to Kaiser & Söhne GmbH (German, formal). Amounts include 19 % VAT "
+        "(English), `de/` mails to Kaiser & Söhne GmbH (German, formal), `fi/` to Virtanen Oy (Finnish), "
+        "`sr/` to Petrović d.o.o. (Serbian, Latin script), `sr-Cyrl/` to Јовановић д.о.о. (Serbian, "
+        "Cyrillic script) and `fr/` to Atelier Dupont SARL (French), all formal. Amounts include 19 % VAT "
         "(7 % on books).",
         "",
         "Questions for each mail: does it ask for the right amount, say why, say by when, sound like this "
