@@ -57,6 +57,9 @@ def auth_smtp():
         server.controller.stop()
 
 
+HEARTBEAT_TOKEN = "5e1f0c2a-hb-token-7d9b"  # a healthchecks.io check URL holds its token in the path
+
+
 def _config(tmp_path: Path, smtp: _AuthSmtp, dovecot) -> Path:
     return write_config(
         tmp_path,
@@ -74,6 +77,9 @@ def _config(tmp_path: Path, smtp: _AuthSmtp, dovecot) -> Path:
         security = "none"
         username = "{dovecot.user}"
         password = "{dovecot.password}"
+
+        [service]
+        heartbeat_url = "http://127.0.0.1:9/ping/{HEARTBEAT_TOKEN}"
     """,
     )
 
@@ -110,7 +116,7 @@ def _service(config: Path, env: dict | None = None) -> str:
 
 def test_no_command_prints_a_password_at_debug_level(tmp_path, auth_smtp, dovecot):
     config = _config(tmp_path, auth_smtp, dovecot)
-    secrets = [SMTP_PASSWORD, dovecot.password]
+    secrets = [SMTP_PASSWORD, dovecot.password, HEARTBEAT_TOKEN]
     outputs = {" ".join(args): _mailbot(config, *args) for args in COMMANDS}
     outputs["--log-format json run --once"] = _mailbot(config, "--log-format", "json", "run", "--once")
     outputs["run"] = _service(config)
