@@ -217,3 +217,12 @@ def test_check_says_notifications_cannot_be_believed_on_the_maildir_default(tmp_
     hint = next(line for line in (out.out + out.err).splitlines() if "[[payments.sources]]" in line)
     line = path.read_text().splitlines().index('kind = "bank_mail"') + 1
     assert hint.startswith(f"hint: {path}:{line}:") and "set [imap]" in hint
+
+
+def test_a_masked_account_that_fits_ours_is_ours_and_another_is_not():
+    from mailbot.inbound.payments import same_account
+
+    own = "DE89370400440532013000"
+    assert same_account("DE89************013000", own)
+    assert not same_account("DE02************013000", own)
+    assert not same_account("DE89****013000", own)  # a different length is another account

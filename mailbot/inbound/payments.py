@@ -134,7 +134,7 @@ def _apply_notice(
         outcome.for_owner.append(f"a payment mailbot could not read ({notice.reason}): nothing recorded")
         return
     own = normalise_iban(settings.payment.iban)
-    if notice.beneficiary and notice.beneficiary != own:
+    if notice.beneficiary and not same_account(notice.beneficiary, own):
         outcome.for_owner.append(
             f"{what}: paid into account {notice.beneficiary}, not the business's own {own or '(none set)'}:"
             " not recorded"
@@ -204,6 +204,14 @@ def reversal_events(reversal: bank.Reversal, where: str, now: datetime) -> list[
         Event(reversal.invoice, iso(now), "payment", detail=json.dumps(detail)),
         Event(reversal.invoice, iso(now), "note", detail=about),
     ]
+
+
+def same_account(named: str, own: str) -> bool:
+    """The account a notification names is the business's own: exactly, or masked as banks
+    print it (``DE89************300000``: each ``*`` one hidden character)."""
+    if "*" not in named:
+        return named == own
+    return len(named) == len(own) and all(a in ("*", b) for a, b in zip(named, own, strict=True))
 
 
 def _recorded_keys(store: Store, outcome: Outcome) -> set[str]:
