@@ -86,12 +86,19 @@ def _key_of(message_id: str, raw: bytes) -> str:
     return "msgid:" + message_id if message_id else "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def _parsed(raw: bytes) -> Mail | None:
-    """The mail, or None when parsing fails (``classify`` then records why)."""
+def _from_a_source(raw: bytes, settings: Settings) -> Mail | None:
+    """The mail, parsed, when its From address is a configured payment source (told by a
+    cheap look at the headers: most mail is a reply); None otherwise, and when it cannot be
+    read whole (``classify`` then records it as a reply would be)."""
+    if not settings.payments.sources:
+        return None
+    if not payments.from_a_source(parse_headers_only(raw[:MAX_HEADER_BYTES], ""), settings):
+        return None
     try:
-        return parse(raw)
+        mail = parse(raw)
     except Exception:
         return None
+    return None if mail.oversized else mail
 
 
 def read_inbox(inbox: Inbox, store: Store, settings: Settings, ledger: Ledger, now: datetime) -> list[Reply]:
@@ -152,8 +159,8 @@ def handle(
 ) -> Reply | None:
     """Classify, record, and claim a forward when a person must look. None if seen before.
     A mail from a payment source is no client's reply: ``payments`` handles it."""
-    mail = _parsed(incoming.raw)
-    if mail is not None and not mail.oversized and payments.from_a_source(mail, settings):
+    mail = _from_a_source(incoming.raw, settings)
+    if mail is not None:
         keys = [_key_of(mail.message_id, incoming.raw), incoming.key]
         if mail.date is not None and mail.date < now - OLD_MAIL:
             store.record_reply(keys, [], now)
@@ -161,7 +168,7 @@ def handle(
                      mail.message_id, mail.date.date(), OLD_MAIL.days)  # fmt: skip
             return None
         return payments.handle_payment_mail(keys, incoming.raw, mail, known, store, settings, ledger, now)
-    reply = classify(incoming.raw, known, mail)
+    reply = classify(incoming.raw, known)
     keys = [content_key(reply, incoming.raw), incoming.key]
     if reply.own:
         store.record_reply(keys, [], now)

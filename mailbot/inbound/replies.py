@@ -102,10 +102,10 @@ _AUTO_SUBJECT = re.compile(
 _READ_CHARS = 5000  # of the new words: a person's reply is shorter; a 2 MB line is not read whole
 
 
-def classify(raw: bytes, known: Known, mail: Mail | None = None) -> Reply:
-    """Never raises: the worker must outlive any message.  ``mail``: ``raw`` parsed already."""
+def classify(raw: bytes, known: Known) -> Reply:
+    """Never raises: the worker must outlive any message."""
     try:
-        return _classify(mail or parse(raw), known)
+        return _classify(parse(raw), known)
     except Exception as exc:  # a bug here must cost one message, not the inbox
         return Reply("", "", "", None, "other", defects=(f"classify failed: {exc!r}",))
 
