@@ -226,3 +226,17 @@ def test_a_masked_account_that_fits_ours_is_ours_and_another_is_not():
     assert same_account("DE89************013000", own)
     assert not same_account("DE02************013000", own)
     assert not same_account("DE89****013000", own)  # a different length is another account
+
+
+def test_a_notification_carrying_our_servers_verdict_teaches_that_replies_must_carry_one(config):
+    import sqlite3
+
+    from mailbot.inbound.payments import AUTH_SEEN
+
+    deliver(config, "paypal_received_note")
+    run(config)
+    db = sqlite3.connect(config.parent / "var" / "mailbot.db")
+    notes = db.execute(
+        "SELECT count(*) FROM events WHERE type = 'note' AND detail = ?", (AUTH_SEEN,)
+    ).fetchone()
+    assert notes == (1,)

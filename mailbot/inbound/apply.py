@@ -35,6 +35,7 @@ from mailbot.inbound.handover import hand_over
 from mailbot.inbound.inbox import Inbox, Incoming
 from mailbot.inbound.intents import normalise_iban
 from mailbot.inbound.parse import MAX_HEADER_BYTES, Mail, parse, parse_headers_only
+from mailbot.inbound.payments import AUTH_SEEN
 from mailbot.inbound.replies import Known, Reply, classify
 from mailbot.ledger.read import Ledger
 from mailbot.state.store import Event, Store, detail_json, iso
@@ -42,9 +43,6 @@ from mailbot.state.store import Event, Store, detail_json, iso
 log = logging.getLogger(__name__)
 SENT_KINDS = ("invoice", "reminder", "final", "receipt", "ack")
 OLD_MAIL = timedelta(days=30)
-# The note (on no invoice) that remembers the owner's server writes Authentication-Results:
-# from the mail that first carried one, a mail without a passing one of ours is untrusted.
-AUTH_SEEN = "inbox: the owner's mail server writes Authentication-Results; a reply without one is untrusted"
 MAX_ATTEMPTS = 3  # passes that may die reading one message before it is quarantined
 
 

@@ -38,6 +38,10 @@ from mailbot.outbound.compose import new_message_id
 from mailbot.state.store import Claim, Event, Store, detail_json, iso
 
 log = logging.getLogger(__name__)
+# The note (on no invoice) that remembers the owner's server writes Authentication-Results:
+# from the mail that first carried one, a mail without a passing one of ours is untrusted.
+# (Here, not in ``apply``: a payment notification may be the first mail to carry one.)
+AUTH_SEEN = "inbox: the owner's mail server writes Authentication-Results; a reply without one is untrusted"
 UNTRUSTED = "payment_untrusted"  # the forward's reason (``forward._WHY``)
 
 
@@ -71,7 +75,7 @@ def handle_payment_mail(
         phrase=f"payment notification ({verdict.source})",
     )  # fmt: skip
     if not verdict.trusted:
-        return _not_believed(keys, raw, reply, verdict, store, settings, now)
+        return _not_believed(keys, raw, reply, verdict, store, settings, now, known.expect_auth)
     outcome = Outcome()
     statements = statement_attachments(mail)
     for name, data in statements:  # as `import-payments` applies a file: the same references
@@ -92,7 +96,8 @@ def handle_payment_mail(
         ),
     )  # fmt: skip
     claim = _owner_mail(reply, verdict, outcome, raw, settings, now) if outcome.for_owner else None
-    if not store.record_reply(keys, [*outcome.events, note], now, claim):
+    seen = [Event("", iso(now), "note", detail=AUTH_SEEN)] if verdict.ours and not known.expect_auth else []
+    if not store.record_reply(keys, [*outcome.events, note, *seen], now, claim):
         log.info("payment notification %s: handled before (same Message-ID); skipped", mail.message_id)
         return None
     for line in outcome.recorded:
@@ -105,7 +110,7 @@ def handle_payment_mail(
 
 def _not_believed(
     keys: list[str], raw: bytes, reply: Reply, verdict: SourceVerdict, store: Store, settings: Settings,
-    now: datetime,
+    now: datetime, expect_auth: bool,
 ) -> Reply | None:  # fmt: skip
     """Nothing recorded; the owner told once (a forger's flood: within the day's limits)."""
     event = Event(
@@ -114,7 +119,8 @@ def _not_believed(
                            reason=verdict.reason),
     )  # fmt: skip
     forward, held = hand_over(reply, UNTRUSTED, raw, store, settings, now)
-    if not store.record_reply(keys, [event], now, forward, held):
+    seen = [Event("", iso(now), "note", detail=AUTH_SEEN)] if verdict.ours and not expect_auth else []
+    if not store.record_reply(keys, [event, *seen], now, forward, held):
         return None
     log.warning("payment notification %s from %s NOT believed (%s): nothing recorded; the owner is told",
                 reply.message_id, reply.sender, verdict.reason)  # fmt: skip
