@@ -228,11 +228,14 @@ def test_a_masked_account_that_fits_ours_is_ours_and_another_is_not():
     assert not same_account("DE89****013000", own)  # a different length is another account
 
 
-def test_a_notification_carrying_our_servers_verdict_teaches_that_replies_must_carry_one(config):
+def test_a_notification_carrying_our_servers_verdict_teaches_that_replies_must_carry_one(tmp_path):
+    """Without ``authserv_id`` the owner's domain's hosts count as ours (``mx.muster-design.example``)."""
     import sqlite3
 
     from mailbot.inbound.payments import AUTH_SEEN
 
+    config = write_config(tmp_path, CONFIG.replace(f'authserv_id = "{OURS}"', ""), ledger=LEDGER)
+    run(config)
     deliver(config, "paypal_received_note")
     run(config)
     db = sqlite3.connect(config.parent / "var" / "mailbot.db")
