@@ -131,6 +131,44 @@ def test_a_payment_read_from_a_notification_is_marked_automatic(tmp_path):
     ]
 
 
+def test_a_payment_notification_not_believed_or_not_placed_needs_the_owner(tmp_path):
+    forged = Event(
+        "",
+        iso(NOW),
+        "reply",
+        intent="other",
+        trusted=False,
+        detail=json.dumps({"sender": "service@paypa1.com", "payment_source": "PayPal"}),
+    )
+    unplaced = Event(
+        "",
+        iso(NOW),
+        "reply",
+        intent="other",
+        trusted=True,
+        detail=json.dumps(
+            {
+                "sender": "kontoinfo@db.com",
+                "payment_source": "Deutsche Bank",
+                "for_owner": ["500.00 EUR: no invoice"],
+            }
+        ),
+    )
+    placed = Event(
+        "",
+        iso(NOW),
+        "reply",
+        intent="other",
+        trusted=True,
+        detail=json.dumps({"sender": "service@paypal.de", "payment_source": "PayPal"}),
+    )
+    found = [(r.why, r.sender, r.reading) for r in _build(tmp_path, [forged, unplaced, placed]).replies]
+    assert found == [
+        ("payment_untrusted", "service@paypa1.com", "PayPal"),
+        ("payment_unplaced", "kontoinfo@db.com", "500.00 EUR: no invoice"),
+    ]
+
+
 def test_receivables_are_the_aging_totals_per_currency(tmp_path):
     config = _config(tmp_path)
     settings = load_settings(config)

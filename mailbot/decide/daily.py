@@ -59,8 +59,8 @@ class OwnerReply:
     invoice: str
     client: str
     sender: str
-    why: str
-    reading: str  # for an unsure one: the intent mailbot read; else the reply's intent
+    why: str  # (and for payment mail: ``payment_untrusted``, ``payment_unplaced``)
+    reading: str  # for an unsure one: the intent mailbot read; else the intent (payment mail: what it said)
     command: str  # what the owner types to settle it ("" when it is a phone call first)
 
 
@@ -161,9 +161,15 @@ def _replies(events: Sequence[Event], ledger: Ledger) -> tuple[OwnerReply, ...]:
         if event.type == "resume":
             waiting.pop(event.invoice, None)
             continue
-        if event.type != "reply" or not event.invoice:
+        if event.type != "reply":
             continue
         detail = _detail(event)
+        if detail.get("payment_source"):
+            notice = _payment_notice(event, detail, len(waiting))
+            waiting.update({notice.invoice or f"#{len(waiting)}": notice} if notice else {})
+            continue
+        if not event.invoice:
+            continue
         if "confirmed" in detail:  # the owner's own reading: settled
             waiting.pop(event.invoice, None)
             continue
@@ -171,6 +177,19 @@ def _replies(events: Sequence[Event], ledger: Ledger) -> tuple[OwnerReply, ...]:
         if found is not None:
             waiting[event.invoice] = found
     return tuple(waiting.values())
+
+
+def _payment_notice(event: Event, detail: dict[str, Any], index: int) -> OwnerReply | None:
+    """A payment notification that needs a person: not believed (nothing recorded), or
+    read but not all of it placed (``for_owner``: mailbot's words, one line each)."""
+    sender = str(detail.get("sender") or "")
+    if not event.trusted:
+        return OwnerReply("", "", sender, "payment_untrusted", str(detail.get("payment_source")),
+                          "mailbot mark-paid INVOICE")  # fmt: skip
+    told = detail.get("for_owner") or []
+    if not told:
+        return None
+    return OwnerReply("", "", sender, "payment_unplaced", "; ".join(map(str, told)), "")
 
 
 def _owner_reply(event: Event, detail: dict[str, Any], client: str) -> OwnerReply | None:
