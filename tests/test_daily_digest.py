@@ -194,6 +194,20 @@ def test_the_plan_beyond_the_coming_week_is_left_out(tmp_path):
     assert [p.on.day for p in digest.upcoming] == [21, 27]
 
 
+def test_a_long_week_ahead_is_cut_to_its_first_mails_and_a_count(tmp_path):
+    from mailbot.outbound.daily import LONGEST, render_daily
+    from mailbot.outbound.render import Renderer
+
+    def planned(n: int) -> Planned:
+        return Planned(NOW, date(2026, 11, 22), "acme", "reminder", "", (f"X-{n}",), Decimal(1), "EUR", "")
+
+    digest = _build(tmp_path, [], [planned(n) for n in range(LONGEST + 2)])
+    settings = load_settings(_config(tmp_path / "de", language="de"))
+    text = render_daily(Renderer(), digest, settings).text
+    assert f"X-{LONGEST - 1} (" in text and f"X-{LONGEST} (" not in text
+    assert "und 2 weitere Mails" in text
+
+
 def test_the_digest_is_due_at_the_owners_hour_in_the_owners_time_zone(tmp_path):
     settings = load_settings(_config(tmp_path))
     assert due_day(settings, datetime(2026, 11, 21, 6, 59, tzinfo=UTC)) is None  # 07:59 in Berlin

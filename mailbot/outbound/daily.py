@@ -22,6 +22,7 @@ from mailbot.outbound.i18n import Formatter, formatter_for
 from mailbot.outbound.render import Renderer
 
 TAG = "daily-digest"
+LONGEST = 50  # lines of "sent" and "planned" shown; the rest is a count (`status`, `plan` have all)
 
 
 def daily_context(digest: DailyDigest, settings: Settings, language: str) -> dict[str, Any]:
@@ -36,12 +37,14 @@ def daily_context(digest: DailyDigest, settings: Settings, language: str) -> dic
         "since": fmt.date(digest.since.date(), "medium") + digest.since.strftime(" %H:%M UTC"),
         "sent": [
             {"name": c.name, "mails": [{"kind": m.kind, "invoices": ", ".join(m.invoices)} for m in c.mails]}
-            for c in digest.sent
+            for c in digest.sent[:LONGEST]
         ],
+        "sent_more": max(0, len(digest.sent) - LONGEST),
         "replies": [_reply(r, names) for r in digest.replies],
         "payments": [_payment(p, names, fmt) for p in digest.payments],
         "receivables": [_receivable(row, fmt) for row in digest.receivables],
-        "upcoming": [_upcoming(m, names, fmt) for m in digest.upcoming],
+        "upcoming": [_upcoming(m, names, fmt) for m in digest.upcoming[:LONGEST]],
+        "upcoming_more": max(0, len(digest.upcoming) - LONGEST),
     }
 
 
