@@ -322,3 +322,14 @@ def test_a_digest_the_server_did_not_take_is_sent_by_a_later_pass_not_built_agai
 
 def test_the_ledger_fixture_has_what_the_digest_tests_assume():
     assert "2026-001,acme,2026-11-02,2026-11-16" in BASE_LEDGER
+
+
+def test_run_once_on_the_real_clock_sends_the_digest_once(tmp_path):
+    from mailbot.cli.main import main
+
+    config = write_config(tmp_path, '\n[digest]\nenabled = true\nhour = 0\ntimezone = "UTC"\n', ledger=LEDGER)
+    for _ in range(3):  # the invoices go out in the first, and the digest tells of them
+        assert main(["--config", str(config), "run", "--once"]) == 0
+    (digest,) = _digests(config)
+    text = _text(digest)
+    assert "Acme Ltd: invoice 2026-001" in text and "Kaiser & Söhne GmbH: invoice 2026-004" in text
