@@ -103,7 +103,8 @@ def run_demo(config: Path, tell: Callable[[Line], None], weeks: int = WEEKS) -> 
 
 _KINDS = {
     "invoice": "invoice", "reminder": "reminder", "final": "final notice", "ack": "acknowledgment",
-    "receipt": "receipt", "forward": "a forward", "notice": "a notice", "digest": "the daily digest",
+    "receipt": "receipt", "forward": "a forward", "notice": "a notice",
+    "digest": "the digest of held-back mail",
 }  # fmt: skip
 
 
@@ -114,7 +115,8 @@ def describe(event: Event, ledger: Ledger, names: dict[str, str]) -> str:
     detail = _detail(event)
     if event.type == "sent":
         what = _KINDS.get(event.kind or "", event.kind or "mail")
-        if event.kind in ("forward", "notice", "digest") or event.invoice == DAILY:
+        what = "the daily digest" if event.invoice == DAILY else what
+        if event.kind in ("forward", "notice", "digest"):
             about = f" about {event.invoice}" if invoice else ""
             return f"sent {what}{about} to the owner"
         tone = (
