@@ -131,6 +131,32 @@ def test_a_payment_read_from_a_notification_is_marked_automatic(tmp_path):
     ]
 
 
+def test_payments_from_a_bank_statement_in_a_believed_bank_mail_are_marked_automatic(tmp_path):
+    at = iso(NOW)
+    mail = Event(
+        "",
+        at,
+        "reply",
+        intent="other",
+        trusted=True,
+        detail=json.dumps({"sender": "kontoinfo@db.com", "payment_source": "Deutsche Bank"}),
+    )
+    by_mail = Event(
+        "2026-001",
+        at,
+        "payment",
+        detail=json.dumps({"amount": "10.00", "on": "2026-11-20", "source": "camt"}),
+    )
+    by_file = Event(
+        "2026-004",
+        iso(NOW - timedelta(hours=1)),
+        "payment",
+        detail=json.dumps({"amount": "20.00", "on": "2026-11-20", "source": "camt"}),
+    )
+    found = [(p.invoice, p.source, p.automatic) for p in _build(tmp_path, [mail, by_mail, by_file]).payments]
+    assert found == [("2026-001", "Deutsche Bank", True), ("2026-004", "camt", False)]
+
+
 def test_a_payment_notification_not_believed_or_not_placed_needs_the_owner(tmp_path):
     forged = Event(
         "",

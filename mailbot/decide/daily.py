@@ -213,6 +213,11 @@ def _owner_reply(event: Event, detail: dict[str, Any], client: str) -> OwnerRepl
 
 
 def _payments(events: Sequence[Event], ledger: Ledger) -> tuple[PaymentLine, ...]:
+    """Each payment event; automatic: read from a payment notification (its ``evidence``),
+    or from a bank statement attached to a believed bank mail (a ``camt`` payment recorded
+    in the same moment as that mail, whose source names it)."""
+    mails = {e.at: str(d["payment_source"]) for e, d in ((e, _detail(e)) for e in events)
+             if e.type == "reply" and e.trusted and d.get("payment_source")}  # fmt: skip
     lines = []
     for event in events:
         if event.type != "payment":
@@ -222,12 +227,14 @@ def _payments(events: Sequence[Event], ledger: Ledger) -> tuple[PaymentLine, ...
             amount = Decimal(str(detail.get("amount")))
         except (InvalidOperation, ValueError):
             continue
+        source = str(detail.get("source") or "mark-paid")
+        by_mail = source == "camt" and event.at in mails
         invoice = ledger.invoices.get(event.invoice)
         lines.append(PaymentLine(
             invoice=event.invoice, client=invoice.client_id if invoice else "", amount=amount,
             currency=invoice.currency if invoice else "", on=str(detail.get("on") or event.at[:10]),
-            source=str(detail.get("source") or "mark-paid"),
-            automatic=bool(detail.get("evidence")) and detail.get("source") != "correction",
+            source=mails[event.at] if by_mail else source,
+            automatic=by_mail or (bool(detail.get("evidence")) and source != "correction"),
         ))  # fmt: skip
     return tuple(lines)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mailbot.config.settings import Settings
 from mailbot.decide.daily import AgingTotal, DailyDigest, OwnerReply, PaymentLine
@@ -34,7 +35,7 @@ def daily_context(digest: DailyDigest, settings: Settings, language: str) -> dic
         "brand": dict(settings.brand.model_dump()),
         "business": business_context(settings, ""),
         "day": fmt.date(digest.day, "medium"),
-        "since": fmt.date(digest.since.date(), "medium") + digest.since.strftime(" %H:%M UTC"),
+        "since": _moment(fmt, digest.since, settings.digest.timezone),
         "sent": [
             {"name": c.name, "mails": [{"kind": m.kind, "invoices": ", ".join(m.invoices)} for m in c.mails]}
             for c in digest.sent[:LONGEST]
@@ -69,6 +70,12 @@ def _receivable(row: AgingTotal, fmt: Formatter) -> dict[str, Any]:
 def _upcoming(m: Planned, names: dict[str, str], fmt: Formatter) -> dict[str, Any]:
     return {"on": fmt.date(m.on, "medium"), "kind": m.kind, "client": names.get(m.client, m.client),
             "invoices": ", ".join(m.invoices), "amount": fmt.money(m.amount, m.currency)}  # fmt: skip
+
+
+def _moment(fmt: Formatter, moment: datetime, timezone: str) -> str:
+    """A time on the owner's clock ([digest] timezone), as the digest's hour is."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{fmt.date(local.date(), 'medium')} {local:%H:%M}"
 
 
 def _money(fmt: Formatter, amount: Decimal, currency: str) -> str:
