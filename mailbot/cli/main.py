@@ -109,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
         "health", "health:cmd_health", "exit 0 only if the worker completed a pass within two intervals"
     )
     p.add_argument("--json", action="store_true")
+    p = command("demo", "demo:cmd_demo", "the sample business over simulated weeks, told day by day")
+    p.add_argument("dir", nargs="?", help="a new or empty folder (default: a new temporary one)")
     p = command("state", "state:cmd_state", "check the state file, or start afresh without one")
     p.add_argument(
         "action",

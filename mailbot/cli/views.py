@@ -1,17 +1,17 @@
-"""Pure: the JSON shapes of ``status`` and ``history`` (see CONTRACT.md)."""
+"""Pure: the JSON shapes of ``status`` and ``history`` (see CONTRACT.md); ``aging``'s are
+``decide.aging``'s (the daily digest shows them too)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Set
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from mailbot.config.settings import Settings
 from mailbot.decide import policy
+from mailbot.decide.aging import BUCKETS, aging_rows
 from mailbot.inbound.forward import reading_in_words
-from mailbot.ledger.money import round_money
 from mailbot.ledger.read import Ledger
 from mailbot.records.facts import UNSURE_MARK
 from mailbot.records.rows import Event, Unsure
@@ -93,39 +93,4 @@ def _history_row(event: Event) -> dict[str, Any]:
     return row
 
 
-BUCKETS = ("not_due", "1_30", "31_60", "61_90", "over_90")
-
-
-def _bucket(days_overdue: int) -> str:
-    if days_overdue <= 0:
-        return "not_due"
-    if days_overdue <= 30:
-        return "1_30"
-    if days_overdue <= 60:
-        return "31_60"
-    return "61_90" if days_overdue <= 90 else "over_90"
-
-
-def aging_rows(ledger: Ledger, facts: Mapping[str, policy.Facts], today) -> list[dict[str, Any]]:
-    """Open balances of sent invoices by days overdue, per client and currency, then totals."""
-    table: dict[tuple[str, str], dict[str, Decimal]] = {}
-    for invoice in ledger.valid():
-        known = facts.get(invoice.number, policy.Facts())
-        if invoice.due_date is None or not policy.open_and_sent(invoice, known):
-            continue
-        left = policy.balance(invoice, known)
-        sums = table.setdefault((invoice.client_id, invoice.currency), dict.fromkeys(BUCKETS, Decimal(0)))
-        sums[_bucket((today - invoice.due_date).days)] += left
-    rows = []
-    for (client, currency), sums in sorted(table.items()):
-        rows.append(_aging_row(client, currency, sums))
-    for currency in sorted({c for _, c in table}):
-        sums = {b: sum((s[b] for (_, c), s in table.items() if c == currency), Decimal(0)) for b in BUCKETS}
-        rows.append(_aging_row("(all)", currency, sums))
-    return rows
-
-
-def _aging_row(client: str, currency: str, sums: dict[str, Decimal]) -> dict[str, Any]:
-    total = sum(sums.values(), Decimal(0))
-    money = {b: str(round_money(v, currency)) for b, v in sums.items()}
-    return {"client": client, "currency": currency, **money, "total": str(round_money(total, currency))}
+__all__ = ["BUCKETS", "aging_rows", "history_rows", "status_rows"]

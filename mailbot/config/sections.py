@@ -301,3 +301,26 @@ class ServiceSection(Section):
             # (the value is not echoed: it is a secret)
             raise ValueError("the heartbeat URL must start with https:// or http://")
         return value
+
+
+class DigestSection(Section):
+    """The owner's daily digest (``[digest]``): one mail a day at ``hour`` on the owner's
+    clock (``timezone``), to ``to`` (default: ``[business] owner_email``, else ``email``), in
+    ``language``.  Off unless ``enabled``: an owner who never asked for a daily mail gets
+    none.  ``send_empty``: a digest also on days when nothing was sent, read or paid (the
+    receivables and the next mails alone are no news)."""
+
+    enabled: bool = False
+    hour: int = Field(8, ge=0, le=23)
+    to: Email = ""
+    language: str = "en"
+    timezone: str = "UTC"
+    send_empty: bool = False
+
+    _tz = field_validator("timezone")(Client._tz.__func__)  # type: ignore[attr-defined]
+    _language = field_validator("language")(Client._language.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("to")
+    @classmethod
+    def _to(cls, value: str) -> str:
+        return check_email(value) if value else value

@@ -24,6 +24,7 @@ from mailbot.config.sections import (
     Business,
     Client,
     ClientTone,
+    DigestSection,
     LedgerSection,
     Payment,
     PaymentSource,
@@ -76,6 +77,7 @@ class Settings(BaseSettings):
     ledger: LedgerSection = LedgerSection()
     state: StateSection = StateSection()
     service: ServiceSection = ServiceSection()
+    digest: DigestSection = DigestSection()
     templates: TemplatesSection = TemplatesSection()
     chase: Chase = Chase()
     clients: dict[ClientId, Client] = {}

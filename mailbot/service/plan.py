@@ -40,10 +40,15 @@ def _start(settings: Settings) -> Start:
         check_not_lost(path)  # (a state that held records and is gone: say so, as every command does)
         return Start(first=True, first_run_days=settings.state.first_run_days)
     with Store(path) as store:
-        return Start(
-            outbox=store.decision_outbox(),
-            events=store.decision_events(),
-            first=store.first_run(),
-            first_run_days=settings.state.first_run_days,
-            skipped=store.skipped(),
-        )
+        return start_from(store, settings)
+
+
+def start_from(store: Store, settings: Settings) -> Start:
+    """The forecast's start from an open store (a pass's, for the daily digest)."""
+    return Start(
+        outbox=store.decision_outbox(),
+        events=store.decision_events(),
+        first=store.first_run(),
+        first_run_days=settings.state.first_run_days,
+        skipped=store.skipped(),
+    )

@@ -28,6 +28,7 @@ from mailbot.outbound.transport import open_outbox
 from mailbot.records.kinds import Outcome
 from mailbot.service.caches import FactsCache, LedgerCache
 from mailbot.service.claims import claim, release_stale
+from mailbot.service.daily_digest import send_daily
 from mailbot.service.first_run import hold_back, refuse_if_the_mailbox_remembers
 from mailbot.service.languages import client_languages
 from mailbot.service.problem_log import ProblemLog
@@ -53,6 +54,7 @@ class PassReport:
     unusable: str = ""  # the ledger could not be used at all: why (no invoice could be read)
     inbox_error: str = ""  # the inbox could not be read this pass: why (a login refused, no server)
     locked: bool = False  # another pass held the lock: this one did nothing
+    daily: str = ""  # the owner's daily digest this pass: sent, claimed, quiet, or "" (none due)
 
     def add(self, outcome: Outcome, invoices: list[str]) -> None:
         """Count a mail's invoices under what became of it (a skipped one is not reported)."""
@@ -188,7 +190,17 @@ def _pass(settings, now, dry_run, inbox, ledger, report, mailer, known, backfill
             _decide_and_send(settings, now, ledger, report, mailer, known, store, backfill)
         report.replies = _read_replies(settings, store, ledger, now, inbox, report)
         _decide_and_send(settings, now, ledger, report, mailer, known, store, backfill)
+        report.daily = _daily(store, settings, ledger, mailer, now)
     return report
+
+
+def _daily(store: Store, settings: Settings, ledger: Ledger, mailer: Mailer, now: datetime) -> str:
+    """The owner's daily digest, last (it reports this pass too): never a reason to fail one."""
+    try:
+        return send_daily(store, settings, ledger, mailer.renderer, now)
+    except Exception:
+        log.exception("the daily digest failed this pass")
+        return ""
 
 
 def _decide(

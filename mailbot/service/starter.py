@@ -12,6 +12,7 @@ from pathlib import Path
 from mailbot.outbound.render import default_templates
 
 STARTER_FILES = ("mailbot.toml", "ledger.csv")
+DIGEST, OFF, ON = "\n[digest]\n", "\nenabled = false", "\nenabled = true "
 
 
 @dataclass
@@ -26,7 +27,8 @@ def write_starter(target: Path) -> Starter:
     """Copy the samples into ``target`` (made if missing), never over an existing file.
 
     The samples sit next to the shipped templates and point at ``../var/``; in the new
-    folder the state and mail live in its own ``var/``."""
+    folder the state and mail live in its own ``var/``.  The daily digest, off in the
+    shipped sample, is on in the starter: a new owner wants to hear what mailbot did."""
     source = default_templates().parent / "config"
     target.mkdir(parents=True, exist_ok=True)
     done = Starter()
@@ -35,7 +37,15 @@ def write_starter(target: Path) -> Starter:
         if dest.exists():
             done.kept.append(dest)
             continue
-        text = (source / name).read_text(encoding="utf-8")
-        dest.write_text(text.replace('"../var/', '"var/'), encoding="utf-8")
+        text = (source / name).read_text(encoding="utf-8").replace('"../var/', '"var/')
+        dest.write_text(digest_on(text), encoding="utf-8")
         done.written.append(dest)
     return done
+
+
+def digest_on(config: str) -> str:
+    """The sample config with its daily digest switched on (the shipped sample runs quietly;
+    a new owner wants to hear what mailbot did)."""
+    start = config.find(DIGEST)
+    at = config.find(OFF, start) if start >= 0 else -1
+    return config if at < 0 else config[:at] + ON + config[at + len(OFF) :]

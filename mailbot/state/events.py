@@ -48,6 +48,14 @@ class Events(Connection):
         )
         return [_event(row) for row in rows]
 
+    def events_since(self, at: str, *types: str) -> list[Event]:
+        """The events of ``types`` recorded after ``at`` (a stored UTC time), oldest first:
+        what the owner's daily digest reports (read once a day, so a scan is fine).  Strictly
+        after: the last digest was built in its pass, with that second's events."""
+        marks = ",".join("?" * len(types))
+        sql = f"SELECT {','.join(_EVENT_COLUMNS)} FROM events WHERE at > ? AND type IN ({marks}) ORDER BY id"  # noqa: S608
+        return [_event(row) for row in self.db.execute(sql, (at, *types))]
+
     def reply_languages(self) -> list[ReplyLanguage]:
         """The ``reply`` events whose detail names a language, as learning a client's language
         reads them.  SQLite picks them and their fields (``detail_json`` writes
