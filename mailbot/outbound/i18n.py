@@ -138,7 +138,8 @@ class Formatter:
         return self.number(value, get_currency_precision(currency))
 
     def percent(self, value: Decimal) -> str:
-        return self.number(value) + ("\u00a0%" if self.locale.language in ("de", "fr", "fi", "sr") else "%")
+        # German, French and Finnish write "19 %"; Serbian, like English, "19%" (CLDR agrees).
+        return self.number(value) + ("\u00a0%" if self.locale.language in ("de", "fr", "fi") else "%")
 
     def date(self, value: date, style: str = "long") -> str:
         style = _DATE_STYLE.get((self.locale.language, style), style)
