@@ -161,8 +161,9 @@ class Renderer:
             # What the mail is ("Second reminder", "Final notice"): its heading and amount box.
             heading = text_env.get_template(f"{kind}/heading.txt").render(context)
             context = {**context, "heading": " ".join(heading.split())}
-        if self.sources.find("partials/greeting.txt") is not None:
-            # "Dear Ms Weber," / "Hei Anna Virtanen,": the first line of every mail, written once.
+        if "greeting_name" in context and self.sources.find("partials/greeting.txt") is not None:
+            # "Dear Ms Weber," / "Hei Anna Virtanen,": the first line of every mail to a client,
+            # written once (the owner's digest greets no client).
             greeting = text_env.get_template("partials/greeting.txt").render(context)
             context = {**context, "greeting": greeting.strip()}
         html = html_env.get_template(f"{kind}/body.mjml").render(context)
