@@ -24,6 +24,7 @@ from mailbot.config.sections import (
     Business,
     Client,
     ClientTone,
+    InvoiceSection,
     LedgerSection,
     Payment,
     PaymentSource,
@@ -67,6 +68,7 @@ class Settings(BaseSettings):
     business: Business
     brand: Brand = Brand()
     payment: Payment = Payment()
+    invoice: InvoiceSection = InvoiceSection()
     payments: PaymentsSection = PaymentsSection()
     mail: Mail = Mail()
     smtp: Smtp = Smtp()
