@@ -129,7 +129,8 @@ def test_logo_file_travels_inline_by_content_id(tmp_path):
     assert main(["--config", str(config), "run", "--once"]) == 0
     raw = next((tmp_path / "var/mail/outbox/new").iterdir()).read_bytes()
     msg = message_from_bytes(raw, policy=policy.default)
-    assert msg.get_content_type() == "multipart/related"
+    assert msg.get_content_type() == "multipart/mixed"  # the mail, then the invoice's PDF
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["multipart/related", "application/pdf"]
     image = next(p for p in msg.walk() if p.get_content_type() == "image/png")
     assert image.get_content() == PNG
     cid = image["Content-ID"].strip("<>")
