@@ -199,3 +199,12 @@ def test_an_address_written_as_on_a_letter_splits_into_its_parts(text, lines, po
         city,
         country,
     )
+
+
+def test_an_xrechnung_client_without_a_buyer_reference_is_a_config_error(tmp_path):
+    from mailbot.config.settings import ConfigError
+
+    extra = '\n[clients.amt]\nname = "Amt"\nemail = "a@amt.example"\neinvoice = "xrechnung"\n'
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write_config(tmp_path, extra))
+    assert "[clients.amt] buyer_reference" in str(caught.value) and "Leitweg-ID" in str(caught.value)

@@ -242,9 +242,16 @@ class Client(Section):
     country: str = ""  # ISO code: public holidays, the buyer's country (BT-55); default: [chase] country
     attach_pdf: bool | None = None  # default: [invoice] attach_pdf
     einvoice: EInvoiceFormat | None = None  # default: [invoice] einvoice
-    buyer_reference: OneLine = ""  # the buyer's reference (BT-10), e.g. a Leitweg-ID: XRechnung needs it
+    buyer_reference: OneLine = Field("", validate_default=True)  # BT-10 (a Leitweg-ID): XRechnung needs it
 
     _country = field_validator("country")(check_country)
+
+    @field_validator("buyer_reference")
+    @classmethod
+    def _buyer_reference(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("einvoice") == "xrechnung" and not value.strip():
+            raise ValueError('einvoice = "xrechnung" needs the buyer reference (BT-10, e.g. the Leitweg-ID)')
+        return value.strip()
 
     @field_validator("ladder")
     @classmethod
