@@ -49,7 +49,9 @@ def test_preview_writes_html_text_and_eml_without_sending(tmp_path, capsys):
     eml = message_from_bytes((tmp_path / "m.eml").read_bytes(), policy=policy.default)
     assert eml["To"].addresses[0].addr_spec == "buchhaltung@kaiser-soehne.example"
     assert not (tmp_path / "var/mail/outbox").exists()
-    assert main([*args, "--out", str(tmp_path / "m.pdf")]) == 2
+    assert main([*args, "--out", str(tmp_path / "m.pdf")]) == 0  # the invoice's PDF (test_pdf.py)
+    assert (tmp_path / "m.pdf").read_bytes().startswith(b"%PDF-")
+    assert main([*args, "--out", str(tmp_path / "m.doc")]) == 2
 
 
 def test_preview_of_an_unknown_or_invalid_invoice_says_why(tmp_path, capsys):
