@@ -90,9 +90,11 @@ def main() -> int:
         one_pdf(mailer, invoices[0])
         print(f"first PDF (fonts, templates, schema loaded): {1000 * (time.perf_counter() - t0):.0f} ms")
         steps: dict[str, list[float]] = {}
+        cpu0 = time.process_time()
         for invoice in invoices:
             for step, seconds in one_pdf(mailer, invoice).items():
                 steps.setdefault(step, []).append(seconds)
+        cpu_ms = 1000 * (time.process_time() - cpu0) / len(invoices)
         per_pdf = [sum(parts) for parts in zip(*steps.values(), strict=True)]
         mean_ms = 1000 * statistics.mean(per_pdf)
         print(f"PDF/A-3b with embedded, XSD-checked EN 16931 XML: {mean_ms:.0f} ms per PDF "
@@ -101,7 +103,9 @@ def main() -> int:
               f"load average {os.getloadavg()[0]:.1f})")  # fmt: skip
         for step, values in steps.items():
             print(f"  {step:<22} {1000 * statistics.mean(values):6.1f} ms")
-        print(f"1,000 PDFs on one core: {mean_ms:.0f} s -> {verdict(mean_ms <= TARGET_MS)} (target 300 s)")
+        print(f"CPU time: {cpu_ms:.0f} ms per PDF (what one core spends, whatever else runs)")
+        print(f"1,000 PDFs on one core: {cpu_ms:.0f} s CPU, {mean_ms:.0f} s wall -> "
+              f"{verdict(cpu_ms <= TARGET_MS)} (target 300 s)")  # fmt: skip
         with_pdf, size_with = mails(mailer, invoices)
         plain_mailer, plain_invoices = setup(Path(tmp) / "without", args.invoices, False)
         mails(plain_mailer, plain_invoices[:2])  # warm
