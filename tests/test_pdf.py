@@ -70,9 +70,8 @@ def world(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pdf")
     (folder / "logo.png").write_bytes((ROOT / "config" / "logo.png").read_bytes())
     config = write_config(folder, CLIENTS, LEDGER)
-    config.write_text(
-        config.read_text().replace('tax_id = "DE123456789"', 'tax_id = "DE123456789"\nlogo = "logo.png"', 1)
-    )
+    own = 'tax_id = "DE123456789"\nlogo = "logo.png"\nphone = "+49 30 1234567"'
+    config.write_text(config.read_text().replace('tax_id = "DE123456789"', own, 1))
     settings = load_settings(config)
     return settings, load_ledger(settings), Mailer(settings)
 
@@ -251,3 +250,30 @@ def test_every_pdf_word_has_a_translation(language):
 
 def test_example_logo_is_shipped_beside_the_example_config():
     assert Path(ROOT / "config" / "logo.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_without_a_seller_tax_id_the_pdf_goes_alone_and_check_says_what_is_missing(tmp_path, caplog, capsys):
+    config = write_config(tmp_path, '\n[invoice]\neinvoice = "zugferd"\n')
+    config.write_text(config.read_text().replace('tax_id = "DE123456789"\n', "", 1))
+    settings = load_settings(config)
+    mailer = Mailer(settings)
+    files = _files(mailer.build(load_ledger(settings).invoices["2026-004"], "invoice", "<t@m.example>", NOW))
+    assert list(files) == ["Rechnung-2026-004.pdf"]
+    assert "/Names" not in PdfReader(io.BytesIO(files["Rechnung-2026-004.pdf"])).trailer["/Root"]
+    assert "no e-invoice, the config lacks [business] tax_id" in caplog.text
+    main(["--config", str(config), "check"])
+    assert "[clients.kaiser]: no e-invoice until the config has [business] tax_id" in capsys.readouterr().out
+
+
+def test_an_xrechnung_buyer_without_a_post_code_is_named(world):
+    from mailbot.outbound.documents import einvoice_gaps
+
+    settings, _ledger, _mailer = world
+    amt = settings.clients["amt"]
+    assert einvoice_gaps(settings, amt) == []
+    moved = amt.model_copy(update={"address": "Rathausplatz 1"})
+    settings = settings.model_copy(update={"clients": {**settings.clients, "amt": moved}})
+    assert einvoice_gaps(settings, moved) == [
+        "[clients.amt] address: a post code and city (XRechnung: BR-DE-3/4, BR-DE-8/9)"
+    ]
+    assert einvoice_gaps(settings, moved.model_copy(update={"einvoice": "zugferd"})) == []

@@ -8,6 +8,7 @@ alone. Only the invoice mail carries them; reminders point back to it.
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -20,6 +21,8 @@ from mailbot.outbound.context import invoice_context
 from mailbot.outbound.i18n import formatter_for
 from mailbot.outbound.sources import Sources
 
+log = logging.getLogger(__name__)
+
 
 def wants_pdf(settings: Settings, client: Client) -> bool:
     return settings.invoice.attach_pdf if client.attach_pdf is None else client.attach_pdf
@@ -27,6 +30,31 @@ def wants_pdf(settings: Settings, client: Client) -> bool:
 
 def einvoice_format(settings: Settings, client: Client) -> str:
     return client.einvoice or settings.invoice.einvoice
+
+
+def einvoice_gaps(settings: Settings, client: Client) -> list[str]:
+    """What the config lacks for a valid EN 16931 e-invoice to this client (empty: none).
+
+    EN 16931 wants the seller's VAT id or tax number on every invoice (BR-S-02, BR-Z-02,
+    BR-E-02, BR-AE-02...); XRechnung also the seller's phone (BR-DE-6) and the post code and
+    city of both (BR-DE-3/4, BR-DE-8/9). Without them the mail goes with a PDF alone: an
+    e-invoice the buyer's system rejects is worse than none."""
+    kind = einvoice_format(settings, client)
+    if kind == "none":
+        return []
+    who = einvoice.parties_of(settings, client)
+    gaps = [] if settings.business.tax_id.strip() else ["[business] tax_id (the VAT id or tax number)"]
+    if kind == "xrechnung":
+        gaps += [] if settings.business.phone.strip() else ["[business] phone (XRechnung: BR-DE-6)"]
+        buyer_label = f"[clients.{_id(settings, client)}] address"
+        for label, party in (("[business] address", who.seller), (buyer_label, who.buyer)):
+            if not (party.address.postcode and party.address.city):
+                gaps.append(f"{label}: a post code and city (XRechnung: BR-DE-3/4, BR-DE-8/9)")
+    return gaps
+
+
+def _id(settings: Settings, client: Client) -> str:
+    return next((key for key, value in settings.clients.items() if value is client), client.name)
 
 
 def pdf_context(settings: Settings, invoice: Invoice, client: Client, today: date,
@@ -56,6 +84,9 @@ def attachments(settings: Settings, sources: Sources, invoice: Invoice, client: 
                 logo: InlineImage | None) -> list[FileAttachment]:  # fmt: skip
     """The invoice mail's files for this client (``invoice``: as the mail tells it)."""
     kind = einvoice_format(settings, client)
+    if gaps := einvoice_gaps(settings, client):
+        log.warning("invoice %s: no e-invoice, the config lacks %s", invoice.number, "; ".join(gaps))
+        kind = "none"
     found: list[FileAttachment] = []
     if wants_pdf(settings, client):
         xml = einvoice.cii_xml(settings, invoice, client) if kind != "none" else None

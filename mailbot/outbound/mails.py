@@ -93,8 +93,9 @@ class Mailer:
         today = policy.local_date(now, client)
         told = self._told(invoice, today)
         context = documents.pdf_context(self.settings, told, client, today, self.logo)
-        xml = einvoice.cii_xml(self.settings, told, client) if documents.einvoice_format(
-            self.settings, client) != "none" else None  # fmt: skip
+        wanted = documents.einvoice_format(self.settings, client) != "none"
+        ready = wanted and not documents.einvoice_gaps(self.settings, client)
+        xml = einvoice.cii_xml(self.settings, told, client) if ready else None
         return pdf.invoice_pdf(self.renderer.sources, context, client.language, xml)
 
     def build_rows(
