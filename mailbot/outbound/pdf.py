@@ -14,7 +14,6 @@ URL is refused, so a template or an owner's value can never make the worker reac
 from __future__ import annotations
 
 import base64
-import logging
 from functools import cache, lru_cache
 from typing import Any
 
@@ -24,7 +23,6 @@ from weasyprint import HTML
 from mailbot.outbound.i18n import base_language, load_translations
 from mailbot.outbound.sources import Sources
 
-log = logging.getLogger(__name__)
 TEMPLATE = "pdf/invoice.html"
 PAGE_MARK, PAGES_MARK = "\x01", "\x02"
 
