@@ -49,7 +49,9 @@ def test_preview_writes_html_text_and_eml_without_sending(tmp_path, capsys):
     eml = message_from_bytes((tmp_path / "m.eml").read_bytes(), policy=policy.default)
     assert eml["To"].addresses[0].addr_spec == "buchhaltung@kaiser-soehne.example"
     assert not (tmp_path / "var/mail/outbox").exists()
-    assert main([*args, "--out", str(tmp_path / "m.pdf")]) == 2
+    assert main([*args, "--out", str(tmp_path / "m.pdf")]) == 0  # the invoice's PDF (test_pdf.py)
+    assert (tmp_path / "m.pdf").read_bytes().startswith(b"%PDF-")
+    assert main([*args, "--out", str(tmp_path / "m.doc")]) == 2
 
 
 def test_preview_of_an_unknown_or_invalid_invoice_says_why(tmp_path, capsys):
@@ -129,7 +131,8 @@ def test_logo_file_travels_inline_by_content_id(tmp_path):
     assert main(["--config", str(config), "run", "--once"]) == 0
     raw = next((tmp_path / "var/mail/outbox/new").iterdir()).read_bytes()
     msg = message_from_bytes(raw, policy=policy.default)
-    assert msg.get_content_type() == "multipart/related"
+    assert msg.get_content_type() == "multipart/mixed"  # the mail, then the invoice's PDF
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["multipart/related", "application/pdf"]
     image = next(p for p in msg.walk() if p.get_content_type() == "image/png")
     assert image.get_content() == PNG
     cid = image["Content-ID"].strip("<>")

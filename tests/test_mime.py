@@ -163,6 +163,12 @@ def test_every_mail_kind_is_7bit_mime_that_reads_back_the_same(built, name, lang
     raw, rendered, envelope = build(ledger.invoices[number], kind, tone)
     assert_reads_back(raw, rendered, envelope)
     msg = message_from_bytes(raw, policy=policy.default)
+    if kind == "invoice":  # the invoice carries its PDF (issue 15): text and HTML, then the file
+        assert msg.get_content_type() == "multipart/mixed"
+        body, pdf = msg.iter_parts()
+        assert pdf.get_content_type() == "application/pdf"
+        assert pdf.get_content().startswith(b"%PDF-")
+        msg = body
     assert msg.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
     assert NAMES[name] in msg.get_body(("plain",)).get_content()

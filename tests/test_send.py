@@ -66,6 +66,9 @@ def test_run_once_sends_each_due_invoice_over_smtp(tmp_path, smtp_server):
     assert msg["Subject"] == f"Invoice 2026-001 from Muster Design: 3,998.40 EUR due {due.day} {due:%b %Y}"
     assert msg["Message-ID"].endswith("@muster-design.example>")
     assert msg["Date"] is not None and msg["Auto-Submitted"] is None
+    assert msg.get_content_type() == "multipart/mixed"  # the mail, then the invoice's PDF
+    assert msg.get_payload()[1].get_filename() == "Invoice-2026-001.pdf"
+    msg = msg.get_payload()[0]
     assert msg.get_content_type() == "multipart/alternative"
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()

@@ -11,7 +11,7 @@ from pathlib import Path
 from mailbot.cli.args import settings_of
 from mailbot.cli.output import note, say, write_or_print
 from mailbot.config.settings import config_path, load_settings
-from mailbot.outbound.preview import NotPreviewable, build_preview, previewable
+from mailbot.outbound.preview import NotPreviewable, build_preview, build_preview_pdf, previewable
 from mailbot.outbound.render import TemplateMissing
 from mailbot.outbound.transport import outbox_place
 from mailbot.service.clock import utcnow
@@ -19,7 +19,7 @@ from mailbot.service.loop import run_forever
 from mailbot.service.run_pass import PassReport, run_once
 from mailbot.service.signals import handled
 
-PREVIEW_SUFFIXES = (".txt", ".html", ".htm", ".eml")
+PREVIEW_SUFFIXES = (".txt", ".html", ".htm", ".eml", ".pdf")
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -33,8 +33,12 @@ def cmd_preview(args: argparse.Namespace) -> int:
         return 1
     target = Path(args.out) if args.out else None
     if target is not None and target.suffix not in PREVIEW_SUFFIXES:
-        note(f"{target}: use .html, .txt or .eml")
+        note(f"{target}: use .html, .txt, .eml or .pdf")
         return 2
+    if target is not None and target.suffix == ".pdf":  # the invoice's PDF, as its mail carries it
+        target.write_bytes(build_preview_pdf(settings, invoice, utcnow()))
+        note(f"wrote {target}")
+        return 0
     try:
         raw = build_preview(settings, invoice, args.kind, args.step, utcnow())
     except TemplateMissing as exc:

@@ -23,6 +23,7 @@ from mailbot.config.values import (
     Email,
     EmailList,
     OneLine,
+    check_country,
     check_currency,
     check_email,
     check_iban,
@@ -41,12 +42,14 @@ class Business(Section):
     address: str = ""
     phone: OneLine = ""
     website: OneLine = ""
-    tax_id: OneLine = ""
+    tax_id: OneLine = ""  # the VAT id (``DE123456789``: EN 16931 BT-31), else a tax number (BT-32)
+    country: str = ""  # ISO 3166 code of the seller's address (BT-40); default: [chase] country
     logo: str = ""
     legal_note: str = ""  # e.g. "Kleinunternehmer gem. § 19 UStG": printed under the totals
     owner_email: Email = ""  # where replies that need a person go; default: `email`
 
     _email = field_validator("email")(check_email)
+    _country = field_validator("country")(check_country)
 
     @field_validator("owner_email")
     @classmethod
@@ -198,6 +201,24 @@ class TemplatesSection(Section):
     dir: Path | None = None
 
 
+EInvoiceFormat = Literal["zugferd", "xrechnung", "none"]
+"""The e-invoice a client gets: the EN 16931 XML inside the PDF (ZUGFeRD/Factur-X), that
+and an XRechnung XML beside it, or none."""
+
+
+class InvoiceSection(Section):
+    """``[invoice]``: what each invoice mail carries, unless a client says otherwise.
+
+    ``attach_pdf``: a PDF/A-3 of the invoice (with the e-invoice inside when ``einvoice``
+    is not ``none``). ``small_business``: the owner charges no VAT under a small-business
+    rule (German section 19 UStG): lines at 0 % are VAT-exempt (EN 16931 category E),
+    with ``[business] legal_note`` as the reason."""
+
+    attach_pdf: bool = True
+    einvoice: EInvoiceFormat = "zugferd"
+    small_business: bool = False
+
+
 ClientTone = Literal["warm", "friendly", "formal"]
 SALUTATIONS = ("", "ms", "mr")  # [clients.x] salutation: the titles each language has words for
 """How the owner wants a client addressed: ``warm`` also softens reminders one step."""
@@ -221,7 +242,19 @@ class Client(Section):
     note: str = ""  # a personal thank-you line for this client
     chase: bool = True
     ladder: tuple[Step, ...] | None = None  # this client's own reminder steps
-    country: str = ""  # public holidays for timing; default: [chase] country
+    country: str = ""  # ISO code: public holidays, the buyer's country (BT-55); default: [chase] country
+    attach_pdf: bool | None = None  # default: [invoice] attach_pdf
+    einvoice: EInvoiceFormat | None = None  # default: [invoice] einvoice
+    buyer_reference: OneLine = Field("", validate_default=True)  # BT-10 (a Leitweg-ID): XRechnung needs it
+
+    _country = field_validator("country")(check_country)
+
+    @field_validator("buyer_reference")
+    @classmethod
+    def _buyer_reference(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("einvoice") == "xrechnung" and not value.strip():
+            raise ValueError('einvoice = "xrechnung" needs the buyer reference (BT-10, e.g. the Leitweg-ID)')
+        return value.strip()
 
     @field_validator("ladder")
     @classmethod

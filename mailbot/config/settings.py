@@ -25,6 +25,7 @@ from mailbot.config.sections import (
     Client,
     ClientTone,
     DigestSection,
+    InvoiceSection,
     LedgerSection,
     Payment,
     PaymentSource,
@@ -68,6 +69,7 @@ class Settings(BaseSettings):
     business: Business
     brand: Brand = Brand()
     payment: Payment = Payment()
+    invoice: InvoiceSection = InvoiceSection()
     payments: PaymentsSection = PaymentsSection()
     mail: Mail = Mail()
     smtp: Smtp = Smtp()

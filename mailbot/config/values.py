@@ -130,6 +130,14 @@ def safe_url(value: str) -> str:
     return value
 
 
+def check_country(value: str) -> str:
+    """An ISO 3166 alpha-2 code (``DE``, ``at``: upper-cased), or empty for the default."""
+    code = value.strip().upper()
+    if code and not re.fullmatch(r"[A-Z]{2}", code):
+        raise ValueError(f"{value!r} is not a two-letter country code like DE, AT or FI")
+    return code
+
+
 def check_currency(value: str) -> str:
     code = value.strip().upper()
     if code not in _currencies():

@@ -120,11 +120,22 @@ class InlineImage:
 
 
 @dataclass(frozen=True)
+class FileAttachment:
+    """A file the mail carries (an invoice's PDF, its XRechnung XML)."""
+
+    filename: str
+    data: bytes
+    maintype: str  # application
+    subtype: str  # pdf, xml
+
+
+@dataclass(frozen=True)
 class Extras:
     auto_submitted: str = ""  # "auto-generated" / "auto-replied": only with no human behind
     images: Sequence[InlineImage] = ()
     headers: Sequence[tuple[str, str]] = ()
     attachment: bytes | None = None  # a whole mail, attached as it arrived (forwards)
+    files: Sequence[FileAttachment] = ()
 
 
 def compose(
@@ -157,6 +168,8 @@ def message(
     body = _body(rendered, extras.images)
     if extras.attachment is not None:
         body = _multipart("mixed", [body, _attached_mail(extras.attachment)])
+    if extras.files:
+        body = _multipart("mixed", [body, *map(_attached_file, extras.files)])
     to = [(envelope.to_name if i == 0 else "", addr) for i, addr in enumerate(envelope.to)]
     headers: list[tuple[str, str]] = [
         ("From", address_header("From", [(envelope.from_name, envelope.from_addr)])),
@@ -253,6 +266,18 @@ def _body(rendered: Rendered, images: Sequence[InlineImage]) -> Message:
         part.add_header("Content-Disposition", "inline", filename=f"{img.cid.split('@')[0]}.{img.subtype}")
         inline.append(part)
     return _multipart("related", [alternative, *inline], type="multipart/alternative")
+
+
+def _attached_file(file: FileAttachment) -> Message:
+    """A file as a base64 attachment; a name that is not ASCII goes as RFC 2231 in the
+    Content-Disposition (``Račun-1.pdf``), and as its ASCII letters in the older ``name``."""
+    plain = file.filename.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    part = _encoded(file.maintype, file.subtype, file.data, "base64", name=plain)
+    name: str | tuple[str, str, str] = (
+        file.filename if file.filename.isascii() else ("utf-8", "", file.filename)
+    )
+    part.add_header("Content-Disposition", "attachment", filename=name)
+    return part
 
 
 def _attached_mail(raw: bytes) -> Message:

@@ -26,7 +26,8 @@ from mailbot.decide.chase import PROMISE_FOLLOWUP
 from mailbot.decide.workdays import Calendar
 from mailbot.ledger.money import late_fee
 from mailbot.ledger.read import Invoice, Ledger
-from mailbot.outbound.compose import Envelope, Extras, InlineImage, Threading, compose
+from mailbot.outbound import documents, einvoice, pdf
+from mailbot.outbound.compose import Envelope, Extras, FileAttachment, InlineImage, Threading, compose
 from mailbot.outbound.context import chase_context, invoice_context
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.templates import current
@@ -58,17 +59,17 @@ class Mailer:
         says which reminder it shows, as ``reminder_number()`` counts a sent one)."""
         client = self.settings.clients[invoice.client_id]
         today = policy.local_date(now, client)
+        files: list[FileAttachment] = []
         if kind == "invoice":
-            due = invoice.due_date
-            if due is not None:  # (it is mailed today: a late one shows its new due date)
-                due = policy.due_after_mailing(
-                    due, invoice.issue_date, today, self.settings.chase.late_mail_terms_days
-                )
-            context = invoice_context(self.settings, _as_told(invoice, due), client, today, self.logo_src)
+            told = self._told(invoice, today)
+            context = invoice_context(self.settings, told, client, today, self.logo_src)
+            due = told.due_date
             if due != invoice.due_date and due is not None:  # the terms count from today
                 context["due"]["days"] = (due - today).days
                 context["due"]["moved"] = True  # mailed late: the mail apologises and says so
             context["lang"] = client.language
+            files = documents.attachments(self.settings, self.renderer.sources, told, client, today,
+                                          self.logo)  # fmt: skip
         else:
             paid = policy.paid(invoice)
             context = chase_context(
@@ -76,7 +77,26 @@ class Mailer:
                 kind=kind, reminder_number=reminder_number, logo_src=self.logo_src,
                 about="payment_claimed" if kind == "ack" else "",
             )  # fmt: skip
-        return self._compose(kind, context, client, Threading(message_id), now)
+        return self._compose(kind, context, client, Threading(message_id), now, files)
+
+    def _told(self, invoice: Invoice, today: date) -> Invoice:
+        """The invoice as its mail tells it: mailed today, a late one shows its new due date."""
+        due = invoice.due_date
+        if due is not None:
+            terms = self.settings.chase.late_mail_terms_days
+            due = policy.due_after_mailing(due, invoice.issue_date, today, terms)
+        return _as_told(invoice, due)
+
+    def invoice_pdf(self, invoice: Invoice, now: datetime) -> bytes:
+        """The invoice's PDF as the invoice mail mailed at ``now`` carries it (``preview --out x.pdf``)."""
+        client = self.settings.clients[invoice.client_id]
+        today = policy.local_date(now, client)
+        told = self._told(invoice, today)
+        context = documents.pdf_context(self.settings, told, client, today, self.logo)
+        wanted = documents.einvoice_format(self.settings, client) != "none"
+        ready = wanted and not documents.einvoice_gaps(self.settings, client)
+        xml = einvoice.cii_xml(self.settings, told, client) if ready else None
+        return pdf.invoice_pdf(self.renderer.sources, context, client.language, xml)
 
     def build_rows(
         self, rows: list[OutboxRow], ledger: Ledger, facts: Mapping[str, policy.Facts],
@@ -155,9 +175,10 @@ class Mailer:
         return Threading(row.message_id, original.message_id, refs)
 
     def _compose(self, kind: str, context: dict, client: Client, threading: Threading,
-                 now: datetime) -> bytes:  # fmt: skip
+                 now: datetime, files: list[FileAttachment] | None = None) -> bytes:  # fmt: skip
         rendered = self.renderer.render(TEMPLATE[kind], context, client.language)
-        extras = Extras(images=[self.logo] if self.logo else [], auto_submitted=AUTO_SUBMITTED.get(kind, ""))
+        extras = Extras(images=[self.logo] if self.logo else [], auto_submitted=AUTO_SUBMITTED.get(kind, ""),
+                        files=files or ())  # fmt: skip
         return compose(rendered, self.envelope(client), threading, now, extras)
 
     def envelope(self, client: Client) -> Envelope:

@@ -44,6 +44,11 @@ def build_preview(settings: Settings, invoice: Invoice, kind: str, step: int, no
     return mailer.build(invoice, kind, message_id, moment, tone=tone, reminder_number=number)
 
 
+def build_preview_pdf(settings: Settings, invoice: Invoice, now: datetime) -> bytes:
+    """The invoice's PDF (with its e-invoice inside unless ``einvoice = "none"``), as mailed now."""
+    return Mailer(settings).invoice_pdf(invoice, now)
+
+
 def preview_reminder_number(chase: Chase, kind: str, step: int) -> int:
     """Which reminder the ladder's N-th step is ("Second reminder"), as the sent mail counts:
     every step before it went out, and a heads-up is no reminder."""

@@ -13,6 +13,7 @@ from mailbot.config.settings import Settings, find_line
 from mailbot.inbound.inbox import NETWORK_ERRORS, ImapInbox, InboxError
 from mailbot.inbound.trust import ours
 from mailbot.ledger.read import load_ledger
+from mailbot.outbound.documents import einvoice_gaps
 from mailbot.outbound.sources import Sources
 from mailbot.outbound.templates import template_problems
 from mailbot.outbound.transport import SendError, SmtpOutbox
@@ -41,7 +42,7 @@ def check(settings: Settings, connect: bool = False) -> CheckReport:
     state = state_problems(settings)
     problems += state
     hints: list[str] = [] if state else language_hints(settings)
-    hints += source_hints(settings)
+    hints += source_hints(settings) + einvoice_hints(settings)
     if connect:
         problems += connect_problems(settings, hints)
     return CheckReport(problems, hints, len(settings.clients), len(ledger.invoices), len(ledger.valid()))
@@ -186,3 +187,13 @@ def source_hints(settings: Settings) -> list[str]:
         f"{path}:{line}: [[payments.sources]]: notifications are believed only with your mail "
         "server's Authentication-Results, which the Maildir inbox has none of: set [imap] to read them"
     ]
+
+
+def einvoice_hints(settings: Settings) -> list[str]:
+    """Clients whose e-invoice the config cannot fill in (``documents.einvoice_gaps``): their
+    invoices go with a PDF alone until it does."""
+    hints = []
+    for client_id, client in settings.clients.items():
+        if gaps := einvoice_gaps(settings, client):
+            hints.append(f"[clients.{client_id}]: no e-invoice until the config has " + "; ".join(gaps))
+    return hints
