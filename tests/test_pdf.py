@@ -277,3 +277,20 @@ def test_an_xrechnung_buyer_without_a_post_code_is_named(world):
         "[clients.amt] address: a post code and city (XRechnung: BR-DE-3/4, BR-DE-8/9)"
     ]
     assert einvoice_gaps(settings, moved.model_copy(update={"einvoice": "zugferd"})) == []
+
+
+def test_without_the_pdf_libraries_the_invoice_still_goes_and_check_says_why(
+    world, monkeypatch, tmp_path, capsys
+):
+    """A fresh machine without Pango: every command works and invoices go without their PDF
+    (a held invoice would cost the owner more than a missing attachment); `check` says why."""
+    _settings, ledger, mailer = world
+    reason = "WeasyPrint cannot load its libraries (no libpango); on Debian: apt-get install ..."
+    monkeypatch.setattr(pdf, "missing", lambda: reason)
+    raw = mailer.build(ledger.invoices["2026-004"], "invoice", "<nopango@muster-design.example>", NOW)
+    assert _files(raw) == {}
+    assert b"2026-004" in raw
+    config = write_config(tmp_path, CLIENTS, LEDGER)
+    main(["--config", str(config), "check"])
+    out = capsys.readouterr()
+    assert "invoice mails go without their PDF and e-invoice: " + reason in out.out + out.err

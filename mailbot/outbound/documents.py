@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from functools import cache
 from typing import Any
 
 from mailbot.config.settings import Client, Settings
@@ -88,7 +89,9 @@ def attachments(settings: Settings, sources: Sources, invoice: Invoice, client: 
         log.warning("invoice %s: no e-invoice, the config lacks %s", invoice.number, "; ".join(gaps))
         kind = "none"
     found: list[FileAttachment] = []
-    if wants_pdf(settings, client):
+    if wants_pdf(settings, client) and (why := pdf.missing()):
+        _say_once(f"invoice mails go without their PDF: {why} (`mailbot check` says so too)")
+    elif wants_pdf(settings, client):
         xml = einvoice.cii_xml(settings, invoice, client) if kind != "none" else None
         document = pdf.invoice_pdf(sources, pdf_context(settings, invoice, client, today, logo),
                                    client.language, xml)  # fmt: skip
@@ -98,6 +101,12 @@ def attachments(settings: Settings, sources: Sources, invoice: Invoice, client: 
         xml = einvoice.cii_xml(settings, invoice, client, "xrechnung")
         found.append(FileAttachment(f"{_safe(invoice.number)}.xml", xml, "application", "xml"))
     return found
+
+
+@cache
+def _say_once(message: str) -> None:
+    """A machine-wide condition is logged once a process, not once an invoice."""
+    log.warning("%s", message)
 
 
 def pdf_filename(sources: Sources, language: str, number: str) -> str:

@@ -18,7 +18,6 @@ from functools import cache, lru_cache
 from typing import Any
 
 import jinja2
-from weasyprint import HTML
 
 from mailbot.outbound.i18n import base_language, load_translations
 from mailbot.outbound.sources import Sources
@@ -107,8 +106,26 @@ def _fonts() -> Any:
     return FontConfiguration()
 
 
+@cache
+def missing() -> str:
+    """Why no PDF can be made on this machine ("" when it can): WeasyPrint loads Pango and
+    HarfBuzz, system libraries a fresh machine may lack.  Imported here, not at the top, so
+    that every other command (and mails without a PDF) works without them."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:
+        first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        return (
+            f"WeasyPrint cannot load its libraries ({first}); on Debian: apt-get install"
+            " libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+        )
+    return ""
+
+
 def html_to_pdf(html: str) -> bytes:
     """PDF/A-3b bytes of the HTML (fonts embedded, sRGB output intent)."""
+    from weasyprint import HTML
+
     document = HTML(string=html, url_fetcher=_fetcher())
     return document.write_pdf(pdf_variant="pdf/a-3b", font_config=_fonts())
 

@@ -13,7 +13,8 @@ from mailbot.config.settings import Settings, find_line
 from mailbot.inbound.inbox import NETWORK_ERRORS, ImapInbox, InboxError
 from mailbot.inbound.trust import ours
 from mailbot.ledger.read import load_ledger
-from mailbot.outbound.documents import einvoice_gaps
+from mailbot.outbound import pdf
+from mailbot.outbound.documents import einvoice_gaps, wants_pdf
 from mailbot.outbound.sources import Sources
 from mailbot.outbound.templates import template_problems
 from mailbot.outbound.transport import SendError, SmtpOutbox
@@ -193,6 +194,8 @@ def einvoice_hints(settings: Settings) -> list[str]:
     """Clients whose e-invoice the config cannot fill in (``documents.einvoice_gaps``): their
     invoices go with a PDF alone until it does."""
     hints = []
+    if (why := pdf.missing()) and any(wants_pdf(settings, c) for c in settings.clients.values()):
+        hints.append(f"invoice mails go without their PDF and e-invoice: {why}")
     for client_id, client in settings.clients.items():
         if gaps := einvoice_gaps(settings, client):
             hints.append(f"[clients.{client_id}]: no e-invoice until the config has " + "; ".join(gaps))
