@@ -23,6 +23,7 @@ from mailbot.config.values import (
     Email,
     EmailList,
     OneLine,
+    check_account_rs,
     check_currency,
     check_email,
     check_iban,
@@ -83,6 +84,10 @@ class Brand(Section):
         return value
 
 
+ReferenceKind = Literal["rf", "fi", "invoice"]
+"""What a mail asks the client to write as the transfer's reference (``ledger.references``)."""
+
+
 class Payment(Section):
     terms_days: int = Field(14, ge=0, le=365)
     currency: str = "EUR"
@@ -93,6 +98,10 @@ class Payment(Section):
     bank: OneLine = ""
     link: str = ""
     methods: list[OneLine] = Field(default_factory=list)
+    # The transfer reference the mails ask for: ISO 11649 RF, the Finnish national one, or
+    # the invoice number as it is (``[clients.x] reference`` overrides it per client).
+    reference: ReferenceKind = "rf"
+    account_rs: OneLine = ""  # a Serbian dinar account (18 digits): an NBS IPS QR for RSD invoices
 
     @field_validator("currency")
     @classmethod
@@ -103,6 +112,11 @@ class Payment(Section):
     @classmethod
     def _iban(cls, value: str) -> str:
         return check_iban(value) if value else value
+
+    @field_validator("account_rs")
+    @classmethod
+    def _account_rs(cls, value: str) -> str:
+        return check_account_rs(value) if value else value
 
     @field_validator("link")
     @classmethod
@@ -222,6 +236,7 @@ class Client(Section):
     chase: bool = True
     ladder: tuple[Step, ...] | None = None  # this client's own reminder steps
     country: str = ""  # public holidays for timing; default: [chase] country
+    reference: ReferenceKind | None = None  # the transfer reference; default: [payment] reference
 
     @field_validator("ladder")
     @classmethod
