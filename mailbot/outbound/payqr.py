@@ -14,7 +14,9 @@ draws them as a PNG, error correction M, that travels inline by Content-ID.
 
 from __future__ import annotations
 
-import io
+import struct
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -97,12 +99,43 @@ def ips_payload(transfer: Transfer) -> str:
 
 
 def qr_png(payload: str) -> bytes:
-    """The payload as a PNG (error correction M, as EPC asks; byte mode, UTF-8), a few KB:
-    4 pixels a module and the standard's quiet zone of 4 modules."""
-    code = segno.make_qr(payload, error="m", encoding="utf-8", boost_error=False)
-    out = io.BytesIO()
-    code.save(out, kind="png", scale=4, border=4)
-    return out.getvalue()
+    """The payload as a PNG (error correction M, as EPC asks; byte mode, UTF-8), under 1 KB:
+    4 pixels a module and the standard's quiet zone of 4 modules.
+
+    Mask pattern 0, always (a choice, measured): every mask decodes alike; segno's search
+    for the one with the lowest penalty took 28 of the 35 ms a code cost, about 15 times
+    what a whole mail costs without it.  The PNG is written here, not by segno's writer
+    (3 to 7 ms): one grey bit a pixel, one ``zlib`` call."""
+    code = segno.make_qr(payload, error="m", encoding="utf-8", boost_error=False, mask=0)
+    return _png(code.matrix, MODULE_PIXELS, QUIET_ZONE)
+
+
+MODULE_PIXELS = 4
+QUIET_ZONE = 4  # modules of light border, as ISO/IEC 18004 asks
+
+
+def _png(matrix: Sequence[Sequence[int]], scale: int, border: int) -> bytes:
+    """A 1-bit greyscale PNG of a QR matrix (dark modules black, the rest and the border white)."""
+    size = (len(matrix) + 2 * border) * scale
+    light = "1" * (border * scale)
+    padding = "1" * (-size % 8)
+    blank = b"\0" + int("1" * size + padding, 2).to_bytes((size + 7) // 8, "big")
+    rows = [blank] * (border * scale)
+    for row in matrix:
+        bits = light + "".join("0" * scale if module else "1" * scale for module in row) + light + padding
+        rows += [b"\0" + int(bits, 2).to_bytes((size + 7) // 8, "big")] * scale
+    rows += [blank] * (border * scale)
+    header = struct.pack(">IIBBBBB", size, size, 1, 0, 0, 0, 0)  # 1 bit, greyscale, no interlace
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + _chunk(b"IEND", b"")
+    )
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def _one_line(text: str) -> str:
