@@ -66,7 +66,8 @@ def test_run_once_sends_each_due_invoice_over_smtp(tmp_path, smtp_server):
     assert msg["Subject"] == f"Invoice 2026-001 from Muster Design: 3,998.40 EUR due {due.day} {due:%b %Y}"
     assert msg["Message-ID"].endswith("@muster-design.example>")
     assert msg["Date"] is not None and msg["Auto-Submitted"] is None
-    assert msg.get_content_type() == "multipart/alternative"
+    assert msg.get_content_type() == "multipart/related"  # the words, and the payment QR code inline
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["multipart/alternative", "image/png"]
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
     # By hand: 1200.00 + 2400.00 x 0.9 = 3360.00 net; 19 % of it = 638.40; total 3998.40.
