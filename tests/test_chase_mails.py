@@ -22,6 +22,7 @@ from conftest import BASE_CONFIG, write_config
 from mailbot.config.settings import load_settings
 from mailbot.decide.policy import group_facts
 from mailbot.ledger.read import load_ledger
+from mailbot.ledger.references import grouped, rf_reference
 from mailbot.outbound.context import amount_asked
 from mailbot.outbound.mails import Mailer
 from mailbot.records.rows import OutboxRow
@@ -99,7 +100,8 @@ def test_statement_asks_only_for_what_is_due(setup):
     assert "€2,023.00" not in mail.text and "€2,023.00" not in mail.html
     assert "Amount due: €1,785.00" in mail.text and "Amount due €1,785.00" in mail.html  # the box
     assert "Total due now: €1,785.00" in mail.text and "Total due now €1,785.00" in mail.html
-    assert "Reference: 2026-101, 2026-102" in mail.text  # the invoices paid now, nothing else
+    refs = ", ".join(grouped(rf_reference(n)) for n in ("2026-101", "2026-102"))
+    assert f"Payment reference: {refs}" in mail.text  # the invoices paid now, nothing else
     owed_now = mail.text.split("Due now:")[1].split("Coming up")[0]
     assert "2026-101" in owed_now and "2026-102" in owed_now and "2026-103" not in owed_now
 

@@ -169,6 +169,11 @@ def test_every_mail_kind_is_7bit_mime_that_reads_back_the_same(built, name, lang
         assert pdf.get_content_type() == "application/pdf"
         assert pdf.get_content().startswith(b"%PDF-")
         msg = body
+    asks_for_money = kind in ("invoice", "final") or (kind == "reminder" and tone != "claim_check")
+    if asks_for_money:  # the payment QR code travels inline beside the words (issue 15)
+        assert msg.get_content_type() == "multipart/related"
+        msg, qr = msg.iter_parts()
+        assert qr.get_content_type() == "image/png" and qr["Content-ID"].startswith("<payqr-")
     assert msg.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
     assert NAMES[name] in msg.get_body(("plain",)).get_content()

@@ -120,7 +120,7 @@ def test_german_mail_uses_german_words_and_formats(context_for):
     context, language = context_for("2026-004")
     rendered = Renderer().render("invoice", context, language)
     words = " ".join(_visible(rendered.html))
-    assert "Rechnungsnummer" in words and "Verwendungszweck" in words
+    assert "Rechnungsnummer" in words and "Zahlungsreferenz" in words  # an RF reference (the default)
     assert "1.053,23 €" in words  # (white space folded, the no-break space included)
     assert "innerhalb von 21 Tagen, also bis Montag, 30. November 2026" in words
     assert "Invoice" not in words

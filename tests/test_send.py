@@ -69,7 +69,8 @@ def test_run_once_sends_each_due_invoice_over_smtp(tmp_path, smtp_server):
     assert msg.get_content_type() == "multipart/mixed"  # the mail, then the invoice's PDF
     assert msg.get_payload()[1].get_filename() == "Invoice-2026-001.pdf"
     msg = msg.get_payload()[0]
-    assert msg.get_content_type() == "multipart/alternative"
+    assert msg.get_content_type() == "multipart/related"  # the words, and the payment QR code inline
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["multipart/alternative", "image/png"]
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
     # By hand: 1200.00 + 2400.00 x 0.9 = 3360.00 net; 19 % of it = 638.40; total 3998.40.

@@ -11,7 +11,13 @@ from pathlib import Path
 from mailbot.cli.args import settings_of
 from mailbot.cli.output import note, say, write_or_print
 from mailbot.config.settings import config_path, load_settings
-from mailbot.outbound.preview import NotPreviewable, build_preview, build_preview_pdf, previewable
+from mailbot.outbound.preview import (
+    NotPreviewable,
+    build_preview,
+    build_preview_pdf,
+    inline_images,
+    previewable,
+)
 from mailbot.outbound.render import TemplateMissing
 from mailbot.outbound.transport import outbox_place
 from mailbot.service.clock import utcnow
@@ -50,7 +56,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
     elif target.suffix == ".eml":
         target.write_bytes(raw)
     else:
-        write_or_print(target, _body(msg, "html"))
+        # a file a browser opens: its images inline as data: URIs (the mail keeps cid:)
+        write_or_print(target, inline_images(_body(msg, "html"), msg))
     if target:
         note(f"wrote {target}")
     return 0

@@ -23,6 +23,7 @@ from mailbot.config.values import (
     Email,
     EmailList,
     OneLine,
+    check_account_rs,
     check_country,
     check_currency,
     check_email,
@@ -86,6 +87,10 @@ class Brand(Section):
         return value
 
 
+ReferenceKind = Literal["rf", "fi", "invoice"]
+"""What a mail asks the client to write as the transfer's reference (``ledger.references``)."""
+
+
 class Payment(Section):
     terms_days: int = Field(14, ge=0, le=365)
     currency: str = "EUR"
@@ -96,6 +101,10 @@ class Payment(Section):
     bank: OneLine = ""
     link: str = ""
     methods: list[OneLine] = Field(default_factory=list)
+    # The transfer reference the mails ask for: ISO 11649 RF, the Finnish national one, or
+    # the invoice number as it is (``[clients.x] reference`` overrides it per client).
+    reference: ReferenceKind = "rf"
+    account_rs: OneLine = ""  # a Serbian dinar account (18 digits): an NBS IPS QR for RSD invoices
 
     @field_validator("currency")
     @classmethod
@@ -106,6 +115,11 @@ class Payment(Section):
     @classmethod
     def _iban(cls, value: str) -> str:
         return check_iban(value) if value else value
+
+    @field_validator("account_rs")
+    @classmethod
+    def _account_rs(cls, value: str) -> str:
+        return check_account_rs(value) if value else value
 
     @field_validator("link")
     @classmethod
@@ -255,6 +269,8 @@ class Client(Section):
         if info.data.get("einvoice") == "xrechnung" and not value.strip():
             raise ValueError('einvoice = "xrechnung" needs the buyer reference (BT-10, e.g. the Leitweg-ID)')
         return value.strip()
+
+    reference: ReferenceKind | None = None  # the transfer reference; default: [payment] reference
 
     @field_validator("ladder")
     @classmethod

@@ -94,6 +94,28 @@ def valid_fi(reference: str) -> bool:
     return fi_check(ref[:-1]) == ref[-1]
 
 
+def grouped(reference: str) -> str:
+    """As banks print a reference, so a client types it without losing their place: an RF
+    reference in fours from the left ("RF18 5390 0754 7034"), a Finnish one in fives from
+    the right ("1 20260 01238"); anything else as it is."""
+    ref = normalise(reference)
+    if valid_rf(ref):
+        return " ".join(ref[i : i + 4] for i in range(0, len(ref), 4))
+    if valid_fi(ref):
+        head = len(ref) % 5
+        groups = ([ref[:head]] if head else []) + [ref[i : i + 5] for i in range(head, len(ref), 5)]
+        return " ".join(groups)
+    return reference
+
+
+def transfer_reference(kind: str, number: str) -> str:
+    """The reference a mail asks the client to pay invoice ``number`` with, compact:
+    ``kind`` ``rf`` or ``fi`` (``[payment] reference``), else the invoice number itself.
+    A number too long for the kind (no reference, see above) keeps the number."""
+    made = {"rf": rf_reference, "fi": fi_reference}.get(kind)
+    return (made(number) if made else "") or number
+
+
 def references_of(number: str) -> tuple[str, ...]:
     """Every reference an invoice with this number may be paid with, normalised."""
     return tuple(r for r in (rf_reference(number), fi_reference(number)) if r)

@@ -15,6 +15,7 @@ from mailbot.config.settings import Client, Settings
 from mailbot.ledger.money import LateFee
 from mailbot.ledger.read import Invoice
 from mailbot.outbound.i18n import Formatter, formatter_for
+from mailbot.outbound.transfer import qr_payload, reference_kind, shown_reference
 
 
 def _lines(text: str) -> list[str]:
@@ -40,14 +41,21 @@ def _pay_link(link: str, number: str) -> str:
     return link.replace("{invoice}", number) if "{invoice}" in link else ""
 
 
-def payment_context(settings: Settings, invoice: Invoice) -> dict[str, Any]:
+def payment_context(settings: Settings, invoice: Invoice, client: Client | None = None) -> dict[str, Any]:
+    """How to pay ``invoice`` in full: the bank details, the reference (``transfer``), the pay
+    link and the QR code's payload (``qr``; drawn and attached by ``mails.Mailer``)."""
     p = settings.payment
+    kind = reference_kind(settings, client)
     return {
         "iban": p.iban,
         "bic": p.bic,
         "account_holder": p.account_holder or settings.business.name,
         "bank": p.bank,
-        "reference": invoice.number,
+        "reference": shown_reference(kind, [invoice.number]),
+        "reference_is_number": kind == "invoice",
+        "reference_kind": kind,
+        "qr": qr_payload(settings, kind, [invoice.number], invoice.currency, invoice.totals.gross),
+        "qr_src": "",  # "cid:...", set by the mailer when it attaches the code
         "link": p.link.replace("{invoice}", invoice.number) if p.link else "",
         "links": [],  # a mail about several invoices: one pay link each (chase_context)
         "methods": list(p.methods),
@@ -102,7 +110,7 @@ def invoice_context(
         "tax": fmt.money(totals.tax, cur),
         "total": fmt.money(totals.gross, cur),
         "total_plain": f"{fmt.amount(totals.gross, cur)} {cur}",
-        "payment": payment_context(settings, invoice),
+        "payment": payment_context(settings, invoice, client),
         "thanks": client.note or invoice.note,
         "greeting_name": client.contact,
         # "Dear Ms Weber," / "Sehr geehrte Frau Weber," / "Poštovana gospođo Petrović," (greeting.txt)
@@ -209,6 +217,7 @@ def chase_context(
     fee_first: bool = False,
     about: str = "",
     logo_src: str = "",
+    received_on: date | None = None,
 ) -> dict[str, Any]:
     """A reminder, acknowledgment or receipt: the invoices it is about, in the client's words.
 
@@ -219,6 +228,7 @@ def chase_context(
     in the amount.  ``kind``/``reminder_number``: what the heading and the amount box call
     the mail ("Second reminder", "Final notice").  ``promised``: the day the client said
     they would pay ``promised_for`` (an invoice number), named in a promise follow-up.
+    ``received_on``: a receipt's day the payment that settled the invoice arrived.
     """
     fmt = formatter_for(client.language)
     first, _ = items[0]
@@ -244,6 +254,7 @@ def chase_context(
         deadline_short=fmt.date(pay_by, "medium"),
         about=about,
         today=fmt.date(today, "full"),
+        received_on=fmt.date(received_on, "full") if received_on else "",
         fee=_fee(fmt, fee, cur, first) if fee else None,
         fee_first=fee_first,
         lang=client.language,
@@ -252,8 +263,16 @@ def chase_context(
     # What to pay now: the invoices of this mail, each number in the reference.
     context["total"] = context["open_total"]
     context["total_plain"] = f"{fmt.amount(asked, cur)} {cur}"
-    payment = {**context["payment"], "reference": ", ".join(i["number"] for i in listed)}
+    numbers = [i["number"] for i in listed]
+    kind_of_reference = context["payment"]["reference_kind"]
+    payment = {
+        **context["payment"],
+        "reference": shown_reference(kind_of_reference, numbers),
+        # a QR code only where the mail asks for the money (not an acknowledgment or receipt)
+        "qr": qr_payload(settings, kind_of_reference, numbers, cur, asked) if kind in ASKING else "",
+    }
     if tone == "claim_check":
+        payment["qr"] = ""  # the client says she paid: nothing invites a second payment
         payment["link"] = ""  # the client says she paid: nothing invites a second payment
     elif len(listed) > 1 and "{invoice}" in link:
         payment["link"] = ""  # a link names one invoice: one per invoice, none for the total
@@ -263,6 +282,9 @@ def chase_context(
     context["payment"] = payment
     context["claim"] = tone == "claim_check"
     return context
+
+
+ASKING = ("reminder", "final")  # the chase mails that ask for money (and show how to pay)
 
 
 def amount_asked(items: Sequence[tuple[Invoice, Decimal]]) -> Decimal:

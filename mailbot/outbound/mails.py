@@ -13,6 +13,7 @@ Which automated mails say ``Auto-Submitted`` (RFC 3834), and why:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Mapping
@@ -29,6 +30,7 @@ from mailbot.ledger.read import Invoice, Ledger
 from mailbot.outbound import documents, einvoice, pdf
 from mailbot.outbound.compose import Envelope, Extras, FileAttachment, InlineImage, Threading, compose
 from mailbot.outbound.context import chase_context, invoice_context
+from mailbot.outbound.payqr import qr_png
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.templates import current
 from mailbot.records.language import has_templates
@@ -76,6 +78,7 @@ class Mailer:
                 self.settings, client, [(invoice, paid)], today, tone=tone or _preview_tone(kind),
                 kind=kind, reminder_number=reminder_number, logo_src=self.logo_src,
                 about="payment_claimed" if kind == "ack" else "",
+                received_on=policy.paid_on(invoice, None) if kind == "receipt" else None,
             )  # fmt: skip
         return self._compose(kind, context, client, Threading(message_id), now, files)
 
@@ -118,6 +121,8 @@ class Mailer:
             kwargs.update(_promise(rows))
             kwargs["reminder_number"] = reminder_number(rows, facts)
             kwargs["said_on"] = _said_on(first, facts, cal)
+        if first.kind == "receipt":  # the day the payment that settled it arrived
+            kwargs["received_on"] = policy.paid_on(invoices[0], facts.get(invoices[0].number))
         if first.kind == "ack":
             kwargs["about"] = detail.get("about", "")
             client = self._learned(client, detail.get("language") or "")
@@ -176,10 +181,24 @@ class Mailer:
 
     def _compose(self, kind: str, context: dict, client: Client, threading: Threading,
                  now: datetime, files: list[FileAttachment] | None = None) -> bytes:  # fmt: skip
+        images = [self.logo] if self.logo else []
+        qr = self._qr(context)
+        if qr is not None:
+            images.append(qr)
         rendered = self.renderer.render(TEMPLATE[kind], context, client.language)
-        extras = Extras(images=[self.logo] if self.logo else [], auto_submitted=AUTO_SUBMITTED.get(kind, ""),
-                        files=files or ())  # fmt: skip
+        extras = Extras(images=images, auto_submitted=AUTO_SUBMITTED.get(kind, ""), files=files or ())
         return compose(rendered, self.envelope(client), threading, now, extras)
+
+    def _qr(self, context: dict) -> InlineImage | None:
+        """The payment QR code (``context.payment.qr``, its payload) as an inline PNG, and
+        ``qr_src`` pointing the HTML at it; none when the mail asks for no transfer."""
+        payment = context.get("payment") or {}
+        payload = payment.get("qr")
+        if not payload:
+            return None
+        cid = f"payqr-{hashlib.sha256(payload.encode()).hexdigest()[:16]}@{self.settings.domain}"
+        context["payment"] = {**payment, "qr_src": f"cid:{cid}"}
+        return InlineImage(cid=cid, data=qr_png(payload), subtype="png")
 
     def envelope(self, client: Client) -> Envelope:
         business = self.settings.business

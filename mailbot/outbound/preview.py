@@ -6,7 +6,10 @@ tone, so that the owner reads the words the client will get, not today's.
 
 from __future__ import annotations
 
+import base64
+import re
 from datetime import UTC, datetime, timedelta
+from email.message import Message
 
 from mailbot.config.settings import Chase, Settings
 from mailbot.ledger.read import Invoice, load_ledger
@@ -74,3 +77,20 @@ def preview_moment(chase: Chase, invoice: Invoice, kind: str, step: int, now: da
     chosen = steps[min(step, len(steps)) - 1] if step else steps[-1 if kind == "final" else 1]
     day = invoice.due_date + timedelta(days=chosen.days)
     return max(now, datetime(day.year, day.month, day.day, 10, tzinfo=UTC))
+
+
+_CID = re.compile(r"""(["'(])cid:([^"')\s]+)""")
+
+
+def inline_images(html: str, msg: Message) -> str:
+    """The HTML with each ``cid:`` image (the logo, the payment QR code) as a ``data:`` URI,
+    for a preview written to a file: a browser has no mail around it to find the parts in.
+    The mail itself keeps Content-IDs (mail programs block ``data:`` images)."""
+    parts: dict[str, str] = {}
+    for part in msg.walk():
+        cid = (part.get("Content-ID") or "").strip().strip("<>")
+        payload = part.get_payload(decode=True) if cid else None
+        if cid and isinstance(payload, bytes):
+            data = base64.b64encode(payload).decode("ascii")
+            parts[cid] = f"data:{part.get_content_type()};base64,{data}"
+    return _CID.sub(lambda m: m.group(1) + parts.get(m.group(2), "cid:" + m.group(2)), html)

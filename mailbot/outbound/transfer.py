@@ -1,0 +1,50 @@
+"""Pure: what a mail asks a client to pay by bank transfer: the reference to write and the
+QR code's payload (issue 15, part 4).
+
+The reference is made from the invoice number (``ledger.references``), so nothing is
+stored and the matcher (``decide.matching``) reads it back from the bank's statement.
+Which kind (``[payment] reference``, ``[clients.x] reference``): ``rf`` (ISO 11649, the
+default: every SEPA bank carries it), ``fi`` (the Finnish national reference, what Finnish
+clients are used to) or ``invoice`` (the number as it is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from mailbot.config.settings import Client, Settings
+from mailbot.ledger.references import grouped, rf_reference, transfer_reference
+from mailbot.outbound.payqr import Transfer, epc_payload, ips_payload
+
+
+def reference_kind(settings: Settings, client: Client | None) -> str:
+    """``rf``, ``fi`` or ``invoice``: the client's own choice, else the business's."""
+    own = client.reference if client is not None else None
+    return own or settings.payment.reference
+
+
+def shown_reference(kind: str, numbers: Sequence[str]) -> str:
+    """The reference(s) as the mail prints them, grouped as banks print them."""
+    return ", ".join(grouped(transfer_reference(kind, n)) for n in numbers)
+
+
+def qr_payload(settings: Settings, kind: str, numbers: Sequence[str], currency: str, amount: Decimal) -> str:
+    """The text of the QR code for paying ``amount`` for ``numbers``, or ``""`` for none.
+
+    EUR with an IBAN: a GiroCode.  Its structured reference is the RF reference of the one
+    invoice (also when the mail prints the Finnish one: the matcher reads both), unless the
+    owner asked for the bare invoice number; a mail about several invoices, or a number
+    with no RF reference, says "Invoice 2026-101, 2026-102" as text.  RSD with a dinar
+    account (``account_rs``): an NBS IPS code.  Any other currency: none."""
+    p = settings.payment
+    name = p.account_holder or settings.business.name
+    words = ("Invoice " if len(numbers) == 1 else "Invoices ") + ", ".join(numbers)
+    if currency == "EUR" and p.iban:
+        rf = rf_reference(numbers[0]) if len(numbers) == 1 and kind != "invoice" else ""
+        return epc_payload(Transfer(name, p.iban, amount, reference=rf, text=words, bic=p.bic))
+    if currency == "RSD" and p.account_rs:
+        purpose = ("Račun " if len(numbers) == 1 else "Računi ") + ", ".join(numbers)
+        reference = numbers[0] if len(numbers) == 1 else ""
+        return ips_payload(Transfer(name, p.account_rs, amount, reference=reference, text=purpose))
+    return ""
