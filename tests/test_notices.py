@@ -465,3 +465,159 @@ def test_a_masked_account_is_kept_as_the_bank_writes_it():
         "bank_mail",
     )
     assert notice.beneficiary == "DE89************300000"
+
+
+# --- real mail beyond the first fixtures (dev14): kinds, amounts, payers ------------------
+
+
+def _kind_amount(notice: Notice) -> tuple[str, Decimal | None, str | None]:
+    received = notice.received
+    return notice.kind, received.amount if received else None, received.currency if received else None
+
+
+def test_a_payment_mail_mentioning_the_next_payout_stays_a_payment():
+    body = (
+        "New payment received\n\nAmount:       €249.90\nCustomer:     Sabine Krämer\n"
+        "Description:  Order 10472\n\nThe payment is added to your balance and paid out to your bank"
+        " account with your next payout.\n"
+    )
+    notice = _one("New payment from Sabine Krämer", body, "generic")
+    assert _kind_amount(notice) == ("payment", Decimal("249.90"), "EUR")
+    sumup = "Lukas Brenner hat Ihren Zahlungslink bezahlt.\n\nBetrag:  180,00 €\nGebühr (2,5 %):  4,50 €\n"
+    sumup += "Auszahlungsbetrag:  175,50 €\nDer Auszahlungsbetrag wird auf Ihr Bankkonto überwiesen.\n"
+    notice = _one("Ihr Zahlungslink wurde bezahlt: 180,00 €", sumup, "generic")
+    assert _kind_amount(notice) == ("payment", Decimal("180.00"), "EUR")
+    assert notice.received is not None and notice.received.payer == "Lukas Brenner"
+
+
+def test_a_stripe_sepa_direct_debit_payment_is_a_payment_not_a_debit_of_the_owner():
+    body = (
+        "Sie haben eine Zahlung über 1.250,00 € von Nordlicht GmbH erhalten\n\nBetrag   1.250,00 €\n"
+        "Zahlungsmethode   SEPA-Lastschrift\nKunde   Nordlicht GmbH · buchhaltung@nordlicht.de\n"
+        "Zahlungs-ID   pi_3QtA91Ex7vR1a9Bd1cD5hK2e\n"
+    )
+    notice = _one("Zahlung über 1.250,00 € von Nordlicht GmbH", body, "stripe")
+    assert _kind_amount(notice) == ("payment", Decimal("1250.00"), "EUR")
+    assert notice.received is not None and notice.received.payer == "Nordlicht GmbH"
+    debit = _one(
+        "Lastschrift",
+        "Wir haben eine SEPA-Lastschrift über 49,00 € von Ihrem Konto abgebucht.\n",
+        "bank_mail",
+    )
+    assert debit.kind == "not_a_payment"
+
+
+def test_a_processing_fee_line_does_not_make_a_paid_invoice_pending():
+    body = "You've been paid!\n\nAmount paid        $1,075.00\nProcessing fee     -$31.48\nNet   $1,043.52\n"
+    notice = _one("Invoice #000142 paid by Bright Path Counseling", body, "generic")
+    assert _kind_amount(notice) == ("payment", Decimal("1075.00"), "USD")
+    still = _one("Payment received", "Amount: $500.00 USD\nYour payment is still processing.\n", "generic")
+    assert still.kind == "pending"
+
+
+def test_a_partial_refund_after_the_payment_leaves_it_a_payment_at_the_gross():
+    body = (
+        "You received a payment of $1,250.00 USD from Dorothy Kessler.\n\n"
+        "A partial refund of $100.00 USD was issued to Dorothy Kessler.\n"
+        "Gross amount:  $1,250.00 USD\nPartial refund:  -$100.00 USD\nTotal after refund:  $1,150.00 USD\n"
+    )
+    notice = _one("Payment received - $1,150.00 USD after partial refund", body)
+    assert _kind_amount(notice) == ("payment", Decimal("1250.00"), "USD")
+    refund = _one("Partial refund of a payment received", "You refunded $100.00 USD of a payment.\n")
+    assert refund.kind == "refund"
+
+
+def test_a_refund_the_body_names_before_the_payment_is_a_refund_whatever_the_subject():
+    body = "This payment was reversed by the buyer's bank.\nYou received a payment of €300.00 EUR on Dec 1.\n"
+    assert _one("Payment received from Tom Berg", body).kind == "refund"
+
+
+def test_the_subject_names_a_payout_even_when_the_body_lists_refunds_in_it():
+    body = (
+        "Ihre Auszahlung über 4.812,37 € ist unterwegs zu Ihrem Bankkonto.\n\nBetrag  4.812,37 €\n"
+        "Die Auszahlung umfasst 6 Zahlungen und 1 Rückerstattung.\n"
+    )
+    assert _one("Ihre Auszahlung über 4.812,37 € ist unterwegs", body, "stripe").kind == "not_a_payment"
+
+
+def test_a_disputed_payment_is_a_refund_even_when_no_amount_is_named_as_received():
+    body = (
+        "Nate Sorensen disputed a $420.00 payment with their card issuer.\n"
+        "The disputed amount of $420.00 and a $15.00 dispute fee have been withdrawn from your balance.\n"
+    )
+    notice = _one("A payment has been disputed", body, "stripe")
+    assert notice.kind == "refund"
+
+
+def test_an_incoming_payment_being_reviewed_is_pending_never_a_payment():
+    body = (
+        "We've received a payment of £1,500.00 from HOLLOWAY & PARK LTD to your GBP account, but we"
+        " need to review it before we can add it to your balance.\n\nAmount:  £1,500.00\n"
+    )
+    assert _one("We're reviewing an incoming payment", body, "generic").kind == "pending"
+    held = _one(
+        "You received a payment", "You received €800.00 EUR from Jan Ode. We're reviewing it.\n", "generic"
+    )
+    assert held.kind == "pending"
+
+
+def test_money_on_its_way_is_pending_in_english_and_german():
+    de = "Fenja Ohlsen hat dir 600,00 EUR geschickt. Das Geld ist auf dem Weg zu dir.\n"
+    assert _one("Fenja Ohlsen schickt dir 600,00 EUR", de, "wise").kind == "pending"
+    en = "Funds of €600.00 from Fenja Ohlsen are on their way to your account.\n"
+    assert _one("Incoming transfer", en, "wise").kind == "pending"
+
+
+def test_informal_german_wise_mail_is_a_payment_with_its_transfer_number():
+    body = (
+        "Thornbury & Cole Ltd hat dir 875,00 GBP gesendet.\n"
+        "875,00 GBP → 1.003,12 EUR (Wechselkurs 1 GBP = 1,14643 EUR)\n"
+        "Absender: Thornbury & Cole Ltd\nÜberweisungsnummer: #1190355621\n"
+    )
+    notice = _one("Du hast 875,00 GBP erhalten", body, "wise")
+    assert _kind_amount(notice) == ("payment", Decimal("875.00"), "GBP")
+    assert notice.key == "1190355621"
+    assert notice.received is not None and notice.received.payer == "Thornbury & Cole Ltd"
+
+
+def test_a_bank_advisors_answer_that_the_payment_came_in_is_one_and_not_yet_is_none():
+    body = (
+        "Die Zahlung ist heute auf Ihrem Geschäftskonto eingegangen.\n\nBetrag:  2.400,00 EUR\n"
+        "Auftraggeber:  Keller Gartenbau GmbH & Co. KG\n\n-----Ursprüngliche Nachricht-----\n"
+        "Ist die Zahlung über 2.400,00 EUR eingegangen? Letzten Monat kamen 600,00 EUR.\n"
+    )
+    notice = _one("AW: Zahlung Firma Keller eingegangen?", body, "bank_mail")
+    assert _kind_amount(notice) == ("payment", Decimal("2400.00"), "EUR")
+    assert notice.received is not None and notice.received.payer == "Keller Gartenbau GmbH & Co. KG"
+    not_yet = _one(
+        "AW: Zahlung eingegangen?", "Die Zahlung über 2.400,00 EUR ist noch nicht eingegangen.\n", "bank_mail"
+    )
+    assert not_yet.kind != "payment"
+
+
+@pytest.mark.parametrize(
+    ("line", "payer"),
+    [
+        ("Von:  Schreinerei Adler e.K.", "Schreinerei Adler e.K."),
+        ("Auftraggeber:  Hoffmann Design UG (haftungsbeschränkt)", "Hoffmann Design UG (haftungsbeschränkt)"),
+        ("Auftraggeber:  Bergwerk Digital AG, Bahnhofstrasse 12, 8001 Zürich", "Bergwerk Digital AG"),
+        ("Kunde:  Brandt & Söhne KG · buchhaltung@brandt-soehne.de", "Brandt & Söhne KG"),
+        ("Hanna Virtanen paid your invoice 2026-0199 for €640.00 EUR.", "Hanna Virtanen"),
+        ("Müller Bau GmbH & Co. KG hat Ihre Rechnung bezahlt.", "Müller Bau GmbH & Co. KG"),
+    ],
+)
+def test_the_payer_keeps_its_legal_form_and_loses_its_address(line, payer):
+    notice = _one("Zahlungseingang", f"{line}\nBetrag:  640,00 EUR\n", "bank_mail")
+    assert notice.received is not None and notice.received.payer == payer
+
+
+def test_a_finnish_bank_credit_is_read():
+    body = (
+        "tilillesi FI37 5000 0120 4567 89 on saapunut maksu.\n\nMaksaja       Laura Mäkinen\n"
+        "Summa         890,00 EUR\nKirjauspäivä  29.11.2026\nViesti        Lasku 2026-0215\n\n"
+        "Tilin saldo: 6 402,18 EUR\n"
+    )
+    notice = _one("Tilillesi on saapunut maksu", body, "bank_mail")
+    assert _kind_amount(notice) == ("payment", Decimal("890.00"), "EUR")
+    assert notice.received is not None and notice.received.payer == "Laura Mäkinen"
+    assert notice.received.on == date(2026, 11, 29) and "2026-0215" in notice.received.text

@@ -165,12 +165,13 @@ def _read_body(mail: Mail) -> Notice:
     lines = _lines(mail.text)
     subject = mail.subject[:300]
     body = "\n".join(line for line in lines if line.strip())
-    head = (subject + "\n" + body[:HEAD]).lower()
-    kind, what = _kind(subject.lower(), head, body.lower())
+    kind, what = _kind(subject.lower(), _kind_text(body[:HEAD].lower()), body.lower())
     if kind == "not_a_payment":
         return _no(what)
-    amount, why = _amount([subject, *lines])
+    amount, why = _amount([subject, *lines], kind)
     if amount is None:
+        if kind != "payment":  # a refund or pending one still says it is no payment
+            return Notice(kind, None, _key(lines), "", f"{what}, but {why}")
         return _no(f"{what}, but {why}")
     payer, payer_email = _payer(lines)
     on = _date(lines) or (mail.date.date() if mail.date else None)
@@ -185,34 +186,82 @@ def _read_body(mail: Mail) -> Notice:
 
 
 def _kind(subject: str, head: str, body: str) -> tuple[NoticeKind, str]:
-    """Refund, payout, outgoing, pending, then payment: the first whose words the mail uses."""
+    """The subject first: it names what the mail reports, the body's later lines often
+    mention other things (the next payout, a partial refund, the payment method).  A
+    subject that says nothing (or asks a question) leaves it to the subject and body
+    together, refund, payout, outgoing, pending, then payment: the first whose words
+    the text uses.  Whatever the subject, pending words in the body make it pending."""
     if words.NOT_PAYMENT.search(subject):
         return "not_a_payment", "a security, login or newsletter mail"
     if re.search(r"\bunsubscribe\b|newsletter|abbestellen", body) and not words.PAYMENT.search(subject):
         return "not_a_payment", "a marketing mail"
-    if words.REFUND.search(head):
-        return "refund", "a refund, reversal or chargeback"
-    if words.PAYOUT.search(head):
-        return "not_a_payment", "a payout or withdrawal to the owner's bank"
-    if words.OUTGOING.search(head):
-        return "not_a_payment", "money the owner sent or is asked for, not received"
+    said = None if subject.rstrip().endswith("?") else _subject_kind(subject)
+    if said is not None and said[0] != "payment":
+        return said
+    if said is not None:
+        return _payment_subject_body(head)
+    return _kind_of(subject + "\n" + head) or ("not_a_payment", "says no payment was received")
+
+
+_KINDS: list[tuple[re.Pattern[str], NoticeKind, str]] = [
+    (words.REFUND, "refund", "a refund, reversal or chargeback"),
+    (words.PAYOUT, "not_a_payment", "a payout or withdrawal to the owner's bank"),
+    (words.OUTGOING, "not_a_payment", "money the owner sent or is asked for, not received"),
+    (words.PENDING, "pending", "pending, on hold or under review: not received yet"),
+    (words.PAYMENT, "payment", "a payment received"),
+]
+
+
+def _subject_kind(subject: str) -> tuple[NoticeKind, str] | None:
+    """What the subject alone says; a partial refund it names after the payment
+    ("Payment received - $1,150.00 USD after partial refund") leaves it a payment."""
+    paid, partial = words.PAYMENT.search(subject), words.PARTIAL_REFUND.search(subject)
+    if paid and partial and paid.start() < partial.start():
+        return _kind_of(subject[: partial.start()])
+    return _kind_of(subject)
+
+
+def _kind_of(text: str) -> tuple[NoticeKind, str] | None:
+    return next(((kind, what) for pattern, kind, what in _KINDS if pattern.search(text)), None)
+
+
+def _payment_subject_body(head: str) -> tuple[NoticeKind, str]:
+    """The subject says a payment was received: the body may still say it is pending, the
+    owner's own payment, or a refund (when it says so before it names the payment); a
+    payout it mentions is where the money goes next, a partial refund one made after."""
     if words.PENDING.search(head):
         return "pending", "pending, on hold or under review: not received yet"
-    if words.PAYMENT.search(head):
-        return "payment", "a payment received"
-    return "not_a_payment", "says no payment was received"
+    if words.OUTGOING.search(head):
+        return "not_a_payment", "money the owner sent or is asked for, not received"
+    kept = "\n".join(line for line in head.split("\n") if not words.PARTIAL_REFUND.search(line))
+    refund, paid = words.REFUND.search(kept), words.PAYMENT.search(kept)
+    if refund and (paid is None or refund.start() < paid.start()):
+        return "refund", "a refund, reversal or chargeback"
+    return "payment", "a payment received"
 
 
-def _amount(lines: list[str]) -> tuple[Money | None, str]:
+def _kind_text(head: str) -> str:
+    """``head`` without what says nothing of the mail's kind: asides (``ASIDE``) and the
+    lines with an amount that is a fee, a balance or a rate ("Processing fee -$31.48")."""
+    kept = []
+    for line in head.split("\n"):
+        if words.NOT_THE_AMOUNT.search(line) and money_in(line):
+            continue
+        kept.append(words.ASIDE.sub(" ", line))
+    return "\n".join(kept)
+
+
+def _amount(lines: list[str], kind: NoticeKind = "payment") -> tuple[Money | None, str]:
     """The one amount a label names as received; (None, why) when none or several.  Of
-    a line's amounts, the first after its label ("payment of $980 ... above $500")."""
+    a line's amounts, the first after its label ("payment of $980 ... above $500").  In
+    a payment, a line about a refund never gives it ("Partial refund: -$100.00")."""
     best: list[Money] = []
     best_score, carry = 0, 0
     for line in lines:
         lower = line.lower()
         if not line.strip():
             continue
-        if words.NOT_THE_AMOUNT.search(lower):
+        if words.NOT_THE_AMOUNT.search(lower) or (kind == "payment" and words.REFUND.search(lower)):
             carry = 0
             continue
         score, at = _label_score(lower)
@@ -269,12 +318,22 @@ def _date(lines: list[str]) -> date | None:
     return next((d for d in map(day_in, _labelled(lines, words.DATE)) if d), None)
 
 
-_NAME = r"(?P<name>[^\n.,;:()<>]{2,80}?)"
+# A legal form's dot ("Co. KG", "e.K.", "Inc.") or "(haftungsbeschränkt)" is part of a name.
+_FORM_DOT = (
+    r"\.(?:(?<=\bco\.)|(?<=\binc\.)|(?<=\bltd\.)|(?<=\bcorp\.)"
+    r"|(?<=\be\.k\.)|(?<=\be\.v\.)|(?<=\be\.u\.)|(?=[kvu]\.))"
+)
+_NAME = rf"(?P<name>(?:[^\n.,;:()<>]|{_FORM_DOT}|\(haftungsbeschränkt\)){{2,80}}?)"
 _NAME_END = r"(?=\s+(?:is|has|was|wurde|ist|hat|über|for|on|to|via|auf|an)\b|\s*[.,;:(<]|\s*$)"
 _GAP = r"[^\n]{0,60}?"
 _ENDED = _NAME + _NAME_END
 _SENT = [
-    re.compile(rf"^\s*{_NAME} (?:has )?(?:sent you|paid you|is sending you|hat ihnen)\b", re.I),
+    re.compile(
+        rf"^\s*{_NAME} (?:has )?(?:sent you|paid (?:your invoice|invoice|you)|is sending you"
+        r"|hat (?:ihnen|dir|euch))\b",
+        re.I,
+    ),
+    re.compile(rf"^\s*{_NAME} hat (?:ihren|ihre|deinen|deine|die|den) [\w-]+ (?:bezahlt|beglichen)\b", re.I),
     re.compile(rf"\b(?:received|erhalten|payment|transfer|zahlung|geld)\b{_GAP} from {_ENDED}", re.I),
     re.compile(rf"\b(?:paid by|bezahlt von|beglichen von) {_ENDED}", re.I),
     re.compile(rf"\bvon {_NAME} (?:erhalten|bekommen|gutgeschrieben|eingegangen|über)\b", re.I),
@@ -302,15 +361,30 @@ def _payer(lines: list[str]) -> tuple[str, str]:
     return name, emails[0] if emails else ""
 
 
+_FORMS = re.compile(r"\b(?:co|inc|ltd|corp|e\.k|e\.v|e\.u)\.$", re.I)
+
+
 def _clean_name(value: str) -> str:
+    """The payer's name alone: no address, IBAN, bullet or trailing punctuation, but a
+    legal form kept whole ("Schreinerei Adler e.K.", "Studio UG (haftungsbeschränkt)").
+    A labelled value with the payer's street after a comma is cut at the comma."""
     value = words.EMAIL.sub("", value)
-    value = re.sub(r"[<>()\[\]\"]", " ", value)
+    limited = "(haftungsbeschränkt)" in value.lower()
+    value = re.sub(r"[<>()\[\]\"·•|]", " ", value)
     value = re.sub(words.IBAN.pattern, "", value)
-    value = " ".join(value.split()).strip(" .,;:-")
+    value = " ".join(value.split())
+    dotted = _FORMS.search(value.rstrip(" ,;:-–—"))
+    value = value.strip(" .,;:-–—")
+    if "," in value and re.search(r"\d{3}", value):
+        value = value.split(",")[0].strip(" .,;:-–—")
     if not value or money_in(value) or re.search(r"\d{3}", value) or len(value) > 100:
         return ""
     if value.lower() in ("you", "your customer", "ihr kunde", "paypal", "stripe", "wise"):
         return ""
+    if dotted and value.lower().endswith(dotted.group(0)[:-1].lower()):
+        value += "."
+    if limited:
+        value = re.sub(r"(?i)\bhaftungsbeschränkt\b", "(haftungsbeschränkt)", value)
     return value
 
 
