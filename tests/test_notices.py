@@ -621,3 +621,93 @@ def test_a_finnish_bank_credit_is_read():
     assert _kind_amount(notice) == ("payment", Decimal("890.00"), "EUR")
     assert notice.received is not None and notice.received.payer == "Laura Mäkinen"
     assert notice.received.on == date(2026, 11, 29) and "2026-0215" in notice.received.text
+
+
+def test_a_bank_mail_with_two_credits_gives_one_payment_each():
+    body = (
+        "Auf Ihrem Konto sind 2 Zahlungen eingegangen:\n\nBetrag: 500,00 EUR\nAuftraggeber: Anna Becker\n"
+        "Verwendungszweck: RE-2026-0042\n\nBetrag: 300,00 EUR\nAuftraggeber: Tom Berg GmbH\n"
+        "Verwendungszweck: RE-2026-0043\n"
+    )
+    found = read_notices(_mail("2 neue Gutschriften", body), "bank_mail")
+    read = [
+        (n.kind, n.received.amount if n.received else None, n.received.payer if n.received else "")
+        for n in found
+    ]
+    assert read == [
+        ("payment", Decimal("500.00"), "Anna Becker"),
+        ("payment", Decimal("300.00"), "Tom Berg GmbH"),
+    ]
+    assert "RE-2026-0043" in (found[1].received.text if found[1].received else "")
+
+
+def test_of_several_bank_entries_a_debit_or_a_total_is_never_a_payment():
+    body = (
+        "Neue Umsätze auf Ihrem Konto:\n\nBetrag: 500,00 EUR\nAuftraggeber: Anna Becker\n\n"
+        "Betrag: 49,00 EUR\nEmpfänger: Telekom Deutschland GmbH\n\n"
+        "Betrag: -19,99 EUR\nAuftraggeber: Stadtwerke\n"
+    )
+    found = read_notices(_mail("Zahlungseingang und Umsätze", body), "bank_mail")
+    assert [n.kind for n in found] == ["payment", "not_a_payment", "not_a_payment"]
+    with_total = body.replace("Neue Umsätze auf Ihrem Konto:", "Gesamt: 549,00 EUR")
+    found = read_notices(_mail("Zahlungseingang", with_total), "bank_mail")
+    assert [n.kind for n in found] == ["not_a_payment"]
+    together = "Zahlungen eingegangen:\nBetrag: 500,00 EUR\nBetrag: 300,00 EUR\nAuftraggeber: Anna Becker\n"
+    assert [n.kind for n in read_notices(_mail("Zahlungseingang", together), "bank_mail")] == [
+        "not_a_payment"
+    ]
+
+
+def test_a_payout_on_its_way_to_the_bank_is_no_payment_and_a_chargeback_is_a_refund():
+    payout = _one(
+        "Your money is on its way", "€4,812.37 is on its way to your bank account ending 4417.\n", "stripe"
+    )
+    assert payout.kind == "not_a_payment"
+    assert _one("Chargeback received", "A chargeback of €120.00 was made.\n", "stripe").kind == "refund"
+
+
+def test_a_swift_transfer_is_read_at_the_amount_sent_not_after_the_receiving_fee():
+    body = (
+        "An incoming SWIFT transfer has been credited to your account.\n\nInstructed amount: USD 2,000.00\n"
+        "Receiving fee: USD 15.00\nCredited amount: USD 1,985.00\nOrdering party: ACME CORP\n"
+    )
+    notice = _one("Incoming international payment", body, "bank_mail")
+    assert _kind_amount(notice) == ("payment", Decimal("2000.00"), "USD")
+
+
+def test_a_bank_credit_whose_amount_follows_a_colon_on_the_next_line_is_read():
+    body = "Auf Ihrem Konto wurde folgender Betrag gutgeschrieben:\n+ 890,00 EUR\nvon: Huber Elektro GmbH\n"
+    notice = _one("Neue Gutschrift", body, "bank_mail")
+    assert _kind_amount(notice) == ("payment", Decimal("890.00"), "EUR")
+    assert notice.received is not None and notice.received.payer == "Huber Elektro GmbH"
+
+
+@pytest.mark.parametrize("cte", ["base64", "quoted-printable"])
+def test_an_encoded_html_only_austrian_instant_transfer_is_read(cte):
+    html = (
+        "<html><body><h2>Eingang einer Echtzeitüberweisung</h2><table>"
+        "<tr><td>Betrag</td><td>EUR 1.450,00</td></tr><tr><td>Auftraggeber</td><td>Gruber &amp; Partner OG</td></tr>"
+        "<tr><td>Zahlungsreferenz</td><td>RE-2026-077</td></tr></table></body></html>"
+    )
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = (
+        "info@george.at",
+        "owner@muster-design.at",
+        "Neuer Zahlungseingang",
+    )
+    msg.set_content(html, subtype="html", cte=cte)
+    assert cte in bytes(msg).decode().lower()
+    found = read_notices(parse(bytes(msg)), "bank_mail")
+    assert len(found) == 1 and _kind_amount(found[0]) == ("payment", Decimal("1450.00"), "EUR")
+    assert found[0].received is not None and found[0].received.payer == "Gruber & Partner OG"
+    assert "RE-2026-077" in found[0].received.text
+
+
+def test_an_invoicing_tools_paid_mail_names_the_payer_after_a_greeting():
+    notice = _one(
+        "Invoice INV-0042 was paid",
+        "Great news! Bright Co paid invoice INV-0042.\nAmount paid: €800.00\n",
+        "generic",
+    )
+    assert _kind_amount(notice) == ("payment", Decimal("800.00"), "EUR")
+    assert notice.received is not None and notice.received.payer == "Bright Co"

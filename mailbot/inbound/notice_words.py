@@ -39,6 +39,7 @@ PAYOUT = _any(
     r"\bpayouts?\b|\bauszahlung",
     r"\bwithdraw|\babhebung|\babbuchung",
     r"to your bank account|auf ihr bankkonto|transfer to your bank|an ihre bank",
+    r"on (?:its|their) way to your bank|(?:unterwegs|auf dem weg) (?:zu|auf) ihr(?:em)? (?:bank)?konto",
 )
 OUTGOING = _any(
     r"\byou(?:'ve| have)? (?:sent|paid)\b|\byour payment to\b|receipt for your payment|\byou(?:'ve| have)? authori[sz]ed",
@@ -95,7 +96,7 @@ NOT_THE_AMOUNT = _any(
 # Lines whose amount is the payment, best first.
 AMOUNT_LABELS = [
     _any(
-        r"\bgross\b|\bbrutto",
+        r"\bgross\b|\bbrutto|instructed amount|amount sent|sent amount|überwiesener betrag|auftragsbetrag",
         r"amount received|received amount|erhaltener betrag|eingangsbetrag|gutschriftsbetrag|betrag der gutschrift",
         r"\bsent you\b|\bpaid you\b|\byou(?:'ve| have)? received\b|\bhat (?:ihnen|dir|euch)\b|\b(?:haben|hast|habt) .{0,40}erhalten",
         r"\bpayment of\b|\bzahlung (?:über|von|in höhe von)\b|amount paid|bezahlter betrag|\bgutschrift\b",
@@ -103,7 +104,7 @@ AMOUNT_LABELS = [
     ),
     _any(
         r"^\s*(?:amount|betrag|total|summe|gesamt|payment|zahlung|umsatz|summa|määrä|belopp)\b",
-        r"\bbetrag\s*:",
+        r"\bbetrag\s*:|\b(?:gutgeschrieben|eingegangen|credited|received)\s*:\s*$",
     ),
 ]
 

@@ -24,6 +24,7 @@ from email.message import Message
 from typing import Literal
 
 from mailbot.decide.matching import Received
+from mailbot.inbound import notice_blocks
 from mailbot.inbound import notice_words as words
 from mailbot.inbound.amounts import MAX_AMOUNT, Money, day_in, money_in
 from mailbot.inbound.bank import Entry, StatementError, read_statement_bytes
@@ -67,7 +68,7 @@ def read_notices(mail: Mail, kind: str) -> list[Notice]:
             return statements
         if kind == "camt":
             return [_no("no camt.053/054 statement attached")]
-        return [_read_body(mail)]
+        return _read_body(mail)
     except Exception as exc:  # nothing from outside may stop the inbox
         return [_no(f"unreadable ({type(exc).__name__})")]
 
@@ -161,18 +162,53 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def _read_body(mail: Mail) -> Notice:
+def _read_body(mail: Mail) -> list[Notice]:
     lines = _lines(mail.text)
     subject = mail.subject[:300]
     body = "\n".join(line for line in lines if line.strip())
     kind, what = _kind(subject.lower(), _kind_text(body[:HEAD].lower()), body.lower())
     if kind == "not_a_payment":
-        return _no(what)
+        return [_no(what)]
     amount, why = _amount([subject, *lines], kind)
+    if amount is None and kind == "payment" and why.startswith("several"):
+        entries = _entries(lines, mail)
+        if entries:
+            return entries
     if amount is None:
         if kind != "payment":  # a refund or pending one still says it is no payment
-            return Notice(kind, None, _key(lines), "", f"{what}, but {why}")
-        return _no(f"{what}, but {why}")
+            return [Notice(kind, None, _key(lines), "", f"{what}, but {why}")]
+        return [_no(f"{what}, but {why}")]
+    return [_notice(kind, what, amount, why, lines, mail)]
+
+
+_TOTAL = re.compile(r"\b(?:total|sum|summe|gesamt\w*|insgesamt)\b", re.I)
+_RECIPIENT = re.compile(r"^\s*(?:empfänger(?:in)?|recipient|beneficiary|begünstigte[rs]?|payee)\b", re.I)
+
+
+def _entries(lines: list[str], mail: Mail) -> list[Notice]:
+    """A mail reporting several payments, each in its own paragraph: one notice each.
+    A block is a payment only if it says so itself, by a payment word or a payer's label
+    ("Auftraggeber:") and no recipient's, and names no debit, refund, payout or pending.
+    A total among the amounts ("Summe: 800,00 EUR") leaves the mail unreadable."""
+    at = _amount_lines(lines)
+    if any(_TOTAL.search(lines[i]) for i in at):
+        return []
+    found = []
+    for block in notice_blocks.blocks(lines, at):
+        text = "\n".join(block).lower()
+        kind, what = _kind_of(text) or ("not_a_payment", "")
+        named = _labelled(block, words.PAYER) and not any(_RECIPIENT.match(line) for line in block)
+        if kind == "not_a_payment" and not what and named:
+            kind, what = "payment", "a payment received"
+        amount, why = _amount(block, kind)
+        if kind == "not_a_payment" or amount is None:
+            found.append(_no(f"one of several entries: {what or 'names no payer'}, {why}"))
+            continue
+        found.append(_notice(kind, f"one of several entries: {what}", amount, why, block, mail))
+    return found
+
+
+def _notice(kind: NoticeKind, what: str, amount: Money, why: str, lines: list[str], mail: Mail) -> Notice:
     payer, payer_email = _payer(lines)
     on = _date(lines) or (mail.date.date() if mail.date else None)
     received = Received(
@@ -183,6 +219,18 @@ def _read_body(mail: Mail) -> Notice:
     if kind == "payment" and amount.amount < 0:
         return _no("the amount is negative: money sent, not received", received, key)
     return Notice(kind, received, key, beneficiary, f"{what}: {why}")
+
+
+def _amount_lines(lines: list[str]) -> list[int]:
+    """Indexes of the lines whose amounts a label of the best kind names (see ``_amount``)."""
+    scores = [
+        0
+        if words.NOT_THE_AMOUNT.search(line.lower()) or not money_in(line)
+        else _label_score(line.lower())[0]
+        for line in lines
+    ]
+    best = max(scores, default=0)
+    return [i for i, score in enumerate(scores) if best and score == best]
 
 
 def _kind(subject: str, head: str, body: str) -> tuple[NoticeKind, str]:
@@ -196,6 +244,8 @@ def _kind(subject: str, head: str, body: str) -> tuple[NoticeKind, str]:
     if re.search(r"\bunsubscribe\b|newsletter|abbestellen", body) and not words.PAYMENT.search(subject):
         return "not_a_payment", "a marketing mail"
     said = None if subject.rstrip().endswith("?") else _subject_kind(subject)
+    if said is not None and said[0] == "pending" and words.PAYOUT.search(head):
+        return "not_a_payment", "a payout or withdrawal to the owner's bank"
     if said is not None and said[0] != "payment":
         return said
     if said is not None:
@@ -323,17 +373,23 @@ _FORM_DOT = (
     r"\.(?:(?<=\bco\.)|(?<=\binc\.)|(?<=\bltd\.)|(?<=\bcorp\.)"
     r"|(?<=\be\.k\.)|(?<=\be\.v\.)|(?<=\be\.u\.)|(?=[kvu]\.))"
 )
-_NAME = rf"(?P<name>(?:[^\n.,;:()<>]|{_FORM_DOT}|\(haftungsbeschränkt\)){{2,80}}?)"
-_NAME_END = r"(?=\s+(?:is|has|was|wurde|ist|hat|über|for|on|to|via|auf|an)\b|\s*[.,;:(<]|\s*$)"
+_NAME = rf"(?P<name>(?:[^\n.,;:!?()<>]|{_FORM_DOT}|\(haftungsbeschränkt\)){{2,80}}?)"
+_NAME_END = (
+    r"(?=\s+(?:is|has|was|wurde|ist|hat|über|for|on|to|via|auf|an|succeeded|cleared|arrived)\b"
+    r"|\s*[.,;:!?(<]|\s*$)"
+)
 _GAP = r"[^\n]{0,60}?"
 _ENDED = _NAME + _NAME_END
 _SENT = [
     re.compile(
-        rf"^\s*{_NAME} (?:has )?(?:sent you|paid (?:your invoice|invoice|you)|is sending you"
+        rf"(?:^|[.!?]\s)\s*{_NAME} (?:has )?(?:sent you|paid (?:your invoice|invoice|you)|is sending you"
         r"|hat (?:ihnen|dir|euch))\b",
         re.I,
     ),
-    re.compile(rf"^\s*{_NAME} hat (?:ihren|ihre|deinen|deine|die|den) [\w-]+ (?:bezahlt|beglichen)\b", re.I),
+    re.compile(
+        rf"(?:^|[.!?]\s)\s*{_NAME} hat (?:ihren|ihre|deinen|deine|die|den) [\w-]+ (?:bezahlt|beglichen)\b",
+        re.I,
+    ),
     re.compile(rf"\b(?:received|erhalten|payment|transfer|zahlung|geld)\b{_GAP} from {_ENDED}", re.I),
     re.compile(rf"\b(?:paid by|bezahlt von|beglichen von) {_ENDED}", re.I),
     re.compile(rf"\bvon {_NAME} (?:erhalten|bekommen|gutgeschrieben|eingegangen|über)\b", re.I),
