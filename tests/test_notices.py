@@ -711,3 +711,27 @@ def test_an_invoicing_tools_paid_mail_names_the_payer_after_a_greeting():
     )
     assert _kind_amount(notice) == ("payment", Decimal("800.00"), "EUR")
     assert notice.received is not None and notice.received.payer == "Bright Co"
+
+
+def test_a_payment_being_checked_in_german_is_pending():
+    body = "Sie haben 900,00 € EUR von Ines Wolf erhalten. Die Zahlung wird derzeit überprüft.\n"
+    assert _one("Neue Zahlung", body).kind == "pending"
+
+
+def test_an_order_style_paypal_mail_reads_the_total_and_the_note_not_the_item_table():
+    body = (
+        "Sie haben eine Zahlung über 1.190,00 € EUR von Jana Lenz erhalten.\n\nBestelldetails\n"
+        "Beschreibung                     Stückpreis      Anzahl   Betrag\n"
+        "Webdesign Paket                  1.000,00 € EUR  1        1.000,00 € EUR\n"
+        "Zwischensumme   1.000,00 € EUR\nMwSt.   190,00 € EUR\nGesamtbetrag   1.190,00 € EUR\n\n"
+        "Anweisungen an den Verkäufer\nRechnung RE-2026-0099\n\nTransaktionscode: 5TY05013RG002845M\n"
+    )
+    notice = _one("Sie haben eine Bestellung erhalten", body)
+    assert _kind_amount(notice) == ("payment", Decimal("1190.00"), "EUR")
+    assert notice.received is not None and notice.received.text == "Rechnung RE-2026-0099"
+    english = (
+        "You received a payment of $480.00 USD from Mark Dunn\n\nItem name: Logo design\n"
+        "Item number: INV-2026-0123\nQuantity: 1\nPrice: $480.00 USD\nTotal: $480.00 USD\n"
+    )
+    notice = _one("Notification of payment received", english)
+    assert notice.received is not None and "INV-2026-0123" in notice.received.text

@@ -51,6 +51,7 @@ PENDING = _any(
     r"\bon hold\b|\bheld\b|\bholding\b|zurückgehalten|einbehalten|angehalten",
     r"\bpending\b|\bausstehend|vorgemerkt|\bvormerkung",
     r"under review|requires? (?:a )?review|review (?:this |the )?payment|in prüfung|wird geprüft|überprüfung",
+    r"\b(?:wird|werden|ist|sind) [^.\n]{0,30}(?:über)?prüft\b|\büberprüf|\bprüfung\b|\bnot (?:yet )?cleared\b",
     r"\breviewing\b|need to review|\bbefore we can (?:add|credit|release)|\bprüfen (?:die|diese) zahlung",
     r"on (?:its|the|their) way|unterwegs|auf dem weg|being processed|is processing|\bprocessing\b|wird bearbeitet|in bearbeitung",
     r"\bexpected\b|\berwartet\b|not yet (?:been )?(?:credited|received|available)|noch nicht gutgeschrieben",
@@ -133,9 +134,14 @@ PAYER_EMAIL = _label(
 TEXT = _label(
     r"(?:note|message) (?:from|to) [^:\n]{1,60}|(?:nachricht|mitteilung) (?:von|an) [^:\n]{1,60}|note|nachricht|mitteilung|message|memo",
     r"hinweis für [^:\n]{1,40}|viesti|meddelande|invoice title|rechnungstitel",
+    r"item (?:name|number|title)|artikel(?:name|nummer|bezeichnung)?",
+    r"instructions? (?:to|for) (?:the )?(?:merchant|seller)|anweisungen? (?:an|für) (?:den )?verkäufer",
     r"payment reference|zahlungsreferenz|reference|referenz|verwendungszweck|zweck|purpose",
     r"description|beschreibung|invoice (?:number|no\.?|#)|rechnungs-?(?:nummer|nr\.?)|kundenreferenz",
 )
+
+# A label's value that is a table's column heads ("Unit price  Qty  Amount"), not a text.
+COLUMN_HEADS = re.compile(r"\b(?:unit price|stückpreis|einzelpreis|qty|quantity|anzahl|menge)\b", re.I)
 
 # Where a quoted or forwarded copy begins: nothing after it is the notification.
 QUOTE_START = re.compile(

@@ -445,7 +445,9 @@ def _clean_name(value: str) -> str:
 
 
 def _text(lines: list[str]) -> str:
-    values = _labelled(lines, words.TEXT)
+    """The remittance text: the values of its labels, a table's column heads left out
+    (an order's "Description  Unit price  Qty  Amount" line is no note)."""
+    values = [v for v in _labelled(lines, words.TEXT) if not words.COLUMN_HEADS.search(v)]
     return " ".join(dict.fromkeys(" ".join(v.split()) for v in values))[:500]
 
 
