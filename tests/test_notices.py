@@ -735,3 +735,19 @@ def test_an_order_style_paypal_mail_reads_the_total_and_the_note_not_the_item_ta
     )
     notice = _one("Notification of payment received", english)
     assert notice.received is not None and "INV-2026-0123" in notice.received.text
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Neue Rechnung", "Sie haben eine Rechnung von Hosting AG erhalten.\nRechnungsbetrag: 59,00 EUR\n"),
+        ("Rechnung von Hosting AG", "Hosting AG hat Ihnen eine Rechnung gesendet.\nBetrag: 59,00 EUR\n"),
+        (
+            "Invoice INV-77 from Acme",
+            "Acme sent you an invoice.\nAmount: $59.00 USD\nThe invoice must be paid by Dec 15.\n",
+        ),
+        ("Your invoice", "Invoice INV-77 is to be paid by Dec 15, 2026.\nTotal: €59.00\n"),
+    ],
+)
+def test_an_invoice_sent_to_the_owner_is_never_a_payment(subject, body):
+    assert _one(subject, body, "generic").kind != "payment"

@@ -46,6 +46,9 @@ OUTGOING = _any(
     r"sie haben .{0,60}(?:gesendet|bezahlt|überwiesen)|ihre zahlung an\b|ihre überweisung an\b|\blastschrift\b|\bbelastung\b",
     r"\brequest(?:ed|s)? (?:a payment|money|payment)|\brequested\b|zahlungsaufforderung|geldanforderung|hat .{0,40} angefordert",
     r"\bnew invoice\b|\bneue rechnung\b|\bpayment due\b|\bzahlung fällig\b",
+    r"\bsent you (?:an?|the|your) (?:new )?invoice|\binvoice from\b|\byou(?:'ve| have)? (?:received|got) an? (?:new )?invoice",
+    r"\b(?:to|must|should|will) be paid\b|\bplease pay (?:the|this|your|by|within|now|[€$£]|\d)",
+    r"\b(?:hat|haben|hast) (?:ihnen |dir |euch )?(?:eine|die) (?:neue )?rechnung|\b(?:zu|bitte) (?:be)?zahlen\b",
 )
 PENDING = _any(
     r"\bon hold\b|\bheld\b|\bholding\b|zurückgehalten|einbehalten|angehalten",
