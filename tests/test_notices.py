@@ -751,3 +751,24 @@ def test_an_order_style_paypal_mail_reads_the_total_and_the_note_not_the_item_ta
 )
 def test_an_invoice_sent_to_the_owner_is_never_a_payment(subject, body):
     assert _one(subject, body, "generic").kind != "payment"
+
+
+def test_a_summary_and_a_detail_block_of_one_transfer_are_not_two_payments():
+    body = (
+        "You received USD 2,000.00 from ACME CORP.\n\nAmount received: USD 1,985.00\n"
+        "Sender: ACME CORP\nReference: INV-300\n"
+    )
+    found = read_notices(_mail("Incoming SWIFT transfer", body), "bank_mail")
+    assert [n.kind for n in found] == ["not_a_payment"]
+
+
+def test_bank_entries_apart_by_a_rule_are_read_one_by_one():
+    body = (
+        "Zahlungseingänge heute\n----------\nBetrag: 120,00 EUR\nAuftraggeber: Eva Stein\n"
+        "----------\nBetrag: 80,00 EUR\nAuftraggeber: Ole Brandt\n"
+    )
+    found = read_notices(_mail("Gutschriften", body), "bank_mail")
+    assert [(n.kind, n.received.payer if n.received else "") for n in found] == [
+        ("payment", "Eva Stein"),
+        ("payment", "Ole Brandt"),
+    ]

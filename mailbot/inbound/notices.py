@@ -188,10 +188,12 @@ _RECIPIENT = re.compile(r"^\s*(?:empfänger(?:in)?|recipient|beneficiary|begüns
 def _entries(lines: list[str], mail: Mail) -> list[Notice]:
     """A mail reporting several payments, each in its own paragraph: one notice each.
     A block is a payment only if it says so itself, by a payment word or a payer's label
-    ("Auftraggeber:") and no recipient's, and names no debit, refund, payout or pending.
-    A total among the amounts ("Summe: 800,00 EUR") leaves the mail unreadable."""
+    ("Auftraggeber:") and no recipient's, names no debit, refund, payout or pending, and
+    names its payer.  The amounts must all be labelled alike (each "Betrag:"): a summary
+    sentence and a detail block of one transfer ("You received USD 2,000" / "Amount
+    received: USD 1,985") are not two payments; a total among them ("Summe:") neither."""
     at = _amount_lines(lines)
-    if any(_TOTAL.search(lines[i]) for i in at):
+    if any(_TOTAL.search(lines[i]) for i in at) or len({_label_word(lines[i]) for i in at}) != 1:
         return []
     found = []
     for block in notice_blocks.blocks(lines, at):
@@ -204,8 +206,18 @@ def _entries(lines: list[str], mail: Mail) -> list[Notice]:
         if kind == "not_a_payment" or amount is None:
             found.append(_no(f"one of several entries: {what or 'names no payer'}, {why}"))
             continue
-        found.append(_notice(kind, f"one of several entries: {what}", amount, why, block, mail))
+        notice = _notice(kind, f"one of several entries: {what}", amount, why, block, mail)
+        if notice.kind == "payment" and not (notice.received and notice.received.payer):
+            notice = _no("one of several entries: names no payer", notice.received, notice.key)
+        found.append(notice)
     return found
+
+
+def _label_word(line: str) -> str:
+    """The words of the label that names ``line``'s amount ("betrag:", "amount received")."""
+    lower = line.lower()
+    hits = (label.search(lower) for label in words.AMOUNT_LABELS)
+    return next((hit.group(0).strip() for hit in hits if hit), "")
 
 
 def _notice(kind: NoticeKind, what: str, amount: Money, why: str, lines: list[str], mail: Mail) -> Notice:
