@@ -513,6 +513,8 @@ def test_a_processing_fee_line_does_not_make_a_paid_invoice_pending():
     assert _kind_amount(notice) == ("payment", Decimal("1075.00"), "USD")
     still = _one("Payment received", "Amount: $500.00 USD\nYour payment is still processing.\n", "generic")
     assert still.kind == "pending"
+    held = _one("Payment received", "Amount: €500.00 EUR\nPending balance: €500.00 EUR\n", "paypal")
+    assert held.kind == "pending"
 
 
 def test_a_partial_refund_after_the_payment_leaves_it_a_payment_at_the_gross():

@@ -10,9 +10,12 @@ When in doubt, no payment: a notification that cannot be read is ``not_a_payment
 with a reason (the owner sees it), never a guess.  The amount is the one a label or a
 sentence names as received ("Gross amount", "sent you", "Betrag der Gutschrift"); a line
 about a fee, a balance, a rate, a net or an amount due never gives it, and two
-different amounts named as received make the mail unreadable.  Quoted and forwarded
-text (a copy of the invoice) is cut off first.  Nothing here raises: odd input becomes
-``not_a_payment``.
+different amounts named as received make the mail unreadable, unless they stand in
+separate, alike-labelled paragraphs that each name a payer (a bank's mail of several
+credits: one notice each, ``notice_blocks``).  What kind of mail it is the subject says
+first; the body may still make a payment pending, the owner's own, or a refund, never
+the reverse.  Quoted and forwarded text (a copy of the invoice) is cut off first.
+Nothing here raises: odd input becomes ``not_a_payment``.
 """
 
 from __future__ import annotations
@@ -302,13 +305,17 @@ def _payment_subject_body(head: str) -> tuple[NoticeKind, str]:
     return "payment", "a payment received"
 
 
+_FEE_NAME = re.compile(r"\b[\w-]+ (?:fees?|charges?)\b|\b\w*gebühr\w*|\b\w*entgelt\w*")
+
+
 def _kind_text(head: str) -> str:
-    """``head`` without what says nothing of the mail's kind: asides (``ASIDE``) and the
-    lines with an amount that is a fee, a balance or a rate ("Processing fee -$31.48")."""
+    """``head`` without what says nothing of the mail's kind: asides (``ASIDE``) and a
+    fee's name on a line with its amount ("Processing fee -$31.48" is not "processing");
+    the rest of such a line stays ("Pending balance: €500.00" still says pending)."""
     kept = []
     for line in head.split("\n"):
         if words.NOT_THE_AMOUNT.search(line) and money_in(line):
-            continue
+            line = _FEE_NAME.sub(" ", line)
         kept.append(words.ASIDE.sub(" ", line))
     return "\n".join(kept)
 
