@@ -32,6 +32,7 @@ from mailbot.inbound import notice_words as words
 from mailbot.inbound.amounts import MAX_AMOUNT, Money, day_in, money_in
 from mailbot.inbound.bank import Entry, StatementError, read_statement_bytes
 from mailbot.inbound.intents import normalise_iban
+from mailbot.inbound.notice_fields import labelled, read_payer
 from mailbot.inbound.parse import Mail
 
 NoticeKind = Literal[
@@ -202,7 +203,7 @@ def _entries(lines: list[str], mail: Mail) -> list[Notice]:
     for block in notice_blocks.blocks(lines, at):
         text = "\n".join(block).lower()
         kind, what = _kind_of(text) or ("not_a_payment", "")
-        named = _labelled(block, words.PAYER) and not any(_RECIPIENT.match(line) for line in block)
+        named = labelled(block, words.PAYER) and not any(_RECIPIENT.match(line) for line in block)
         if kind == "not_a_payment" and not what and named:
             kind, what = "payment", "a payment received"
         amount, why = _amount(block, kind)
@@ -224,7 +225,7 @@ def _label_word(line: str) -> str:
 
 
 def _notice(kind: NoticeKind, what: str, amount: Money, why: str, lines: list[str], mail: Mail) -> Notice:
-    payer, payer_email = _payer(lines)
+    payer, payer_email = read_payer(lines)
     on = _date(lines) or (mail.date.date() if mail.date else None)
     received = Received(
         abs(amount.amount), amount.currency, on, payer=payer, text=_text(lines), payer_email=payer_email
@@ -367,106 +368,14 @@ def _label_score(lower: str) -> tuple[int, int]:
     return 0, 0
 
 
-def _labelled(lines: list[str], label: re.Pattern[str]) -> list[str]:
-    """The values of the lines ``label`` starts; a label alone takes the next line."""
-    values = []
-    for i, line in enumerate(lines):
-        hit = label.match(line.lower())
-        if not hit:
-            continue
-        start = hit.start("value")
-        value = line[start:].strip() if start >= 0 else ""
-        if not value:
-            value = next((n.strip() for n in lines[i + 1 : i + 3] if n.strip()), "")
-        if value:
-            values.append(value)
-    return values
-
-
 def _date(lines: list[str]) -> date | None:
-    return next((d for d in map(day_in, _labelled(lines, words.DATE)) if d), None)
-
-
-# A legal form's dot ("Co. KG", "e.K.", "Inc.") or "(haftungsbeschränkt)" is part of a name.
-_FORM_DOT = (
-    r"\.(?:(?<=\bco\.)|(?<=\binc\.)|(?<=\bltd\.)|(?<=\bcorp\.)"
-    r"|(?<=\be\.k\.)|(?<=\be\.v\.)|(?<=\be\.u\.)|(?=[kvu]\.))"
-)
-_NAME = rf"(?P<name>(?:[^\n.,;:!?()<>]|{_FORM_DOT}|\(haftungsbeschränkt\)){{2,80}}?)"
-_NAME_END = (
-    r"(?=\s+(?:is|has|was|wurde|ist|hat|über|for|on|to|via|auf|an|succeeded|cleared|arrived)\b"
-    r"|\s*[.,;:!?(<]|\s*$)"
-)
-_GAP = r"[^\n]{0,60}?"
-_ENDED = _NAME + _NAME_END
-_SENT = [
-    re.compile(
-        rf"(?:^|[.!?]\s)\s*{_NAME} (?:has )?(?:sent you|paid (?:your invoice|invoice|you)|is sending you"
-        r"|hat (?:ihnen|dir|euch))\b",
-        re.I,
-    ),
-    re.compile(
-        rf"(?:^|[.!?]\s)\s*{_NAME} hat (?:ihren|ihre|deinen|deine|die|den) [\w-]+ (?:bezahlt|beglichen)\b",
-        re.I,
-    ),
-    re.compile(rf"\b(?:received|erhalten|payment|transfer|zahlung|geld)\b{_GAP} from {_ENDED}", re.I),
-    re.compile(rf"\b(?:paid by|bezahlt von|beglichen von) {_ENDED}", re.I),
-    re.compile(rf"\bvon {_NAME} (?:erhalten|bekommen|gutgeschrieben|eingegangen|über)\b", re.I),
-    re.compile(rf"\b(?:zahlung|geld|betrag|gutschrift|überweisung)\b{_GAP} von {_ENDED}", re.I),
-]
-
-
-def _payer(lines: list[str]) -> tuple[str, str]:
-    """(name, email) of the payer: a "Customer:" / "Auftraggeber:" line, else the
-    sentence that names who sent the money."""
-    labelled = _labelled(lines, words.PAYER_EMAIL)
-    emails = [m.group(0).lower() for v in labelled for m in words.EMAIL.finditer(v)]
-    candidates = _labelled(lines, words.PAYER)
-    for line in lines[:60]:
-        hit = next((h for h in (pattern.search(line) for pattern in _SENT) if h), None)
-        if hit:
-            candidates.append(hit.group("name"))
-            emails += [m.group(0).lower() for m in words.EMAIL.finditer(line[hit.start() :])]
-    name = ""
-    for value in candidates:
-        emails += [m.group(0).lower() for m in words.EMAIL.finditer(value)]
-        cleaned = _clean_name(value)
-        if cleaned and not name:
-            name = cleaned
-    return name, emails[0] if emails else ""
-
-
-_FORMS = re.compile(r"\b(?:co|inc|ltd|corp|e\.k|e\.v|e\.u)\.$", re.I)
-
-
-def _clean_name(value: str) -> str:
-    """The payer's name alone: no address, IBAN, bullet or trailing punctuation, but a
-    legal form kept whole ("Schreinerei Adler e.K.", "Studio UG (haftungsbeschränkt)").
-    A labelled value with the payer's street after a comma is cut at the comma."""
-    value = words.EMAIL.sub("", value)
-    limited = "(haftungsbeschränkt)" in value.lower()
-    value = re.sub(r"[<>()\[\]\"·•|]", " ", value)
-    value = re.sub(words.IBAN.pattern, "", value)
-    value = " ".join(value.split())
-    dotted = _FORMS.search(value.rstrip(" ,;:-–—"))
-    value = value.strip(" .,;:-–—")
-    if "," in value and re.search(r"\d{3}", value):
-        value = value.split(",")[0].strip(" .,;:-–—")
-    if not value or money_in(value) or re.search(r"\d{3}", value) or len(value) > 100:
-        return ""
-    if value.lower() in ("you", "your customer", "ihr kunde", "paypal", "stripe", "wise"):
-        return ""
-    if dotted and value.lower().endswith(dotted.group(0)[:-1].lower()):
-        value += "."
-    if limited:
-        value = re.sub(r"(?i)\bhaftungsbeschränkt\b", "(haftungsbeschränkt)", value)
-    return value
+    return next((d for d in map(day_in, labelled(lines, words.DATE)) if d), None)
 
 
 def _text(lines: list[str]) -> str:
     """The remittance text: the values of its labels, a table's column heads left out
     (an order's "Description  Unit price  Qty  Amount" line is no note)."""
-    values = [v for v in _labelled(lines, words.TEXT) if not words.COLUMN_HEADS.search(v)]
+    values = [v for v in labelled(lines, words.TEXT) if not words.COLUMN_HEADS.search(v)]
     return " ".join(dict.fromkeys(" ".join(v.split()) for v in values))[:500]
 
 
@@ -476,7 +385,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_#./-]{3,63}")
 
 def _key(lines: list[str]) -> str:
     """The transaction's id: a labelled one, else a Stripe id or a Wise transfer number."""
-    for value in _labelled(lines, words.KEY):
+    for value in labelled(lines, words.KEY):
         token = _TOKEN.search(value.replace("#", ""))
         if token and re.search(r"\d", token.group(0)):
             return token.group(0)
