@@ -774,3 +774,16 @@ def test_bank_entries_apart_by_a_rule_are_read_one_by_one():
         ("payment", "Eva Stein"),
         ("payment", "Ole Brandt"),
     ]
+
+
+def test_a_revolut_transfer_that_has_arrived_is_a_payment_and_one_not_yet_arrived_is_not():
+    body = "£1,500.00 from HOLLOWAY & PARK LTD has arrived in your GBP account.\n\nReference: INV-97\n"
+    notice = _one("Money added to your account", body, "generic")
+    assert _kind_amount(notice) == ("payment", Decimal("1500.00"), "GBP")
+    assert notice.received is not None and notice.received.payer == "HOLLOWAY & PARK LTD"
+    later = _one(
+        "Transfer update",
+        "£1,500.00 from HOLLOWAY & PARK LTD hasn't arrived in your account yet.\n",
+        "generic",
+    )
+    assert later.kind != "payment"

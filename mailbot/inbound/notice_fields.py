@@ -55,6 +55,7 @@ _SENT = [
     ),
     re.compile(rf"\b(?:received|erhalten|payment|transfer|zahlung|geld)\b{_GAP} from {_ENDED}", re.I),
     re.compile(rf"\b(?:paid by|bezahlt von|beglichen von) {_ENDED}", re.I),
+    re.compile(rf"\d(?:\s?(?:[A-Z]{{3}}|€|£|\$))? from {_ENDED}"),
     re.compile(rf"\bvon {_NAME} (?:erhalten|bekommen|gutgeschrieben|eingegangen|über)\b", re.I),
     re.compile(rf"\b(?:zahlung|geld|betrag|gutschrift|überweisung)\b{_GAP} von {_ENDED}", re.I),
 ]

@@ -69,6 +69,8 @@ PAYMENT = _any(
     r"zahlung (?:erhalten|eingegangen)|geld erhalten|hat (?:ihnen|dir|euch)\b|(?:haben|hast|habt) (?:[^.\n]|\.\d){0,80}erhalten",
     r"(?:zahlung|geld|betrag|gutschrift|überweisung)\b(?:[^.?\n]|\.\d){0,80}\beingegangen\b(?!\s*\?)",
     r"saapunut maksu|maksu (?:on )?saapunut|\bmaksu vastaanotettu",
+    r"\b(?:has|have) arrived in your\b|\bist (?:auf ihrem konto |bei ihnen )?(?:angekommen|eingetroffen)\b",
+    r"\byou(?:'ve| have)? got [€$£]|\byou(?:'ve| have)? got \d|\b(?:money|funds) added\b",
     r"zahlungseingang|\beingang\b|\bgutschrift|gutgeschrieben|geldeingang|überweisung erhalten",
     r"\b(?:was|has been|have been) paid\b|wurde (?:vollständig )?bezahlt|ist bezahlt|wurde beglichen",
 )
@@ -102,7 +104,7 @@ AMOUNT_LABELS = [
     _any(
         r"\bgross\b|\bbrutto|instructed amount|amount sent|sent amount|überwiesener betrag|auftragsbetrag",
         r"amount received|received amount|erhaltener betrag|eingangsbetrag|gutschriftsbetrag|betrag der gutschrift",
-        r"\bsent you\b|\bpaid you\b|\byou(?:'ve| have)? received\b|\bhat (?:ihnen|dir|euch)\b|\b(?:haben|hast|habt) .{0,40}erhalten",
+        r"\bsent you\b|\bpaid you\b|\byou(?:'ve| have)? received\b|\bhas arrived in your\b|\bhat (?:ihnen|dir|euch)\b|\b(?:haben|hast|habt) .{0,40}erhalten",
         r"\bpayment of\b|\bzahlung (?:über|von|in höhe von)\b|amount paid|bezahlter betrag|\bgutschrift\b",
         r"refund(?:ed)? amount|amount refunded|\brefund of\b|erstattungsbetrag|rückzahlungsbetrag|erstatteter betrag",
     ),
