@@ -787,3 +787,10 @@ def test_a_revolut_transfer_that_has_arrived_is_a_payment_and_one_not_yet_arrive
         "generic",
     )
     assert later.kind != "payment"
+
+
+def test_a_suppliers_thanks_for_the_owners_payment_is_never_a_payment():
+    body = "Invoice INV-9 has been paid.\nThank you for your payment.\nAmount paid: €59.00\n"
+    assert _one("Invoice INV-9 paid", body, "generic").kind == "not_a_payment"
+    de = "Vielen Dank für Ihre Zahlung. Die Rechnung wurde beglichen.\nBetrag: 59,00 EUR\n"
+    assert _one("Zahlung erhalten", de, "generic").kind == "not_a_payment"

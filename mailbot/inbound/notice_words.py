@@ -47,6 +47,7 @@ OUTGOING = _any(
     r"\brequest(?:ed|s)? (?:a payment|money|payment)|\brequested\b|zahlungsaufforderung|geldanforderung|hat .{0,40} angefordert",
     r"\bnew invoice\b|\bneue rechnung\b|\bpayment due\b|\bzahlung fällig\b",
     r"\bsent you (?:an?|the|your) (?:new )?invoice|\binvoice from\b|\byou(?:'ve| have)? (?:received|got) an? (?:new )?invoice",
+    r"\bthank(?:s| you) for your payment\b|\b(?:vielen )?dank für ihre zahlung\b|\byour receipt\b|\bihre quittung\b",
     r"\b(?:to|must|should|will) be paid\b|\bplease pay (?:the|this|your|by|within|now|[€$£]|\d)",
     r"\b(?:hat|haben|hast) (?:ihnen |dir |euch )?(?:eine|die) (?:neue )?rechnung|\b(?:zu|bitte) (?:be)?zahlen\b",
 )
