@@ -465,3 +465,332 @@ def test_a_masked_account_is_kept_as_the_bank_writes_it():
         "bank_mail",
     )
     assert notice.beneficiary == "DE89************300000"
+
+
+# --- real mail beyond the first fixtures (dev14): kinds, amounts, payers ------------------
+
+
+def _kind_amount(notice: Notice) -> tuple[str, Decimal | None, str | None]:
+    received = notice.received
+    return notice.kind, received.amount if received else None, received.currency if received else None
+
+
+def test_a_payment_mail_mentioning_the_next_payout_stays_a_payment():
+    body = (
+        "New payment received\n\nAmount:       €249.90\nCustomer:     Sabine Krämer\n"
+        "Description:  Order 10472\n\nThe payment is added to your balance and paid out to your bank"
+        " account with your next payout.\n"
+    )
+    notice = _one("New payment from Sabine Krämer", body, "generic")
+    assert _kind_amount(notice) == ("payment", Decimal("249.90"), "EUR")
+    sumup = "Lukas Brenner hat Ihren Zahlungslink bezahlt.\n\nBetrag:  180,00 €\nGebühr (2,5 %):  4,50 €\n"
+    sumup += "Auszahlungsbetrag:  175,50 €\nDer Auszahlungsbetrag wird auf Ihr Bankkonto überwiesen.\n"
+    notice = _one("Ihr Zahlungslink wurde bezahlt: 180,00 €", sumup, "generic")
+    assert _kind_amount(notice) == ("payment", Decimal("180.00"), "EUR")
+    assert notice.received is not None and notice.received.payer == "Lukas Brenner"
+
+
+def test_a_stripe_sepa_direct_debit_payment_is_a_payment_not_a_debit_of_the_owner():
+    body = (
+        "Sie haben eine Zahlung über 1.250,00 € von Nordlicht GmbH erhalten\n\nBetrag   1.250,00 €\n"
+        "Zahlungsmethode   SEPA-Lastschrift\nKunde   Nordlicht GmbH · buchhaltung@nordlicht.de\n"
+        "Zahlungs-ID   pi_3QtA91Ex7vR1a9Bd1cD5hK2e\n"
+    )
+    notice = _one("Zahlung über 1.250,00 € von Nordlicht GmbH", body, "stripe")
+    assert _kind_amount(notice) == ("payment", Decimal("1250.00"), "EUR")
+    assert notice.received is not None and notice.received.payer == "Nordlicht GmbH"
+    debit = _one(
+        "Lastschrift",
+        "Wir haben eine SEPA-Lastschrift über 49,00 € von Ihrem Konto abgebucht.\n",
+        "bank_mail",
+    )
+    assert debit.kind == "not_a_payment"
+
+
+def test_a_processing_fee_line_does_not_make_a_paid_invoice_pending():
+    body = "You've been paid!\n\nAmount paid        $1,075.00\nProcessing fee     -$31.48\nNet   $1,043.52\n"
+    notice = _one("Invoice #000142 paid by Bright Path Counseling", body, "generic")
+    assert _kind_amount(notice) == ("payment", Decimal("1075.00"), "USD")
+    still = _one("Payment received", "Amount: $500.00 USD\nYour payment is still processing.\n", "generic")
+    assert still.kind == "pending"
+    held = _one("Payment received", "Amount: €500.00 EUR\nPending balance: €500.00 EUR\n", "paypal")
+    assert held.kind == "pending"
+
+
+def test_a_partial_refund_after_the_payment_leaves_it_a_payment_at_the_gross():
+    body = (
+        "You received a payment of $1,250.00 USD from Dorothy Kessler.\n\n"
+        "A partial refund of $100.00 USD was issued to Dorothy Kessler.\n"
+        "Gross amount:  $1,250.00 USD\nPartial refund:  -$100.00 USD\nTotal after refund:  $1,150.00 USD\n"
+    )
+    notice = _one("Payment received - $1,150.00 USD after partial refund", body)
+    assert _kind_amount(notice) == ("payment", Decimal("1250.00"), "USD")
+    refund = _one("Partial refund of a payment received", "You refunded $100.00 USD of a payment.\n")
+    assert refund.kind == "refund"
+
+
+def test_a_refund_the_body_names_before_the_payment_is_a_refund_whatever_the_subject():
+    body = "This payment was reversed by the buyer's bank.\nYou received a payment of €300.00 EUR on Dec 1.\n"
+    assert _one("Payment received from Tom Berg", body).kind == "refund"
+
+
+def test_the_subject_names_a_payout_even_when_the_body_lists_refunds_in_it():
+    body = (
+        "Ihre Auszahlung über 4.812,37 € ist unterwegs zu Ihrem Bankkonto.\n\nBetrag  4.812,37 €\n"
+        "Die Auszahlung umfasst 6 Zahlungen und 1 Rückerstattung.\n"
+    )
+    assert _one("Ihre Auszahlung über 4.812,37 € ist unterwegs", body, "stripe").kind == "not_a_payment"
+
+
+def test_a_disputed_payment_is_a_refund_even_when_no_amount_is_named_as_received():
+    body = (
+        "Nate Sorensen disputed a $420.00 payment with their card issuer.\n"
+        "The disputed amount of $420.00 and a $15.00 dispute fee have been withdrawn from your balance.\n"
+    )
+    notice = _one("A payment has been disputed", body, "stripe")
+    assert notice.kind == "refund"
+
+
+def test_an_incoming_payment_being_reviewed_is_pending_never_a_payment():
+    body = (
+        "We've received a payment of £1,500.00 from HOLLOWAY & PARK LTD to your GBP account, but we"
+        " need to review it before we can add it to your balance.\n\nAmount:  £1,500.00\n"
+    )
+    assert _one("We're reviewing an incoming payment", body, "generic").kind == "pending"
+    held = _one(
+        "You received a payment", "You received €800.00 EUR from Jan Ode. We're reviewing it.\n", "generic"
+    )
+    assert held.kind == "pending"
+
+
+def test_money_on_its_way_is_pending_in_english_and_german():
+    de = "Fenja Ohlsen hat dir 600,00 EUR geschickt. Das Geld ist auf dem Weg zu dir.\n"
+    assert _one("Fenja Ohlsen schickt dir 600,00 EUR", de, "wise").kind == "pending"
+    en = "Funds of €600.00 from Fenja Ohlsen are on their way to your account.\n"
+    assert _one("Incoming transfer", en, "wise").kind == "pending"
+
+
+def test_informal_german_wise_mail_is_a_payment_with_its_transfer_number():
+    body = (
+        "Thornbury & Cole Ltd hat dir 875,00 GBP gesendet.\n"
+        "875,00 GBP → 1.003,12 EUR (Wechselkurs 1 GBP = 1,14643 EUR)\n"
+        "Absender: Thornbury & Cole Ltd\nÜberweisungsnummer: #1190355621\n"
+    )
+    notice = _one("Du hast 875,00 GBP erhalten", body, "wise")
+    assert _kind_amount(notice) == ("payment", Decimal("875.00"), "GBP")
+    assert notice.key == "1190355621"
+    assert notice.received is not None and notice.received.payer == "Thornbury & Cole Ltd"
+
+
+def test_a_bank_advisors_answer_that_the_payment_came_in_is_one_and_not_yet_is_none():
+    body = (
+        "Die Zahlung ist heute auf Ihrem Geschäftskonto eingegangen.\n\nBetrag:  2.400,00 EUR\n"
+        "Auftraggeber:  Keller Gartenbau GmbH & Co. KG\n\n-----Ursprüngliche Nachricht-----\n"
+        "Ist die Zahlung über 2.400,00 EUR eingegangen? Letzten Monat kamen 600,00 EUR.\n"
+    )
+    notice = _one("AW: Zahlung Firma Keller eingegangen?", body, "bank_mail")
+    assert _kind_amount(notice) == ("payment", Decimal("2400.00"), "EUR")
+    assert notice.received is not None and notice.received.payer == "Keller Gartenbau GmbH & Co. KG"
+    not_yet = _one(
+        "AW: Zahlung eingegangen?", "Die Zahlung über 2.400,00 EUR ist noch nicht eingegangen.\n", "bank_mail"
+    )
+    assert not_yet.kind != "payment"
+
+
+@pytest.mark.parametrize(
+    ("line", "payer"),
+    [
+        ("Von:  Schreinerei Adler e.K.", "Schreinerei Adler e.K."),
+        ("Auftraggeber:  Hoffmann Design UG (haftungsbeschränkt)", "Hoffmann Design UG (haftungsbeschränkt)"),
+        ("Auftraggeber:  Bergwerk Digital AG, Bahnhofstrasse 12, 8001 Zürich", "Bergwerk Digital AG"),
+        ("Kunde:  Brandt & Söhne KG · buchhaltung@brandt-soehne.de", "Brandt & Söhne KG"),
+        ("Hanna Virtanen paid your invoice 2026-0199 for €640.00 EUR.", "Hanna Virtanen"),
+        ("Müller Bau GmbH & Co. KG hat Ihre Rechnung bezahlt.", "Müller Bau GmbH & Co. KG"),
+    ],
+)
+def test_the_payer_keeps_its_legal_form_and_loses_its_address(line, payer):
+    notice = _one("Zahlungseingang", f"{line}\nBetrag:  640,00 EUR\n", "bank_mail")
+    assert notice.received is not None and notice.received.payer == payer
+
+
+def test_a_finnish_bank_credit_is_read():
+    body = (
+        "tilillesi FI37 5000 0120 4567 89 on saapunut maksu.\n\nMaksaja       Laura Mäkinen\n"
+        "Summa         890,00 EUR\nKirjauspäivä  29.11.2026\nViesti        Lasku 2026-0215\n\n"
+        "Tilin saldo: 6 402,18 EUR\n"
+    )
+    notice = _one("Tilillesi on saapunut maksu", body, "bank_mail")
+    assert _kind_amount(notice) == ("payment", Decimal("890.00"), "EUR")
+    assert notice.received is not None and notice.received.payer == "Laura Mäkinen"
+    assert notice.received.on == date(2026, 11, 29) and "2026-0215" in notice.received.text
+
+
+def test_a_bank_mail_with_two_credits_gives_one_payment_each():
+    body = (
+        "Auf Ihrem Konto sind 2 Zahlungen eingegangen:\n\nBetrag: 500,00 EUR\nAuftraggeber: Anna Becker\n"
+        "Verwendungszweck: RE-2026-0042\n\nBetrag: 300,00 EUR\nAuftraggeber: Tom Berg GmbH\n"
+        "Verwendungszweck: RE-2026-0043\n"
+    )
+    found = read_notices(_mail("2 neue Gutschriften", body), "bank_mail")
+    read = [
+        (n.kind, n.received.amount if n.received else None, n.received.payer if n.received else "")
+        for n in found
+    ]
+    assert read == [
+        ("payment", Decimal("500.00"), "Anna Becker"),
+        ("payment", Decimal("300.00"), "Tom Berg GmbH"),
+    ]
+    assert "RE-2026-0043" in (found[1].received.text if found[1].received else "")
+
+
+def test_of_several_bank_entries_a_debit_or_a_total_is_never_a_payment():
+    body = (
+        "Neue Umsätze auf Ihrem Konto:\n\nBetrag: 500,00 EUR\nAuftraggeber: Anna Becker\n\n"
+        "Betrag: 49,00 EUR\nEmpfänger: Telekom Deutschland GmbH\n\n"
+        "Betrag: -19,99 EUR\nAuftraggeber: Stadtwerke\n"
+    )
+    found = read_notices(_mail("Zahlungseingang und Umsätze", body), "bank_mail")
+    assert [n.kind for n in found] == ["payment", "not_a_payment", "not_a_payment"]
+    with_total = body.replace("Neue Umsätze auf Ihrem Konto:", "Gesamt: 549,00 EUR")
+    found = read_notices(_mail("Zahlungseingang", with_total), "bank_mail")
+    assert [n.kind for n in found] == ["not_a_payment"]
+    together = "Zahlungen eingegangen:\nBetrag: 500,00 EUR\nBetrag: 300,00 EUR\nAuftraggeber: Anna Becker\n"
+    assert [n.kind for n in read_notices(_mail("Zahlungseingang", together), "bank_mail")] == [
+        "not_a_payment"
+    ]
+
+
+def test_a_payout_on_its_way_to_the_bank_is_no_payment_and_a_chargeback_is_a_refund():
+    payout = _one(
+        "Your money is on its way", "€4,812.37 is on its way to your bank account ending 4417.\n", "stripe"
+    )
+    assert payout.kind == "not_a_payment"
+    assert _one("Chargeback received", "A chargeback of €120.00 was made.\n", "stripe").kind == "refund"
+
+
+def test_a_swift_transfer_is_read_at_the_amount_sent_not_after_the_receiving_fee():
+    body = (
+        "An incoming SWIFT transfer has been credited to your account.\n\nInstructed amount: USD 2,000.00\n"
+        "Receiving fee: USD 15.00\nCredited amount: USD 1,985.00\nOrdering party: ACME CORP\n"
+    )
+    notice = _one("Incoming international payment", body, "bank_mail")
+    assert _kind_amount(notice) == ("payment", Decimal("2000.00"), "USD")
+
+
+def test_a_bank_credit_whose_amount_follows_a_colon_on_the_next_line_is_read():
+    body = "Auf Ihrem Konto wurde folgender Betrag gutgeschrieben:\n+ 890,00 EUR\nvon: Huber Elektro GmbH\n"
+    notice = _one("Neue Gutschrift", body, "bank_mail")
+    assert _kind_amount(notice) == ("payment", Decimal("890.00"), "EUR")
+    assert notice.received is not None and notice.received.payer == "Huber Elektro GmbH"
+
+
+@pytest.mark.parametrize("cte", ["base64", "quoted-printable"])
+def test_an_encoded_html_only_austrian_instant_transfer_is_read(cte):
+    html = (
+        "<html><body><h2>Eingang einer Echtzeitüberweisung</h2><table>"
+        "<tr><td>Betrag</td><td>EUR 1.450,00</td></tr><tr><td>Auftraggeber</td><td>Gruber &amp; Partner OG</td></tr>"
+        "<tr><td>Zahlungsreferenz</td><td>RE-2026-077</td></tr></table></body></html>"
+    )
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = (
+        "info@george.at",
+        "owner@muster-design.at",
+        "Neuer Zahlungseingang",
+    )
+    msg.set_content(html, subtype="html", cte=cte)
+    assert cte in bytes(msg).decode().lower()
+    found = read_notices(parse(bytes(msg)), "bank_mail")
+    assert len(found) == 1 and _kind_amount(found[0]) == ("payment", Decimal("1450.00"), "EUR")
+    assert found[0].received is not None and found[0].received.payer == "Gruber & Partner OG"
+    assert "RE-2026-077" in found[0].received.text
+
+
+def test_an_invoicing_tools_paid_mail_names_the_payer_after_a_greeting():
+    notice = _one(
+        "Invoice INV-0042 was paid",
+        "Great news! Bright Co paid invoice INV-0042.\nAmount paid: €800.00\n",
+        "generic",
+    )
+    assert _kind_amount(notice) == ("payment", Decimal("800.00"), "EUR")
+    assert notice.received is not None and notice.received.payer == "Bright Co"
+
+
+def test_a_payment_being_checked_in_german_is_pending():
+    body = "Sie haben 900,00 € EUR von Ines Wolf erhalten. Die Zahlung wird derzeit überprüft.\n"
+    assert _one("Neue Zahlung", body).kind == "pending"
+
+
+def test_an_order_style_paypal_mail_reads_the_total_and_the_note_not_the_item_table():
+    body = (
+        "Sie haben eine Zahlung über 1.190,00 € EUR von Jana Lenz erhalten.\n\nBestelldetails\n"
+        "Beschreibung                     Stückpreis      Anzahl   Betrag\n"
+        "Webdesign Paket                  1.000,00 € EUR  1        1.000,00 € EUR\n"
+        "Zwischensumme   1.000,00 € EUR\nMwSt.   190,00 € EUR\nGesamtbetrag   1.190,00 € EUR\n\n"
+        "Anweisungen an den Verkäufer\nRechnung RE-2026-0099\n\nTransaktionscode: 5TY05013RG002845M\n"
+    )
+    notice = _one("Sie haben eine Bestellung erhalten", body)
+    assert _kind_amount(notice) == ("payment", Decimal("1190.00"), "EUR")
+    assert notice.received is not None and notice.received.text == "Rechnung RE-2026-0099"
+    english = (
+        "You received a payment of $480.00 USD from Mark Dunn\n\nItem name: Logo design\n"
+        "Item number: INV-2026-0123\nQuantity: 1\nPrice: $480.00 USD\nTotal: $480.00 USD\n"
+    )
+    notice = _one("Notification of payment received", english)
+    assert notice.received is not None and "INV-2026-0123" in notice.received.text
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Neue Rechnung", "Sie haben eine Rechnung von Hosting AG erhalten.\nRechnungsbetrag: 59,00 EUR\n"),
+        ("Rechnung von Hosting AG", "Hosting AG hat Ihnen eine Rechnung gesendet.\nBetrag: 59,00 EUR\n"),
+        (
+            "Invoice INV-77 from Acme",
+            "Acme sent you an invoice.\nAmount: $59.00 USD\nThe invoice must be paid by Dec 15.\n",
+        ),
+        ("Your invoice", "Invoice INV-77 is to be paid by Dec 15, 2026.\nTotal: €59.00\n"),
+    ],
+)
+def test_an_invoice_sent_to_the_owner_is_never_a_payment(subject, body):
+    assert _one(subject, body, "generic").kind != "payment"
+
+
+def test_a_summary_and_a_detail_block_of_one_transfer_are_not_two_payments():
+    body = (
+        "You received USD 2,000.00 from ACME CORP.\n\nAmount received: USD 1,985.00\n"
+        "Sender: ACME CORP\nReference: INV-300\n"
+    )
+    found = read_notices(_mail("Incoming SWIFT transfer", body), "bank_mail")
+    assert [n.kind for n in found] == ["not_a_payment"]
+
+
+def test_bank_entries_apart_by_a_rule_are_read_one_by_one():
+    body = (
+        "Zahlungseingänge heute\n----------\nBetrag: 120,00 EUR\nAuftraggeber: Eva Stein\n"
+        "----------\nBetrag: 80,00 EUR\nAuftraggeber: Ole Brandt\n"
+    )
+    found = read_notices(_mail("Gutschriften", body), "bank_mail")
+    assert [(n.kind, n.received.payer if n.received else "") for n in found] == [
+        ("payment", "Eva Stein"),
+        ("payment", "Ole Brandt"),
+    ]
+
+
+def test_a_revolut_transfer_that_has_arrived_is_a_payment_and_one_not_yet_arrived_is_not():
+    body = "£1,500.00 from HOLLOWAY & PARK LTD has arrived in your GBP account.\n\nReference: INV-97\n"
+    notice = _one("Money added to your account", body, "generic")
+    assert _kind_amount(notice) == ("payment", Decimal("1500.00"), "GBP")
+    assert notice.received is not None and notice.received.payer == "HOLLOWAY & PARK LTD"
+    later = _one(
+        "Transfer update",
+        "£1,500.00 from HOLLOWAY & PARK LTD hasn't arrived in your account yet.\n",
+        "generic",
+    )
+    assert later.kind != "payment"
+
+
+def test_a_suppliers_thanks_for_the_owners_payment_is_never_a_payment():
+    body = "Invoice INV-9 has been paid.\nThank you for your payment.\nAmount paid: €59.00\n"
+    assert _one("Invoice INV-9 paid", body, "generic").kind == "not_a_payment"
+    de = "Vielen Dank für Ihre Zahlung. Die Rechnung wurde beglichen.\nBetrag: 59,00 EUR\n"
+    assert _one("Zahlung erhalten", de, "generic").kind == "not_a_payment"

@@ -10,9 +10,12 @@ When in doubt, no payment: a notification that cannot be read is ``not_a_payment
 with a reason (the owner sees it), never a guess.  The amount is the one a label or a
 sentence names as received ("Gross amount", "sent you", "Betrag der Gutschrift"); a line
 about a fee, a balance, a rate, a net or an amount due never gives it, and two
-different amounts named as received make the mail unreadable.  Quoted and forwarded
-text (a copy of the invoice) is cut off first.  Nothing here raises: odd input becomes
-``not_a_payment``.
+different amounts named as received make the mail unreadable, unless they stand in
+separate, alike-labelled paragraphs that each name a payer (a bank's mail of several
+credits: one notice each, ``notice_blocks``).  What kind of mail it is the subject says
+first; the body may still make a payment pending, the owner's own, or a refund, never
+the reverse.  Quoted and forwarded text (a copy of the invoice) is cut off first.
+Nothing here raises: odd input becomes ``not_a_payment``.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ from email.message import Message
 from typing import Literal
 
 from mailbot.decide.matching import Received
+from mailbot.inbound import notice_blocks
 from mailbot.inbound import notice_words as words
 from mailbot.inbound.amounts import MAX_AMOUNT, Money, day_in, money_in
 from mailbot.inbound.bank import Entry, StatementError, read_statement_bytes
 from mailbot.inbound.intents import normalise_iban
+from mailbot.inbound.notice_fields import labelled, read_payer
 from mailbot.inbound.parse import Mail
 
 NoticeKind = Literal[
@@ -67,7 +72,7 @@ def read_notices(mail: Mail, kind: str) -> list[Notice]:
             return statements
         if kind == "camt":
             return [_no("no camt.053/054 statement attached")]
-        return [_read_body(mail)]
+        return _read_body(mail)
     except Exception as exc:  # nothing from outside may stop the inbox
         return [_no(f"unreadable ({type(exc).__name__})")]
 
@@ -161,18 +166,66 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def _read_body(mail: Mail) -> Notice:
+def _read_body(mail: Mail) -> list[Notice]:
     lines = _lines(mail.text)
     subject = mail.subject[:300]
     body = "\n".join(line for line in lines if line.strip())
-    head = (subject + "\n" + body[:HEAD]).lower()
-    kind, what = _kind(subject.lower(), head, body.lower())
+    kind, what = _kind(subject.lower(), _kind_text(body[:HEAD].lower()), body.lower())
     if kind == "not_a_payment":
-        return _no(what)
-    amount, why = _amount([subject, *lines])
+        return [_no(what)]
+    amount, why = _amount([subject, *lines], kind)
+    if amount is None and kind == "payment" and why.startswith("several"):
+        entries = _entries(lines, mail)
+        if entries:
+            return entries
     if amount is None:
-        return _no(f"{what}, but {why}")
-    payer, payer_email = _payer(lines)
+        if kind != "payment":  # a refund or pending one still says it is no payment
+            return [Notice(kind, None, _key(lines), "", f"{what}, but {why}")]
+        return [_no(f"{what}, but {why}")]
+    return [_notice(kind, what, amount, why, lines, mail)]
+
+
+_TOTAL = re.compile(r"\b(?:total|sum|summe|gesamt\w*|insgesamt)\b", re.I)
+_RECIPIENT = re.compile(r"^\s*(?:empfänger(?:in)?|recipient|beneficiary|begünstigte[rs]?|payee)\b", re.I)
+
+
+def _entries(lines: list[str], mail: Mail) -> list[Notice]:
+    """A mail reporting several payments, each in its own paragraph: one notice each.
+    A block is a payment only if it says so itself, by a payment word or a payer's label
+    ("Auftraggeber:") and no recipient's, names no debit, refund, payout or pending, and
+    names its payer.  The amounts must all be labelled alike (each "Betrag:"): a summary
+    sentence and a detail block of one transfer ("You received USD 2,000" / "Amount
+    received: USD 1,985") are not two payments; a total among them ("Summe:") neither."""
+    at = _amount_lines(lines)
+    if any(_TOTAL.search(lines[i]) for i in at) or len({_label_word(lines[i]) for i in at}) != 1:
+        return []
+    found = []
+    for block in notice_blocks.blocks(lines, at):
+        text = "\n".join(block).lower()
+        kind, what = _kind_of(text) or ("not_a_payment", "")
+        named = labelled(block, words.PAYER) and not any(_RECIPIENT.match(line) for line in block)
+        if kind == "not_a_payment" and not what and named:
+            kind, what = "payment", "a payment received"
+        amount, why = _amount(block, kind)
+        if kind == "not_a_payment" or amount is None:
+            found.append(_no(f"one of several entries: {what or 'names no payer'}, {why}"))
+            continue
+        notice = _notice(kind, f"one of several entries: {what}", amount, why, block, mail)
+        if notice.kind == "payment" and not (notice.received and notice.received.payer):
+            notice = _no("one of several entries: names no payer", notice.received, notice.key)
+        found.append(notice)
+    return found
+
+
+def _label_word(line: str) -> str:
+    """The words of the label that names ``line``'s amount ("betrag:", "amount received")."""
+    lower = line.lower()
+    hits = (label.search(lower) for label in words.AMOUNT_LABELS)
+    return next((hit.group(0).strip() for hit in hits if hit), "")
+
+
+def _notice(kind: NoticeKind, what: str, amount: Money, why: str, lines: list[str], mail: Mail) -> Notice:
+    payer, payer_email = read_payer(lines)
     on = _date(lines) or (mail.date.date() if mail.date else None)
     received = Received(
         abs(amount.amount), amount.currency, on, payer=payer, text=_text(lines), payer_email=payer_email
@@ -184,35 +237,101 @@ def _read_body(mail: Mail) -> Notice:
     return Notice(kind, received, key, beneficiary, f"{what}: {why}")
 
 
+def _amount_lines(lines: list[str]) -> list[int]:
+    """Indexes of the lines whose amounts a label of the best kind names (see ``_amount``)."""
+    scores = [
+        0
+        if words.NOT_THE_AMOUNT.search(line.lower()) or not money_in(line)
+        else _label_score(line.lower())[0]
+        for line in lines
+    ]
+    best = max(scores, default=0)
+    return [i for i, score in enumerate(scores) if best and score == best]
+
+
 def _kind(subject: str, head: str, body: str) -> tuple[NoticeKind, str]:
-    """Refund, payout, outgoing, pending, then payment: the first whose words the mail uses."""
+    """The subject first: it names what the mail reports, the body's later lines often
+    mention other things (the next payout, a partial refund, the payment method).  A
+    subject that says nothing (or asks a question) leaves it to the subject and body
+    together, refund, payout, outgoing, pending, then payment: the first whose words
+    the text uses.  Whatever the subject, pending words in the body make it pending."""
     if words.NOT_PAYMENT.search(subject):
         return "not_a_payment", "a security, login or newsletter mail"
     if re.search(r"\bunsubscribe\b|newsletter|abbestellen", body) and not words.PAYMENT.search(subject):
         return "not_a_payment", "a marketing mail"
-    if words.REFUND.search(head):
-        return "refund", "a refund, reversal or chargeback"
-    if words.PAYOUT.search(head):
+    said = None if subject.rstrip().endswith("?") else _subject_kind(subject)
+    if said is not None and said[0] == "pending" and words.PAYOUT.search(head):
         return "not_a_payment", "a payout or withdrawal to the owner's bank"
-    if words.OUTGOING.search(head):
-        return "not_a_payment", "money the owner sent or is asked for, not received"
+    if said is not None and said[0] != "payment":
+        return said
+    if said is not None:
+        return _payment_subject_body(head)
+    return _kind_of(subject + "\n" + head) or ("not_a_payment", "says no payment was received")
+
+
+_KINDS: list[tuple[re.Pattern[str], NoticeKind, str]] = [
+    (words.REFUND, "refund", "a refund, reversal or chargeback"),
+    (words.PAYOUT, "not_a_payment", "a payout or withdrawal to the owner's bank"),
+    (words.OUTGOING, "not_a_payment", "money the owner sent or is asked for, not received"),
+    (words.PENDING, "pending", "pending, on hold or under review: not received yet"),
+    (words.PAYMENT, "payment", "a payment received"),
+]
+
+
+def _subject_kind(subject: str) -> tuple[NoticeKind, str] | None:
+    """What the subject alone says; a partial refund it names after the payment
+    ("Payment received - $1,150.00 USD after partial refund") leaves it a payment."""
+    paid, partial = words.PAYMENT.search(subject), words.PARTIAL_REFUND.search(subject)
+    if paid and partial and paid.start() < partial.start():
+        return _kind_of(subject[: partial.start()])
+    return _kind_of(subject)
+
+
+def _kind_of(text: str) -> tuple[NoticeKind, str] | None:
+    return next(((kind, what) for pattern, kind, what in _KINDS if pattern.search(text)), None)
+
+
+def _payment_subject_body(head: str) -> tuple[NoticeKind, str]:
+    """The subject says a payment was received: the body may still say it is pending, the
+    owner's own payment, or a refund (when it says so before it names the payment); a
+    payout it mentions is where the money goes next, a partial refund one made after."""
     if words.PENDING.search(head):
         return "pending", "pending, on hold or under review: not received yet"
-    if words.PAYMENT.search(head):
-        return "payment", "a payment received"
-    return "not_a_payment", "says no payment was received"
+    if words.OUTGOING.search(head):
+        return "not_a_payment", "money the owner sent or is asked for, not received"
+    kept = "\n".join(line for line in head.split("\n") if not words.PARTIAL_REFUND.search(line))
+    refund, paid = words.REFUND.search(kept), words.PAYMENT.search(kept)
+    if refund and (paid is None or refund.start() < paid.start()):
+        return "refund", "a refund, reversal or chargeback"
+    return "payment", "a payment received"
 
 
-def _amount(lines: list[str]) -> tuple[Money | None, str]:
+_FEE_NAME = re.compile(r"\b[\w-]+ (?:fees?|charges?)\b|\b\w*gebühr\w*|\b\w*entgelt\w*")
+
+
+def _kind_text(head: str) -> str:
+    """``head`` without what says nothing of the mail's kind: asides (``ASIDE``) and a
+    fee's name on a line with its amount ("Processing fee -$31.48" is not "processing");
+    the rest of such a line stays ("Pending balance: €500.00" still says pending)."""
+    kept = []
+    for line in head.split("\n"):
+        if words.NOT_THE_AMOUNT.search(line) and money_in(line):
+            line = _FEE_NAME.sub(" ", line)
+        kept.append(words.ASIDE.sub(" ", line))
+    return "\n".join(kept)
+
+
+def _amount(lines: list[str], kind: NoticeKind = "payment") -> tuple[Money | None, str]:
     """The one amount a label names as received; (None, why) when none or several.  Of
-    a line's amounts, the first after its label ("payment of $980 ... above $500")."""
+    a line's amounts, the first after its label ("payment of $980 ... above $500").  In
+    a payment, a line about a refund never gives it ("Partial refund: -$100.00")."""
     best: list[Money] = []
     best_score, carry = 0, 0
     for line in lines:
         lower = line.lower()
         if not line.strip():
             continue
-        if words.NOT_THE_AMOUNT.search(lower):
+        if words.NOT_THE_AMOUNT.search(lower) or (kind == "payment" and words.REFUND.search(lower)):
             carry = 0
             continue
         score, at = _label_score(lower)
@@ -249,73 +368,14 @@ def _label_score(lower: str) -> tuple[int, int]:
     return 0, 0
 
 
-def _labelled(lines: list[str], label: re.Pattern[str]) -> list[str]:
-    """The values of the lines ``label`` starts; a label alone takes the next line."""
-    values = []
-    for i, line in enumerate(lines):
-        hit = label.match(line.lower())
-        if not hit:
-            continue
-        start = hit.start("value")
-        value = line[start:].strip() if start >= 0 else ""
-        if not value:
-            value = next((n.strip() for n in lines[i + 1 : i + 3] if n.strip()), "")
-        if value:
-            values.append(value)
-    return values
-
-
 def _date(lines: list[str]) -> date | None:
-    return next((d for d in map(day_in, _labelled(lines, words.DATE)) if d), None)
-
-
-_NAME = r"(?P<name>[^\n.,;:()<>]{2,80}?)"
-_NAME_END = r"(?=\s+(?:is|has|was|wurde|ist|hat|über|for|on|to|via|auf|an)\b|\s*[.,;:(<]|\s*$)"
-_GAP = r"[^\n]{0,60}?"
-_ENDED = _NAME + _NAME_END
-_SENT = [
-    re.compile(rf"^\s*{_NAME} (?:has )?(?:sent you|paid you|is sending you|hat ihnen)\b", re.I),
-    re.compile(rf"\b(?:received|erhalten|payment|transfer|zahlung|geld)\b{_GAP} from {_ENDED}", re.I),
-    re.compile(rf"\b(?:paid by|bezahlt von|beglichen von) {_ENDED}", re.I),
-    re.compile(rf"\bvon {_NAME} (?:erhalten|bekommen|gutgeschrieben|eingegangen|über)\b", re.I),
-    re.compile(rf"\b(?:zahlung|geld|betrag|gutschrift|überweisung)\b{_GAP} von {_ENDED}", re.I),
-]
-
-
-def _payer(lines: list[str]) -> tuple[str, str]:
-    """(name, email) of the payer: a "Customer:" / "Auftraggeber:" line, else the
-    sentence that names who sent the money."""
-    labelled = _labelled(lines, words.PAYER_EMAIL)
-    emails = [m.group(0).lower() for v in labelled for m in words.EMAIL.finditer(v)]
-    candidates = _labelled(lines, words.PAYER)
-    for line in lines[:60]:
-        hit = next((h for h in (pattern.search(line) for pattern in _SENT) if h), None)
-        if hit:
-            candidates.append(hit.group("name"))
-            emails += [m.group(0).lower() for m in words.EMAIL.finditer(line[hit.start() :])]
-    name = ""
-    for value in candidates:
-        emails += [m.group(0).lower() for m in words.EMAIL.finditer(value)]
-        cleaned = _clean_name(value)
-        if cleaned and not name:
-            name = cleaned
-    return name, emails[0] if emails else ""
-
-
-def _clean_name(value: str) -> str:
-    value = words.EMAIL.sub("", value)
-    value = re.sub(r"[<>()\[\]\"]", " ", value)
-    value = re.sub(words.IBAN.pattern, "", value)
-    value = " ".join(value.split()).strip(" .,;:-")
-    if not value or money_in(value) or re.search(r"\d{3}", value) or len(value) > 100:
-        return ""
-    if value.lower() in ("you", "your customer", "ihr kunde", "paypal", "stripe", "wise"):
-        return ""
-    return value
+    return next((d for d in map(day_in, labelled(lines, words.DATE)) if d), None)
 
 
 def _text(lines: list[str]) -> str:
-    values = _labelled(lines, words.TEXT)
+    """The remittance text: the values of its labels, a table's column heads left out
+    (an order's "Description  Unit price  Qty  Amount" line is no note)."""
+    values = [v for v in labelled(lines, words.TEXT) if not words.COLUMN_HEADS.search(v)]
     return " ".join(dict.fromkeys(" ".join(v.split()) for v in values))[:500]
 
 
@@ -325,7 +385,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_#./-]{3,63}")
 
 def _key(lines: list[str]) -> str:
     """The transaction's id: a labelled one, else a Stripe id or a Wise transfer number."""
-    for value in _labelled(lines, words.KEY):
+    for value in labelled(lines, words.KEY):
         token = _TOKEN.search(value.replace("#", ""))
         if token and re.search(r"\d", token.group(0)):
             return token.group(0)
