@@ -243,3 +243,18 @@ def test_a_notification_carrying_our_servers_verdict_teaches_that_replies_must_c
         "SELECT count(*) FROM events WHERE type = 'note' AND detail = ?", (AUTH_SEEN,)
     ).fetchone()
     assert notes == (1,)
+
+
+def test_after_a_notification_pays_it_no_reminder_is_ever_planned(config, capsys, monkeypatch):
+    monkeypatch.setenv("MAILBOT_CHASE__ENABLED", "true")
+
+    def planned() -> set[str]:
+        capsys.readouterr()
+        assert main(["--config", str(config), "plan", "--days", "60", "--json"]) == 0
+        return {n for mail in json.loads(capsys.readouterr().out) for n in mail["invoices"]}
+
+    assert "RE-2026-0042" in planned()  # overdue: reminders would follow
+    deliver(config, "paypal_received_note")  # 1,190.00 EUR naming RE-2026-0042
+    run(config)
+    assert "RE-2026-0042" not in planned()
+    assert "RE-2026-0043" in planned()  # the others are still chased
