@@ -237,7 +237,7 @@ def _pdf_msgids() -> set[str]:
     return found | {"Invoice-%(number)s.pdf", "Page %(page)s of %(pages)s"}
 
 
-@pytest.mark.parametrize("language", ["de"])
+@pytest.mark.parametrize("language", ["de", "fi", "sr", "sr_Cyrl", "fr"])
 def test_every_pdf_word_has_a_translation(language):
     po = default_templates() / "locale" / language / "LC_MESSAGES" / "mailbot.po"
     with po.open("rb") as handle:
