@@ -294,3 +294,19 @@ def test_without_the_pdf_libraries_the_invoice_still_goes_and_check_says_why(
     main(["--config", str(config), "check"])
     out = capsys.readouterr()
     assert "invoice mails go without their PDF and e-invoice: " + reason in out.out + out.err
+
+
+def test_a_run_that_mails_pdfs_logs_one_line_per_outcome_not_the_libraries_steps(tmp_path):
+    import subprocess
+    import sys
+
+    config = write_config(
+        tmp_path, CLIENTS, LEDGER.splitlines()[0] + "\n" + "\n".join(LEDGER.splitlines()[1:4])
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "mailbot", "--config", str(config), "run", "--once"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    lines = [line for line in done.stderr.splitlines() if " INFO " in line or " WARNING " in line]
+    assert any("invoice sent to" in line for line in lines), done.stderr
+    assert not [line for line in lines if "weasyprint" in line or "factur-x" in line], done.stderr

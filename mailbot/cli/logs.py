@@ -42,8 +42,14 @@ def default_format() -> str:
     return wanted if wanted in FORMATS else "text"
 
 
+# Loggers of libraries that report their progress at INFO (a PDF is about ten lines).
+CHATTY = ("weasyprint", "fontTools", "factur-x", "facturx", "PIL")
+
+
 def setup_logging(verbose: bool, log_format: str) -> None:
     """Every record to stderr (stdout is for results scripts read)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines() if log_format == "json" else logging.Formatter(TEXT))
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
+    for chatty in CHATTY:  # libraries that log each step of their work: one line per outcome is ours
+        logging.getLogger(chatty).setLevel(logging.WARNING)
