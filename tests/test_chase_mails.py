@@ -46,6 +46,7 @@ class Mail:
     """A built mail as its reader sees it: subject, headers, text part, visible HTML words."""
 
     def __init__(self, raw: bytes):
+        self.raw = raw
         self.msg: EmailMessage = message_from_bytes(raw, policy=policy.default)  # type: ignore[assignment]
         self.subject = str(self.msg["Subject"])
         self.text = self.msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
@@ -275,3 +276,48 @@ def test_the_amount_a_plan_reports_is_the_amount_the_mail_asks_for(setup):
     asked = amount_asked([(ledger.invoices[n], Decimal(0)) for n in ("2026-101", "2026-102")])
     mail = _mail(setup, [("2026-101", "reminder", 2, "friendly"), ("2026-102", "reminder", 2, "friendly")])
     assert asked == Decimal("1785.00") and f"Amount: €{asked:,}" in mail.text
+
+
+# --- Issue 15: the reviewers' template findings --------------------------------------------------
+
+LATE_FEE = '\n[chase.late_fee]\nenabled = true\npreset = "eu_b2b"\nbase_rate = 2.27\nfrom_step = 2\n'
+
+
+@pytest.fixture
+def fee_setup(tmp_path: Path):
+    settings = load_settings(write_config(tmp_path, LATE_FEE, ledger=LEDGER, base=BASE_CONFIG))
+    return settings, load_ledger(settings)
+
+
+def test_statement_tables_head_their_columns_with_their_own_words(setup):
+    mail = _mail(setup, [("2026-101", "reminder", 2, "friendly"), ("2026-102", "reminder", 2, "friendly")])
+    assert mail.html.count("Invoice number Invoice date Due date Open amount") == 2  # due now, coming up
+    german = _mail(setup, [("2026-201", "reminder", 2, "friendly"), ("2026-202", "reminder", 2, "friendly")])
+    assert german.html.count("Rechnungsdatum Fällig am Offener Betrag") == 2
+    assert "Rechnungsdatum fällig offen" not in german.html  # the inline words are not headers
+
+
+def test_a_heads_up_statement_does_not_call_the_invoices_due_now(setup):
+    mail = _mail(setup, [("2026-101", "reminder", 1, "heads_up"), ("2026-102", "reminder", 1, "heads_up")])
+    assert mail.both("A quick note about the invoices that will soon be due:")
+    assert "now due" not in mail.text and "now due" not in mail.html
+    overdue = _mail(setup, [("2026-101", "reminder", 2, "friendly"), ("2026-102", "reminder", 2, "friendly")])
+    assert overdue.both("A quick note about the invoices that are now due:")
+
+
+def test_the_late_fee_sentence_stands_on_its_own_once_the_note_is_not_repeated(fee_setup):
+    first = _mail(fee_setup, [("2026-101", "reminder", 2, "friendly")], {"2026-101": 1})
+    assert first.both("Please note: from this reminder on, the late payment costs in our terms apply.")
+    later = _mail(fee_setup, [("2026-101", "reminder", 3, "firm_warm")], {"2026-101": 2})
+    assert "Please note" not in later.text  # stated once ...
+    assert later.both(
+        "The late payment costs in our terms are a flat fee of €40.00 and interest of"
+    )  # ... yet clear
+    assert "They are" not in later.text and "They are" not in later.html
+
+
+def test_line_items_multiply_with_the_multiplication_sign_in_a_7bit_clean_mail(setup):
+    mail = _mail(setup, [("2026-101", "reminder", 2, "friendly")])
+    assert "- Brand workshop: 1 × €1,000.00 = €1,000.00" in mail.text
+    assert " x €1,000.00" not in mail.text
+    assert max(mail.raw) < 128  # the × travels encoded (quoted-printable or base64 UTF-8), never as 8 bits

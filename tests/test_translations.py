@@ -171,6 +171,16 @@ def test_dates_read_in_a_sentence_in_each_language():
     assert formatter_for("de").date(day, "full") == "Montag, 14. Dezember 2026"
 
 
+def test_french_writes_the_first_of_a_month_as_1er_in_words_and_not_in_numbers():
+    first, eleventh = date(2026, 12, 1), date(2026, 12, 11)
+    assert formatter_for("fr").date(first, "long") == "1er décembre 2026"
+    assert formatter_for("fr").date(first, "full") == "mardi 1er décembre 2026"
+    assert formatter_for("fr-CA").date(first, "long") == "1er décembre 2026"
+    assert formatter_for("fr").date(eleventh, "long") == "11 décembre 2026"  # not "11er"
+    assert formatter_for("fr").date(first, "medium") == "01/12/2026"
+    assert formatter_for("en").date(first, "long") == "1 December 2026"
+
+
 def test_a_value_ending_in_a_full_stop_gets_no_second_one():
     assert fill("Molimo uplatu do %(date)s.", {"date": "14. 12. 2026."}) == "Molimo uplatu do 14. 12. 2026."
     assert fill("Please pay by %(date)s.", {"date": "14 December 2026"}) == "Please pay by 14 December 2026."

@@ -158,10 +158,18 @@ def _currency_shape(locale: Locale, currency: str, formatter: Formatter) -> _Cur
     return _CurrencyShape(prefix, suffix, digits)
 
 
+# French writes the first of a month as an ordinal, "1er décembre 2026"; CLDR's patterns
+# cannot say so (only the numeric "01/12/2026" stays as it is).
+_FIRST_DAY = re.compile(r"(?<!\d)1(?=\s)")
+
+
 @lru_cache(maxsize=4096)
 def _format_date(value: date, style: str, locale: Locale) -> str:
     """Invoices share few dates; Babel's formatting is the slow part of a context."""
-    return format_date(value, format=style, locale=locale)
+    text = format_date(value, format=style, locale=locale)
+    if locale.language == "fr" and value.day == 1:
+        text = _FIRST_DAY.sub("1er", text, count=1)
+    return text
 
 
 @cache
