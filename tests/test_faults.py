@@ -1,0 +1,83 @@
+"""Faults against the real servers (issue 16 part 4): a restarted or killed Dovecot, an
+SMTP server that is down, a state file that cannot be written. The worker runs as ops
+run it, ``mailbot run`` in its own process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from servers.dovecot import group_members
+from test_imap import _config, _replies_in_db, _sent_ids, _wait_for, reply
+
+
+@pytest.fixture
+def worker(tmp_path, smtp_server, dovecot):
+    """`mailbot run` after a first pass (so the invoices are sent), stopped with SIGTERM."""
+    config = _config(tmp_path, smtp_server, dovecot)
+    assert subprocess.run(_command(config, "--once"), cwd=ROOT, capture_output=True).returncode == 0
+    log = tmp_path / "service.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(_command(config), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    _wait_for(lambda: b"mailbot running" in log.read_bytes(), 10)
+    time.sleep(0.5)  # the first pass and the IDLE command
+    yield config, process, log
+    process.terminate()
+    assert process.wait(timeout=15) == 0, log.read_text()
+
+
+def _command(config: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "mailbot", "--config", str(config), "run", "--interval", "300", *extra]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process, from /proc/<pid>/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _imap_sessions(dovecot) -> list[int]:
+    """Pids of Dovecot's ``imap`` processes: one per logged-in session."""
+    pids = []
+    for pid in group_members(dovecot.pid):
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == "imap":
+                pids.append(pid)
+        except OSError:
+            continue
+    return pids
+
+
+def test_worker_records_every_reply_once_across_ten_dovecot_restarts(worker, dovecot):
+    config, process, log = worker
+    ids = _sent_ids(config)
+    for n in range(1, 11):
+        dovecot.restart()
+        dovecot.append(reply(f"restart{n}@acme.example", ids["2026-001"], f"Reply number {n}."))
+        _wait_for(lambda n=n: _replies_in_db(config) >= n, 20)
+        assert process.poll() is None, log.read_text()
+    time.sleep(1.5)  # time for a duplicate to show
+    assert _replies_in_db(config) == 10, log.read_text()
+
+
+def test_worker_notices_a_killed_imap_session_within_30_s_without_spinning(worker, dovecot):
+    config, process, log = worker
+    _wait_for(lambda: _imap_sessions(dovecot), 10)
+    (session,) = _imap_sessions(dovecot)
+    cpu_before, started = _cpu_seconds(process.pid), time.monotonic()
+    os.kill(session, signal.SIGKILL)  # no BYE: the session just ends
+    detected = _wait_for(lambda: [p for p in _imap_sessions(dovecot) if p != session], 30)
+    dovecot.append(reply("after-kill@acme.example", _sent_ids(config)["2026-001"], "Paid today."))
+    _wait_for(lambda: _replies_in_db(config) == 1, 10)
+    time.sleep(max(0.0, 5 - (time.monotonic() - started)))  # at least 5 s measured
+    cpu, wall = _cpu_seconds(process.pid) - cpu_before, time.monotonic() - started
+    print(f"killed session noticed (new session) after {detected:.2f} s; CPU {cpu:.2f} s of {wall:.2f} s")
+    assert cpu / wall < 0.2, f"CPU {cpu:.2f} s over {wall:.2f} s"
+    assert process.poll() is None, log.read_text()
