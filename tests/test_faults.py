@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from email import message_from_bytes
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, write_config
 from servers.dovecot import group_members
 from test_imap import _config, _replies_in_db, _sent_ids, _wait_for, reply
 
@@ -81,3 +83,39 @@ def test_worker_notices_a_killed_imap_session_within_30_s_without_spinning(worke
     print(f"killed session noticed (new session) after {detected:.2f} s; CPU {cpu:.2f} s of {wall:.2f} s")
     assert cpu / wall < 0.2, f"CPU {cpu:.2f} s over {wall:.2f} s"
     assert process.poll() is None, log.read_text()
+
+
+def _outbox(config: Path) -> list[tuple[str, str, str | None]]:
+    db = sqlite3.connect(config.parent / "var" / "mailbot.db")
+    try:
+        return list(db.execute("SELECT message_id, status, error FROM outbox ORDER BY id"))
+    finally:
+        db.close()
+
+
+def test_mail_claimed_while_smtp_is_down_is_sent_once_when_it_is_back(tmp_path, smtp_server):
+    config = write_config(tmp_path, smtp_server.toml())
+    smtp_server.stop()
+    log = tmp_path / "service.log"
+    command = [sys.executable, "-m", "mailbot", "--config", str(config), "run", "--interval", "1"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_for(lambda: "trying again in 20 s" in log.read_text(), 40)  # 5, 10, 20: backing off
+        text = log.read_text()
+        print(
+            f"SMTP down: {text.count('cannot connect')} failed sends in {text.count('trying again in')} passes"
+        )
+        assert text.count("SMTP: ") == 3  # one pause a pass that tried, not a failure every pass
+        claimed = _outbox(config)
+        assert claimed and all(status == "claimed" and error for _id, status, error in claimed)
+        smtp_server.start()
+        _wait_for(lambda: len(smtp_server.messages) >= len(claimed), 25)
+        time.sleep(2.5)  # two more passes: time for a duplicate to show
+        ids = sorted(message_from_bytes(m.raw)["Message-ID"] for m in smtp_server.messages)
+        assert ids == sorted(f"<{mid}>" if not mid.startswith("<") else mid for mid, _s, _e in claimed)
+        assert {status for _id, status, _e in _outbox(config)} == {"sent"}
+        assert process.poll() is None, log.read_text()
+    finally:
+        process.terminate()
+        assert process.wait(timeout=15) == 0, log.read_text()

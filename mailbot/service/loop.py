@@ -26,6 +26,7 @@ from mailbot.service.notify import alive, notify, watchdog_every
 from mailbot.service.problem_log import ProblemLog
 from mailbot.service.run_pass import run_once
 from mailbot.service.sending import STOP
+from mailbot.service.smtp_backoff import BACKOFF
 from mailbot.service.watch import PassWatch
 from mailbot.state.guard import explain
 from mailbot.state.store import StateError, Store
@@ -115,6 +116,7 @@ def _serve(
     ledgers, known = LedgerCache(), FactsCache()
     problems, watch = ProblemLog(), PassWatch(interval)
     backoff = 1.0
+    BACKOFF.start()
 
     def one_pass() -> None:
         nonlocal inbox, opened_for, backfill
