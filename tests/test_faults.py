@@ -4,6 +4,7 @@ run it, ``mailbot run`` in its own process."""
 
 from __future__ import annotations
 
+import mailbox
 import os
 import signal
 import sqlite3
@@ -17,6 +18,9 @@ import pytest
 from conftest import ROOT, write_config
 from servers.dovecot import group_members
 from test_imap import _config, _replies_in_db, _sent_ids, _wait_for, reply
+
+from mailbot.cli.main import main
+from mailbot.state.connection import Connection
 
 
 @pytest.fixture
@@ -119,3 +123,46 @@ def test_mail_claimed_while_smtp_is_down_is_sent_once_when_it_is_back(tmp_path, 
     finally:
         process.terminate()
         assert process.wait(timeout=15) == 0, log.read_text()
+
+
+def _full_at_its_size(monkeypatch) -> None:
+    """The state file can grow no more: SQLite's own SQLITE_FULL ("database or disk is
+    full"), as on a full disk, without a disk to fill (a tmpfs needs root and mount)."""
+    opened = Connection.__init__
+
+    def full(self, path: Path) -> None:
+        opened(self, path)
+        pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+        self.db.execute(f"PRAGMA max_page_count = {max(pages, 1)}")
+
+    monkeypatch.setattr(Connection, "__init__", full)
+
+
+def _maildir_replies(config: Path, to: str, count: int) -> None:
+    box = mailbox.Maildir(config.parent / "var" / "mail" / "inbox", create=True)
+    for n in range(count):
+        box.add(reply(f"full{n}@acme.example", to, "We will pay on Friday. " + "Regards. " * 300))
+
+
+def test_a_full_state_disk_stops_the_run_with_a_clear_error_and_half_writes_nothing(
+    tmp_path, monkeypatch, capsys
+):
+    config = write_config(tmp_path)
+    assert main(["--config", str(config), "run", "--once"]) == 0
+    state = tmp_path / "var" / "mailbot.db"
+    invoice_id = sqlite3.connect(state).execute("SELECT message_id FROM outbox LIMIT 1").fetchone()[0]
+    _maildir_replies(config, invoice_id, 30)
+    capsys.readouterr()
+    with monkeypatch.context() as full:
+        _full_at_its_size(full)
+        assert main(["--config", str(config), "run", "--once"]) == 1
+    err = capsys.readouterr().err
+    assert f"{state}: cannot use the state file: database or disk is full" in err
+    assert "Traceback" not in err
+    db = sqlite3.connect(state)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    recorded = db.execute("SELECT count(*) FROM events WHERE type = 'reply'").fetchone()[0]
+    assert recorded < 30  # the disk filled before the end
+    db.close()
+    assert main(["--config", str(config), "run", "--once"]) == 0  # space again: the rest, once
+    assert _replies_in_db(config) == 30
