@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import mailbox
+import os
 import socket
 import ssl
 import threading
@@ -62,6 +63,12 @@ class InboxError(Exception):
     """The mailbox could not be read now; the caller reconnects with backoff."""
 
 
+class ConnectionLost(InboxError):
+    """A working connection ended (a BYE, a killed session, a restarted server): the
+    server was there a moment ago, so the caller reconnects soon, without backing off
+    further: the backoff is for connections that cannot be made."""
+
+
 NETWORK_ERRORS = (IMAPClientError, OSError, socket.timeout, ssl.SSLError, EOFError)
 
 
@@ -91,6 +98,7 @@ class ImapInbox:
         except NETWORK_ERRORS as exc:
             raise InboxError(f"imap {cfg.host}:{cfg.effective_port}: {exc}") from None
         self.uidvalidity = int(selected[b"UIDVALIDITY"])
+        keep_alive(client.socket())
         self.client = client
         return client
 
@@ -190,15 +198,20 @@ class ImapInbox:
                     if stop is not None and stop.is_set():
                         break
                     responses = client.idle_check(timeout=1)
+                    if not responses and _closed(client.socket()):
+                        raise ConnectionLost(f"imap {self.config.host}: the server closed the connection")
             finally:
                 if not any(_is_bye(r) for r in responses):
                     client.idle_done()
+        except ConnectionLost:
+            self.close()
+            raise
         except NETWORK_ERRORS as exc:
             self.close()
-            raise InboxError(f"imap {self.config.host}: {exc}") from None
+            raise ConnectionLost(f"imap {self.config.host}: {exc}") from None
         if any(_is_bye(r) for r in responses):
             self.close()
-            raise InboxError(f"imap {self.config.host}: server said BYE")
+            raise ConnectionLost(f"imap {self.config.host}: server said BYE")
         return bool(responses)
 
 
@@ -224,6 +237,33 @@ def _is_bye(response: tuple) -> bool:
     """``(b"BYE", b"Server shutting down.")``; EXISTS and friends come as ``(3, b"EXISTS")``."""
     first = response[0] if response else None
     return isinstance(first, bytes | str) and to_unicode(first).upper() == "BYE"
+
+
+def keep_alive(sock: socket.socket, idle: int = 10, interval: int = 5, probes: int = 3) -> None:
+    """TCP keepalive on the IMAP socket: a session that vanishes without a word (a
+    server host gone, a NAT that forgot us) is noticed within ``idle + interval * probes``
+    seconds (25 s), while IDLE itself would wait for data that never comes."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for name, value in (("TCP_KEEPIDLE", idle), ("TCP_KEEPINTVL", interval), ("TCP_KEEPCNT", probes)):
+        if hasattr(socket, name):  # (Linux; other systems keep their defaults)
+            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, name), value)
+
+
+def _closed(sock: socket.socket) -> bool:
+    """Whether the peer closed the connection: readable, yet nothing to read.
+
+    ``idle_check`` swallows EOF and returns no responses at once, again and again: without
+    this check a killed session made the wait spin a core until its deadline.  The peek
+    reads the raw descriptor (TLS sockets refuse flags), so nothing is consumed."""
+    raw = socket.socket(fileno=os.dup(sock.fileno()))
+    try:
+        return raw.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return True  # reset by the peer
+    finally:
+        raw.close()
 
 
 def _sleep(deadline: float, stop: threading.Event | None) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import schedule
 
 from mailbot.config.settings import ConfigError, Settings
-from mailbot.inbound.inbox import Inbox, open_inbox
+from mailbot.inbound.inbox import ConnectionLost, Inbox, open_inbox
 from mailbot.service import signals
 from mailbot.service.caches import FactsCache, LedgerCache
 from mailbot.service.clock import utcnow
@@ -26,6 +26,7 @@ from mailbot.service.notify import alive, notify, watchdog_every
 from mailbot.service.problem_log import ProblemLog
 from mailbot.service.run_pass import run_once
 from mailbot.service.sending import STOP
+from mailbot.service.smtp_backoff import BACKOFF
 from mailbot.service.watch import PassWatch
 from mailbot.state.guard import explain
 from mailbot.state.store import StateError, Store
@@ -99,7 +100,8 @@ def _serve(
     One thread does it all: it waits on the inbox (IMAP IDLE, or polling the
     Maildir) until ``schedule`` says the next periodic pass is due, and runs a
     pass early when the server announces new mail.  A lost connection is
-    reopened with backoff (1 s doubling to 5 min); a failing pass is logged and
+    reopened with backoff (1 s doubling to 5 min while it cannot be made; 1 s after a
+    connection that worked was lost); a failing pass is logged and
     the service goes on.  Each pass is recorded for ``mailbot health``, pinged to the
     heartbeat URL if one is set, and what needs a person is told once (``watch``).
     A config broken at start raises ConfigError, a state file that cannot be used
@@ -114,6 +116,7 @@ def _serve(
     ledgers, known = LedgerCache(), FactsCache()
     problems, watch = ProblemLog(), PassWatch(interval)
     backoff = 1.0
+    BACKOFF.start()
 
     def one_pass() -> None:
         nonlocal inbox, opened_for, backfill
@@ -150,6 +153,8 @@ def _serve(
             arrived = inbox.wait(wait, wake) if inbox is not None else wake.wait(wait)
             backoff = 1.0
         except Exception as exc:  # InboxError, or a bug: either way, reconnect and go on
+            if isinstance(exc, ConnectionLost):  # it worked until now: no reason to wait long
+                backoff = 1.0
             log.warning("inbox: %s; reconnecting in %.0f s", exc, backoff)
             if inbox is not None:
                 inbox.close()

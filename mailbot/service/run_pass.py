@@ -33,6 +33,7 @@ from mailbot.service.first_run import hold_back, refuse_if_the_mailbox_remembers
 from mailbot.service.languages import client_languages
 from mailbot.service.problem_log import ProblemLog
 from mailbot.service.sending import send_claimed
+from mailbot.service.smtp_backoff import BACKOFF
 from mailbot.state.guard import StateError, check_place
 from mailbot.state.store import Store
 
@@ -227,8 +228,12 @@ def _decide_and_send(settings, now, ledger, report, mailer, known, store, backfi
     if known is not None and sum(a.kind != "note" for a in actions) > BACKLOG:
         known.forget()  # a backlog's sending holds many records: not the kept facts too
     claim(store, settings, ledger, actions, now)
+    if BACKOFF.waiting():  # the server refused everything lately: the claims wait (smtp_backoff)
+        return
+    sent, retry = len(report.sent), len(report.retry)
     with open_outbox(settings) as outbox:
         send_claimed(store, outbox, mailer, ledger, now, report)
+    BACKOFF.after(len(report.sent) - sent, len(report.retry) - retry)
 
 
 def _plan(settings, now, ledger, report, mailer, store, backfill) -> PassReport:

@@ -10,12 +10,14 @@ silent fresh start.  Every problem is one line, ``PATH: message`` (``StateError`
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
 MARKER_SUFFIX = ".marker"
 SQLITE_HEADER = b"SQLite format 3\x00"
 RESTORE = "restore it from a backup"
+FULL_BELOW = 1024 * 1024  # free bytes under which a failed write is blamed on a full disk
 AFRESH = "or run `mailbot state new` to start afresh (the first run then mails only recent invoices)"
 MARKER_TEXT = """\
 mailbot has kept its records in {name} (beside this file).
@@ -47,8 +49,24 @@ def damaged(path: Path | str, why: object) -> str:
 def explain(path: Path | str, exc: sqlite3.Error) -> str:
     """A damaged file, or one SQLite could not use (locked, read-only, a disk error)."""
     if isinstance(exc, sqlite3.OperationalError):
-        return f"{path}: cannot use the state file: {exc}"
+        return f"{path}: cannot use the state file: {exc}{_full_disk(Path(path))}"
     return damaged(path, exc)
+
+
+def _full_disk(path: Path) -> str:
+    """Why a write failed when the disk is full: SQLite says "disk I/O error" when it cannot
+    even make its journal, which sends the owner looking for a broken disk.  Nothing was
+    half-written (each record is one transaction); freeing space is enough."""
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        return ""
+    if free >= FULL_BELOW:
+        return ""
+    return (
+        f" (the disk holding it is full: {free // 1024} KB free; nothing was half-written:"
+        " free space and run again)"
+    )
 
 
 def lost(path: Path, what: str) -> str:
