@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sqlite3
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -113,6 +114,8 @@ def read_inbox(inbox: Inbox, store: Store, settings: Settings, ledger: Ledger, n
                 reply = handle(incoming, known, store, settings, ledger, now)
                 if reply is not None and reply.auth_ours:
                     known = replace(known, expect_auth=True)  # (handle wrote AUTH_SEEN with it)
+            except sqlite3.Error:  # the state (a full disk), not the message: never quarantined for it
+                raise
             except Exception as exc:  # a bug must cost this one message, not the inbox
                 log.exception("message %s: could not be handled; quarantined", incoming.key)
                 why = f"{type(exc).__name__}: {exc}"[:200]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import gc
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -76,6 +77,8 @@ def _read_replies(
         log.warning("inbox not read this pass: %s", exc)
         report.inbox_error = str(exc)
         return []
+    except sqlite3.Error:  # the state file failed (a full disk): the pass stops, told by the caller
+        raise
     except Exception as exc:  # a bug or a broken folder must not stop the sending
         log.exception("inbox not read this pass")
         report.inbox_error = f"{type(exc).__name__}: {exc}"
