@@ -96,8 +96,9 @@ def handle_payment_mail(
         ),
     )  # fmt: skip
     claim = _owner_mail(reply, verdict, outcome, raw, settings, now) if outcome.for_owner else None
-    seen = [Event("", iso(now), "note", detail=AUTH_SEEN)] if verdict.ours and not known.expect_auth else []
-    if not store.record_reply(keys, [*outcome.events, note, *seen], now, claim):
+    if not store.record_reply(
+        keys, [*outcome.events, note, *_auth_seen(verdict, known.expect_auth, now)], now, claim
+    ):
         log.info("payment notification %s: handled before (same Message-ID); skipped", mail.message_id)
         return None
     for line in outcome.recorded:
@@ -119,8 +120,7 @@ def _not_believed(
                            reason=verdict.reason),
     )  # fmt: skip
     forward, held = hand_over(reply, UNTRUSTED, raw, store, settings, now)
-    seen = [Event("", iso(now), "note", detail=AUTH_SEEN)] if verdict.ours and not expect_auth else []
-    if not store.record_reply(keys, [event, *seen], now, forward, held):
+    if not store.record_reply(keys, [event, *_auth_seen(verdict, expect_auth, now)], now, forward, held):
         return None
     log.warning("payment notification %s from %s NOT believed (%s): nothing recorded; the owner is told",
                 reply.message_id, reply.sender, verdict.reason)  # fmt: skip
@@ -193,6 +193,11 @@ def _apply_statement(
             f"the bank reversed payment {reversal.reverses} on {reversal.invoice}"
             f" ({reversal.amount} taken back): the invoice is open again and chasing goes on"
         )
+
+
+def _auth_seen(verdict: SourceVerdict, expected: bool, now: datetime) -> list[Event]:
+    """The AUTH_SEEN note, when this mail is the first to show our server's verdict."""
+    return [Event("", iso(now), "note", detail=AUTH_SEEN)] if verdict.ours and not expected else []
 
 
 def reversal_events(reversal: bank.Reversal, where: str, now: datetime) -> list[Event]:

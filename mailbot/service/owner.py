@@ -17,6 +17,8 @@ from typing import Any
 from mailbot.config.problems import Refused
 from mailbot.config.settings import Settings
 from mailbot.decide import policy
+from mailbot.inbound.bank import Reversal
+from mailbot.inbound.payments import reversal_events
 from mailbot.ledger.read import Invoice, load_ledger
 from mailbot.records.facts import ACK_INTENTS, UNSURE_MARK
 from mailbot.records.kinds import CONFIRM_WORDS, EventType, Intent
@@ -154,13 +156,7 @@ def unmark_paid(
     with the negative amount, so that the history keeps both and chasing can go on.
     A payment written in the ledger (``paid_on``/``paid_amount``) is changed there."""
     with Store(settings.state_path) as store:
-        recorded = _known(store, number).paid_in()
-        amount = amount if amount is not None else recorded
-        if recorded <= 0 or amount > recorded:
-            raise OwnerActionError(
-                f"invoice {number}: {recorded} recorded by mark-paid or bank imports, cannot take back"
-                f" {amount} (a paid_on/paid_amount in the ledger is changed in the ledger)"
-            )
+        amount = _may_take_back(store, number, amount)
         detail = {"amount": str(-amount), "on": now.date().isoformat(), "source": "correction"}
         detail |= {"reason": reason} if reason else {}
         detail |= {"reverses": reverses} if reverses else {}  # a bank reversal: the payment's ref
@@ -168,17 +164,29 @@ def unmark_paid(
     return amount
 
 
+def _may_take_back(store: Store, number: str, amount: Decimal | None) -> Decimal:
+    """What may be taken back of the payments recorded for ``number`` (``None``: all of it)."""
+    recorded = _known(store, number).paid_in()
+    amount = amount if amount is not None else recorded
+    if recorded <= 0 or amount > recorded:
+        raise OwnerActionError(
+            f"invoice {number}: {recorded} recorded by mark-paid or bank imports, cannot take back"
+            f" {amount} (a paid_on/paid_amount in the ledger is changed in the ledger)"
+        )
+    return amount
+
+
 def take_back_reversed(settings: Settings, number: str, now: datetime, amount: Decimal, ref: str,
                        reverses: str, file: str) -> str:  # fmt: skip
     """A bank reversal of a payment an import recorded: the payment is taken back as
     ``unmark-paid`` does (a correction with the negative amount) and a ``note`` on the
-    invoice tells the owner.  Returns the note's text."""
-    about = (f"the bank reversed payment {reverses} ({amount} taken back) by entry {ref} of {file};"
-             " the invoice is open again and chasing goes on")  # fmt: skip
-    unmark_paid(settings, number, now, amount=amount, reason=f"bank reversal {ref}", reverses=reverses)
+    invoice tells the owner, the same two events as a reversal in a mailed statement
+    (``payments.reversal_events``), in one transaction.  Returns the note's text."""
+    events = reversal_events(Reversal(number, amount, ref, reverses), file, now)
     with Store(settings.state_path) as store:
-        store.add_event(Event(number, iso(now), "note", detail=about))
-    return about
+        _may_take_back(store, number, amount)
+        store.add_events(events)
+    return events[-1].detail or ""
 
 
 def _valid_invoice(settings: Settings, number: str) -> Invoice:
