@@ -58,6 +58,7 @@ class Outcome:
     recorded: list[str] = field(default_factory=list)  # "1190.00 EUR for 2026-001 (invoice number)"
     for_owner: list[str] = field(default_factory=list)  # what the owner must look at
     skipped: list[str] = field(default_factory=list)  # pending, refunds, not payments: no action
+    refs: set[str] = field(default_factory=set)  # payment keys recorded before and by this mail
 
 
 def handle_payment_mail(
@@ -82,9 +83,10 @@ def handle_payment_mail(
         _apply_statement(name, data, mail, ledger, store, settings, outcome, now)
     if not statements:  # (the body of a mail with a statement only announces it)
         book = book_of(ledger.invoices.values(), store.decision_facts(save=False), settings.clients)
+        outcome.refs = _recorded_refs(store)  # (read once a mail, not once a notice)
         for index, notice in enumerate(read_notices(mail, verdict.kind)):
             key = f"{verdict.kind}:{notice.key}" if notice.key else f"{keys[0]}#{index}"
-            _apply_notice(notice, key, mail, verdict, book, store, settings, outcome, now)
+            _apply_notice(notice, key, mail, verdict, book, settings, outcome, now)
     if not (outcome.recorded or outcome.for_owner or outcome.skipped):
         outcome.for_owner.append("mailbot found no payment in it")
     note = Event(
@@ -128,7 +130,7 @@ def _not_believed(
 
 
 def _apply_notice(
-    notice: Notice, key: str, mail: Mail, verdict: SourceVerdict, book: Book, store: Store,
+    notice: Notice, key: str, mail: Mail, verdict: SourceVerdict, book: Book,
     settings: Settings, outcome: Outcome, now: datetime,
 ) -> None:  # fmt: skip
     received = notice.received
@@ -146,7 +148,7 @@ def _apply_notice(
             " not recorded"
         )  # fmt: skip
         return
-    if key in _recorded_keys(store, outcome):
+    if key in outcome.refs:
         outcome.skipped.append(f"{what}: recorded before ({key})")
         return
     found = book.match(received)
@@ -164,6 +166,7 @@ def _apply_notice(
         outcome.events.append(event)
         outcome.recorded.append(f"{settle.amount} {received.currency} for {settle.invoice} ({found.how})")
     book.record(found)
+    outcome.refs.add(key)
     if found.outcome == "overpaid":
         outcome.for_owner.append(f"{what}: {found.reason}")
 
@@ -225,10 +228,9 @@ def same_account(named: str, own: str) -> bool:
     return len(named) == len(own) and all(a in ("*", b) for a, b in zip(named, own, strict=True))
 
 
-def _recorded_keys(store: Store, outcome: Outcome) -> set[str]:
-    keys = {json.loads(e.detail or "{}").get("ref", "") for e in store.events_of_type("payment")}
-    keys |= {json.loads(e.detail or "{}").get("ref", "") for e in outcome.events if e.type == "payment"}
-    return keys - {""}
+def _recorded_refs(store: Store) -> set[str]:
+    """The keys of every payment recorded before (``ref``: a transaction id, a bank reference)."""
+    return {json.loads(e.detail or "{}").get("ref", "") for e in store.events_of_type("payment")} - {""}
 
 
 def _what(received: Received | None) -> str:
