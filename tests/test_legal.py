@@ -54,6 +54,11 @@ def test_a_zero_line_to_an_eu_business_abroad_with_a_vat_id_is_reverse_charge_wi
                                                                       "ATU12345678")  # fmt: skip
 
 
+def test_a_tax_number_is_never_shown_as_the_suppliers_vat_id_in_the_reverse_charge_note():
+    note = tax_note(party("DE", "12/345/67890"), party("AT", "ATU 12345678"), [ZERO], False)
+    assert (note.kind, note.seller_vat, note.buyer_vat) == ("reverse_charge", "", "ATU12345678")
+
+
 def test_a_zero_line_to_an_eu_client_abroad_without_a_vat_id_is_no_reverse_charge():
     assert tax_note(party("DE", "DE123456789"), party("AT"), [ZERO], False).kind == ""
 

@@ -83,7 +83,7 @@ def tax_note(seller: Party, buyer: Party, rates: Sequence[Decimal], small_busine
         kind, text = "text", choice
     country = seller.address.country
     sef = country == "RS" and buyer.address.country == "RS" and bool(buyer.tax_id.strip())
-    return TaxNote(kind, _law(country), text, seller.tax_id.strip(), buyer.tax_id.strip(), sef)
+    return TaxNote(kind, _law(country), text, seller.vat_id, buyer.vat_id, sef)
 
 
 def invoice_note(settings: Settings, invoice: Invoice, client: Client) -> TaxNote:
