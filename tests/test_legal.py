@@ -180,10 +180,16 @@ def test_reverse_charge_with_only_a_tax_number_lacks_the_businesss_vat_id(tmp_pa
                for m in found), found  # fmt: skip
 
 
-def test_without_business_country_the_findings_are_hints_only(tmp_path):
-    settings = _settings(tmp_path, 'address = "Lindenstraße 12"\n')
-    found = _messages(settings)
+def test_with_only_the_holidays_country_the_findings_are_hints_only(tmp_path):
+    _settings(tmp_path, 'address = "Lindenstraße 12"\n')
+    config = tmp_path / "mailbot.toml"
+    config.write_text(config.read_text().replace("[chase]\n", '[chase]\ncountry = "DE"\n', 1))
+    found = _messages(load_settings(config))
     assert found and not any(problem for _, problem in found)
+
+
+def test_without_any_country_written_nothing_is_judged_by_a_countrys_law(tmp_path):
+    assert _messages(_settings(tmp_path, 'address = "Lindenstraße 12"\n')) == []
 
 
 def test_check_names_the_config_line_and_fails_when_the_country_is_set(tmp_path, capsys):

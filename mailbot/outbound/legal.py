@@ -12,8 +12,9 @@ Two questions, both answered from the config and the ledger alone (no I/O, no cl
 
 A finding is a ``problem`` (the invoice is not compliant) only when the owner set
 ``[business] country``: the rules of a country are applied strictly only once the owner
-says that is where the business is; with the country guessed from ``[chase] country``
-the same findings are hints.
+says that is where the business is; with the country from ``[chase] country`` (the
+holidays' country) the same findings are hints, and with neither written in the config
+there are none (the default, DE, is no statement about the business).
 """
 
 from __future__ import annotations
@@ -262,8 +263,17 @@ def numbering_gaps(numbers: Iterable[str]) -> list[str]:
     return missing
 
 
+def declared(settings: Settings) -> bool:
+    """The owner named the business's country: ``[business] country``, or ``[chase] country``
+    written in the config (its default, DE, says nothing about where the business is)."""
+    return bool(settings.business.country) or "country" in settings.chase.model_fields_set
+
+
 def gaps(settings: Settings, invoices: Sequence[Invoice]) -> list[Gap]:
-    """Everything the business's invoices lack under its country's law (see the module)."""
+    """Everything the business's invoices lack under its country's law (see the module);
+    nothing when the owner has not said where the business is."""
+    if not declared(settings):
+        return []
     strict = bool(settings.business.country)
     found = seller_gaps(settings) + line_gaps(settings, invoices)
     for client_id, client in settings.clients.items():
