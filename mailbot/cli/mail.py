@@ -15,6 +15,7 @@ from mailbot.outbound.preview import (
     NotPreviewable,
     build_preview,
     build_preview_pdf,
+    build_preview_xml,
     inline_images,
     previewable,
 )
@@ -25,7 +26,7 @@ from mailbot.service.loop import run_forever
 from mailbot.service.run_pass import PassReport, run_once
 from mailbot.service.signals import handled
 
-PREVIEW_SUFFIXES = (".txt", ".html", ".htm", ".eml", ".pdf")
+PREVIEW_SUFFIXES = (".txt", ".html", ".htm", ".eml", ".pdf", ".xml")
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -39,8 +40,12 @@ def cmd_preview(args: argparse.Namespace) -> int:
         return 1
     target = Path(args.out) if args.out else None
     if target is not None and target.suffix not in PREVIEW_SUFFIXES:
-        note(f"{target}: use .html, .txt, .eml or .pdf")
+        note(f"{target}: use .html, .txt, .eml, .pdf or .xml")
         return 2
+    if target is not None and target.suffix == ".xml":  # the e-invoice (a Serbian business: for SEF)
+        target.write_bytes(build_preview_xml(settings, invoice))
+        note(f"wrote {target}")
+        return 0
     if target is not None and target.suffix == ".pdf":  # the invoice's PDF, as its mail carries it
         target.write_bytes(build_preview_pdf(settings, invoice, utcnow()))
         note(f"wrote {target}")

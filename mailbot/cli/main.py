@@ -91,7 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("invoice")
     p.add_argument("--kind", default="invoice", choices=["invoice", "reminder", "final", "ack", "receipt"])
     p.add_argument("--step", type=int, default=0)
-    p.add_argument("--out", help="FILE.html, .txt, .eml, or .pdf: the invoice PDF (default: text to stdout)")
+    p.add_argument(
+        "--out",
+        help="FILE.html, .txt, .eml, .pdf: the invoice PDF, or .xml: its e-invoice "
+        "(a Serbian business: the UBL file for SEF) (default: text to stdout)",
+    )
     p = command("run", "mail:cmd_run", "the worker: send what is due, then keep watching")
     p.add_argument("--once", action="store_true", help="one full pass, then exit")
     p.add_argument(

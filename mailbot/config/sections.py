@@ -47,6 +47,7 @@ class Business(Section):
     country: str = ""  # ISO 3166 code of the seller's address (BT-40); default: [chase] country
     logo: str = ""
     legal_note: str = ""  # e.g. "Kleinunternehmer gem. § 19 UStG": printed under the totals
+    registration_id: OneLine = ""  # the company number an invoice carries (RS: matični broj)
     owner_email: Email = ""  # where replies that need a person go; default: `email`
 
     _email = field_validator("email")(check_email)
@@ -271,6 +272,9 @@ class Client(Section):
         return value.strip()
 
     reference: ReferenceKind | None = None  # the transfer reference; default: [payment] reference
+    # The VAT note on this client's invoices (outbound/legal.py): "auto" from the VAT ids and
+    # countries, "reverse_charge" | "small_business" | "export" to force one, "none", or own words.
+    vat_note: str = "auto"
 
     @field_validator("ladder")
     @classmethod

@@ -15,6 +15,7 @@ from mailbot.config.settings import Client, Settings
 from mailbot.ledger.money import LateFee
 from mailbot.ledger.read import Invoice
 from mailbot.outbound.i18n import Formatter, formatter_for
+from mailbot.outbound.legal import invoice_note
 from mailbot.outbound.transfer import qr_payload, reference_kind, shown_reference
 
 
@@ -32,6 +33,7 @@ def business_context(settings: Settings, logo_src: str) -> dict[str, Any]:
         "website": b.website,
         "website_label": b.website.split("://", 1)[-1].rstrip("/"),
         "tax_id": b.tax_id,
+        "registration_id": b.registration_id,
         "legal_note": b.legal_note,
         "logo_src": logo_src,
     }
@@ -111,6 +113,8 @@ def invoice_context(
         "total": fmt.money(totals.gross, cur),
         "total_plain": f"{fmt.amount(totals.gross, cur)} {cur}",
         "payment": payment_context(settings, invoice, client),
+        # Why a line has no VAT, and SEF (partials/tax_note.*): its kind and whose law words it.
+        "tax_note": dict(vars(invoice_note(settings, invoice, client))),
         "thanks": client.note or invoice.note,
         "greeting_name": client.contact,
         # "Dear Ms Weber," / "Sehr geehrte Frau Weber," / "Poštovana gospođo Petrović," (greeting.txt)

@@ -13,7 +13,11 @@ from email.message import Message
 
 from mailbot.config.settings import Chase, Settings
 from mailbot.ledger.read import Invoice, load_ledger
+from mailbot.outbound.documents import einvoice_format
+from mailbot.outbound.einvoice import cii_xml
 from mailbot.outbound.mails import Mailer
+from mailbot.outbound.parties import seller_country
+from mailbot.outbound.sef import sef_xml
 
 CHASE_PREVIEWS = ("reminder", "final")
 
@@ -50,6 +54,16 @@ def build_preview(settings: Settings, invoice: Invoice, kind: str, step: int, no
 def build_preview_pdf(settings: Settings, invoice: Invoice, now: datetime) -> bytes:
     """The invoice's PDF (with its e-invoice inside unless ``einvoice = "none"``), as mailed now."""
     return Mailer(settings).invoice_pdf(invoice, now)
+
+
+def build_preview_xml(settings: Settings, invoice: Invoice) -> bytes:
+    """The invoice's XML: for a Serbian business the UBL 2.1 file to upload to SEF, else the
+    EN 16931 CII XML its PDF carries (XRechnung for a client who gets XRechnung)."""
+    client = settings.clients[invoice.client_id]
+    if seller_country(settings) == "RS":
+        return sef_xml(settings, invoice, client)
+    xrechnung = einvoice_format(settings, client) == "xrechnung"
+    return cii_xml(settings, invoice, client, "xrechnung" if xrechnung else "en16931")
 
 
 def preview_reminder_number(chase: Chase, kind: str, step: int) -> int:

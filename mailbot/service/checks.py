@@ -12,8 +12,8 @@ from mailbot.config.problems import Problem
 from mailbot.config.settings import Settings, find_line
 from mailbot.inbound.inbox import NETWORK_ERRORS, ImapInbox, InboxError
 from mailbot.inbound.trust import ours
-from mailbot.ledger.read import load_ledger
-from mailbot.outbound import pdf
+from mailbot.ledger.read import Ledger, load_ledger
+from mailbot.outbound import legal, pdf
 from mailbot.outbound.documents import einvoice_gaps, wants_pdf
 from mailbot.outbound.sources import Sources
 from mailbot.outbound.templates import template_problems
@@ -44,9 +44,30 @@ def check(settings: Settings, connect: bool = False) -> CheckReport:
     problems += state
     hints: list[str] = [] if state else language_hints(settings)
     hints += source_hints(settings) + einvoice_hints(settings)
+    lacking, advice = legal_findings(settings, ledger)
+    problems += lacking
+    hints += advice
     if connect:
         problems += connect_problems(settings, hints)
     return CheckReport(problems, hints, len(settings.clients), len(ledger.invoices), len(ledger.valid()))
+
+
+def legal_findings(settings: Settings, ledger: Ledger) -> tuple[list[str], list[str]]:
+    """What the invoices lack under the seller's country's law (``outbound.legal``), each
+    one line naming the config key or ledger line to fix: problems, then hints."""
+    path = settings.config_path
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    problems: list[str] = []
+    hints: list[str] = []
+    for gap in legal.gaps(settings, ledger.valid()):
+        if gap.line:
+            line = f"{ledger.path}:{gap.line}: {gap.message}"
+        elif gap.where:
+            line = f"{path}:{find_line(text, list(gap.where))}: {gap.message}"
+        else:
+            line = gap.message
+        (problems if gap.problem else hints).append(line)
+    return problems, hints
 
 
 def language_hints(settings: Settings) -> list[str]:
