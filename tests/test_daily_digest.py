@@ -317,7 +317,8 @@ def test_a_reply_that_needs_the_owner_is_listed_with_its_command_in_german(tmp_p
     (digest,) = _digests(config)
     text = _text(digest)
     assert "bestreitet Rechnung 2026-001" in text and "mailbot resume 2026-001" in text
-    assert "Antworten, die Sie brauchen" in text and digest["Subject"].startswith("[mailbot] Ihr Tag bei")
+    assert "Antworten, die Ihre Aufmerksamkeit brauchen" in text
+    assert digest["Subject"].startswith("[mailbot] Tagesübersicht für")
 
 
 def test_the_digest_goes_to_the_owner_over_smtp_with_plain_and_html_parts(tmp_path, smtp_server):
