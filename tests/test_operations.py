@@ -219,7 +219,11 @@ def test_the_service_in_json_writes_nothing_but_json_lines_on_stderr(tmp_path):
         [sys.executable, "-m", "mailbot", "--config", str(config), "--log-format", "json", "run"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    time.sleep(4)  # start, the first pass (two invoices), a wait
+    outbox = tmp_path / "var" / "mail" / "outbox" / "new"
+    deadline = time.monotonic() + 60  # start and the first pass (two invoices): slow under load
+    while len(list(outbox.glob("*"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)  # the pass's last lines, then the wait
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=30)
     records = [json.loads(line) for line in err.splitlines()]
