@@ -197,3 +197,17 @@ def test_screenshots_of_the_german_invoice_on_a_phone(page, mails, tmp_path):
         shot = folder / f"invoice-de-375-{'dark' if dark else 'light'}.png"
         page.screenshot(shot)
         assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000
+
+
+def test_a_light_brand_colour_keeps_buttons_amounts_and_headings_readable(page, tmp_path, monkeypatch):
+    """A yellow brand: white button text and yellow amounts would read at under 2:1."""
+    monkeypatch.setenv("MAILBOT_BRAND__COLOR", "#f2c200")
+    monkeypatch.setenv("MAILBOT_BRAND__ACCENT", "#fff8dc")
+    for story in (STORIES[0], STORIES[6]):  # the invoice, the final notice (a heading in the brand colour)
+        sample = build(story, "de", tmp_path)
+        assert "#f2c200" in sample.html
+        for dark in (False, True):
+            page.emulate(375, dark)
+            page.show(sample.html)
+            checked, poor = poor_contrast(page)
+            assert checked > 10 and not poor, describe(poor)

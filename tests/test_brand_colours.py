@@ -1,0 +1,44 @@
+"""Colours and bank details a client must be able to read (issue 15 part 5), as pure functions;
+tests/test_mail_looks.py checks the mails themselves in Chromium."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailbot.outbound.colours import INK, WHITE, brand_context, contrast
+from mailbot.outbound.context import shown_iban
+
+
+def test_contrast_is_wcag_two():
+    assert contrast("#000000", "#ffffff") == pytest.approx(21)
+    assert contrast("#777", "#ffffff") == pytest.approx(4.48, abs=0.01)  # just below AA
+    assert contrast("#1f4e79", "#ffffff") == contrast("#ffffff", "#1f4e79")
+
+
+def test_a_dark_brand_colour_is_its_own_ink_with_white_button_text():
+    brand = brand_context({"color": "#1f4e79", "accent": "#eef3f8", "font": "Arial"})
+    assert (brand["ink"], brand["on_color"], brand["font"]) == ("#1f4e79", WHITE, "Arial")
+
+
+def test_a_light_brand_colour_gets_dark_ink_and_dark_button_text():
+    brand = brand_context({"color": "#f2c200", "accent": "#fff8dc", "font": "Arial"})
+    assert (brand["ink"], brand["on_color"], brand["color"]) == (INK, INK, "#f2c200")
+
+
+def test_a_brand_colour_too_light_only_on_the_accent_is_not_used_as_ink():
+    # #767676 reads at 4.54:1 on white, but not on a grey accent.
+    assert brand_context({"color": "#767676", "accent": "#e0e0e0", "font": "x"})["ink"] == INK
+    assert brand_context({"color": "#767676", "accent": "#ffffff", "font": "x"})["ink"] == "#767676"
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("DE89370400440532013000", "DE89 3704 0044 0532 0130 00"),
+        ("de89 3704 0044 0532 0130 00", "DE89 3704 0044 0532 0130 00"),
+        ("FI21 1234 5600 0007 85", "FI21 1234 5600 0007 85"),
+        ("160-0000000012345-67", "160-0000000012345-67"),  # a Serbian account number stays as written
+    ],
+)
+def test_an_iban_shows_in_groups_of_four(written, shown):
+    assert shown_iban(written) == shown
