@@ -1,12 +1,16 @@
-"""Colours and bank details a client must be able to read (issue 15 part 5), as pure functions;
+"""Colours, the logo's plate and bank details a client must be able to read (issue 15 part 5), as pure functions;
 tests/test_mail_looks.py checks the mails themselves in Chromium."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 
 from mailbot.outbound.colours import INK, WHITE, brand_context, contrast
 from mailbot.outbound.context import shown_iban
+from mailbot.outbound.plate import on_light_plate
 
 
 def test_contrast_is_wcag_two():
@@ -42,3 +46,27 @@ def test_a_brand_colour_too_light_only_on_the_accent_is_not_used_as_ink():
 )
 def test_an_iban_shows_in_groups_of_four(written, shown):
     assert shown_iban(written) == shown
+
+
+def _png(mode: str, colour: tuple[int, ...], size: tuple[int, int] = (40, 10)) -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size, colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_transparent_logo_is_laid_on_a_white_plate_inside_the_image():
+    logo = Image.new("RGBA", (40, 10), (0, 0, 0, 0))
+    logo.paste((31, 78, 121, 255), (10, 2, 30, 8))  # dark lettering on transparency
+    out = io.BytesIO()
+    logo.save(out, "PNG")
+    data, plated = on_light_plate(out.getvalue())
+    image = Image.open(io.BytesIO(data))
+    assert plated and image.mode == "RGB" and image.size == (42, 12)  # a margin of a tenth of the height
+    assert image.getpixel((0, 0)) == (255, 255, 255) and image.getpixel((6, 6)) == (255, 255, 255)
+    assert image.getpixel((21, 6)) == (31, 78, 121)
+
+
+def test_an_opaque_logo_or_an_unreadable_file_travels_as_it_is():
+    for data in (_png("RGB", (200, 0, 0)), _png("RGBA", (200, 0, 0, 255)), b"not an image"):
+        assert on_light_plate(data) == (data, False)
+    assert on_light_plate(_png("RGBA", (0, 0, 255, 127)))[1]  # half transparent: plated
