@@ -30,8 +30,25 @@ _OVERFLOW = """
 
 # Every visible text's colour against the colour behind it (its ancestors' backgrounds, laid
 # over the canvas), as WCAG 2 computes contrast: AA is 4.5:1, 3:1 for large text.
+# INVERSION models the mail apps that recolour a light mail for dark mode themselves:
+# "full" (Gmail for iOS) turns the lightness of every colour over, "partial" (the Outlook
+# apps, Gmail for Android) darkens only light backgrounds and lightens only dark text; "none".
 _CONTRAST = """
 (() => {
+  const INVERSION = '%(inversion)s';
+  const hsl = c => { const [r, g, b] = c.slice(0, 3).map(x => x / 255), hi = Math.max(r, g, b), lo = Math.min(r, g, b);
+    const l = (hi + lo) / 2, d = hi - lo; if (!d) return [0, 0, l];
+    const s = d / (1 - Math.abs(2 * l - 1));
+    const h = hi === r ? ((g - b) / d + 6) %% 6 : hi === g ? (b - r) / d + 2 : (r - g) / d + 4;
+    return [h * 60, s, l]; };
+  const turned = c => { const [h, s, l0] = hsl(c), l = 1 - l0, k = (1 - Math.abs(2 * l - 1)) * s;
+    const x = k * (1 - Math.abs((h / 60) %% 2 - 1)), m = l - k / 2;
+    const [r, g, b] = h < 60 ? [k, x, 0] : h < 120 ? [x, k, 0] : h < 180 ? [0, k, x] : h < 240 ? [0, x, k]
+      : h < 300 ? [x, 0, k] : [k, 0, x];
+    return [r, g, b].map(v => (v + m) * 255).concat([1]); };
+  const light = c => hsl(c)[2] > 0.5;
+  const recolour = (fg, bg) => INVERSION === 'full' ? [turned(fg), turned(bg)]
+    : INVERSION === 'partial' ? [light(fg) ? fg : turned(fg), light(bg) ? turned(bg) : bg] : [fg, bg];
   const rgba = s => { const m = s.match(/[\\d.]+/g).map(Number); return m.length === 3 ? [...m, 1] : m; };
   const over = (top, below) => { const a = top[3];
     return [0, 1, 2].map(i => top[i] * a + below[i] * (1 - a)).concat([1]); };
@@ -53,7 +70,7 @@ _CONTRAST = """
     if (!words || !e.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
     const s = getComputedStyle(e), size = parseFloat(s.fontSize), bold = parseInt(s.fontWeight) >= 700;
     if (e.getBoundingClientRect().width === 0) continue;
-    const bg = behind(e), fg = over(rgba(s.color), bg), r = ratio(fg, bg);
+    const [fg, bg] = recolour(over(rgba(s.color), behind(e)), behind(e)), r = ratio(fg, bg);
     const large = size >= 24 || (bold && size >= 18.66), need = large ? 3 : 4.5;
     checked++;
     if (r < need) out.push(`${words.slice(0, 40)}: ${r.toFixed(2)}:1 (${s.color} on rgb(${bg.slice(0, 3).map(Math.round)}), needs ${need})`);
@@ -77,9 +94,10 @@ def layout(page: Page, width: int) -> Layout:
     return Layout(found["scrollWidth"], found["innerWidth"], found["late"])
 
 
-def poor_contrast(page: Page) -> tuple[int, list[str]]:
-    """How many texts were checked, and those below WCAG AA."""
-    found = page.evaluate(_CONTRAST)
+def poor_contrast(page: Page, inversion: str = "none") -> tuple[int, list[str]]:
+    """How many texts were checked, and those below WCAG AA (``inversion``: "full" or
+    "partial" recolours each pair as a mail app's forced dark mode would)."""
+    found = page.evaluate(_CONTRAST % {"inversion": inversion})
     return found["checked"], found["poor"]
 
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from mailbot.outbound.colours import INK, WHITE, brand_context, contrast
+from mailbot.outbound.colours import AA, WHITE, brand_context, contrast
 from mailbot.outbound.context import shown_iban
 from mailbot.outbound.plate import on_light_plate
 
@@ -19,20 +19,26 @@ def test_contrast_is_wcag_two():
     assert contrast("#1f4e79", "#ffffff") == contrast("#ffffff", "#1f4e79")
 
 
-def test_a_dark_brand_colour_is_its_own_ink_with_white_button_text():
+def test_a_dark_brand_colour_is_its_own_ink_and_button():
     brand = brand_context({"color": "#1f4e79", "accent": "#eef3f8", "font": "Arial"})
-    assert (brand["ink"], brand["on_color"], brand["font"]) == ("#1f4e79", WHITE, "Arial")
+    assert (brand["ink"], brand["button"], brand["font"]) == ("#1f4e79", "#1f4e79", "Arial")
 
 
-def test_a_light_brand_colour_gets_dark_ink_and_dark_button_text():
+def test_a_light_brand_colour_gets_a_darker_shade_of_itself_for_text_and_buttons():
     brand = brand_context({"color": "#f2c200", "accent": "#fff8dc", "font": "Arial"})
-    assert (brand["ink"], brand["on_color"], brand["color"]) == (INK, INK, "#f2c200")
+    assert brand["color"] == "#f2c200"
+    for shade, backgrounds in ((brand["ink"], (WHITE, "#fff8dc")), (brand["button"], (WHITE,))):
+        assert AA <= min(contrast(shade, back) for back in backgrounds) < AA + 0.3, (
+            shade
+        )  # dark enough, no darker
+        assert shade[1:3] > shade[3:5] > shade[5:7]  # still a yellow-brown: red over green over blue
 
 
-def test_a_brand_colour_too_light_only_on_the_accent_is_not_used_as_ink():
+def test_a_brand_colour_too_light_only_on_the_accent_is_darkened_for_text_only():
     # #767676 reads at 4.54:1 on white, but not on a grey accent.
-    assert brand_context({"color": "#767676", "accent": "#e0e0e0", "font": "x"})["ink"] == INK
-    assert brand_context({"color": "#767676", "accent": "#ffffff", "font": "x"})["ink"] == "#767676"
+    brand = brand_context({"color": "#767676", "accent": "#e0e0e0", "font": "x"})
+    assert brand["button"] == "#767676" and brand["ink"] != "#767676"
+    assert contrast(brand["ink"], "#e0e0e0") >= AA
 
 
 @pytest.mark.parametrize(

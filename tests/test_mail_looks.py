@@ -122,16 +122,21 @@ def test_the_mail_fits_phone_and_desktop_widths_light_and_dark(page, mails, name
     assert not problems, f"{name} overflows:\n{describe(problems)}"
 
 
+# The mail light, in its own dark mode, and as apps that recolour it for dark mode show it.
+LOOKS = {"light": (False, "none"), "dark": (True, "none"), "inverted (Gmail iOS)": (False, "full"),
+         "partly inverted (Outlook, Gmail Android)": (False, "partial")}  # fmt: skip
+
+
 @pytest.mark.parametrize("name", _names())
-def test_every_text_of_the_mail_reads_at_aa_contrast_light_and_dark(page, mails, name):
+def test_every_text_of_the_mail_reads_at_aa_contrast_light_dark_and_inverted(page, mails, name):
     problems = {}
-    for dark in (False, True):
+    for look, (dark, inversion) in LOOKS.items():
         page.emulate(375, dark)
         page.show(mails[name])
-        checked, poor = poor_contrast(page)
+        checked, poor = poor_contrast(page, inversion)
         assert checked > 10, f"{name}: only {checked} texts found"
         if poor:
-            problems["dark" if dark else "light"] = poor
+            problems[look] = poor
     assert not problems, f"{name} has text below WCAG AA:\n{describe(problems)}"
 
 
@@ -219,8 +224,8 @@ def test_a_light_brand_colour_keeps_buttons_amounts_and_headings_readable(page, 
     for story in (STORIES[0], STORIES[6]):  # the invoice, the final notice (a heading in the brand colour)
         sample = build(story, "de", tmp_path)
         assert "#f2c200" in sample.html
-        for dark in (False, True):
+        for dark, inversion in LOOKS.values():
             page.emulate(375, dark)
             page.show(sample.html)
-            checked, poor = poor_contrast(page)
+            checked, poor = poor_contrast(page, inversion)
             assert checked > 10 and not poor, describe(poor)

@@ -3,15 +3,18 @@
 ``[brand] color`` paints the buttons, the amount and the headings; an owner may pick a light
 one (a yellow, a pale green) that white button text or coloured headings cannot be read on.
 Templates therefore never take text colours from the brand directly: ``ink`` is the brand
-colour where it reads at AA (4.5:1) on white and on the accent, else dark ink; ``on_color``
-is white or dark ink, whichever reads better on the brand colour (a button's text).
+colour where it reads at AA (4.5:1) on white and on the accent, else a darker shade of it;
+``button`` is the brand colour where white text reads on it, else a darker shade. Button
+text stays white: a light button with dark text turns to light text on a light button when
+the Gmail app inverts a mail's colours, while white on a dark button turns to dark on light.
 """
 
 from __future__ import annotations
 
+import colorsys
+from functools import lru_cache
 from typing import Any
 
-INK = "#1d2430"  # the mails' body text
 WHITE = "#ffffff"
 AA = 4.5
 
@@ -40,9 +43,22 @@ def contrast(a: str, b: str) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
+@lru_cache(maxsize=64)  # each mail asks; the owner has one or two colours
+def darker(colour: str, *backgrounds: str) -> str:
+    """``colour`` itself if it reads at AA on every one of ``backgrounds``, else the same hue
+    made darker, step by step, until it does (black at the latest)."""
+    r, g, b = (c / 255 for c in _channels(colour))
+    hue, lightness, saturation = colorsys.rgb_to_hls(r, g, b)
+    while lightness > 0:
+        channels = colorsys.hls_to_rgb(hue, lightness, saturation)
+        shade = "#" + "".join(f"{round(c * 255):02x}" for c in channels)
+        if all(contrast(shade, back) >= AA for back in backgrounds):
+            return shade
+        lightness = max(0.0, lightness - 0.005)
+    return "#000000"
+
+
 def brand_context(brand: dict[str, Any]) -> dict[str, Any]:
-    """The ``[brand]`` table as templates see it, with ``ink`` and ``on_color`` added."""
+    """The ``[brand]`` table as templates see it, with ``ink`` and ``button`` added."""
     color, accent = brand["color"], brand["accent"]
-    readable = min(contrast(color, WHITE), contrast(color, accent)) >= AA
-    on_color = WHITE if contrast(WHITE, color) >= contrast(INK, color) else INK
-    return {**brand, "ink": color if readable else INK, "on_color": on_color}
+    return {**brand, "ink": darker(color, WHITE, accent), "button": darker(color, WHITE)}
