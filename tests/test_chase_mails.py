@@ -291,9 +291,12 @@ def fee_setup(tmp_path: Path):
 
 def test_statement_tables_head_their_columns_with_their_own_words(setup):
     mail = _mail(setup, [("2026-101", "reminder", 2, "friendly"), ("2026-102", "reminder", 2, "friendly")])
-    assert mail.html.count("Invoice number Invoice date Due date Open amount") == 2  # due now, coming up
+    # Two columns, that fit a phone: each invoice with its dates under its number, and its amount.
+    assert mail.html.count("Invoice number Open amount") == 2  # due now, coming up
+    assert "2026-101 Invoice date 2 November 2026 · Due date 16 November 2026 €1,190.00" in mail.html
     german = _mail(setup, [("2026-201", "reminder", 2, "friendly"), ("2026-202", "reminder", 2, "friendly")])
-    assert german.html.count("Rechnungsdatum Fällig am Offener Betrag") == 2
+    assert german.html.count("Rechnungsnummer Offener Betrag") == 2
+    assert german.html.count("Rechnungsdatum") >= 3 and german.html.count("Fällig am") == 3
     assert "Rechnungsdatum fällig offen" not in german.html  # the inline words are not headers
 
 

@@ -10,6 +10,7 @@ import pytest
 from conftest import write_config
 
 from mailbot.cli.main import main
+from mailbot.outbound.plate import on_light_plate
 
 STATUS_KEYS = {
     "invoice", "client", "currency", "total", "balance", "issue_date", "due_date", "state",
@@ -134,7 +135,7 @@ def test_logo_file_travels_inline_by_content_id(tmp_path):
     assert msg.get_content_type() == "multipart/mixed"  # the mail, then the invoice's PDF
     assert [p.get_content_type() for p in msg.iter_parts()] == ["multipart/related", "application/pdf"]
     image = next(p for p in msg.walk() if p.get_content_type() == "image/png")
-    assert image.get_content() == PNG
+    assert image.get_content() == on_light_plate(PNG)[0]  # half transparent: on its white plate
     cid = image["Content-ID"].strip("<>")
     assert f'src="cid:{cid}"' in msg.get_body(("html",)).get_content()
 

@@ -6,6 +6,7 @@ money and dates is decided here, in one place, and tested.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,6 +15,7 @@ from typing import Any
 from mailbot.config.settings import Client, Settings
 from mailbot.ledger.money import LateFee
 from mailbot.ledger.read import Invoice
+from mailbot.outbound.colours import brand_context
 from mailbot.outbound.i18n import Formatter, formatter_for
 from mailbot.outbound.legal import invoice_note
 from mailbot.outbound.transfer import qr_payload, reference_kind, shown_reference
@@ -43,13 +45,26 @@ def _pay_link(link: str, number: str) -> str:
     return link.replace("{invoice}", number) if "{invoice}" in link else ""
 
 
+_IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}")
+
+
+def shown_iban(iban: str) -> str:
+    """An IBAN in groups of four, as printed on paper: readable aloud, and on a phone it wraps
+    between groups instead of running past the screen. Anything else (a national account
+    number) shows as the owner wrote it."""
+    compact = "".join(iban.split()).upper()
+    if not _IBAN.fullmatch(compact):
+        return iban
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
 def payment_context(settings: Settings, invoice: Invoice, client: Client | None = None) -> dict[str, Any]:
     """How to pay ``invoice`` in full: the bank details, the reference (``transfer``), the pay
     link and the QR code's payload (``qr``; drawn and attached by ``mails.Mailer``)."""
     p = settings.payment
     kind = reference_kind(settings, client)
     return {
-        "iban": p.iban,
+        "iban": shown_iban(p.iban),
         "bic": p.bic,
         "account_holder": p.account_holder or settings.business.name,
         "bank": p.bank,
@@ -87,7 +102,7 @@ def invoice_context(
     assert invoice.issue_date is not None and invoice.due_date is not None
     return {
         "business": business_context(settings, logo_src),
-        "brand": dict(settings.brand.model_dump()),
+        "brand": brand_context(settings.brand.model_dump()),
         "client": client_context(client),
         "invoice": {
             "number": invoice.number,

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from mailbot.config.settings import Settings
 from mailbot.decide.daily import AgingTotal, DailyDigest, OwnerReply, PaymentLine
 from mailbot.decide.forecast import Planned
+from mailbot.outbound.colours import brand_context
 from mailbot.outbound.compose import Envelope, Extras, Rendered, Threading, compose
 from mailbot.outbound.context import business_context
 from mailbot.outbound.i18n import Formatter, formatter_for
@@ -32,7 +33,7 @@ def daily_context(digest: DailyDigest, settings: Settings, language: str) -> dic
     names = {key: client.name for key, client in settings.clients.items()}
     return {
         "lang": language,
-        "brand": dict(settings.brand.model_dump()),
+        "brand": brand_context(settings.brand.model_dump()),
         "business": business_context(settings, ""),
         "day": fmt.date(digest.day, "medium"),
         "since": _moment(fmt, digest.since, settings.digest.timezone),

@@ -31,6 +31,7 @@ from mailbot.outbound import documents, einvoice, pdf
 from mailbot.outbound.compose import Envelope, Extras, FileAttachment, InlineImage, Threading, compose
 from mailbot.outbound.context import chase_context, invoice_context
 from mailbot.outbound.payqr import qr_png
+from mailbot.outbound.plate import on_light_plate
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.templates import current
 from mailbot.records.language import has_templates
@@ -304,4 +305,5 @@ def _logo(settings: Settings) -> InlineImage | None:
     if subtype is None or not path.is_file():
         log.warning("logo %s is not a readable PNG, JPEG or GIF file; sending without it", path)
         return None
-    return InlineImage(cid=f"logo@{settings.domain}", data=path.read_bytes(), subtype=subtype)
+    data, plated = on_light_plate(path.read_bytes())  # readable on a dark background too
+    return InlineImage(cid=f"logo@{settings.domain}", data=data, subtype="png" if plated else subtype)
