@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from conftest import ROOT, write_config
+from test_heartbeat import TOKEN, pings  # noqa: F401 (a fixture)
 
 from mailbot.service.health import verdict
 from mailbot.state.store import PassRow
@@ -140,3 +141,30 @@ def test_the_window_is_the_good_passes_own_interval_not_an_older_ones():
     passes = [_pass(2, timedelta(minutes=50), "ok", 3600.0), _pass(1, timedelta(hours=2), "ok", 60.0)]
     assert verdict(passes, NOW, failing=3).ok
     assert not verdict(passes, NOW, failing=3, max_age=30 * 60).ok
+
+
+def test_a_cron_pass_pings_the_heartbeat_start_then_success_before_it_exits(tmp_path, pings):  # noqa: F811
+    found, url = pings
+    config = write_config(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "mailbot", "--config", str(config), "run", "--once"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "MAILBOT_SERVICE__HEARTBEAT_URL": url},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert found.paths() == [f"/ping/{TOKEN}/start", f"/ping/{TOKEN}"]
+    assert TOKEN not in done.stdout + done.stderr
+
+
+def test_a_failing_cron_pass_posts_its_reason_to_fail(tmp_path, pings):  # noqa: F811
+    found, url = pings
+    config = write_config(tmp_path)
+    (tmp_path / "ledger.csv").unlink()
+    done = subprocess.run(
+        [sys.executable, "-m", "mailbot", "--config", str(config), "run", "--once"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "MAILBOT_SERVICE__HEARTBEAT_URL": url},
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert found.paths() == [f"/ping/{TOKEN}/start", f"/ping/{TOKEN}/fail"]
+    assert found.seen[1][2].startswith(b"the ledger cannot be used")
