@@ -43,7 +43,11 @@ def read_only(path: Path) -> Iterator[None]:
         finally:
             path.chmod(mode)
         return
-    subprocess.run(["chattr", "+i", str(path)], check=True, capture_output=True)
+    made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+    assert made.returncode == 0, (
+        f"chattr +i {path}: {made.stderr.strip()} (root needs CAP_LINUX_IMMUTABLE and a file system"
+        " that keeps the flag to make a file read-only for itself)"
+    )
     try:
         assert not os.access(path, os.W_OK), "chattr +i did not make the file read-only"
         yield
@@ -147,6 +151,10 @@ def test_the_service_stops_with_exit_1_when_its_state_file_becomes_read_only(tmp
     assert f"{state}: the state file {READ_ONLY}" in critical[0]
     assert "mailbot stopped" in critical[0]
     assert "Traceback" not in log
+    db = sqlite3.connect(state)  # (writable again)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert db.execute("SELECT count(*) FROM outbox WHERE status = 'claimed'").fetchone() == (0,)
+    db.close()
 
 
 @contextmanager
