@@ -192,3 +192,19 @@ def test_a_state_busy_for_a_moment_is_passing_but_a_read_only_one_is_not(tmp_pat
         raise AssertionError("a read-only connection wrote")
     except sqlite3.OperationalError as exc:
         assert not busy(exc), exc
+
+
+def test_systemd_gives_up_on_a_service_that_keeps_exiting_on_its_state():
+    """Each exit 1 restarts after RestartSec; the start limit must be reachable at that pace,
+    or an unusable state restarts for ever instead of showing the unit as failed."""
+    from test_operations import UNIT, _unit
+
+    unit = _unit(UNIT.read_text())
+    burst = int(unit["Unit"]["StartLimitBurst"][0])
+    window = unit["Unit"]["StartLimitIntervalSec"][0]
+    seconds = (
+        int(window.removesuffix("min")) * 60 if window.endswith("min") else int(window.removesuffix("s"))
+    )
+    pause = int(unit["Service"]["RestartSec"][0].removesuffix("s"))
+    assert unit["Service"]["Restart"] == ["on-failure"]
+    assert burst * pause < seconds
