@@ -5,7 +5,9 @@
 #     -e MAILBOT_SMTP__PASSWORD -e MAILBOT_IMAP__PASSWORD mailbot
 # The shipped sample config is in /config until a folder of your own is mounted there.
 # Logs go to stderr (`docker logs`); add `--log-format json` or -e MAILBOT_LOG_FORMAT=json.
-FROM python:3.11-slim
+# BASE: another Python 3.11 image with pip and useradd (a mirror's copy, a local build).
+ARG BASE=python:3.11-slim
+FROM ${BASE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -113,7 +113,7 @@ def test_contact_change_and_an_unverified_paid_claim_need_the_owner_a_thank_you_
               _reply("2026-001", "thanks")]  # fmt: skip
     found = {r.invoice: (r.why, r.command) for r in _build(tmp_path, events).replies}
     assert found == {
-        "2026-001": ("contact_change", ""),
+        "2026-001": ("contact_change", "mailbot resume 2026-001"),  # (once it was dealt with)
         "2026-004": ("payment_claimed", "mailbot mark-paid 2026-004"),
     }
 

@@ -38,3 +38,19 @@ def amount_arg(text: str) -> Decimal:
         note(f"mailbot: {text!r} is not an amount like 1190.00")
         raise SystemExit(2)
     return amount
+
+
+DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration_arg(text: str) -> float:
+    """Seconds from ``90``, ``90s``, ``30m``, ``2h`` or ``1d`` (an argparse type: exit 2 otherwise)."""
+    value = text.strip().lower()
+    unit = value[-1:] if value[-1:] in DURATION_UNITS else ""
+    try:
+        seconds = float(value[: len(value) - len(unit)]) * DURATION_UNITS[unit]
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 90s, 30m, 2h or 1d")
+    return seconds

@@ -1,4 +1,5 @@
-"""``mailbot health``: exit 0 only if the running worker completed a pass within two intervals."""
+"""``mailbot health``: exit 0 only if the worker (the service, or cron's ``run --once``)
+completed a pass within two intervals, or within ``--max-age``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from mailbot.service.health import check_health
 def cmd_health(args: argparse.Namespace) -> int:
     """The verdict in one line (then what failed since the last good pass), or ``--json``."""
     settings = settings_of(args)
-    health = check_health(settings.state_path, utcnow(), settings.service.failing_passes)
+    health = check_health(settings.state_path, utcnow(), settings.service.failing_passes, args.max_age)
     if args.json:
         print_json(health.as_json())
     else:

@@ -23,10 +23,12 @@ from mailbot.outbound.render import TemplateMissing
 from mailbot.outbound.transport import outbox_place
 from mailbot.service.clock import utcnow
 from mailbot.service.loop import run_forever
+from mailbot.service.once import run_once_watched
 from mailbot.service.run_pass import PassReport, run_once
 from mailbot.service.signals import handled
 
 PREVIEW_SUFFIXES = (".txt", ".html", ".htm", ".eml", ".pdf", ".xml")
+SERVICE_INTERVAL = 60.0  # seconds between the service's passes unless --interval says
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -77,12 +79,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     """The worker; ``--once`` or ``--dry-run``: one pass, one line per invoice it touched.
     Exit 1 when a mail did not go out (undeliverable, to retry, or not built), and when the
     pass could not do its work: the ledger unusable, the inbox unreadable (a refused login,
-    no server), another pass holding the lock; each says so in one line on stderr."""
+    no server), another pass holding the lock; each says so in one line on stderr.
+    ``--once`` records its pass for ``mailbot health`` with ``--interval`` as the
+    schedule cron runs it on (unsaid: health then needs ``--max-age``)."""
     if not (args.once or args.dry_run):
-        return run_forever(config_path(args.config), load_settings, args.interval, args.backfill)
+        interval = SERVICE_INTERVAL if args.interval is None else args.interval
+        return run_forever(config_path(args.config), load_settings, interval, args.backfill)
     settings = settings_of(args)
-    with handled(reload=False):  # SIGTERM: the mail at hand is finished, the rest left
-        report = run_once(settings, utcnow(), dry_run=args.dry_run, backfill=args.backfill)
+    if args.dry_run:  # (writes nothing, so no pass is recorded either)
+        with handled(reload=False):
+            report = run_once(settings, utcnow(), dry_run=True, backfill=args.backfill)
+    else:  # recorded for `mailbot health`, pinged to the heartbeat: cron's passes count too
+        report = run_once_watched(settings, utcnow, args.interval, args.backfill)
     if report.locked:
         note(f"mailbot: another pass is running on {settings.state_path} (it holds the lock);"
              " this one did nothing")  # fmt: skip

@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 
 from mailbot import __version__
+from mailbot.cli.args import duration_arg
 from mailbot.cli.logs import FORMATS, default_format, setup_logging
 from mailbot.cli.output import note
 from mailbot.config.problems import Refused
@@ -103,7 +104,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="one pass that shows what would go out and sends nothing",
     )
-    p.add_argument("--interval", type=float, default=60.0, help="seconds between passes")
+    p.add_argument(
+        "--interval",
+        type=float,
+        default=None,
+        help="seconds between passes (60); with --once: how often cron runs it, for `mailbot health`",
+    )
     p.add_argument(
         "--backfill",
         action="store_true",
@@ -113,6 +119,11 @@ def _parser() -> argparse.ArgumentParser:
         "health", "health:cmd_health", "exit 0 only if the worker completed a pass within two intervals"
     )
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--max-age",
+        type=duration_arg,
+        help="healthy if a pass ended well within this (90s, 30m, 2h, 1d) instead of two intervals",
+    )
     p = command("demo", "demo:cmd_demo", "the sample business over simulated weeks, told day by day")
     p.add_argument("dir", nargs="?", help="a new or empty folder (default: a new temporary one)")
     p = command("state", "state:cmd_state", "check the state file, or start afresh without one")

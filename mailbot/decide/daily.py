@@ -8,13 +8,19 @@ the payments recorded (those read from payment notifications marked as automatic
 owner must see every one), the receivables by age bucket per currency (``decide.aging``,
 what ``mailbot aging`` shows) and the mails ``plan`` expects.  Words and formats are the
 template's (``templates/daily``), in the owner's language.
+
+A reply that needs the owner is listed every day until it is settled, not only on the
+day it came (a dispute left alone for a week is the one the owner most needs to see),
+with its age; so the replies are read from the whole ``history``.  Payments the owner
+wrote in the ledger (``paid_on``) have no event: ``ledger_known`` is what earlier digests
+saw of them, and those not seen yet are listed (``LedgerPayments``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -23,12 +29,14 @@ from mailbot.decide import policy
 from mailbot.decide.aging import BUCKETS, aging_rows
 from mailbot.decide.forecast import Planned
 from mailbot.records.kinds import CLIENT_MAILS, CONFIRM_WORDS
-from mailbot.records.rows import Event
+from mailbot.records.rows import Event, iso
 
 if TYPE_CHECKING:  # (the type only: reading a ledger is I/O, and this module is pure)
     from mailbot.ledger.read import Ledger
 
 AHEAD_DAYS = 7  # the plan's horizon in the digest: the coming week
+DAY_SECONDS = 86_400
+LEDGER = "ledger"  # a payment's source when the owner wrote it in the ledger's paid_on column
 # Replies a person must settle, by the intent a client's reply was read as.
 _SETTLE = {
     "dispute": "mailbot resume {invoice}",
@@ -62,6 +70,9 @@ class OwnerReply:
     why: str  # (and for payment mail: ``payment_untrusted``, ``payment_unplaced``)
     reading: str  # for an unsure one: the intent mailbot read; else the intent (payment mail: what it said)
     command: str  # what the owner types to settle it ("" when it is a phone call first)
+    at: str = ""  # when the reply was read (UTC, as stored)
+    new: bool = True  # read since the last digest; else it has waited ``days`` whole days
+    days: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,12 +102,15 @@ class DailyDigest:
     payments: tuple[PaymentLine, ...]
     receivables: tuple[AgingTotal, ...]
     upcoming: tuple[Planned, ...]
+    ledger_seen: tuple[str, ...] = ()  # ledger payment keys to remember as seen (``ledger_key``)
+    ledger_first: bool = False  # no digest saw the ledger yet: remember its payments, even none
 
     @property
     def news(self) -> bool:
-        """Something happened since the last digest (the receivables and the coming mails
-        are there every day: alone they are no reason to write)."""
-        return bool(self.sent or self.replies or self.payments)
+        """Something happened since the last digest (the receivables, the coming mails and
+        the replies still waiting from earlier days are there every day: alone they are no
+        reason to write)."""
+        return bool(self.sent or any(r.new for r in self.replies) or self.payments)
 
 
 def build_daily(
@@ -108,19 +122,57 @@ def build_daily(
     day: date,
     since: datetime,
     names: Mapping[str, str],
+    history: Sequence[Event] | None = None,
+    ledger_known: frozenset[str] | None = None,
 ) -> DailyDigest:
     """The digest of ``day`` (the owner's), from ``events`` (those since ``since``).
-    ``names``: each client's name by id, as the config has it."""
+    ``names``: each client's name by id, as the config has it.  ``history``: every reply,
+    resume and payment event (the replies still open are found there; ``events`` when
+    not given).  ``ledger_known``: the ledger payments earlier digests saw (None: this is
+    the first digest)."""
     last = date.fromordinal(day.toordinal() + AHEAD_DAYS - 1)
+    in_ledger = ledger_payments(ledger, ledger_known, since.date())
     return DailyDigest(
         day=day,
         since=since,
         sent=_sent(events, ledger, names),
-        replies=_replies(events, ledger),
-        payments=_payments(events, ledger),
+        replies=_replies(events if history is None else history, ledger, since, now),
+        payments=_payments(events, ledger) + in_ledger.new,
         receivables=_receivables(ledger, facts, day),
         upcoming=tuple(p for p in plan if p.on <= last),
+        ledger_seen=in_ledger.seen,
+        ledger_first=ledger_known is None,
     )
+
+
+@dataclass(frozen=True)
+class LedgerPayments:
+    new: tuple[PaymentLine, ...]  # written in the ledger since the last digest: listed
+    seen: tuple[str, ...]  # the keys to remember (the first digest: every one, listed or not)
+
+
+def ledger_key(number: str, on: date, amount: Decimal) -> str:
+    """One ledger payment as the digests remember it: a changed date or amount is news."""
+    return f"{number}|{on.isoformat()}|{amount}"
+
+
+def ledger_payments(ledger: Ledger, known: frozenset[str] | None, first_day: date) -> LedgerPayments:
+    """The payments of the ledger's ``paid_on`` column no digest saw.  The ledger keeps no
+    time of writing, so the digests remember what they saw; the first digest has nothing
+    to compare with and lists only those paid from ``first_day`` on (its window), the
+    older ones being the past it starts from."""
+    new, seen = [], []
+    for invoice in ledger.valid():
+        if invoice.paid_on is None:
+            continue
+        key = ledger_key(invoice.number, invoice.paid_on, invoice.ledger_paid)
+        if known is not None and key in known:
+            continue
+        if known is not None or invoice.paid_on >= first_day:
+            new.append(PaymentLine(invoice.number, invoice.client_id, invoice.ledger_paid, invoice.currency,
+                                   invoice.paid_on.isoformat(), LEDGER, automatic=False))  # fmt: skip
+        seen.append(key)
+    return LedgerPayments(tuple(new), tuple(seen))
 
 
 def _client_of(ledger: Ledger, number: str) -> str:
@@ -154,29 +206,42 @@ def _detail(event: Event) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _replies(events: Sequence[Event], ledger: Ledger) -> tuple[OwnerReply, ...]:
-    """The replies on an invoice that wait for a person, latest reading per invoice."""
-    waiting: dict[str, OwnerReply] = {}
-    for event in events:
+def _replies(
+    history: Sequence[Event], ledger: Ledger, since: datetime, now: datetime
+) -> tuple[OwnerReply, ...]:
+    """The replies on an invoice that still wait for a person, oldest first: per invoice
+    the latest reading, and a contact change beside it (a later reply does not settle that).
+    Settled by ``resume`` (anything), a confirmed reading (an unsure one), a payment (an
+    unverified paid claim).  Payment notifications have no invoice to settle: listed new only."""
+    waiting: dict[tuple[str, str], OwnerReply] = {}
+    notices: list[OwnerReply] = []
+    after = iso(since)  # (as events store their time)
+    for event in history:
         if event.type == "resume":
-            waiting.pop(event.invoice, None)
-            continue
-        if event.type != "reply":
-            continue
-        detail = _detail(event)
-        if detail.get("payment_source"):
-            notice = _payment_notice(event, detail, len(waiting))
-            waiting.update({notice.invoice or f"#{len(waiting)}": notice} if notice else {})
-            continue
-        if not event.invoice:
-            continue
-        if "confirmed" in detail:  # the owner's own reading: settled
-            waiting.pop(event.invoice, None)
-            continue
-        found = _owner_reply(event, detail, _client_of(ledger, event.invoice))
-        if found is not None:
-            waiting[event.invoice] = found
-    return tuple(waiting.values())
+            for key in [k for k in waiting if k[0] == event.invoice]:
+                del waiting[key]
+        elif event.type == "payment":
+            if (claim := waiting.get((event.invoice, "reading"))) and claim.why == "payment_claimed":
+                del waiting[(event.invoice, "reading")]
+        elif event.type == "reply":
+            detail = _detail(event)
+            if detail.get("payment_source"):
+                notice = _payment_notice(event, detail, len(notices))
+                notices.extend([notice] if notice and event.at > after else [])
+            elif event.invoice and "confirmed" in detail:  # the owner's own reading: settled
+                waiting.pop((event.invoice, "reading"), None)
+            elif event.invoice and (found := _owner_reply(event, detail, _client_of(ledger, event.invoice))):
+                waiting[(event.invoice, "contact" if found.why == "contact_change" else "reading")] = found
+    open_ones = sorted(waiting.values(), key=lambda r: r.at)
+    return tuple(_aged(r, after, now) for r in [*open_ones, *notices])
+
+
+def _aged(reply: OwnerReply, after: str, now: datetime) -> OwnerReply:
+    """``reply`` with its age: new since the last digest, or the whole days it has waited."""
+    if not reply.at or reply.at > after:
+        return replace(reply, new=True, days=0)
+    waited = (now - datetime.fromisoformat(reply.at)).total_seconds()
+    return replace(reply, new=False, days=max(1, int(waited // DAY_SECONDS)))
 
 
 def _payment_notice(event: Event, detail: dict[str, Any], index: int) -> OwnerReply | None:
@@ -185,11 +250,11 @@ def _payment_notice(event: Event, detail: dict[str, Any], index: int) -> OwnerRe
     sender = str(detail.get("sender") or "")
     if not event.trusted:
         return OwnerReply("", "", sender, "payment_untrusted", str(detail.get("payment_source")),
-                          "mailbot mark-paid INVOICE")  # fmt: skip
+                          "mailbot mark-paid INVOICE", event.at)  # fmt: skip
     told = detail.get("for_owner") or []
     if not told:
         return None
-    return OwnerReply("", "", sender, "payment_unplaced", "; ".join(map(str, told)), "")
+    return OwnerReply("", "", sender, "payment_unplaced", "; ".join(map(str, told)), "", event.at)
 
 
 def _owner_reply(event: Event, detail: dict[str, Any], client: str) -> OwnerReply | None:
@@ -199,16 +264,19 @@ def _owner_reply(event: Event, detail: dict[str, Any], client: str) -> OwnerRepl
     if detail.get("auto") and intent != "contact_change":
         return None
     if intent == "contact_change":
-        return OwnerReply(number, client, sender, "contact_change", intent, "")
+        return OwnerReply(
+            number, client, sender, "contact_change", intent, f"mailbot resume {number}", event.at
+        )
     if detail.get("unsure") is True:
         word = CONFIRM_WORDS.get(intent, "other")
         day = f" {event.until}" if word == "promise" and event.until else ""
-        return OwnerReply(number, client, sender, "unsure", intent, f"mailbot confirm {number} {word}{day}")
+        command = f"mailbot confirm {number} {word}{day}"
+        return OwnerReply(number, client, sender, "unsure", intent, command, event.at)
     settle = _SETTLE.get(intent, "").format(invoice=number)
     if intent == "payment_claimed" and not event.trusted:
-        return OwnerReply(number, client, sender, "payment_claimed", intent, settle)
+        return OwnerReply(number, client, sender, "payment_claimed", intent, settle, event.at)
     if intent in ("dispute", "question"):
-        return OwnerReply(number, client, sender, intent, intent, settle)
+        return OwnerReply(number, client, sender, intent, intent, settle, event.at)
     return None
 
 

@@ -54,7 +54,7 @@ def _reply(r: OwnerReply, names: dict[str, str]) -> dict[str, Any]:
     client = names.get(r.client, r.client or "?")
     reading = r.reading.replace("_", " ")
     return {"invoice": r.invoice, "client": client, "sender": r.sender, "why": r.why, "reading": reading,
-            "command": r.command}  # fmt: skip
+            "intent": r.reading, "command": r.command, "new": r.new, "days": r.days}  # fmt: skip
 
 
 def _payment(p: PaymentLine, names: dict[str, str], fmt: Formatter) -> dict[str, Any]:

@@ -7,10 +7,13 @@ YYYYMMDD)`` like every mail to the owner, so however often the worker restarts t
 one a day: a claim that failed to send is sent by the next passes, never built twice.
 A day with nothing to say (nothing sent, read or paid) leaves a ``note`` instead, unless
 ``send_empty``.  The content is ``decide.daily.build_daily``'s, a pure function.
+Payments written in the ledger (``paid_on``) leave no event, so each digest notes which
+it saw (``LEDGER_SEEN``): the next lists those written since.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -35,6 +38,7 @@ QUIET = "no daily digest: nothing to say on "  # the note of a quiet day, then i
 LOOK_BACK = timedelta(days=31)  # the most a digest reports (after a long pause of the digest)
 FIRST_LOOK_BACK = timedelta(days=1)  # the first digest: the last day
 REPORTED = ("sent", "reply", "resume", "payment")
+LEDGER_SEEN = "ledger payments seen by the daily digest: "  # then a JSON list of ``ledger_key``s
 
 
 def due_day(settings: Settings, now: datetime) -> date | None:
@@ -64,6 +68,7 @@ def send_daily(store: Store, settings: Settings, ledger: Ledger, renderer: Rende
     digest = build(store, settings, ledger, now, day, since)
     if not digest.news and not settings.digest.send_empty:
         store.add_event(Event(DAILY, iso(now), "note", detail=QUIET + day.isoformat()))
+        _remember_ledger(store, digest, now)  # (a first quiet day: the ledger's past, seen)
         log.info("daily digest of %s: nothing to say, none sent", day)
         return "quiet"
     message_id = new_message_id(settings.domain, "daily")
@@ -72,6 +77,7 @@ def send_daily(store: Store, settings: Settings, ledger: Ledger, renderer: Rende
     if not store.claim(DAILY, "digest", step_of(day), message_id, now, payload=raw, recipients=to):
         return ""
     log.info("daily digest of %s claimed for %s", day, to)
+    _remember_ledger(store, digest, now)
     return _send_now(store, settings, message_id, now)
 
 
@@ -85,11 +91,29 @@ def build(store: Store, settings: Settings, ledger: Ledger, now: datetime, day: 
           since: datetime) -> DailyDigest:  # fmt: skip
     """The records the digest reads, handed to the pure ``build_daily``."""
     events = store.events_since(iso(since), *REPORTED)
+    history = store.events_of_type("reply", "resume", "payment")  # (the replies still open)
     facts = store.decision_facts(save=False)
     plan = forecast(ledger.valid(), start_from(store, settings), settings.clients, settings.chase, now,
                     AHEAD_DAYS)  # fmt: skip
     names = {key: client.name for key, client in settings.clients.items()}
-    return build_daily(events, ledger, facts, plan, now, day, since, names)
+    return build_daily(events, ledger, facts, plan, now, day, since, names, history, ledger_known(store))
+
+
+def ledger_known(store: Store) -> frozenset[str] | None:
+    """The ledger payments the digests saw (``LEDGER_SEEN`` notes); None before the first."""
+    notes = [e.detail or "" for e in store.events(DAILY) if e.type == "note"]
+    seen = [n.removeprefix(LEDGER_SEEN) for n in notes if n.startswith(LEDGER_SEEN)]
+    if not seen:
+        return None
+    return frozenset(key for note in seen for key in json.loads(note))
+
+
+def _remember_ledger(store: Store, digest: DailyDigest, now: datetime) -> None:
+    """The ledger payments this digest saw, so that the next lists only newer ones: one
+    note (the first digest's holds every payment of the ledger; later ones, the new)."""
+    if digest.ledger_seen or digest.ledger_first:
+        detail = LEDGER_SEEN + json.dumps(list(digest.ledger_seen))
+        store.add_event(Event(DAILY, iso(now), "note", detail=detail))
 
 
 def _send_now(store: Store, settings: Settings, message_id: str, now: datetime) -> str:

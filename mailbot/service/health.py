@@ -4,6 +4,9 @@ A supervisor (systemd, Docker's HEALTHCHECK, a Kubernetes probe) asks this from 
 process while ``mailbot run`` holds its lock, so it only reads the state file.  The
 worker is healthy when a pass ended well within two of its intervals and the latest
 passes are not all failing; ``verdict`` decides that from the rows and ``now`` alone.
+``run --once`` (cron) records its passes too, with the interval cron was said to run it
+at; ``max_age`` (``health --max-age``) replaces the two intervals, and is needed when the
+latest pass said no interval: a verdict without a window would be a guess.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ class Health:
     line: str  # the one-line verdict
     last_good: str | None = None  # when the last good pass ended (UTC, ISO)
     interval: float | None = None
+    window: float | None = None  # seconds a good pass may be old: --max-age, else two intervals
     failed_since: list[PassRow] = field(default_factory=list)  # newest first
 
     def as_json(self) -> dict[str, Any]:
@@ -32,6 +36,7 @@ class Health:
             "message": self.line,
             "last_good_pass": self.last_good,
             "interval": self.interval,
+            "window": self.window,
             "failed_since": [{"at": p.ended_at, "detail": p.detail or ""} for p in self.failed_since],
         }
 
@@ -41,37 +46,62 @@ class Health:
         return shown + ([f"... and {more} more failed passes"] if more > 0 else [])
 
 
-def check_health(state_path: Path, now: datetime, failing: int) -> Health:
+def check_health(state_path: Path, now: datetime, failing: int, max_age: float | None = None) -> Health:
     """The verdict on the worker whose state file is ``state_path``."""
-    return verdict(read_passes(state_path), now, failing, state_path)
+    return verdict(read_passes(state_path), now, failing, state_path, max_age)
 
 
-def verdict(passes: list[PassRow] | None, now: datetime, failing: int, where: Path | str = "") -> Health:
-    """Healthy only if a pass ended well within two intervals and fewer than ``failing``
-    passes in a row failed since.  ``passes``: newest first (None: no pass table)."""
+NO_WINDOW = (
+    "not healthy: the last good pass was `mailbot run --once` without --interval, so a late pass"
+    " cannot be told from one not yet due: say how often cron runs it"
+    " (`mailbot run --once --interval 3600`) or ask `mailbot health --max-age 2h`"
+)
+
+
+def verdict(
+    passes: list[PassRow] | None,
+    now: datetime,
+    failing: int,
+    where: Path | str = "",
+    max_age: float | None = None,
+) -> Health:
+    """Healthy only if a pass ended well within ``max_age`` seconds (else two of the
+    intervals that pass recorded) and fewer than ``failing`` passes in a row failed since.
+    ``passes``: newest first (None: no pass table).  The good pass's own interval, not the
+    newest row's: a manual ``run --once`` beside the service must not change its schedule."""
     if not passes:
         return Health(
-            False, f"not healthy: no pass of the worker recorded in {where} (is `mailbot run` running?)"
+            False,
+            f"not healthy: no pass of the worker recorded in {where}"
+            " (is `mailbot run` running, or cron's `mailbot run --once`?)",
         )
-    interval = passes[0].interval
     done = [p for p in passes if p.outcome is not None]
     good = next((p for p in done if p.outcome == "ok"), None)
     failed = [p for p in done[: done.index(good)] if p.outcome == "failed"] if good else list(done)
     if good is None or good.ended_at is None:
         latest = f" (latest: {failed[0].detail})" if failed else ""
         return Health(False, f"not healthy: no pass completed well yet; {len(failed)} failed{latest}",
-                      None, interval, failed)  # fmt: skip
+                      None, passes[0].interval, max_age, failed)  # fmt: skip
+    interval = good.interval  # the schedule of whoever ran the pass judged (the service, or cron)
+    window = max_age if max_age is not None else 2 * interval if interval > 0 else None
+    if window is None:
+        return Health(False, NO_WINDOW, good.ended_at, interval, None, failed)
     ended = datetime.fromisoformat(good.ended_at)
     age = (now - ended).total_seconds()
     when = f"the last good pass ended at {good.ended_at} ({_ago(age)})"
     if len(failed) >= failing:
         line = f"not healthy: the last {len(failed)} passes failed (latest: {failed[0].detail}); {when}"
-        return Health(False, line, good.ended_at, interval, failed)
-    if age > 2 * interval:
-        return Health(False, f"not healthy: {when}, more than two intervals ({2 * interval:g} s) ago",
-                      good.ended_at, interval, failed)  # fmt: skip
+        return Health(False, line, good.ended_at, interval, window, failed)
+    if age > window:
+        return Health(False, f"not healthy: {when}, more than {_window_words(window, max_age)} ago",
+                      good.ended_at, interval, window, failed)  # fmt: skip
     since = f"; {len(failed)} failed since" if failed else ""
-    return Health(True, f"ok: {when}; a pass every {interval:g} s{since}", good.ended_at, interval, failed)
+    every = f"within --max-age {window:g} s" if max_age is not None else f"a pass every {interval:g} s"
+    return Health(True, f"ok: {when}; {every}{since}", good.ended_at, interval, window, failed)
+
+
+def _window_words(window: float, max_age: float | None) -> str:
+    return f"--max-age ({window:g} s)" if max_age is not None else f"two intervals ({window:g} s)"
 
 
 def _ago(seconds: float) -> str:

@@ -105,7 +105,10 @@ def _serve(
     the service goes on.  Each pass is recorded for ``mailbot health``, pinged to the
     heartbeat URL if one is set, and what needs a person is told once (``watch``).
     A config broken at start raises ConfigError, a state file that cannot be used
-    (lost, damaged, a folder) StateError: a supervisor sees the exit.
+    (lost, damaged, a folder) StateError: a supervisor sees the exit.  A state that
+    becomes unusable while it runs (made read-only, damaged, deleted, its disk full) ends
+    the service after that pass with one CRITICAL line and exit 1, rather than a pass
+    failing forever: systemd restarts it (and gives up loudly), Docker marks it exited.
     ``backfill``: the first pass mails every unsent invoice, whatever its issue date.
     """
     config = ConfigWatch(config_path, load)
@@ -117,6 +120,7 @@ def _serve(
     problems, watch = ProblemLog(), PassWatch(interval)
     backoff = 1.0
     BACKOFF.start()
+    unusable = [""]  # why the state file cannot be used: the service stops after the pass
 
     def one_pass() -> None:
         nonlocal inbox, opened_for, backfill
@@ -129,12 +133,14 @@ def _serve(
             report = run_once(settings, utcnow(), inbox=inbox, ledgers=ledgers, known=known,
                               backfill=backfill, problem_log=problems)  # fmt: skip
             backfill = False
-        except StateError as exc:  # the owner restores the file: the next pass goes on
-            log.error("%s; nothing was sent this pass", exc)
-            failure = str(exc)
+        except StateError as exc:  # lost, damaged, unwritable: the service stops (below)
+            failure = unusable[0] = str(exc)
         except sqlite3.DatabaseError as exc:
             failure = explain(settings.state_path, exc)
-            log.error("%s; nothing more was sent this pass", failure)
+            if busy(exc):  # another process held a write a moment too long: next pass
+                log.error("%s; nothing more was sent this pass", failure)
+            else:
+                unusable[0] = failure
         except Exception as exc:  # the service must outlive any one bad pass
             log.exception("the pass failed; trying again in %s s", interval)
             failure = f"{type(exc).__name__}: {exc}"
@@ -145,7 +151,7 @@ def _serve(
     notify("READY=1")
     one_pass()
     watchdog = watchdog_every()
-    while not STOP.is_set():
+    while not STOP.is_set() and not unusable[0]:
         alive()
         wait = min(max(0.0, scheduler.idle_seconds or interval), watchdog or interval)
         try:
@@ -168,10 +174,21 @@ def _serve(
             arrived = True
         if arrived:
             one_pass()
-        scheduler.run_pending()
+        if not unusable[0]:
+            scheduler.run_pending()
     notify("STOPPING=1")
     if inbox is not None:
         inbox.close()
     watch.close()
+    if unusable[0]:
+        log.critical("%s; mailbot stopped: nothing can be recorded, so nothing is sent (exit 1)",
+                     unusable[0])  # fmt: skip
+        return 1
     log.info("mailbot stopped")
     return 0
+
+
+def busy(exc: sqlite3.DatabaseError) -> bool:
+    """SQLite's BUSY or LOCKED: another process (``mailbot status``, a backup) held the
+    file a moment too long.  It passes; every other state error does not, by itself."""
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)

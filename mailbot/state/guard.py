@@ -32,6 +32,8 @@ class StateError(Exception):
 
 
 SIDE_FILES = ("-wal", "-shm", ".lock")
+# (os.access sees all three, also for root: a mode only stops other users)
+READ_ONLY_WHY = "its owner and mode, an immutable flag (lsattr), or a read-only mount"
 
 
 def marker_of(path: Path) -> Path:
@@ -99,10 +101,14 @@ def check_place(path: Path, make: bool = True) -> None:
         raise StateError(f"{path}: cannot make its folder {path.parent}: {exc.strerror or exc}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
         raise StateError(
-            f"{path}: its folder {folder} is not writable (the state's journal and lock live there)"
+            f"{path}: its folder {folder} is not writable (the state's journal and lock live there;"
+            f" {READ_ONLY_WHY}): nothing was sent"
         )
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
-        raise StateError(f"{path}: not readable and writable by this user")
+        raise StateError(
+            f"{path}: the state file is not readable and writable by this user ({READ_ONLY_WHY});"
+            " mailbot records each mail there before sending it, so nothing was sent"
+        )
 
 
 def check_not_lost(path: Path) -> None:
