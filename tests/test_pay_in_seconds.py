@@ -184,9 +184,17 @@ def test_a_dinar_invoice_gets_an_nbs_ips_code_when_a_dinar_account_is_set(tmp_pa
     payload = qr_payload(settings, "rf", ["2026-001"], "RSD", Decimal("12345.5"))
     assert payload == (
         "K:PR|V:01|C:1|R:160000000000510005|N:Muster Design|I:RSD12345,50|SF:289"
-        "|S:Račun 2026-001|RO:002026-001"
+        "|S:Faktura 2026-001|RO:002026-001"
     )
     assert _decoded(qr_png(payload)).text == payload
+
+
+def test_a_company_pays_a_dinar_invoice_under_the_goods_and_services_code(tmp_path):
+    base = BASE_CONFIG.replace('bic = "COBADEFFXXX"', f'bic = "COBADEFFXXX"\naccount_rs = "{ACCOUNT_RS}"')
+    settings = load_settings(write_config(tmp_path, base=base))
+    company = qr_payload(settings, "rf", ["2026-001"], "RSD", Decimal("100"), business=True)
+    person = qr_payload(settings, "rf", ["2026-001"], "RSD", Decimal("100"))
+    assert "|SF:221|" in company and "|SF:289|" in person
 
 
 def test_an_ips_value_cannot_open_a_field_of_its_own():

@@ -71,7 +71,14 @@ def payment_context(settings: Settings, invoice: Invoice, client: Client | None 
         "reference": shown_reference(kind, [invoice.number]),
         "reference_is_number": kind == "invoice",
         "reference_kind": kind,
-        "qr": qr_payload(settings, kind, [invoice.number], invoice.currency, invoice.totals.gross),
+        "qr": qr_payload(
+            settings,
+            kind,
+            [invoice.number],
+            invoice.currency,
+            invoice.totals.gross,
+            business=bool(client and client.tax_id.strip()),
+        ),
         "qr_src": "",  # "cid:...", set by the mailer when it attaches the code
         "link": p.link.replace("{invoice}", invoice.number) if p.link else "",
         "links": [],  # a mail about several invoices: one pay link each (chase_context)
@@ -288,7 +295,11 @@ def chase_context(
         **context["payment"],
         "reference": shown_reference(kind_of_reference, numbers),
         # a QR code only where the mail asks for the money (not an acknowledgment or receipt)
-        "qr": qr_payload(settings, kind_of_reference, numbers, cur, asked) if kind in ASKING else "",
+        "qr": qr_payload(
+            settings, kind_of_reference, numbers, cur, asked, business=bool(client.tax_id.strip())
+        )
+        if kind in ASKING
+        else "",
     }
     if tone == "claim_check":
         payment["qr"] = ""  # the client says she paid: nothing invites a second payment

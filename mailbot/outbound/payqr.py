@@ -32,7 +32,8 @@ EPC_AMOUNT_MAX = Decimal("999999999.99")
 IPS_NAME_MAX = 70
 IPS_PURPOSE_MAX = 35
 IPS_REFERENCE_MAX = 35  # the model's two digits included
-IPS_PAYMENT_CODE = "289"  # šifra plaćanja: transakcije po nalogu građana
+IPS_PAYMENT_CODE = "289"  # šifra plaćanja: transakcije po nalogu građana (a person pays)
+IPS_PAYMENT_CODE_BUSINESS = "221"  # promet robe i usluga: a company pays for goods and services
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Transfer:
     reference: str = ""  # EPC: an RF reference, structured; IPS: the reference after model 00
     text: str = ""  # EPC: unstructured remittance, when there is no RF reference; IPS: purpose
     bic: str = ""
+    payment_code: str = IPS_PAYMENT_CODE  # IPS only: the NBS code of what the payment is for
 
 
 def epc_payload(transfer: Transfer) -> str:
@@ -92,7 +94,7 @@ def ips_payload(transfer: Transfer) -> str:
         ("R", transfer.account),
         ("N", _one_line(transfer.name).replace("|", " ")[:IPS_NAME_MAX]),
         ("I", f"RSD{amount}".replace(".", ",")),
-        ("SF", IPS_PAYMENT_CODE),
+        ("SF", transfer.payment_code),
         ("S", _one_line(transfer.text).replace("|", " ")[:IPS_PURPOSE_MAX]),
     ]
     reference = "".join(c for c in transfer.reference if c.isascii() and (c.isalnum() or c == "-"))

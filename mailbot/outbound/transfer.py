@@ -15,7 +15,13 @@ from decimal import Decimal
 
 from mailbot.config.settings import Client, Settings
 from mailbot.ledger.references import grouped, rf_reference, transfer_reference
-from mailbot.outbound.payqr import Transfer, epc_payload, ips_payload
+from mailbot.outbound.payqr import (
+    IPS_PAYMENT_CODE,
+    IPS_PAYMENT_CODE_BUSINESS,
+    Transfer,
+    epc_payload,
+    ips_payload,
+)
 
 
 def reference_kind(settings: Settings, client: Client | None) -> str:
@@ -29,14 +35,18 @@ def shown_reference(kind: str, numbers: Sequence[str]) -> str:
     return ", ".join(grouped(transfer_reference(kind, n)) for n in numbers)
 
 
-def qr_payload(settings: Settings, kind: str, numbers: Sequence[str], currency: str, amount: Decimal) -> str:
+def qr_payload(settings: Settings, kind: str, numbers: Sequence[str], currency: str, amount: Decimal,
+               business: bool = False) -> str:  # fmt: skip
     """The text of the QR code for paying ``amount`` for ``numbers``, or ``""`` for none.
 
     EUR with an IBAN: a GiroCode.  Its structured reference is the RF reference of the one
     invoice (also when the mail prints the Finnish one: the matcher reads both), unless the
     owner asked for the bare invoice number; a mail about several invoices, or a number
     with no RF reference, says "Invoice 2026-101, 2026-102" as text.  RSD with a dinar
-    account (``account_rs``): an NBS IPS code.  Any other currency: none."""
+    account (``account_rs``): an NBS IPS code, its purpose "Faktura 2026-101" ("račun" is the
+    bank account in these mails) and its payment code 221 (goods and services) when the
+    payer is a ``business`` (the client has a tax id), else 289 (a person's order).  Any
+    other currency: none."""
     p = settings.payment
     name = p.account_holder or settings.business.name
     words = ("Invoice " if len(numbers) == 1 else "Invoices ") + ", ".join(numbers)
@@ -44,7 +54,8 @@ def qr_payload(settings: Settings, kind: str, numbers: Sequence[str], currency: 
         rf = rf_reference(numbers[0]) if len(numbers) == 1 and kind != "invoice" else ""
         return epc_payload(Transfer(name, p.iban, amount, reference=rf, text=words, bic=p.bic))
     if currency == "RSD" and p.account_rs:
-        purpose = ("Račun " if len(numbers) == 1 else "Računi ") + ", ".join(numbers)
+        purpose = ("Faktura " if len(numbers) == 1 else "Fakture ") + ", ".join(numbers)
         reference = numbers[0] if len(numbers) == 1 else ""
-        return ips_payload(Transfer(name, p.account_rs, amount, reference=reference, text=purpose))
+        code = IPS_PAYMENT_CODE_BUSINESS if business else IPS_PAYMENT_CODE
+        return ips_payload(Transfer(name, p.account_rs, amount, reference, purpose, payment_code=code))
     return ""
