@@ -155,3 +155,48 @@ def test_what_a_worker_logs_about_an_invoice_is_logged_by_the_pass(tmp_path, smt
         r for r in caplog.records if "no e-invoice, the config lacks [business] tax_id" in r.getMessage()
     ]
     assert sorted(r.getMessage().split()[1].rstrip(":") for r in lacking) == NUMBERS  # each invoice once
+
+
+KILLED_MID_PASS = """
+import multiprocessing, os, sys
+from datetime import datetime, UTC
+from mailbot.config.settings import load_settings
+from mailbot.ledger.read import load_ledger
+from mailbot.outbound.mails import Mailer
+from mailbot.service.pdf_ahead import PdfAhead
+
+settings = load_settings(sys.argv[1])
+invoice = load_ledger(settings).invoices["2026-101"]
+ahead = PdfAhead(Mailer(settings), datetime(2026, 11, 20, tzinfo=UTC), workers=2)
+ahead.plan([(f"<{n}@x>", invoice) for n in range(6)])
+assert ahead.files("<1@x>") is not None  # the workers run
+print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+os.kill(os.getpid(), 9)  # as the OOM killer would: no pool shutdown, no cleanup
+"""
+
+
+def test_workers_end_when_the_sending_process_is_killed(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    config = write_config(tmp_path, ledger=LEDGER, base=BASE_CONFIG)
+    out = tmp_path / "workers.txt"
+    with out.open("w") as stdout:  # (a file, not a pipe: workers left alive would hold a pipe open)
+        done = subprocess.run([sys.executable, "-c", KILLED_MID_PASS, str(config)], stdout=stdout,
+                              timeout=120, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})  # fmt: skip
+    workers = [int(pid) for pid in out.read_text().split()]
+    assert done.returncode == -9 and len(workers) == 2
+    deadline = time.monotonic() + 3 * pdf_ahead.PARENT_CHECK_S + 5
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a worker orphaned by the kill is nobody's zombie: init reaps it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -29,6 +29,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -48,6 +50,7 @@ log = logging.getLogger(__name__)
 MIN_MAILS = 4  # fewer invoice mails: starting workers (about 1.5 s each) costs more than it saves
 MAX_WORKERS = 4  # each worker holds WeasyPrint, its fonts and a Mailer: about 100 MB
 LOOK_AHEAD_PER_WORKER = 2  # PDFs waiting or in the making a worker: none idle, few thrown away
+PARENT_CHECK_S = 1.0  # how often a worker looks whether the main process still runs
 
 LogLine = tuple[str, int, str]  # logger name, level, message
 
@@ -173,6 +176,16 @@ def _start(values: dict[str, Any], sources: Sources) -> None:
     global _worker
     _worker = Mailer(Settings.model_construct(**values), Renderer(sources))
     logging.getLogger("mailbot").propagate = False  # its lines go back with the files (_Collect)
+    threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    """End this worker once the main process is gone: killed (SIGKILL, the OOM killer), it
+    cannot stop its pool, and a worker waiting for work would wait, holding its memory,
+    for ever (its queue's pipe stays open in the other workers)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(0)
 
 
 def _files_of(invoice: Invoice, now: datetime) -> tuple[list[FileAttachment], list[LogLine]]:
