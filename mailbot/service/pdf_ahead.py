@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -176,6 +177,8 @@ def _start(values: dict[str, Any], sources: Sources) -> None:
     global _worker
     _worker = Mailer(Settings.model_construct(**values), Renderer(sources))
     logging.getLogger("mailbot").propagate = False  # its lines go back with the files (_Collect)
+    for stop in (signal.SIGINT, signal.SIGTERM):  # (Ctrl-C and systemd signal the whole group)
+        signal.signal(stop, signal.SIG_IGN)  # the main process stops the pass, and then the pool
     threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
 
 
