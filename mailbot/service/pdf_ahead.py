@@ -177,8 +177,11 @@ def _start(values: dict[str, Any], sources: Sources) -> None:
     global _worker
     _worker = Mailer(Settings.model_construct(**values), Renderer(sources))
     logging.getLogger("mailbot").propagate = False  # its lines go back with the files (_Collect)
-    for stop in (signal.SIGINT, signal.SIGTERM):  # (Ctrl-C and systemd signal the whole group)
-        signal.signal(stop, signal.SIG_IGN)  # the main process stops the pass, and then the pool
+    # Ctrl-C reaches the terminal's whole process group: the main process stops the pass
+    # after the mail at hand (whose PDF a worker may be making), and then the pool.  SIGTERM
+    # keeps its default: the pool uses it to end its workers (systemd's stop, which reaches
+    # them too, leaves the mail at hand to be made in the main process).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
 
 
