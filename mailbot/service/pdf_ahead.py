@@ -7,8 +7,9 @@ a PDF, the PDFs of the next ``LOOK_AHEAD_PER_WORKER`` mails a worker render in a
 pool while the main process builds and sends the mail at hand, **in the order the mails
 were claimed**: the first mail goes out as soon as its own PDF is ready, not after the batch.
 The workers take 2-3 s to start (Python, WeasyPrint, the fonts), so the pass's first
-invoice mail has its PDF made in the main process, as without a pool, while they start:
-it goes out as early as it did before.
+invoice mail has its PDF made in the main process, as without a pool, and the workers are
+started once it is made (started before, they take the cores it needs): it goes out as
+early as it did before.
 
 Why it is crash-safe: a worker gets an invoice, the pass's ``now`` and the settings, and
 returns the files; it never opens the state file, never sends and never writes anything.
@@ -77,20 +78,27 @@ class PdfAhead:
         self._pool: ProcessPoolExecutor | None = None
         self._queue: list[tuple[str, Invoice]] = []  # (message id, invoice), in sending order
         self._next = 0  # the next of ``_queue`` to hand to the pool
+        self._first: str | None = None  # the pass's first PDF mail, made before the pool starts
         self._made: dict[str, Future] = {}  # by message id, in sending order
         self._broken = False
 
     def plan(self, mails: Sequence[tuple[str, Invoice]]) -> None:
         """A batch's invoice mails that carry a PDF, ``(message id, invoice)`` in the order they go out."""
         self._drop(self._made)
-        self._queue, self._next = list(mails), 0
+        self._queue, self._next, self._first = [], 0, None
         if self.workers > 1 and len(mails) >= MIN_MAILS and not self._broken:
-            if self._pool is None:
-                self._next = 1  # the pass's first: made here while the workers start
-            self._top_up()
+            self._queue = list(mails)  # (left empty, every PDF is made in place)
+            if self._pool is None:  # the pass's first: made here, the workers start after it
+                self._first, self._next = mails[0][0], 1
+            else:
+                self._top_up()
 
     def files(self, message_id: str) -> list[FileAttachment] | None:
         """The mail's files if they were made ahead (waiting for them), else ``None``."""
+        if message_id == self._first:  # made here; the workers start with the next mail
+            self._first = None
+            return None
+        self._top_up()
         if message_id not in self._made:
             return None
         passed = []  # mails before this one that were not sent (paid, released): not wanted
