@@ -20,6 +20,7 @@ from mailbot.outbound import einvoice, parties, pdf
 from mailbot.outbound.compose import FileAttachment, InlineImage
 from mailbot.outbound.context import invoice_context
 from mailbot.outbound.i18n import formatter_for
+from mailbot.outbound.payqr import qr_png
 from mailbot.outbound.sources import Sources
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def pdf_context(settings: Settings, invoice: Invoice, client: Client, today: dat
     who = einvoice.parties_of(settings, client)
     context.update(
         lang=client.language,
-        logo=pdf.logo_url(logo.data, logo.subtype) if logo else "",
+        logo=pdf.image_url(logo.data, logo.subtype) if logo else "",
         document={
             "due_date": fmt.date(invoice.due_date),
             "reference": " ".join(reference[i : i + 4] for i in range(0, len(reference), 4)),
@@ -78,7 +79,15 @@ def pdf_context(settings: Settings, invoice: Invoice, client: Client, today: dat
             "note": invoice.note,
         },
     )
+    context["payment"] = with_qr_image(context["payment"])
     return context
+
+
+def with_qr_image(payment: dict[str, Any]) -> dict[str, Any]:
+    """The payment block with the mail's own QR code (same payload, same PNG) as a ``data:``
+    URL: a client paying from paper scans what a client paying from the mail taps."""
+    payload = payment.get("qr")
+    return {**payment, "qr_src": pdf.image_url(qr_png(payload), "png") if payload else ""}
 
 
 def attachments(settings: Settings, sources: Sources, invoice: Invoice, client: Client, today: date,

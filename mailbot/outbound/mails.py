@@ -56,13 +56,14 @@ class Mailer:
 
     def build(
         self, invoice: Invoice, kind: str, message_id: str, now: datetime, tone: str = "",
-        reminder_number: int = 1,
+        reminder_number: int = 1, files: list[FileAttachment] | None = None,
     ) -> bytes:  # fmt: skip
         """An invoice mail (also ``preview`` of any kind for one invoice: ``reminder_number``
-        says which reminder it shows, as ``reminder_number()`` counts a sent one)."""
+        says which reminder it shows, as ``reminder_number()`` counts a sent one).
+        ``files``: the invoice mail's attachments when they were made already (``invoice_files``
+        in another process, ``service.pdf_ahead``); made here when ``None``."""
         client = self.settings.clients[invoice.client_id]
         today = policy.local_date(now, client)
-        files: list[FileAttachment] = []
         if kind == "invoice":
             told = self._told(invoice, today)
             context = invoice_context(self.settings, told, client, today, self.logo_src)
@@ -71,9 +72,10 @@ class Mailer:
                 context["due"]["days"] = (due - today).days
                 context["due"]["moved"] = True  # mailed late: the mail apologises and says so
             context["lang"] = client.language
-            files = documents.attachments(self.settings, self.renderer.sources, told, client, today,
-                                          self.logo)  # fmt: skip
+            if files is None:
+                files = self.invoice_files(invoice, now)
         else:
+            files = []  # only the invoice mail carries files; reminders point back to it
             paid = policy.paid(invoice)
             context = chase_context(
                 self.settings, client, [(invoice, paid)], today, tone=tone or _preview_tone(kind),
@@ -90,6 +92,14 @@ class Mailer:
             terms = self.settings.chase.late_mail_terms_days
             due = policy.due_after_mailing(due, invoice.issue_date, today, terms)
         return _as_told(invoice, due)
+
+    def invoice_files(self, invoice: Invoice, now: datetime) -> list[FileAttachment]:
+        """The files the invoice mail mailed at ``now`` carries (its PDF, an XRechnung): the
+        slow part of the mail (WeasyPrint), so it can be made apart from the rest."""
+        client = self.settings.clients[invoice.client_id]
+        today = policy.local_date(now, client)
+        told = self._told(invoice, today)
+        return documents.attachments(self.settings, self.renderer.sources, told, client, today, self.logo)
 
     def invoice_pdf(self, invoice: Invoice, now: datetime) -> bytes:
         """The invoice's PDF as the invoice mail mailed at ``now`` carries it (``preview --out x.pdf``)."""

@@ -87,7 +87,8 @@ def _split_marks(text: str) -> list[str]:
     return [*out, current]
 
 
-def logo_url(data: bytes, subtype: str) -> str:
+def image_url(data: bytes, subtype: str) -> str:
+    """An image as a ``data:`` URL: the only kind the fetcher loads (the logo, the QR code)."""
     return f"data:image/{subtype};base64,{base64.b64encode(data).decode('ascii')}"
 
 

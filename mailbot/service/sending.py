@@ -17,11 +17,13 @@ from datetime import datetime
 from mailbot.config.settings import Settings
 from mailbot.decide import policy
 from mailbot.ledger.read import Invoice, Ledger
+from mailbot.outbound.compose import FileAttachment
 from mailbot.outbound.mails import Mailer
 from mailbot.outbound.transport import Outbox, SendError
 from mailbot.records.kinds import EventType, Outcome
 from mailbot.service import refusals
 from mailbot.service.notify import alive
+from mailbot.service.pdf_ahead import pdfs_ahead, wants_pdf
 from mailbot.service.progress import progress
 from mailbot.state.store import MANY, Event, OutboxRow, Store, in_doubt, iso
 
@@ -35,10 +37,10 @@ def send_claimed(store: Store, outbox: Outbox, mailer: Mailer, ledger: Ledger, n
     if not claimed:
         return  # most passes of a running service: nothing to read, nothing to send
     transient = 0
-    with progress(len({row.message_id for row in claimed})) as tick:
+    with progress(len({row.message_id for row in claimed})) as tick, pdfs_ahead(mailer, now) as ahead:
         for rows, invoices in _client_batches(claimed, ledger):
             transient = _send_batch(store, outbox, mailer, ledger, now, report, rows, invoices,
-                                    transient, tick)  # fmt: skip
+                                    transient, tick, ahead)  # fmt: skip
             if transient < 0:
                 return
 
@@ -67,9 +69,10 @@ def _client_batches(claimed: list[OutboxRow], ledger: Ledger) -> Iterator[tuple[
         yield rows, invoices
 
 
-def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, transient, tick) -> int:
+def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, transient, tick, ahead) -> int:
     """Send one batch's claimed mail; the count of transient failures in a row, or -1 to stop.
-    ``tick``: called once per mail done (the progress bar at a terminal)."""
+    ``tick``: called once per mail done (the progress bar at a terminal); ``ahead``: the
+    invoice PDFs made in other processes (``pdf_ahead``), asked for in sending order."""
     outbox_rows, events = store.records_of({i.number for i in invoices} | {r.invoice for r in claimed})
     facts = policy.group_facts(outbox_rows, events)
     wanted = _still_wanted(mailer.settings, invoices, outbox_rows, events, now)
@@ -90,11 +93,14 @@ def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, t
         messages.setdefault(row.message_id, []).append(row)
     # In the order they were claimed, not client by client: one client whose mail fails
     # for now must not fill the "transient failures in a row" that stops the pass.
-    for rows in sorted(messages.values(), key=lambda rows: min(r.id for r in rows)):
+    in_order = sorted(messages.values(), key=lambda rows: min(r.id for r in rows))
+    ahead.plan(_with_pdf(mailer, ledger, in_order))
+    for rows in in_order:
         if STOP.is_set():
             log.info("stop requested: leaving the rest for the next pass")
             return -1
-        outcome = send_one(store, outbox, mailer, ledger, rows, facts, now)
+        files = ahead.files(rows[0].message_id)
+        outcome = send_one(store, outbox, mailer, ledger, rows, facts, now, files)
         tick()
         alive()  # (systemd's watchdog: a long batch is progress, not a hang)
         report.add(outcome, [r.invoice for r in rows])
@@ -103,6 +109,18 @@ def _send_batch(store, outbox, mailer, ledger, now, report, claimed, invoices, t
             log.warning("%d transient failures in a row: trying again next pass", transient)
             return -1
     return transient
+
+
+def _with_pdf(mailer: Mailer, ledger: Ledger, in_order: list[list[OutboxRow]]) -> list[tuple[str, Invoice]]:
+    """The invoice mails among ``in_order`` that carry a PDF: ``(message id, invoice)``."""
+    found = []
+    for rows in in_order:
+        first = rows[0]
+        invoice = ledger.invoices.get(first.invoice)
+        plain = first.kind == "invoice" and first.payload is None
+        if plain and invoice is not None and invoice.valid and wants_pdf(mailer.settings, invoice):
+            found.append((first.message_id, invoice))
+    return found
 
 
 def _still_wanted(settings, invoices, outbox_rows, events, now) -> set[tuple[str, str, int]]:
@@ -115,9 +133,10 @@ def _still_wanted(settings, invoices, outbox_rows, events, now) -> set[tuple[str
 
 def send_one(
     store: Store, outbox: Outbox, mailer: Mailer, ledger: Ledger, rows: list[OutboxRow],
-    facts: dict, now: datetime,
+    facts: dict, now: datetime, files: list[FileAttachment] | None = None,
 ) -> Outcome:  # fmt: skip
-    """Send one claimed mail (one or more rows); returns sent | failed | retry | skipped."""
+    """Send one claimed mail (one or more rows); returns sent | failed | retry | skipped.
+    ``files``: an invoice mail's attachments, when they were made ahead (``pdf_ahead``)."""
     first = rows[0]
     if first.payload is not None:
         return send_prebuilt(store, outbox, mailer.settings.business.email, first, now)
@@ -137,7 +156,7 @@ def send_one(
     client = mailer.settings.clients[invoices[0].client_id]
     try:
         if first.kind == "invoice":
-            raw = mailer.build(invoices[0], "invoice", first.message_id, now)
+            raw = mailer.build(invoices[0], "invoice", first.message_id, now, files=files)
         else:
             raw = mailer.build_rows(rows, ledger, facts, now)
     except Exception:  # one broken mail must not stop the others
