@@ -136,7 +136,7 @@ def test_a_dinar_invoice_pdf_prints_the_nbs_ips_code_the_mail_carries(world):
 
 @pytest.mark.parametrize(
     ("number", "caption"),
-    [("2026-004", "Mit Ihrer Banking-App scannen"), ("2026-005", "Skannaa koodi pankkisovelluksella"),
+    [("2026-004", "Mit Ihrer Banking-App scannen"), ("2026-005", "Koodin voi skannata pankkisovelluksella"),
      ("2026-006", "Skenirajte aplikacijom za mobilno bankarstvo")],
 )  # fmt: skip
 def test_the_pdf_says_under_the_code_what_to_do_in_the_clients_language(world, number, caption):
