@@ -39,7 +39,7 @@ _INLINE_STYLE = re.compile(r'<mj-style\s+inline="inline"\s*>(.*?)</mj-style>', r
 _PREVIEW_DIV = re.compile(r'(<body[^>]*>\s*<div style="display:none;[^"]*?)color:#ffffff;([^"]*)"')
 # Payment methods the owner may list by key in `[payment] methods`; other words show as written.
 PAYMENT_METHODS = {
-    "bank_transfer": "bank transfer",
+    "bank_transfer": "transfer to our bank account",
     "sepa_debit": "SEPA direct debit",
     "card": "credit or debit card",
     "paypal": "PayPal",
