@@ -85,6 +85,8 @@ def received_by_client(raw: bytes, recipient: str = "", server: str = "mx.client
 
 def score_all(mails: Mapping[str, bytes], timeout: float = 300) -> dict[str, Verdict]:
     """Each mail's verdict, by its name in ``mails``, from one ``spamassassin -L`` process."""
+    if not Path(SPAMASSASSIN).exists():
+        raise RuntimeError("no spamassassin: install it with tests/servers/install_spamassassin.sh")
     names = list(mails)
     with tempfile.TemporaryDirectory(prefix="spamassassin-") as tmp:
         folder = Path(tmp)
