@@ -227,6 +227,16 @@ def test_cyrillic_mails_write_latin_letters_only_in_names(mails):
         assert not foreign, (story.name, foreign)
 
 
+def test_the_large_amounts_are_in_their_mails_in_every_language(mails):
+    """(So that the scores of the large amounts are the scores of mails naming them.)"""
+    shown = {"12345.67": r"12[\s.,']?345[.,]67", "1234.00": r"1[\s.,']?234[.,]00"}
+    for lang in CLIENTS:
+        for story in large_stories():
+            msg = message_from_bytes(mails[f"{lang}/{story.name}"], policy=policy.default)
+            text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+            assert re.search(shown[story.name.rsplit("_", 1)[1]], text), (lang, story.name)
+
+
 def test_every_mail_of_eight_demo_weeks_scores_under_half_a_point(verdicts):
     demo = {name: v for name, v in verdicts.items() if name.startswith("demo/")}
     kinds = {name.split()[0] for name in demo}
