@@ -4,7 +4,8 @@ much as scoring forty mails, so every mail goes into one mbox and one ``spamassa
 --mbox`` run scores them all.
 
 Nothing is looked up on the network (``-L``: no DNS blocklists, Razor, Pyzor, DCC or SPF), no
-``sa-update`` is needed (the package's rules in /usr/share/spamassassin are the ones used),
+``sa-update`` is needed (the package's rules in /usr/share/spamassassin are the ones used, even
+where ``sa-update`` has fetched newer ones),
 and nothing is written outside a temporary folder (``HOME`` points there, so the Bayes
 files SpamAssassin would start in ``~/.spamassassin`` stay untrained and never score).
 
@@ -39,6 +40,9 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 SPAMASSASSIN = shutil.which("spamassassin") or "/usr/bin/spamassassin"
+# The package's rules, always: not those a later ``sa-update`` may have put in /var/lib, so
+# that a score changes only when the mails (or the Debian package) do.
+RULES = "/usr/share/spamassassin"
 WORKER = ("worker.muster-design.example", "198.18.25.20")  # where mailbot runs
 RELAY = ("smtp.muster-design.example", "198.18.25.10")  # the business's provider
 # Each rule that hit with its score, in a header of the mail SpamAssassin hands back.
@@ -97,7 +101,7 @@ def score_all(mails: Mapping[str, bytes], timeout: float = 300) -> dict[str, Ver
         env = {**os.environ, "HOME": tmp}
         with (folder / "in.mbox").open("rb") as given, (folder / "out.mbox").open("wb") as scored:
             subprocess.run(
-                [SPAMASSASSIN, "-L", "--mbox", "-p", str(folder / "prefs")],
+                [SPAMASSASSIN, "-L", "-C", RULES, "--mbox", "-p", str(folder / "prefs")],
                 stdin=given, stdout=scored, stderr=subprocess.PIPE, env=env, timeout=timeout, check=True,
             )  # fmt: skip
         scored = {_number(message): _verdict(message) for message in mailbox.mbox(folder / "out.mbox")}
