@@ -71,7 +71,7 @@ def test_the_invoice_mail_asks_for_the_rf_reference_by_default(samples):
     text = samples["en", "invoice"].text
     rf = grouped(rf_reference(number("acme", 1)))
     assert f"  Payment reference: {rf}\n" in text
-    assert "By bank transfer, with this reference:" in text
+    assert "By transfer to our bank account, with this reference:" in text
     assert f"<strong>{rf}</strong>" in samples["en", "invoice"].html
 
 
@@ -93,7 +93,7 @@ def test_the_reference_kind_is_the_owners_choice_and_a_client_may_differ(tmp_pat
     text = _text(Mailer(settings).build(invoice, "invoice", "<x@muster-design.example>", NOW))
     assert line in text
     if business == "invoice":  # the words of before: the number is the reference
-        assert "By bank transfer, with the invoice number as the reference:" in text
+        assert "By transfer to our bank account, with the invoice number as the reference:" in text
 
 
 def test_a_client_reference_other_than_rf_fi_or_invoice_is_a_problem(tmp_path):
@@ -123,7 +123,7 @@ def test_the_invoice_mail_carries_a_girocode_a_banking_app_reads(samples):
     cid = part["Content-ID"].strip("<>")
     assert part.get_content_type() == "image/png" and part.get_content_disposition() == "inline"
     assert f'src="cid:{cid}"' in sample.html
-    assert 'alt="QR code for paying by bank transfer"' in sample.html
+    assert 'alt="QR code for paying from your banking app"' in sample.html
     assert "Scan with your banking app" in sample.html_words
     assert "The HTML version of this email has a QR code to scan with your banking app." in sample.text
 
