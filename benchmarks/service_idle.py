@@ -1,7 +1,7 @@
 """The worker at rest over 10,000 invoices: idle CPU and memory, a quiet pass, RSS over time.
 
-    python benchmarks/service_idle.py [--invoices 10000] [--seconds 180] [--passes 6]
-                                      [--minutes 10] [--every 5] [--only idle,pass,rss]
+    python benchmarks/service_idle.py [--invoices 10000] [--passes 6] [--profile] [--seconds 180]
+                                      [--minutes 10] [--every 5] [--only pass,idle,rss]
 
 Issue 16's performance targets, on real servers on 127.0.0.1: a private Dovecot (the test
 suite's, as ``imap_ingest.py`` starts it) and aiosmtpd in its own process.  The ledger
@@ -16,7 +16,8 @@ invoices and the receipts.  The measured runs use the config as shipped (busines
    config again (``ConfigWatch``), record the pass (``PassWatch``) and ``run_once`` with
    the kept ``LedgerCache``/``FactsCache``, the problem log and one IMAP connection.  The
    first (cold: every summary read) is printed apart; the target is held to the median
-   of the later ones.  Wall and CPU time.  Every pass must send nothing.
+   of the later ones.  Wall and CPU time.  Every pass must send nothing.  ``--profile``:
+   a cProfile of one more warm pass.
 2. **idle** (targets < 1 % CPU, < 120 MB): ``mailbot run`` (default interval) as a
    subprocess; once its first pass is over (its connection waits in IDLE), its CPU time
    (``/proc/PID/stat`` utime + stime) and RSS (``VmRSS``; ``VmHWM`` printed) are read
@@ -141,31 +142,49 @@ def load() -> str:
 # 1. a pass with nothing due ---------------------------------------------------------------
 
 
-def time_passes(config: Path, passes: int) -> tuple[float, float]:
-    """The loop's pass, ``passes`` times in a row: (cold wall s, median later wall s)."""
-    watch_config = ConfigWatch(config, load_settings)
-    ledgers, known, problems = LedgerCache(), FactsCache(), ProblemLog()
-    watch = PassWatch(DEFAULT_INTERVAL)
-    inbox = open_inbox(watch_config.settings)
+class LoopPass:
+    """What ``loop._serve`` keeps between passes, and its pass (``one_pass``) without the
+    error handling: config read again, the pass recorded, ``run_once``."""
+
+    def __init__(self, config: Path):
+        self.config = ConfigWatch(config, load_settings)
+        self.ledgers, self.known, self.problems = LedgerCache(), FactsCache(), ProblemLog()
+        self.watch = PassWatch(DEFAULT_INTERVAL)
+        self.inbox = open_inbox(self.config.settings)
+
+    def __call__(self) -> run_pass.PassReport:
+        settings = self.config.current()
+        pass_id = self.watch.begin(settings, datetime.now(UTC))
+        report = run_pass.run_once(settings, datetime.now(UTC), inbox=self.inbox, ledgers=self.ledgers,
+                                   known=self.known, problem_log=self.problems)  # fmt: skip
+        self.watch.end(settings, pass_id, datetime.now(UTC), report, "")
+        busy = report.sent + report.retry + report.failed + report.held
+        if busy or report.inbox_error or report.locked:
+            raise RuntimeError(f"a pass was not quiet: {busy[:5]} {report.inbox_error}")
+        return report
+
+    def close(self) -> None:
+        self.inbox.close()
+        self.watch.close()
+
+
+def time_passes(config: Path, passes: int, profile: bool) -> tuple[float, float]:
+    """The loop's pass, ``passes`` times in a row: (cold wall s, median later wall s);
+    with ``profile``, a cProfile of one more (warm) pass."""
+    one_pass = LoopPass(config)
     walls, cpus = [], []
     try:
         for n in range(passes):
             w0, c0 = time.perf_counter(), time.process_time()
-            settings = watch_config.current()
-            pass_id = watch.begin(settings, datetime.now(UTC))
-            report = run_pass.run_once(settings, datetime.now(UTC), inbox=inbox, ledgers=ledgers,
-                                       known=known, problem_log=problems)  # fmt: skip
-            watch.end(settings, pass_id, datetime.now(UTC), report, "")
+            one_pass()
             walls.append(time.perf_counter() - w0)
             cpus.append(time.process_time() - c0)
-            busy = report.sent + report.retry + report.failed + report.held
-            if busy or report.inbox_error or report.locked:
-                raise RuntimeError(f"pass {n + 1} was not quiet: {busy[:5]} {report.inbox_error}")
             label = "cold (every summary read)" if n == 0 else "warm"
             print(f"  pass {n + 1} ({label}): {walls[-1]:.3f} s wall, {cpus[-1]:.3f} s CPU", flush=True)
+        if profile:
+            ii.profile_call(one_pass, "a warm pass with nothing due", 20)
     finally:
-        inbox.close()
-        watch.close()
+        one_pass.close()
     later, cpu = walls[1:] or walls, statistics.median(cpus[1:] or cpus)
     print(f"  later passes: median {statistics.median(later):.3f} s wall ({cpu:.3f} s CPU), "
           f"max {max(later):.3f} s; load {load()}")  # fmt: skip
@@ -310,6 +329,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10, help="rss: how long to send replies")
     parser.add_argument("--every", type=float, default=5, help="rss: seconds between replies")
     parser.add_argument("--only", default="pass,idle,rss", help="which parts, comma-separated")
+    parser.add_argument("--profile", action="store_true", help="pass: a cProfile of a warm pass")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     print(f"service_idle: {machine()}; load {load()}", flush=True)
@@ -324,7 +344,7 @@ def main() -> int:
         mails = count.value
         if "pass" in parts:
             print(f"\n1. passes with nothing due ({args.invoices:,} invoices), in-process:", flush=True)
-            cold, warm = time_passes(directory / "mailbot.toml", args.passes)
+            cold, warm = time_passes(directory / "mailbot.toml", args.passes, args.profile)
             checks.append((f"pass with nothing due: median {warm:.3f} s (cold {cold:.3f} s; "
                            f"target < {TARGET_PASS_S:.0f} s)", warm < TARGET_PASS_S))  # fmt: skip
         if "idle" in parts:
