@@ -176,10 +176,13 @@ class ImapInbox:
             log.debug("could not set %s on %d messages: %s", HANDLED, len(uids), exc)
 
     def wait(self, seconds: float, stop: threading.Event | None = None) -> bool:
-        """IDLE until the server announces something, ``seconds`` pass or ``stop`` is set.
+        """IDLE until the server says something, ``seconds`` pass or ``stop`` is set;
+        True only when it announced mail.
 
         Checks once a second inside one IDLE command, so a stop request is
         honoured at once; IDLE is re-issued by the caller at least every 9 minutes.
+        A keep-alive (Dovecot's ``OK Still here`` every 2 minutes) ends the wait as no
+        news: read as mail, it cost the idle worker a pass over the whole ledger.
         Without IDLE on the server, this is a plain poll interval.
         """
         client = self._client()
@@ -189,7 +192,7 @@ class ImapInbox:
                 _sleep(deadline, stop)
                 return True
             # Mail that came while the pass ran is not announced by a later IDLE: ask first.
-            if any(r[1] in (b"EXISTS", b"RECENT") for r in client.noop()[1] if len(r) > 1):
+            if _announces_mail(client.noop()[1]):
                 return True
             client.idle()
             responses: list = []
@@ -212,7 +215,7 @@ class ImapInbox:
         if any(_is_bye(r) for r in responses):
             self.close()
             raise ConnectionLost(f"imap {self.config.host}: server said BYE")
-        return bool(responses)
+        return _announces_mail(responses)
 
 
 def batches(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
@@ -231,6 +234,11 @@ def batches(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
     if batch:
         out.append(batch)
     return out
+
+
+def _announces_mail(responses: list) -> bool:
+    """New mail in the folder: ``(3, b"EXISTS")`` or ``(1, b"RECENT")``."""
+    return any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
 
 
 def _is_bye(response: tuple) -> bool:
