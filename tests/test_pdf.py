@@ -316,3 +316,22 @@ def test_a_run_that_mails_pdfs_logs_one_line_per_outcome_not_the_libraries_steps
     lines = [line for line in done.stderr.splitlines() if " INFO " in line or " WARNING " in line]
     assert any("invoice sent to" in line for line in lines), done.stderr
     assert not [line for line in lines if "weasyprint" in line or "factur-x" in line], done.stderr
+
+
+@pytest.mark.parametrize(("kind", "label"), [("rf", "Zahlungsreferenz"), ("fi", "Zahlungsreferenz"),
+                                             ("invoice", "Verwendungszweck")])  # fmt: skip
+def test_the_pdf_asks_for_the_reference_the_mail_asks_for(tmp_path, kind, label):
+    config = write_config(tmp_path, CLIENTS, LEDGER)
+    config.write_text(config.read_text().replace("[payment]\n", f'[payment]\nreference = "{kind}"\n', 1))
+    settings = load_settings(config)
+    raw = Mailer(settings).build(load_ledger(settings).invoices["2026-004"], "invoice", "<r@m.example>", NOW)
+    text = _spaced(
+        "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(_files(raw)["Rechnung-2026-004.pdf"])).pages)
+    )
+    body = message_from_bytes(raw, policy=policy.default).get_body(("plain",)).get_content()
+    shown = {"rf": "RF76 2026 004", "fi": None, "invoice": "2026-004"}[kind]
+    line = next(line for line in text.splitlines() if line.startswith(label))
+    reference = line.removeprefix(label).strip()
+    assert reference in body  # the same reference as the mail's
+    assert shown is None or reference == shown
+    assert kind == "rf" or "RF76" not in text

@@ -15,7 +15,6 @@ from typing import Any
 
 from mailbot.config.settings import Client, Settings
 from mailbot.ledger.read import Invoice
-from mailbot.ledger.references import rf_reference
 from mailbot.outbound import einvoice, parties, pdf
 from mailbot.outbound.compose import FileAttachment, InlineImage
 from mailbot.outbound.context import invoice_context
@@ -65,14 +64,12 @@ def pdf_context(settings: Settings, invoice: Invoice, client: Client, today: dat
     context = invoice_context(settings, invoice, client, today)
     fmt = formatter_for(client.language)
     assert invoice.due_date is not None
-    reference = rf_reference(invoice.number) or invoice.number
     who = einvoice.parties_of(settings, client)
     context.update(
         lang=client.language,
         logo=pdf.image_url(logo.data, logo.subtype) if logo else "",
         document={
             "due_date": fmt.date(invoice.due_date),
-            "reference": " ".join(reference[i : i + 4] for i in range(0, len(reference), 4)),
             "reverse_charge": parties.reverse_charge(who.seller, who.buyer)
             and any(not item.tax_rate for item in invoice.items),
             "buyer_reference": client.buyer_reference,
