@@ -153,3 +153,17 @@ def test_no_code_on_the_pdf_where_the_mail_asks_for_no_transfer(tmp_path):
     images = PdfReader(io.BytesIO(document)).pages[0].images
     assert not [f for i in images for f in zxingcpp.read_barcodes(i.image.convert("L"))]
     assert "Scan with your banking app" not in PdfReader(io.BytesIO(document)).pages[0].extract_text()
+
+
+def test_a_dinar_invoice_names_the_dinar_account_its_code_pays_into_not_the_eur_iban(world):
+    ledger, mailer = world
+    raw = mailer.build(ledger.invoices["2026-006"], "invoice", "<rsd.acct@muster-design.example>", NOW)
+    msg = message_from_bytes(raw, policy=email_policy.default)
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    paper = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(_pdf_of(raw))).pages)
+    for shown in (text, html, paper):
+        assert "160-0000000005100-05" in shown
+        assert "DE89" not in shown and "COBADEFFXXX" not in shown
+        assert "2026-006 (model 00)" in shown
+    assert "Račun primaoca" in text and "Poziv na broj" in text

@@ -58,18 +58,36 @@ def shown_iban(iban: str) -> str:
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
+def shown_account_rs(digits: str) -> str:
+    """A Serbian account as Serbian invoices print it: bank, account and check digits
+    (``160-0000000005100-05``)."""
+    return f"{digits[:3]}-{digits[3:16]}-{digits[16:]}" if len(digits) == 18 else digits
+
+
+def dinar_reference(numbers: list[str]) -> str:
+    """What a dinar payer writes as "poziv na broj": the invoice number under model 00, as
+    the IPS QR code carries it (``transfer.qr_payload``)."""
+    return ", ".join(numbers) + " (model 00)"
+
+
 def payment_context(settings: Settings, invoice: Invoice, client: Client | None = None) -> dict[str, Any]:
     """How to pay ``invoice`` in full: the bank details, the reference (``transfer``), the pay
-    link and the QR code's payload (``qr``; drawn and attached by ``mails.Mailer``)."""
+    link and the QR code's payload (``qr``; drawn and attached by ``mails.Mailer``).
+
+    A dinar invoice with a dinar account (``account_rs``) shows that account and the
+    invoice number as the reference, as its IPS QR code pays: never the EUR IBAN beside a
+    code that pays elsewhere."""
     p = settings.payment
     kind = reference_kind(settings, client)
+    dinars = invoice.currency == "RSD" and bool(p.account_rs)
     return {
-        "iban": shown_iban(p.iban),
-        "bic": p.bic,
+        "iban": "" if dinars else shown_iban(p.iban),
+        "account": shown_account_rs(p.account_rs) if dinars else "",
+        "bic": "" if dinars else p.bic,
         "account_holder": p.account_holder or settings.business.name,
         "bank": p.bank,
-        "reference": shown_reference(kind, [invoice.number]),
-        "reference_is_number": kind == "invoice",
+        "reference": dinar_reference([invoice.number]) if dinars else shown_reference(kind, [invoice.number]),
+        "reference_is_number": dinars or kind == "invoice",
         "reference_kind": kind,
         "qr": qr_payload(
             settings,
@@ -293,7 +311,9 @@ def chase_context(
     kind_of_reference = context["payment"]["reference_kind"]
     payment = {
         **context["payment"],
-        "reference": shown_reference(kind_of_reference, numbers),
+        "reference": dinar_reference(numbers)
+        if context["payment"]["account"]
+        else shown_reference(kind_of_reference, numbers),
         # a QR code only where the mail asks for the money (not an acknowledgment or receipt)
         "qr": qr_payload(
             settings, kind_of_reference, numbers, cur, asked, business=bool(client.tax_id.strip())
