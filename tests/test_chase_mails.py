@@ -22,7 +22,6 @@ from conftest import BASE_CONFIG, write_config
 from mailbot.config.settings import load_settings
 from mailbot.decide.policy import group_facts
 from mailbot.ledger.read import load_ledger
-from mailbot.ledger.references import grouped, rf_reference
 from mailbot.outbound.context import amount_asked
 from mailbot.outbound.mails import Mailer
 from mailbot.records.rows import OutboxRow
@@ -101,8 +100,9 @@ def test_statement_asks_only_for_what_is_due(setup):
     assert "€2,023.00" not in mail.text and "€2,023.00" not in mail.html
     assert "Amount due: €1,785.00" in mail.text and "Amount due €1,785.00" in mail.html  # the box
     assert "Total due now: €1,785.00" in mail.text and "Total due now €1,785.00" in mail.html
-    refs = ", ".join(grouped(rf_reference(n)) for n in ("2026-101", "2026-102"))
-    assert f"Payment reference: {refs}" in mail.text  # the invoices paid now, nothing else
+    # one transfer, one reference: the numbers of the invoices paid now, nothing else
+    assert "Reference: 2026-101, 2026-102\n" in mail.text
+    assert "with the invoice numbers as the reference" in mail.text and "RF" not in mail.text
     owed_now = mail.text.split("Due now:")[1].split("Coming up")[0]
     assert "2026-101" in owed_now and "2026-102" in owed_now and "2026-103" not in owed_now
 

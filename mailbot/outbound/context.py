@@ -89,6 +89,7 @@ def payment_context(settings: Settings, invoice: Invoice, client: Client | None 
         "reference": dinar_reference([invoice.number]) if dinars else shown_reference(kind, [invoice.number]),
         "reference_is_number": dinars or kind == "invoice",
         "reference_kind": kind,
+        "several": False,  # a mail about several invoices: their numbers are the reference
         "qr": qr_payload(
             settings,
             kind,
@@ -304,16 +305,20 @@ def chase_context(
         lang=client.language,
         reply_subject="",
     )
-    # What to pay now: the invoices of this mail, each number in the reference.
+    # What to pay now: the invoices of this mail, each number in the reference.  A transfer
+    # carries one structured reference: for several invoices, their numbers as the text.
     context["total"] = context["open_total"]
     context["total_plain"] = f"{fmt.amount(asked, cur)} {cur}"
     numbers = [i["number"] for i in listed]
     kind_of_reference = context["payment"]["reference_kind"]
+    several = len(numbers) > 1
     payment = {
         **context["payment"],
         "reference": dinar_reference(numbers)
         if context["payment"]["account"]
-        else shown_reference(kind_of_reference, numbers),
+        else shown_reference("invoice" if several else kind_of_reference, numbers),
+        "reference_is_number": context["payment"]["reference_is_number"] or several,
+        "several": several,
         # a QR code only where the mail asks for the money (not an acknowledgment or receipt)
         "qr": qr_payload(
             settings, kind_of_reference, numbers, cur, asked, business=bool(client.tax_id.strip())
