@@ -296,8 +296,8 @@ def test_a_small_german_business_says_section_19_in_mail_and_pdf(tmp_path):
 
 @pytest.mark.parametrize(("country", "language", "words"), [
     ("FI", "fi", "Myyjä ei ole arvonlisäverovelvollinen (AVL 3 §, vähäinen toiminta)."),
-    ("RS", "sr", "PDV nije obračunat jer obveznik nije u sistemu PDV-a (član 33 Zakona o PDV-u)."),
-    ("RS", "sr-Cyrl", "ПДВ није обрачунат јер обвезник није у систему ПДВ-а (члан 33 Закона о ПДВ-у)."),
+    ("RS", "sr", "PDV nije obračunat: obveznik nije u sistemu PDV-a u skladu sa članom 33 Zakona o PDV-u."),
+    ("RS", "sr-Cyrl", "ПДВ није обрачунат: обвезник није у систему ПДВ-а у складу са чланом 33 Закона о ПДВ-у."),
 ])  # fmt: skip
 def test_a_small_business_cites_its_own_countrys_law_in_the_clients_language(
     tmp_path, country, language, words
