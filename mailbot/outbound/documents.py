@@ -15,7 +15,7 @@ from typing import Any
 
 from mailbot.config.settings import Client, Settings
 from mailbot.ledger.read import Invoice
-from mailbot.outbound import einvoice, parties, pdf
+from mailbot.outbound import einvoice, pdf
 from mailbot.outbound.compose import FileAttachment, InlineImage
 from mailbot.outbound.context import invoice_context
 from mailbot.outbound.i18n import formatter_for
@@ -64,14 +64,11 @@ def pdf_context(settings: Settings, invoice: Invoice, client: Client, today: dat
     context = invoice_context(settings, invoice, client, today)
     fmt = formatter_for(client.language)
     assert invoice.due_date is not None
-    who = einvoice.parties_of(settings, client)
     context.update(
         lang=client.language,
         logo=pdf.image_url(logo.data, logo.subtype) if logo else "",
         document={
             "due_date": fmt.date(invoice.due_date),
-            "reverse_charge": parties.reverse_charge(who.seller, who.buyer)
-            and any(not item.tax_rate for item in invoice.items),
             "buyer_reference": client.buyer_reference,
             "note": invoice.note,
         },
@@ -98,15 +95,20 @@ def attachments(settings: Settings, sources: Sources, invoice: Invoice, client: 
     if wants_pdf(settings, client) and (why := pdf.missing()):
         _say_once(f"invoice mails go without their PDF: {why} (`mailbot check` says so too)")
     elif wants_pdf(settings, client):
-        xml = einvoice.cii_xml(settings, invoice, client) if kind != "none" else None
-        document = pdf.invoice_pdf(sources, pdf_context(settings, invoice, client, today, logo),
-                                   client.language, xml)  # fmt: skip
+        document = invoice_pdf(settings, sources, invoice, client, today, logo, kind != "none")
         found.append(FileAttachment(pdf_filename(sources, client.language, invoice.number), document,
                                 "application", "pdf"))  # fmt: skip
     if kind == "xrechnung":
         xml = einvoice.cii_xml(settings, invoice, client, "xrechnung")
         found.append(FileAttachment(f"{_safe(invoice.number)}.xml", xml, "application", "xml"))
     return found
+
+
+def invoice_pdf(settings: Settings, sources: Sources, invoice: Invoice, client: Client, today: date,
+                logo: InlineImage | None, with_einvoice: bool) -> bytes:  # fmt: skip
+    """The invoice's PDF, with its EN 16931 XML inside when ``with_einvoice``."""
+    xml = einvoice.cii_xml(settings, invoice, client) if with_einvoice else None
+    return pdf.invoice_pdf(sources, pdf_context(settings, invoice, client, today, logo), client.language, xml)
 
 
 @cache

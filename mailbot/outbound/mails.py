@@ -27,7 +27,7 @@ from mailbot.decide.chase import PROMISE_FOLLOWUP
 from mailbot.decide.workdays import Calendar
 from mailbot.ledger.money import late_fee
 from mailbot.ledger.read import Invoice, Ledger
-from mailbot.outbound import documents, einvoice, pdf
+from mailbot.outbound import documents
 from mailbot.outbound.compose import Envelope, Extras, FileAttachment, InlineImage, Threading, compose
 from mailbot.outbound.context import chase_context, invoice_context
 from mailbot.outbound.payqr import qr_png
@@ -106,11 +106,11 @@ class Mailer:
         client = self.settings.clients[invoice.client_id]
         today = policy.local_date(now, client)
         told = self._told(invoice, today)
-        context = documents.pdf_context(self.settings, told, client, today, self.logo)
         wanted = documents.einvoice_format(self.settings, client) != "none"
         ready = wanted and not documents.einvoice_gaps(self.settings, client)
-        xml = einvoice.cii_xml(self.settings, told, client) if ready else None
-        return pdf.invoice_pdf(self.renderer.sources, context, client.language, xml)
+        return documents.invoice_pdf(
+            self.settings, self.renderer.sources, told, client, today, self.logo, ready
+        )
 
     def build_rows(
         self, rows: list[OutboxRow], ledger: Ledger, facts: Mapping[str, policy.Facts],

@@ -27,8 +27,7 @@ from mailbot.service.problem_log import ProblemLog
 from mailbot.service.run_pass import run_once
 from mailbot.service.sending import STOP
 from mailbot.service.smtp_backoff import BACKOFF
-from mailbot.service.watch import PassWatch
-from mailbot.state.guard import explain
+from mailbot.service.watch import PassWatch, stopped_by
 from mailbot.state.store import StateError, Store
 
 log = logging.getLogger(__name__)
@@ -134,16 +133,16 @@ def _serve(
                               backfill=backfill, problem_log=problems)  # fmt: skip
             backfill = False
         except StateError as exc:  # lost, damaged, unwritable: the service stops (below)
-            failure = unusable[0] = str(exc)
+            failure = unusable[0] = stopped_by(settings, exc)
         except sqlite3.DatabaseError as exc:
-            failure = explain(settings.state_path, exc)
+            failure = stopped_by(settings, exc)
             if busy(exc):  # another process held a write a moment too long: next pass
                 log.error("%s; nothing more was sent this pass", failure)
             else:
                 unusable[0] = failure
         except Exception as exc:  # the service must outlive any one bad pass
             log.exception("the pass failed; trying again in %s s", interval)
-            failure = f"{type(exc).__name__}: {exc}"
+            failure = stopped_by(settings, exc)
         watch.end(settings, pass_id, utcnow(), report, failure[:500])
 
     scheduler.every(interval).seconds.do(one_pass)  # type: ignore[arg-type]  # (seconds may be a float)

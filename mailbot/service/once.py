@@ -10,15 +10,13 @@ A ``--dry-run`` records nothing: it is not the worker at work.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
 from mailbot.config.settings import Settings
 from mailbot.service.run_pass import PassReport, run_once
 from mailbot.service.signals import handled
-from mailbot.service.watch import PassWatch
-from mailbot.state.guard import StateError, explain
+from mailbot.service.watch import PassWatch, stopped_by
 
 UNSAID = 0.0  # the interval of a `run --once` whose schedule was not given
 
@@ -34,14 +32,8 @@ def run_once_watched(
     try:
         with handled(reload=False):  # SIGTERM: the mail at hand is finished, the rest left
             report = run_once(settings, clock(), backfill=backfill)
-    except StateError as exc:
-        failure = str(exc)
-        raise
-    except sqlite3.DatabaseError as exc:
-        failure = explain(settings.state_path, exc)
-        raise
     except Exception as exc:
-        failure = f"{type(exc).__name__}: {exc}"
+        failure = stopped_by(settings, exc)
         raise
     finally:
         watch.end(settings, pass_id, clock(), report, failure[:500])

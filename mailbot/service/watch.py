@@ -15,6 +15,7 @@ from mailbot.config.settings import Settings
 from mailbot.service import alerts
 from mailbot.service.heartbeat import Heartbeat, heartbeat_of
 from mailbot.service.run_pass import PassReport
+from mailbot.state.guard import explain
 from mailbot.state.store import StateError, Store
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,16 @@ def failure_of(report: PassReport | None) -> str:
     if report.unusable:
         return f"the ledger cannot be used: {report.unusable}"
     return ""
+
+
+def stopped_by(settings: Settings, exc: Exception) -> str:
+    """Why a pass that raised ``exc`` stopped, as ``health`` shows it: a state file's own
+    message (``guard.explain``: the file, what happened, what to do), else the error."""
+    if isinstance(exc, StateError):
+        return str(exc)
+    if isinstance(exc, sqlite3.DatabaseError):
+        return explain(settings.state_path, exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def summary(report: PassReport | None) -> str:
