@@ -141,15 +141,22 @@ def _service_until_it_exits(config: Path, log_path: Path, spoil) -> tuple[int, s
     return code, log_path.read_text()
 
 
-def test_the_service_stops_with_exit_1_when_its_state_file_becomes_read_only(tmp_path):
+def _stopped_by(tmp_path: Path, spoil) -> tuple[Path, str, str]:
+    """The service's state file, its one CRITICAL line and its log, after ``spoil(state)``
+    made it stop with exit 1."""
     config = write_config(tmp_path)
     state = tmp_path / "var" / "mailbot.db"
-    code, log = _service_until_it_exits(config, tmp_path / "service.log", lambda: read_only(state))
+    code, log = _service_until_it_exits(config, tmp_path / "service.log", lambda: spoil(state))
     assert code == 1
     critical = [line for line in log.splitlines() if "CRITICAL" in line]
     assert len(critical) == 1, log
-    assert f"{state}: the state file {READ_ONLY}" in critical[0]
-    assert "mailbot stopped" in critical[0]
+    return state, critical[0], log
+
+
+def test_the_service_stops_with_exit_1_when_its_state_file_becomes_read_only(tmp_path):
+    state, critical, log = _stopped_by(tmp_path, read_only)
+    assert f"{state}: the state file {READ_ONLY}" in critical
+    assert "mailbot stopped" in critical
     assert "Traceback" not in log
     db = sqlite3.connect(state)  # (writable again)
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -165,13 +172,8 @@ def _damaged(state: Path) -> Iterator[None]:
 
 
 def test_the_service_stops_with_exit_1_when_its_state_file_is_damaged(tmp_path):
-    config = write_config(tmp_path)
-    state = tmp_path / "var" / "mailbot.db"
-    code, log = _service_until_it_exits(config, tmp_path / "service.log", lambda: _damaged(state))
-    assert code == 1
-    critical = [line for line in log.splitlines() if "CRITICAL" in line]
-    assert len(critical) == 1, log
-    assert f"{state}: the state database is damaged" in critical[0]
+    state, critical, _log = _stopped_by(tmp_path, _damaged)
+    assert f"{state}: the state database is damaged" in critical
 
 
 def test_a_state_busy_for_a_moment_is_passing_but_a_read_only_one_is_not(tmp_path):
