@@ -380,6 +380,35 @@ def test_the_sef_file_passes_the_ubl_xsd_and_every_en16931_rule(tmp_path, number
     assert ubl_errors(_sef(settings, ledger, number)) == []
 
 
+# A community implementation of the Serbian CIUS's rules (RSR-01 ... RSR-36) over CEN's UBL rules:
+# tests/einvoice/README.md says where it comes from and why it is not the Ministry's own.
+SRBDT_XSLT = Path(__file__).parent / "einvoice" / "EN16931-UBL-srbdt-validation.xslt"
+
+
+@pytest.mark.parametrize("small", [False, True])
+def test_the_sef_file_of_a_domestic_invoice_passes_the_serbian_cius_rules(tmp_path, small):
+    settings, ledger = _sef_world(tmp_path, small)
+    assert _failed(_sef(settings, ledger, "2026-070"), SRBDT_XSLT) == []
+
+
+def test_the_serbian_rules_catch_the_superseded_cius_and_a_pib_without_its_prefix(tmp_path):
+    settings, ledger = _sef_world(tmp_path)
+    xml = _sef(settings, ledger, "2026-070").decode()
+    old = xml.replace("srbdt:2022", "srbdt:2021")
+    bare = xml.replace(
+        "<cbc:CompanyID>RS101134702</cbc:CompanyID>", "<cbc:CompanyID>101134702</cbc:CompanyID>"
+    )
+    assert [e.split(":")[0] for e in _failed(old.encode(), SRBDT_XSLT)] == ["RSR-01"]
+    assert "RSR-21" in [e.split(":")[0] for e in _failed(bare.encode(), SRBDT_XSLT)]
+
+
+def test_preview_writes_the_en16931_xml_not_a_sef_file_for_a_client_abroad(tmp_path):
+    settings, _ledger = _sef_world(tmp_path)
+    target = tmp_path / "2026-071.xml"
+    assert main(["--config", str(settings.config_path), "preview", "2026-071", "--out", str(target)]) == 0
+    assert etree.fromstring(target.read_bytes()).tag.endswith("}CrossIndustryInvoice")
+
+
 def test_the_ubl_validators_catch_a_broken_file(tmp_path):
     settings, ledger = _sef_world(tmp_path)
     root = etree.fromstring(_sef(settings, ledger, "2026-070"))
@@ -393,7 +422,7 @@ def test_the_ubl_validators_catch_a_broken_file(tmp_path):
 def test_the_sef_file_names_both_parties_by_pib_and_says_the_ledgers_totals(tmp_path):
     settings, ledger = _sef_world(tmp_path)
     root = etree.fromstring(_sef(settings, ledger, "2026-070"))
-    assert root.findtext("cbc:CustomizationID", None, UBL_NS).endswith("urn:mfin.gov.rs:srbdt:2021")
+    assert root.findtext("cbc:CustomizationID", None, UBL_NS).endswith("urn:mfin.gov.rs:srbdt:2022")
     endpoints = [(e.text, e.get("schemeID")) for e in root.iterfind(".//cbc:EndpointID", UBL_NS)]
     assert endpoints == [("100584604", "9948"), ("101134702", "9948")]
     supplier = root.find("cac:AccountingSupplierParty/cac:Party", UBL_NS)

@@ -82,9 +82,8 @@ def tax_note(seller: Party, buyer: Party, rates: Sequence[Decimal], small_busine
         kind, text = choice, ""
     else:
         kind, text = "text", choice
-    country = seller.address.country
-    sef = country == "RS" and buyer.address.country == "RS" and bool(buyer.tax_id.strip())
-    return TaxNote(kind, _law(country), text, seller.vat_id, buyer.vat_id, sef)
+    sef = parties.through_sef(seller, buyer)
+    return TaxNote(kind, _law(seller.address.country), text, seller.vat_id, buyer.vat_id, sef)
 
 
 def invoice_note(settings: Settings, invoice: Invoice, client: Client) -> TaxNote:

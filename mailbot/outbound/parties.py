@@ -125,6 +125,13 @@ def reverse_charge(seller_party: Party, buyer_party: Party) -> bool:
     return a in EU and b in EU and a != b and bool(buyer_party.vat_id)
 
 
+def through_sef(seller_party: Party, buyer_party: Party) -> bool:
+    """A Serbian business billing a Serbian business (one with a PIB): the invoice is legally
+    issued through SEF, whose CIUS covers domestic trade only; an invoice abroad is not."""
+    rs = seller_party.address.country == "RS" and buyer_party.address.country == "RS"
+    return rs and bool(buyer_party.tax_id.strip())
+
+
 def category(rate: Decimal, seller_party: Party, buyer_party: Party, small_business: bool,
              exemption_note: str = "") -> Category:  # fmt: skip
     """The VAT category of a line at ``rate`` between these parties (see the module)."""

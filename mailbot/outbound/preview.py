@@ -16,7 +16,7 @@ from mailbot.ledger.read import Invoice, load_ledger
 from mailbot.outbound.documents import einvoice_format
 from mailbot.outbound.einvoice import cii_xml
 from mailbot.outbound.mails import Mailer
-from mailbot.outbound.parties import seller_country
+from mailbot.outbound.parties import buyer, seller, through_sef
 from mailbot.outbound.sef import sef_xml
 
 CHASE_PREVIEWS = ("reminder", "final")
@@ -57,10 +57,10 @@ def build_preview_pdf(settings: Settings, invoice: Invoice, now: datetime) -> by
 
 
 def build_preview_xml(settings: Settings, invoice: Invoice) -> bytes:
-    """The invoice's XML: for a Serbian business the UBL 2.1 file to upload to SEF, else the
-    EN 16931 CII XML its PDF carries (XRechnung for a client who gets XRechnung)."""
+    """The invoice's XML: for a Serbian business's Serbian client with a PIB the UBL 2.1 file to
+    upload to SEF, else the EN 16931 CII XML its PDF carries (XRechnung for a client who gets it)."""
     client = settings.clients[invoice.client_id]
-    if seller_country(settings) == "RS":
+    if through_sef(seller(settings), buyer(settings, client)):
         return sef_xml(settings, invoice, client)
     xrechnung = einvoice_format(settings, client) == "xrechnung"
     return cii_xml(settings, invoice, client, "xrechnung" if xrechnung else "en16931")

@@ -2,14 +2,16 @@
 
 Serbian B2B invoices between VAT payers are legally issued through SEF (the Ministry of
 Finance's platform); the mailed invoice is a copy (``legal.tax_note``: ``sef``). SEF takes
-UBL 2.1 under its EN 16931 CIUS (``urn:mfin.gov.rs:srbdt:2021``): parties by PIB (endpoint
+UBL 2.1 under its EN 16931 CIUS for domestic trade (``urn:mfin.gov.rs:srbdt:2022``): parties by PIB (endpoint
 scheme 9948) and matični broj, the tax point as a code (3: the issue date, 35: the date of
 supply), and a reason code for each line without VAT. ``mailbot preview INVOICE --out
-FILE.xml`` writes it for a business with ``[business] country = "RS"``.
+FILE.xml`` writes it when a Serbian business bills a Serbian client with a PIB
+(``parties.through_sef``; for a client abroad it writes the EN 16931 CII XML).
 
 The amounts are the ledger's (``ledger/money.py``), as in the mail and the CII XML. The
-file is checked against the UBL 2.1 XSD and the EN 16931 UBL rules (tests); SEF's own
-Serbian rules are not published as a file to check offline, so SEF has the last word.
+file is checked against the UBL 2.1 XSD, the EN 16931 UBL rules and a community
+implementation of the Serbian CIUS's rules (tests/einvoice/README.md); the Ministry publishes
+its rules as a document, not as a file to check offline, so SEF has the last word.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ UBL = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 NSMAP = {None: UBL, "cac": CAC, "cbc": CBC}
-SRBDT = "urn:cen.eu:en16931:2017#compliant#urn:mfin.gov.rs:srbdt:2021"
+# The 2022 CIUS (the 2021 one is superseded); "#conformant#...srbdtext:2022" only with its extensions.
+SRBDT = "urn:cen.eu:en16931:2017#compliant#urn:mfin.gov.rs:srbdt:2022"
+VAT_STATUS = "RS-VAT-STATUS"  # the Serbian CIUS's scheme for a PIB outside the VAT system (BT-32)
 PIB_SCHEME = "9948"  # SEF: an endpoint named by its PIB
 ISSUE_DATE, SUPPLY_DATE = "3", "35"  # UNTDID 2005: when VAT falls due (BT-8)
 CREDIT_TRANSFER = "30"
@@ -109,7 +113,7 @@ def _party(parent: etree._Element, party: Party, registration_id: str, vat: bool
     elif pib and registration_id:  # BT-32: the seller's PIB as a tax number
         scheme = _cac(element, "PartyTaxScheme")
         _cbc(scheme, "CompanyID", pib)
-        _cbc(_cac(scheme, "TaxScheme"), "ID", "FC")
+        _cbc(_cac(scheme, "TaxScheme"), "ID", VAT_STATUS)
     legal = _cac(element, "PartyLegalEntity")
     _cbc(legal, "RegistrationName", party.name)  # BT-27, BT-44
     if registration_id.strip():
