@@ -54,8 +54,8 @@ BOTH_IDS = {"reverse_charge": "reverse charge", "intra_eu_goods": "intra-Communi
 
 @dataclass(frozen=True)
 class TaxNote:
-    """The VAT note of one invoice. ``kind``: ``reverse_charge``, ``small_business``,
-    ``export``, ``text`` (the owner's ``text``) or ``""`` (none). ``law``: whose wording
+    """The VAT note of one invoice. ``kind``: one of ``NOTE_KINDS``, ``text`` (the owner's
+    ``text``) or ``""`` (none). ``law``: whose wording
     (``DE``, ``FI``, ``RS``, ``EU`` for another EU country, ``""`` elsewhere). ``sef``: the
     mail is a copy of an invoice issued through Serbia's SEF."""
 
