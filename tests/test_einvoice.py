@@ -36,6 +36,33 @@ country = "FI"
 language = "fi"
 timezone = "Europe/Helsinki"
 
+[clients.boston]
+name = "Harbor Studio Inc."
+email = "ap@harbor.example"
+address = "1 Main Street\\nBoston MA 02110\\nUnited States"
+country = "US"
+language = "en"
+timezone = "America/New_York"
+
+[clients.toronto]
+name = "Maple Print Ltd."
+email = "ap@maple.example"
+address = "1 King Street\\nToronto ON M5H 1A1\\nCanada"
+country = "CA"
+language = "en"
+timezone = "America/Toronto"
+vat_note = "export_goods"
+
+[clients.graz]
+name = "Mur Druck GmbH"
+email = "office@murdruck.example"
+address = "Hauptplatz 1\\n8010 Graz\\nÖsterreich"
+country = "AT"
+tax_id = "ATU87654321"
+language = "de-AT"
+timezone = "Europe/Vienna"
+vat_note = "intra_eu_goods"
+
 [clients.amt]
 name = "Stadt Musterhausen"
 email = "rechnung@musterhausen.example"
@@ -57,6 +84,9 @@ invoice,client,issue_date,due_date,description,quantity,unit,unit_price,tax_rate
 2026-020,wien,2026-11-09,2026-11-30,Markenstrategie,2,Tage,1100.00,0,
 2026-030,helsinki,2026-11-09,2026-11-23,Logo redesign,12,h,88.50,25.5,
 2026-040,amt,2026-11-09,2026-12-09,Plakatgestaltung,1,Pauschale,640.00,19,
+2026-050,boston,2026-11-09,2026-11-30,Brand strategy,2,day,1100.00,0,
+2026-060,toronto,2026-11-09,2026-11-30,Printed posters,200,pcs,2.50,0,
+2026-070,graz,2026-11-09,2026-11-30,Gedruckte Plakate,200,Stk.,2.50,0,
 """
 CASES = {
     "2026-010": "a German domestic invoice",
@@ -64,6 +94,9 @@ CASES = {
     "2026-011": "two VAT rates, 19 % and 7 %",
     "2026-020": "reverse charge to an Austrian business",
     "2026-030": "a Finnish client in EUR",
+    "2026-050": "a service to a business outside the EU",
+    "2026-060": "an export of goods outside the EU",
+    "2026-070": "an intra-Community supply of goods",
 }
 
 
@@ -144,11 +177,42 @@ def test_reverse_charge_to_an_austrian_business_is_ae_at_zero_with_the_reason(wo
     root = etree.fromstring(_xml(world, "2026-020"))
     tax = root.find(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", NSMAP)
     assert tax.findtext("ram:CategoryCode", None, NSMAP) == "AE"
-    assert tax.findtext("ram:ExemptionReason", None, NSMAP) == "Reverse charge"
+    assert tax.findtext("ram:ExemptionReason", None, NSMAP) == (
+        "Steuerschuldnerschaft des Leistungsempfängers (Reverse charge)"
+    )
+    assert tax.findtext("ram:ExemptionReasonCode", None, NSMAP) == "VATEX-EU-AE"
     assert root.findtext(".//ram:BuyerTradeParty//ram:ID[@schemeID='VA']", None, NSMAP) == "ATU12345678"
     assert root.findtext(".//ram:BuyerTradeParty//ram:CountryID", None, NSMAP) == "AT"
     assert root.findtext(".//ram:BuyerTradeParty//ram:CityName", None, NSMAP) == "Wien"
     assert root.find(".//ram:BilledQuantity", NSMAP).get("unitCode") == "DAY"
+
+
+@pytest.mark.parametrize(("number", "category", "code", "reason"), [
+    ("2026-020", "AE", "VATEX-EU-AE", "Steuerschuldnerschaft des Leistungsempfängers (Reverse charge)"),
+    ("2026-050", "G", None, "Nicht im Inland steuerbare Leistung (§ 3a Abs. 2 UStG)"),
+    ("2026-060", "G", "VATEX-EU-G", "Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1 Buchst. a, § 6 UStG)"),
+    ("2026-070", "K", "VATEX-EU-IC", "Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1 Buchst. b, "
+                                     "§ 6a UStG)"),
+])  # fmt: skip
+def test_the_category_reason_and_code_follow_the_invoices_vat_note(world, number, category, code, reason):
+    root = etree.fromstring(_xml(world, number))
+    for tax in (
+        root.find(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", NSMAP),
+        root.find(".//ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax", NSMAP),
+    ):
+        assert tax.findtext("ram:CategoryCode", None, NSMAP) == category
+    header = root.find(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", NSMAP)
+    assert header.findtext("ram:ExemptionReasonCode", None, NSMAP) == code
+    assert header.findtext("ram:ExemptionReason", None, NSMAP) == reason
+
+
+def test_an_intra_community_supply_names_where_the_goods_go_and_when(world):
+    root = etree.fromstring(_xml(world, "2026-070"))
+    delivery = root.find(".//ram:ApplicableHeaderTradeDelivery", NSMAP)
+    assert delivery.findtext("ram:ShipToTradeParty/ram:PostalTradeAddress/ram:CountryID", None, NSMAP) == "AT"
+    when = delivery.findtext(".//ram:OccurrenceDateTime/udt:DateTimeString", None, NSMAP)
+    assert when == "20261109"  # no service date in the ledger: the invoice date, as the PDF says
+    assert root.findtext(".//ram:BuyerTradeParty//ram:ID[@schemeID='VA']", None, NSMAP) == "ATU87654321"
 
 
 def test_a_discounted_line_is_an_allowance_that_leaves_the_ledger_net(world):

@@ -101,6 +101,47 @@ def test_only_a_serbian_business_billing_a_serbian_vat_payer_points_to_sef():
     assert not tax_note(party("DE", "DE123456789"), party("RS", "101134702"), [ZERO], False).sef
 
 
+SELLERS = {
+    "DE": "DE123456789",
+    "FI": "FI12345678",
+    "RS": "100584604",
+    "AT": "ATU12345678",
+    "CH": "CHE123456789",
+}
+
+
+@pytest.mark.parametrize(("seller", "law"), [("DE", "DE"), ("FI", "FI"), ("AT", "EU")])
+def test_the_reverse_charge_note_is_worded_by_the_sellers_own_law(seller, law):
+    note = tax_note(party(seller, SELLERS[seller]), party("FR", "FR12345678901"), [ZERO], False)
+    assert (note.kind, note.law) == ("reverse_charge", law)
+
+
+@pytest.mark.parametrize(("seller", "override", "kind", "law"), [
+    # a service is the default: to a business abroad outside the EU, not taxable at home
+    ("DE", "auto", "export", "DE"), ("FI", "auto", "export", "FI"), ("RS", "auto", "export", "RS"),
+    ("AT", "auto", "export", "EU"), ("CH", "auto", "export", ""),
+    # goods only when the owner says so for the client
+    ("DE", "export_goods", "export_goods", "DE"), ("FI", "export_goods", "export_goods", "FI"),
+    ("RS", "export_goods", "export_goods", "RS"), ("AT", "export_goods", "export_goods", "EU"),
+    ("CH", "export_goods", "export_goods", ""),
+])  # fmt: skip
+def test_a_zero_line_outside_the_eu_is_a_service_unless_the_client_is_sold_goods(seller, override, kind, law):
+    note = tax_note(party(seller, SELLERS[seller]), party("US"), [ZERO], False, override)
+    assert (note.kind, note.law) == (kind, law)
+
+
+@pytest.mark.parametrize(("seller", "override", "kind"), [
+    ("DE", "intra_eu_goods", "intra_eu_goods"), ("FI", "intra_eu_goods", "intra_eu_goods"),
+    ("AT", "intra_eu_goods", "intra_eu_goods"),
+    # a Serbian business has no EU reverse charge nor intra-Community supply: abroad, or an export
+    ("RS", "reverse_charge", "export"), ("RS", "intra_eu_goods", "export_goods"), ("RS", "auto", "export"),
+    ("CH", "reverse_charge", "export"),
+])  # fmt: skip
+def test_eu_only_notes_are_for_eu_sellers_and_become_their_equivalent_elsewhere(seller, override, kind):
+    note = tax_note(party(seller, SELLERS[seller]), party("FR", "FR12345678901"), [ZERO], False, override)
+    assert note.kind == kind
+
+
 # --- Numbers the law asks for -------------------------------------------------------------------
 
 
@@ -160,6 +201,18 @@ def test_a_client_without_address_is_fine_below_the_german_small_amount_and_not_
     ]
 
 
+def test_a_small_reverse_charge_invoice_still_names_the_clients_address(tmp_path):
+    """§ 33 Satz 3 UStDV: no Kleinbetragsrechnung for a reverse charge, however small."""
+    client = '\n[clients.wien]\nname = "Wien GmbH"\nemail = "a@wien.example"\ncountry = "AT"\n' \
+             'tax_id = "ATU12345678"\n'  # fmt: skip
+    rows = "2026-001,wien,2026-11-02,,Sketch,1,,100.00,0,\n"
+    found = [
+        m for m, _ in _messages(_settings(tmp_path, 'tax_id = "DE123456789"\ncountry = "DE"\n', client, rows))
+    ]
+    assert "[clients.wien] address: invoice 2026-001 must name the client's address (above 250 EUR gross, and " \
+           "always for reverse charge or intra-Community supplies) (section 14 UStG)" in found  # fmt: skip
+
+
 def test_a_small_business_charging_vat_on_a_line_is_a_problem_on_that_ledger_line(tmp_path):
     rows = "2026-001,acme,2026-11-02,,Sketch,1,,200.00,0,\n2026-001,acme,,,Print,1,,50.00,19,\n"
     settings = _settings(
@@ -211,7 +264,14 @@ def test_the_shipped_config_checks_clean_under_german_law(capsys):
 # --- The mail and the PDF ------------------------------------------------------------------------
 
 LANGUAGES = ["en", "de", "fi", "fr", "sr", "sr-Cyrl"]
-REVERSE = "Reverse charge: the recipient of the service is liable for the VAT."
+REVERSE = (
+    "Reverse charge (Steuerschuldnerschaft des Leistungsempfängers): not taxable in Germany, place of supply "
+    "under section 3a(2) UStG; the recipient is liable for the VAT (Article 196, Directive 2006/112/EC)."
+)
+GERMAN_REVERSE = (
+    "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge): nicht im Inland steuerbare Leistung "
+    "(§ 3a Abs. 2 UStG), die Steuer schuldet der Leistungsempfänger (Art. 196 MwStSystRL)."
+)
 
 
 def _client(key: str, language: str, country: str, tax_id: str) -> str:
@@ -260,7 +320,7 @@ def test_the_reverse_charge_note_is_in_the_mail_in_the_clients_language(eu_world
 def test_the_german_mail_says_steuerschuldnerschaft_des_leistungsempfaengers(eu_world):
     _settings, ledger, mailer = eu_world
     text = _text(mailer.build(ledger.invoices["2026-101"], "invoice", "<de@test>", NOW))
-    assert "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge)." in text
+    assert GERMAN_REVERSE in text
     assert "USt-IdNr. des Leistenden: DE123456789, USt-IdNr. des Leistungsempfängers: ATU12345678" in text
 
 
@@ -276,7 +336,7 @@ def _pdf_text(raw: bytes) -> str:
 def test_the_pdf_carries_the_note_and_says_the_service_date_is_the_invoice_date(eu_world):
     _settings, ledger, mailer = eu_world
     text = _pdf_text(mailer.build(ledger.invoices["2026-101"], "invoice", "<pdf@test>", NOW))
-    assert "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge)." in text
+    assert GERMAN_REVERSE in text
     assert "Leistungsdatum Entspricht dem Rechnungsdatum" in text
 
 
@@ -331,6 +391,83 @@ def test_the_owners_own_vat_note_is_printed_as_written(tmp_path):
     settings = load_settings(config)
     raw = Mailer(settings).build(load_ledger(settings).invoices["2026-080"], "invoice", "<own@test>", NOW)
     assert "Steuerfrei nach § 4 Nr. 21 UStG" in _text(raw) and "Steuerfrei nach § 4 Nr. 21 UStG" in _html(raw)
+
+
+SELLER_IDS = {
+    "DE": 'tax_id = "DE123456789"\ncountry = "DE"\n',
+    "FI": 'tax_id = "FI12345678"\ncountry = "FI"\n',
+}
+
+
+def _one_mail(tmp_path, seller: str, language: str, country: str, tax_id: str, note: str = "auto") -> bytes:
+    """The invoice mail (with its PDF) of a 900 EUR line at 0 % from a German or Finnish
+    business to one client, its ``vat_note`` as given."""
+    client = _client("x", language, country, tax_id) + f'vat_note = "{note}"\n'
+    config = write_config(tmp_path, client, HEADER + "2026-090,x,2026-11-09,,Design,1,,900.00,0,\n")
+    config.write_text(config.read_text().replace('tax_id = "DE123456789"\n', SELLER_IDS[seller], 1))
+    settings = load_settings(config)
+    return Mailer(settings).build(load_ledger(settings).invoices["2026-090"], "invoice", "<one@test>", NOW)
+
+
+@pytest.mark.parametrize(("seller", "language", "country", "tax_id", "note", "words"), [
+    ("DE", "de", "US", "", "auto",
+     "Nicht im Inland steuerbare Leistung (Leistungsort nach § 3a Abs. 2 UStG beim Leistungsempfänger)."),
+    ("DE", "de", "US", "", "export_goods", "Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1 Buchst. a i. V. m. § 6 UStG)."),
+    ("DE", "de", "AT", "ATU12345678", "intra_eu_goods",
+     "Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1 Buchst. b i. V. m. § 6a UStG)."),
+    ("DE", "en", "FR", "FR12345678901", "auto", REVERSE),
+    ("FI", "fi", "AT", "ATU12345678", "auto",
+     "Käännetty verovelvollisuus (Reverse charge): myyntimaa ei ole Suomi (AVL 65 §), ostaja on verovelvollinen "
+     "(arvonlisäverodirektiivin 2006/112/EY 196 artikla)."),
+    ("FI", "fi", "NO", "", "auto", "Ei Suomen arvonlisäveroa: palvelun myyntimaa ei ole Suomi (AVL 65 §)."),
+    ("FI", "fi", "NO", "", "export_goods", "Veroton vientimyynti (AVL 70 §)."),
+    ("FI", "de", "AT", "ATU12345678", "auto",
+     "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge, käännetty verovelvollisuus)"),
+])  # fmt: skip
+def test_the_note_in_mail_and_pdf_cites_the_sellers_law_in_the_clients_language(
+    tmp_path, seller, language, country, tax_id, note, words
+):
+    raw = _one_mail(tmp_path, seller, language, country, tax_id, note)
+    assert words in _text(raw)
+    assert words in _html(raw).replace("&nbsp;", "\u00a0")
+    assert words in _pdf_text(raw)
+
+
+def test_an_intra_community_supply_names_both_vat_ids(tmp_path):
+    text = _text(_one_mail(tmp_path, "DE", "de", "AT", "ATU12345678", "intra_eu_goods"))
+    assert "USt-IdNr. des Leistenden: DE123456789, USt-IdNr. des Leistungsempfängers: ATU12345678" in text
+
+
+def test_an_intra_community_supply_without_the_clients_vat_id_is_a_gap(tmp_path):
+    client = _client("lyon", "fr", "FR", "") + 'vat_note = "intra_eu_goods"\n'
+    settings = _settings(tmp_path, 'tax_id = "DE123456789"\ncountry = "DE"\n', client,
+                         "2026-001,lyon,2026-11-02,,Affiches,1,,900.00,0,\n")  # fmt: skip
+    found = [m for m, p in _messages(settings) if p]
+    assert (
+        "[clients.lyon] tax_id: invoices for intra-Community supplies must carry the client's VAT id" in found
+    )
+
+
+def _pdf_document(raw: bytes) -> PdfReader:
+    msg = message_from_bytes(raw, policy=policy.default)
+    document = next(p.get_content() for p in msg.walk() if (p.get_filename() or "").endswith(".pdf"))
+    return PdfReader(io.BytesIO(document))
+
+
+@pytest.mark.parametrize("einvoice", ["zugferd", "none"])
+def test_the_pdfs_title_subject_and_language_are_the_clients(tmp_path, einvoice):
+    client = _client("oulu", "fi", "FI", "FI87654321") + f'einvoice = "{einvoice}"\n'
+    config = write_config(tmp_path, client, HEADER + "2026-095,oulu,2026-11-09,,Logo,1,,500.00,25.5,\n")
+    config.write_text(config.read_text().replace('tax_id = "DE123456789"\n', SELLER_IDS["FI"], 1))
+    settings = load_settings(config)
+    raw = Mailer(settings).build(load_ledger(settings).invoices["2026-095"], "invoice", "<fi@test>", NOW)
+    reader = _pdf_document(raw)
+    seller = settings.business.name
+    assert reader.metadata.title == "Lasku 2026-095"
+    assert reader.metadata.subject == f"Lasku 2026-095 – {seller}"
+    assert str(reader.trailer["/Root"]["/Lang"]) == "fi"
+    names = reader.trailer["/Root"].get("/Names", {})
+    assert ("/EmbeddedFiles" in names) is (einvoice == "zugferd")  # both paths: with and without factur-x
 
 
 # --- The SEF file (UBL 2.1) ---------------------------------------------------------------------

@@ -128,13 +128,28 @@ def test_the_invoice_mail_carries_a_girocode_a_banking_app_reads(samples):
     assert "The HTML version of this email has a QR code to scan with your banking app." in sample.text
 
 
-def test_a_reminder_of_two_invoices_asks_their_sum_with_both_numbers_as_text(samples):
+def test_a_reminder_of_two_invoices_asks_their_sum_with_both_numbers_as_german_text(samples):
     (part,) = _qr_parts(samples["de", "statement"].msg)
     lines = _decoded(part.get_payload(decode=True)).text.split("\n")
     first, second = number("kaiser", 10), number("kaiser", 11)
     # 1,190.00 + 571.20 (the invoice not yet due is not asked for)
     assert lines[7] == "EUR1761.20" and lines[9] == ""
-    assert lines[10] == f"Invoices {first}, {second}"
+    assert lines[10] == f"Rechnungen {first}, {second}"
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("de", "Rechnung 2026-101"), ("de-AT", "Rechnung 2026-101"), ("fi", "Lasku 2026-101"),
+    ("fr", "Facture 2026-101"), ("sr", "Faktura 2026-101"), ("sr-Cyrl", "Faktura 2026-101"),
+    ("en", "Invoice 2026-101"), ("nl", "Invoice 2026-101"),
+])  # fmt: skip
+def test_the_girocodes_text_is_in_the_clients_language_in_the_sepa_character_set(tmp_path, language, words):
+    """Without an RF reference (``reference = "invoice"``) the code says which invoice in the
+    client's words; a Cyrillic client gets Latin letters, which every SEPA transfer carries."""
+    settings = load_settings(write_config(tmp_path))
+    payload = qr_payload(settings, "invoice", ["2026-101"], "EUR", Decimal("10.00"), language=language)
+    text = payload.split("\n")[10]
+    assert text == words
+    assert re.fullmatch(r"[A-Za-z0-9/\-?:().,'+ ]{1,140}", text)
 
 
 @pytest.mark.parametrize("name", ["claim_check", "ack_payment_claimed", "receipt"])

@@ -273,7 +273,8 @@ class Client(Section):
 
     reference: ReferenceKind | None = None  # the transfer reference; default: [payment] reference
     # The VAT note on this client's invoices (outbound/legal.py): "auto" from the VAT ids and
-    # countries, "reverse_charge" | "small_business" | "export" to force one, "none", or own words.
+    # countries (a 0 % line abroad is a service), "reverse_charge" | "small_business" | "export" |
+    # "export_goods" | "intra_eu_goods" to force one, "none", or own words.
     vat_note: str = "auto"
 
     @field_validator("ladder")

@@ -97,6 +97,7 @@ def payment_context(settings: Settings, invoice: Invoice, client: Client | None 
             invoice.currency,
             invoice.totals.gross,
             business=bool(client and client.tax_id.strip()),
+            language=client.language if client else "en",
         ),
         "qr_src": "",  # "cid:...", set by the mailer when it attaches the code
         "link": p.link.replace("{invoice}", invoice.number) if p.link else "",
@@ -321,7 +322,13 @@ def chase_context(
         "several": several,
         # a QR code only where the mail asks for the money (not an acknowledgment or receipt)
         "qr": qr_payload(
-            settings, kind_of_reference, numbers, cur, asked, business=bool(client.tax_id.strip())
+            settings,
+            kind_of_reference,
+            numbers,
+            cur,
+            asked,
+            business=bool(client.tax_id.strip()),
+            language=client.language,
         )
         if kind in ASKING
         else "",

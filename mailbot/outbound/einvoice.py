@@ -13,7 +13,7 @@ Comments name the EN 16931 business terms (BT) and groups (BG) each element carr
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Literal
@@ -24,7 +24,7 @@ from mailbot.config.settings import Client, Settings
 from mailbot.ledger.money import Totals, round_money
 from mailbot.ledger.read import Invoice, LineItem
 from mailbot.ledger.references import rf_reference
-from mailbot.outbound import parties
+from mailbot.outbound import legal, parties
 from mailbot.outbound.parties import Category, Party
 from mailbot.outbound.units import unit_code
 
@@ -49,9 +49,11 @@ class Parties:
     buyer: Party
     small_business: bool = False
     exemption_note: str = ""
+    note: legal.TaxNote = field(default_factory=legal.TaxNote)  # the VAT note: category, reason follow it
 
     def category(self, rate: Decimal) -> Category:
-        return parties.category(rate, self.seller, self.buyer, self.small_business, self.exemption_note)
+        return legal.vat_category(self.note, rate, self.seller, self.buyer, self.small_business,
+                                  self.exemption_note)  # fmt: skip
 
 
 def parties_of(settings: Settings, client: Client) -> Parties:
@@ -64,7 +66,8 @@ def parties_of(settings: Settings, client: Client) -> Parties:
 
 def cii_xml(settings: Settings, invoice: Invoice, client: Client, profile: Profile = "en16931") -> bytes:
     """The invoice as CII XML bytes (UTF-8, with declaration)."""
-    root = cii_tree(invoice, parties_of(settings, client), settings, client, profile)
+    who = replace(parties_of(settings, client), note=legal.invoice_note(settings, invoice, client))
+    root = cii_tree(invoice, who, settings, client, profile)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -89,9 +92,16 @@ def cii_tree(invoice: Invoice, who: Parties, settings: Settings, client: Client,
         _line(transaction, number, item, who.category(item.tax_rate), invoice.currency)
     _agreement(transaction, invoice, who, client, profile)
     delivery = _sub(transaction, "ram", "ApplicableHeaderTradeDelivery")
-    if invoice.service_date is not None:  # BT-72
+    shipped = any(who.category(item.tax_rate).code == "K" for item in invoice.items)
+    if shipped:  # BT-80: an intra-Community supply names the country the goods go to (BR-IC-12)
+        _sub(_sub(_sub(delivery, "ram", "ShipToTradeParty"), "ram", "PostalTradeAddress"), "ram", "CountryID",
+             who.buyer.address.country)  # fmt: skip
+    # BT-72; for an intra-Community supply always (BR-IC-11): the invoice date unless the ledger
+    # gives one, as the PDF says ("Same as the invoice date")
+    supplied = invoice.service_date or (invoice.issue_date if shipped else None)
+    if supplied is not None:
         _date(_sub(_sub(delivery, "ram", "ActualDeliverySupplyChainEvent"), "ram", "OccurrenceDateTime"),
-              invoice.service_date)  # fmt: skip
+              supplied)  # fmt: skip
     _settlement(transaction, invoice, who, settings)
     return root
 

@@ -29,15 +29,33 @@ from mailbot.ledger.read import Invoice
 from mailbot.outbound import parties
 from mailbot.outbound.parties import EU, Party
 
-NOTE_KINDS = ("reverse_charge", "small_business", "export")
-"""What ``[clients.x] vat_note`` may force, beside ``auto``, ``none`` and the owner's own words."""
+NOTE_KINDS = ("reverse_charge", "small_business", "export", "export_goods", "intra_eu_goods")
+"""What ``[clients.x] vat_note`` may force, beside ``auto``, ``none`` and the owner's own words.
+
+``auto`` takes every 0 % line abroad for a *service* (mailbot's owners are mostly freelancers
+and agencies): ``export`` is a service to a business outside the seller's VAT area, not
+taxable where the seller is (place of supply: § 3a Abs. 2 UStG, AVL 65 §, ZPDV čl. 12 st. 4,
+art. 44 Directive 2006/112/EC); ``reverse_charge`` a service to an EU business abroad (art. 196).
+Goods are a different exemption the owner names per client: ``export_goods`` (an exempt
+export delivery: § 4 Nr. 1a with § 6 UStG, AVL 70 §, ZPDV čl. 24 st. 1 tač. 2, art. 146) and
+``intra_eu_goods`` (an exempt intra-Community supply to an EU business with a VAT id: § 4
+Nr. 1b with § 6a UStG, AVL 72 a §, art. 138). The latter belongs here because its invoice
+needs its own words and both VAT ids (§ 14a Abs. 3 UStG, art. 226 (4)) and its e-invoice
+category (K) is not a reverse charge's (AE); goods across borders are rarer for these
+owners, so neither is guessed."""
 WORDED = frozenset({"DE", "FI", "RS"})  # seller countries whose own law the notes cite
+EU_ONLY = {"reverse_charge": "export", "intra_eu_goods": "export_goods"}
+"""Kinds only an EU seller has, and what they are for a seller outside the EU: a Serbian
+business's service to an EU business is no EU reverse charge but a supply whose place is
+abroad (ZPDV čl. 12), its goods sent to the EU an export (ZPDV čl. 24)."""
+BOTH_IDS = {"reverse_charge": "reverse charge", "intra_eu_goods": "intra-Community supplies"}
+"""Kinds whose invoice must carry the seller's and the client's VAT ids (art. 226 (3), (4))."""
 
 
 @dataclass(frozen=True)
 class TaxNote:
-    """The VAT note of one invoice. ``kind``: ``reverse_charge``, ``small_business``,
-    ``export``, ``text`` (the owner's ``text``) or ``""`` (none). ``law``: whose wording
+    """The VAT note of one invoice. ``kind``: one of ``NOTE_KINDS``, ``text`` (the owner's
+    ``text``) or ``""`` (none). ``law``: whose wording
     (``DE``, ``FI``, ``RS``, ``EU`` for another EU country, ``""`` elsewhere). ``sef``: the
     mail is a copy of an invoice issued through Serbia's SEF."""
 
@@ -72,7 +90,8 @@ def auto_kind(seller: Party, buyer: Party, rates: Iterable[Decimal], small_busin
 
 def tax_note(seller: Party, buyer: Party, rates: Sequence[Decimal], small_business: bool,
              override: str = "auto") -> TaxNote:  # fmt: skip
-    """The note for an invoice with lines at ``rates``; ``override``: ``[clients.x] vat_note``."""
+    """The note for an invoice with lines at ``rates``; ``override``: ``[clients.x] vat_note``
+    (an EU-only kind for a seller outside the EU becomes what it is there: ``EU_ONLY``)."""
     choice = override.strip() or "auto"
     if choice == "auto":
         kind, text = auto_kind(seller, buyer, rates, small_business), ""
@@ -82,8 +101,55 @@ def tax_note(seller: Party, buyer: Party, rates: Sequence[Decimal], small_busine
         kind, text = choice, ""
     else:
         kind, text = "text", choice
+    country = seller.address.country
+    if country not in EU:
+        kind = EU_ONLY.get(kind, kind)
     sef = parties.through_sef(seller, buyer)
-    return TaxNote(kind, _law(seller.address.country), text, seller.vat_id, buyer.vat_id, sef)
+    return TaxNote(kind, _law(country), text, seller.vat_id, buyer.vat_id, sef)
+
+
+# The e-invoice's words for the note (BT-120) and its VATEX code (BT-121), per kind and law:
+# the seller's statute as its invoices print it, and the Directive's for another EU country.
+REASONS: dict[tuple[str, str], str] = {
+    ("reverse_charge", "DE"): "Steuerschuldnerschaft des Leistungsempfängers (Reverse charge)",
+    ("reverse_charge", "FI"): "Käännetty verovelvollisuus (Reverse charge)",
+    ("reverse_charge", "EU"): "Reverse charge (Article 196, Directive 2006/112/EC)",
+    ("intra_eu_goods", "DE"): "Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1 Buchst. b, § 6a UStG)",
+    ("intra_eu_goods", "FI"): "Veroton yhteisömyynti (AVL 72 a §)",
+    ("intra_eu_goods", "EU"): "Exempt intra-Community supply (Article 138, Directive 2006/112/EC)",
+    ("export_goods", "DE"): "Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1 Buchst. a, § 6 UStG)",
+    ("export_goods", "FI"): "Veroton vientimyynti (AVL 70 §)",
+    ("export_goods", "RS"): "Oslobođeno PDV-a, član 24. stav 1. tačka 2) Zakona o PDV (izvoz dobara)",
+    ("export_goods", "EU"): "Export outside the EU (Article 146, Directive 2006/112/EC)",
+    ("export", "DE"): "Nicht im Inland steuerbare Leistung (§ 3a Abs. 2 UStG)",
+    ("export", "FI"): "Ei Suomen arvonlisäveroa: myyntimaa ei ole Suomi (AVL 65 §)",
+    ("export", "RS"): "PDV nije obračunat, član 12. stav 4. tačka 1) Zakona o PDV (mesto prometa "
+    "u inostranstvu)",
+    ("export", "EU"): "Not taxable in the seller's country: place of supply outside the EU (Article 44, "
+    "Directive 2006/112/EC)",
+}  # fmt: skip
+CATEGORIES = {"reverse_charge": ("AE", "VATEX-EU-AE"), "intra_eu_goods": ("K", "VATEX-EU-IC"),
+              "export_goods": ("G", "VATEX-EU-G"), "export": ("G", "")}  # fmt: skip
+
+
+def vat_category(note: TaxNote, rate: Decimal, seller: Party, buyer: Party, small_business: bool,
+                 exemption_note: str = "") -> parties.Category:  # fmt: skip
+    """The EN 16931 category of a line at ``rate`` that matches the invoice's note: ``AE``
+    reverse charge, ``K`` intra-Community supply (VATEX-EU-IC), ``G`` export (VATEX-EU-G for
+    goods, art. 146; a service abroad has no VATEX code of its own outside category ``O``, which
+    forbids the VAT ids every other line and the seller's identification need, so it is ``G``
+    with the reason alone). The reason is the note's law. Where the parties lack what the
+    category's rules ask (BR-AE-02, BR-IC-02, BR-G-02: the seller's or the client's VAT id),
+    or the note is none, the owner's words or a small business's, the category follows the VAT
+    ids as before (``parties.category``), so the XML stays valid."""
+    fallback = parties.category(rate, seller, buyer, small_business, exemption_note)
+    if rate > 0 or note.kind not in CATEGORIES or fallback.code == "E":
+        return fallback
+    code, vatex = CATEGORIES[note.kind]
+    needs = {"AE": buyer.vat_id, "K": seller.vat_id and buyer.vat_id, "G": seller.vat_id}[code]
+    if not needs:
+        return fallback
+    return parties.Category(code, REASONS.get((note.kind, note.law), fallback.reason or "Export"), vatex)
 
 
 def invoice_note(settings: Settings, invoice: Invoice, client: Client) -> TaxNote:
@@ -112,18 +178,29 @@ RULES: dict[str, CountryRules] = {
     "DE": CountryRules(
         "the Steuernummer or USt-IdNr (DE123456789)",
         re.compile(r"DE\d{9}|\d{2,3}/\d{3,4}/\d{4,5}|\d{10,13}"),
-        Decimal(250),  # Kleinbetragsrechnung, section 33 UStDV
+        # Kleinbetragsrechnung, § 33 Satz 1 UStDV: 250 EUR gross since 1 Jan 2017 (Zweites
+        # Bürokratieentlastungsgesetz, BGBl. I 2017, 2143; UStAE 14.6 Abs. 1). Not for an
+        # intra-Community supply (§ 6a) nor a reverse charge (§ 13b): § 33 Satz 3, UStAE 14.6 Abs. 3.
+        Decimal(250),
         law="section 14 UStG",
     ),
     "FI": CountryRules(
         "the Y-tunnus (1234567-8) or VAT number (FI12345678)",
         re.compile(r"FI\d{8}|\d{7}-\d"),
-        Decimal(400),  # yksinkertaistettu lasku, AVL 209 h
+        # Kevennetty lasku (simplified invoice) up to 400 EUR incl. VAT: the figure is verified
+        # (HE 25/2012 raised it from 250 to 400 EUR; Verohallinto, Laskutusvaatimukset
+        # arvonlisäverotuksessa, VH/3634/00.01.00/2023). Its section is AVL 209 f § as far as
+        # could be checked (209 e § lists the full contents, 209 g § is authenticity and
+        # integrity), not read in Finlex itself: unverified.
+        Decimal(400),
         law="AVL 209 e",
     ),
     "RS": CountryRules(
         "the PIB (9 digits)",
         re.compile(r"(?:RS)?\d{9}"),
+        # No simplified invoice by amount was found in ZPDV čl. 42 or its bylaws (they let some
+        # data be left out in named cases, e.g. retail with a fiscal receipt, not below a sum):
+        # the buyer's name and address are always asked. Unverified against paragraf.rs.
         None,
         registration_id="the matični broj (8 digits)",
         registration_forms=re.compile(r"\d{8}"),
@@ -200,27 +277,39 @@ def seller_gaps(settings: Settings) -> list[Gap]:
     return found
 
 
-def client_gaps(settings: Settings, client_id: str, client: Client, invoices: Sequence[Invoice]) -> list[Gap]:
-    """What this client's invoices lack: the client's address above the small-amount limit,
-    the VAT ids a reverse charge needs, and a hint for a 0 % line to an EU business abroad
-    without a VAT id (neither reverse charge nor VAT: the client's VAT id is likely missing)."""
-    rules = rules_for(parties.seller_country(settings))
-    seller, buyer = parties.seller(settings), parties.buyer(settings, client)
-    found: list[Gap] = []
+def _address_gap(client_id: str, client: Client, rules: CountryRules, invoices: Sequence[Invoice],
+                 kinds: dict[str, str]) -> list[Gap]:  # fmt: skip
+    """The client's address, on every invoice above the small-amount limit and on a reverse
+    charge or an intra-Community supply at any amount (no simplified invoice may bill them:
+    § 33 Satz 3 UStDV)."""
     limit = rules.small_amount
-    above = [i.number for i in invoices if limit is None or i.currency != "EUR" or i.gross > limit]
-    if above and not client.address.strip():
-        found.append(Gap(f"[clients.{client_id}] address: invoice {', '.join(above[:3])}"
-                         f"{' and more' if len(above) > 3 else ''} must name the client's address"
-                         f"{f' (above {limit} EUR gross)' if limit is not None else ''} ({rules.law})",
-                         ("clients", client_id, "address")))  # fmt: skip
-    notes = [invoice_note(settings, i, client) for i in invoices]
-    if any(n.kind == "reverse_charge" for n in notes):
+    small = [i.number for i in invoices if limit is not None and i.currency == "EUR" and i.gross <= limit]
+    above = [i.number for i in invoices if i.number not in small or kinds[i.number] in BOTH_IDS]
+    if not above or client.address.strip():
+        return []
+    why = f" (above {limit} EUR gross)" if limit is not None else ""
+    if limit is not None and any(n in small for n in above):
+        why = f" (above {limit} EUR gross, and always for {' or '.join(BOTH_IDS.values())})"
+    return [Gap(f"[clients.{client_id}] address: invoice {', '.join(above[:3])}"
+                f"{' and more' if len(above) > 3 else ''} must name the client's address{why} ({rules.law})",
+                ("clients", client_id, "address"))]  # fmt: skip
+
+
+def client_gaps(settings: Settings, client_id: str, client: Client, invoices: Sequence[Invoice]) -> list[Gap]:
+    """What this client's invoices lack: the client's address (``_address_gap``), the VAT ids
+    a reverse charge or an intra-Community supply needs, and a hint for a 0 % line to an EU
+    business abroad without a VAT id (neither reverse charge nor VAT: the client's VAT id is
+    likely missing)."""
+    seller, buyer = parties.seller(settings), parties.buyer(settings, client)
+    kinds = {i.number: invoice_note(settings, i, client).kind for i in invoices}
+    rules = rules_for(parties.seller_country(settings))
+    found = _address_gap(client_id, client, rules, invoices, kinds)
+    for kind in (k for k in BOTH_IDS if k in kinds.values()):
         if not seller.vat_id:
-            why = f"invoices to {client_id} are reverse charge and must carry your VAT id, not a tax number"
+            why = f"invoices to {client_id} are {BOTH_IDS[kind]} and must carry your VAT id, not a tax number"
             found.append(Gap(f"[business] tax_id: {why}", ("business", "tax_id")))
         if not buyer.vat_id:
-            why = "a reverse-charge invoice must carry the client's VAT id"
+            why = f"invoices for {BOTH_IDS[kind]} must carry the client's VAT id"
             found.append(Gap(f"[clients.{client_id}] tax_id: {why}", ("clients", client_id, "tax_id")))
     a, b = seller.address.country, buyer.address.country
     zero = any(item.tax_rate == 0 for i in invoices for item in i.items)

@@ -4,7 +4,8 @@ amount and reference instead of typing an IBAN (issue 15, part 4).
 - **SEPA GiroCode** (EPC QR, EPC069-12 version 002) for EUR bank transfers: a banking app
   fills in beneficiary, IBAN, amount and reference.  The reference travels *structured*
   (ISO 11649 RF, so the bank passes it on unchanged and ``decide.matching`` finds it);
-  without one, as the unstructured text "Invoice <number>".
+  without one, as the unstructured text "Rechnung <number>" in the client's language
+  (``transfer.remittance``).
 - **NBS IPS QR** for Serbian dinar transfers, as the National Bank of Serbia specifies it
   (``K:PR|V:01|C:1|R:...``): only with a dinar account (``[payment] account_rs``).
 

@@ -131,18 +131,36 @@ def html_to_pdf(html: str) -> bytes:
     return document.write_pdf(pdf_variant="pdf/a-3b", font_config=_fonts())
 
 
-def with_einvoice(pdf: bytes, xml: bytes, language: str) -> bytes:
-    """The PDF with ``factur-x.xml`` embedded as the EN 16931 e-invoice (checked by the XSD)."""
+def with_einvoice(pdf: bytes, xml: bytes, language: str, metadata: dict[str, str] | None = None) -> bytes:
+    """The PDF with ``factur-x.xml`` embedded as the EN 16931 e-invoice (checked by the XSD).
+    ``metadata``: the document properties (title, subject, author, keywords); without them
+    factur-x writes English ones from the XML ("Seller: Invoice 2026-101")."""
     from facturx import generate_from_binary
 
     lang = language.replace("_", "-")
     return generate_from_binary(
         pdf, xml, flavor="factur-x", level="en16931", check_xsd=True, afrelationship="alternative",
-        lang=lang,
+        lang=lang, pdf_metadata=dict(metadata) if metadata else None,
     )  # fmt: skip
+
+
+def metadata(sources: Sources, context: dict[str, Any], language: str) -> dict[str, str]:
+    """The PDF's document properties in the client's language, as the HTML's ``<title>`` and
+    ``description`` give them to WeasyPrint: a viewer's title bar and a document manager show
+    "Lasku 2026-101", not English, beside the ``/Lang`` of the client's language."""
+    number, seller = str(context["invoice"]["number"]), str(context["business"]["name"])
+    return {
+        "title": gettext(sources, language, "Invoice %(number)s") % {"number": number},
+        "subject": gettext(sources, language, "Invoice %(number)s from %(seller)s")
+        % {"number": number, "seller": seller},
+        "author": seller,
+        "keywords": "Factur-X, ZUGFeRD, EN 16931",
+    }
 
 
 def invoice_pdf(sources: Sources, context: dict[str, Any], language: str, xml: bytes | None) -> bytes:
     """The invoice's PDF; with the e-invoice inside when ``xml`` is given."""
     pdf = html_to_pdf(render_html(sources, context, language))
-    return with_einvoice(pdf, xml, language) if xml is not None else pdf
+    if xml is None:
+        return pdf
+    return with_einvoice(pdf, xml, language, metadata(sources, context, language))

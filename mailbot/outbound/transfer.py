@@ -35,21 +35,47 @@ def shown_reference(kind: str, numbers: Sequence[str]) -> str:
     return ", ".join(grouped(transfer_reference(kind, n)) for n in numbers)
 
 
+REMITTANCE = {
+    "en": ("Invoice", "Invoices"),
+    "de": ("Rechnung", "Rechnungen"),
+    "fi": ("Lasku", "Laskut"),
+    "fr": ("Facture", "Factures"),
+    "sr": ("Faktura", "Fakture"),
+}
+"""The GiroCode's unstructured remittance ("Rechnung 2026-101") per language, in plain ASCII.
+
+A SEPA credit transfer carries only the Latin character set of EPC217-08 (a-z, A-Z, 0-9 and
+``/ - ? : ( ) . , ' +`` and space): the EPC QR code may hold UTF-8 (EPC069-12 v002), but a
+bank converts or refuses what its transfer cannot carry, and banking apps differ in how.
+So every word here is ASCII, a Serbian client writing Cyrillic (``sr-Cyrl``) gets the Latin
+"Faktura", as the dinar IPS code already says, and a language without words here gets
+English. Kept beside the payload, not in the catalogs: the words must stay in that set
+whatever a translator writes."""
+
+
+def remittance(language: str, numbers: Sequence[str]) -> str:
+    """ "Rechnung 2026-101", "Laskut 2026-101, 2026-102": the numbers after the word in the
+    client's ``language`` (``de-AT`` is ``de``, ``sr-Cyrl`` is ``sr``)."""
+    one, several = REMITTANCE.get(language.replace("_", "-").split("-")[0].lower(), REMITTANCE["en"])
+    return f"{one if len(numbers) == 1 else several} {', '.join(numbers)}"
+
+
 def qr_payload(settings: Settings, kind: str, numbers: Sequence[str], currency: str, amount: Decimal,
-               business: bool = False) -> str:  # fmt: skip
+               business: bool = False, language: str = "en") -> str:  # fmt: skip
     """The text of the QR code for paying ``amount`` for ``numbers``, or ``""`` for none.
 
     EUR with an IBAN: a GiroCode.  Its structured reference is the RF reference of the one
     invoice (also when the mail prints the Finnish one: the matcher reads both), unless the
     owner asked for the bare invoice number; a mail about several invoices, or a number
-    with no RF reference, says "Invoice 2026-101, 2026-102" as text.  RSD with a dinar
+    with no RF reference, says "Invoices 2026-101, 2026-102" as text, in the client's
+    ``language`` (``remittance``).  RSD with a dinar
     account (``account_rs``): an NBS IPS code, its purpose "Faktura 2026-101" ("račun" is the
     bank account in these mails) and its payment code 221 (goods and services) when the
     payer is a ``business`` (the client has a tax id), else 289 (a person's order).  Any
     other currency: none."""
     p = settings.payment
     name = p.account_holder or settings.business.name
-    words = ("Invoice " if len(numbers) == 1 else "Invoices ") + ", ".join(numbers)
+    words = remittance(language, numbers)
     if currency == "EUR" and p.iban:
         rf = rf_reference(numbers[0]) if len(numbers) == 1 and kind != "invoice" else ""
         return epc_payload(Transfer(name, p.iban, amount, reference=rf, text=words, bic=p.bic))
