@@ -35,6 +35,7 @@ from mailbot.inbound.replies import Known, Reply
 from mailbot.inbound.sources import SourceVerdict, payment_source, source_of
 from mailbot.ledger.read import Ledger
 from mailbot.outbound.compose import new_message_id
+from mailbot.outbound.owner_words import for_owner
 from mailbot.state.store import Claim, Event, Store, detail_json, iso
 
 log = logging.getLogger(__name__)
@@ -246,18 +247,26 @@ def _owner_mail(
     """One mail to the owner for one notification: what was recorded, what was not and why."""
     business = settings.business
     message_id = new_message_id(settings.domain, "payment")
-    lines = [f"A payment notification from {verdict.source} ({reply.sender}); {verdict.reason}.", ""]
+    words = for_owner(settings)
+    lines = [
+        words("A payment notification from %(source)s (%(sender)s); %(reason)s.",
+              source=verdict.source, sender=reply.sender, reason=verdict.reason),
+        "",
+    ]  # fmt: skip
     if outcome.recorded:
-        lines += ["Recorded:", *(f"- {line}" for line in outcome.recorded), ""]
-    lines += ["Needs you:", *(f"- {line}" for line in outcome.for_owner), ""]
+        lines += [words("Recorded:"), *(f"- {line}" for line in outcome.recorded), ""]
+    lines += [words("Needs you:"), *(f"- {line}" for line in outcome.for_owner), ""]
     lines += [
-        "Record a payment with `mailbot mark-paid INVOICE [--amount X] [--on YYYY-MM-DD]`.",
-        f"Subject: {reply.subject}",
-        "The original mail is attached.",
+        words("Record a payment with `mailbot mark-paid INVOICE [--amount X] [--on YYYY-MM-DD]`."),
+        words("Subject: %(subject)s", subject=reply.subject),
+        words("The original mail is attached."),
     ]
-    subject = f"[mailbot] payment to check: {reply.subject or '(no subject)'}"
+    theirs = reply.subject or words("(no subject)")
+    subject = "[mailbot] " + words("payment to check: %(subject)s", subject=theirs)
     kept = raw[: settings.inbox.keep_bytes]
     text = "\n".join(lines) + "\n"
     owner = business.owner
-    payload = to_owner("payment", subject, text, business.name, business.email, owner, message_id, now, kept)
+    payload = to_owner(
+        "payment", subject, text, business.name, business.email, owner, message_id, now, kept, words
+    )
     return Claim("unmatched", "forward", 0, message_id, payload=payload, recipients=business.owner)
