@@ -29,6 +29,7 @@ from mailbot.decide.policy import MAILED_LATE, OVERPAID
 from mailbot.inbound.forward import build_forward, summary
 from mailbot.inbound.junk import digest
 from mailbot.inbound.replies import Reply
+from mailbot.inbound.trust import CLIENT_PASSED, CLIENT_UNCHECKED, NONE_OF_OURS, NOT_PASSED
 from mailbot.outbound.owner_words import KIND_WORDS, OwnerWords, for_owner, owner_words
 from mailbot.outbound.sources import Sources
 from mailbot.records.language import ACKS_ONLY, LANGUAGE_NAMES, NO_TEMPLATES_YET, SUGGESTION_SUBJECT
@@ -59,6 +60,7 @@ def _with_language(language: str, base: str = BASE_CONFIG) -> str:
 def _owner_messages() -> set[str]:
     """Every message the owner's mails use: marked in the modules, and the decisions' own."""
     found = {OVERPAID, MAILED_LATE, NO_TEMPLATES_YET, ACKS_ONLY, SUGGESTION_SUBJECT}
+    found |= {CLIENT_UNCHECKED, CLIENT_PASSED, NONE_OF_OURS, NOT_PASSED}  # (the trust checks' reasons)
     found |= set(KIND_WORDS.values()) | set(LANGUAGE_NAMES.values())
     found |= {"%(num)s mail(s) not sent for %(hours)s h", "(no sender)", "(no subject)",
               "Nothing was changed; mailbot only tells you, once.", "Nothing was changed; mailbot only tells you."}  # fmt: skip
@@ -84,7 +86,7 @@ def _dispute() -> Reply:
     return Reply(
         "<r2@kaiser-soehne.example>", "buchhaltung@kaiser-soehne.example", "Re: Rechnung 2026-004",
         NOW, "dispute", invoice="2026-004", client="kaiser", trusted=True, trust_reason="known sender",
-        phrase="der betrag stimmt nicht", new_words="Der Betrag stimmt nicht.", matched_by="In-Reply-To",
+        phrase="der betrag stimmt nicht", new_words="Der Betrag stimmt nicht.", matched_by="thread",
     )  # fmt: skip
 
 
@@ -111,6 +113,9 @@ def test_forward_of_a_dispute_speaks_the_owners_language():
         " ausführen, gehen keine Zahlungserinnerungen raus."
     )
     assert "Von: buchhaltung@kaiser-soehne.example\nBetreff: Re: Rechnung 2026-004\n" in text
+    assert (
+        "\nZugeordnet: Gesprächsverlauf; Vertrauen: known sender\n" in text
+    )  # (a reason with no words: as is)
     assert "Neuer Text der Antwort:\n\nDer Betrag stimmt nicht." in text  # (the client's words, as written)
     assert "Die Originalmail ist angehängt." in text
     assert "dispute" not in text and "The original" not in text
@@ -320,3 +325,11 @@ def test_a_late_mail_notice_speaks_the_owners_language(tmp_path, smtp_server, la
     text = _text(notice)
     assert re.search(r"poslata 4\. 12\. 2026\., posle roka plaćanja 16\. 11\. 2026\.", text), text
     assert "Ništa nije promenjeno; mailbot Vas samo obaveštava." in text
+
+
+def test_a_stranger_claiming_payment_is_forwarded_with_the_trust_checks_reason_in_the_owners_language():
+    stranger = replace(_dispute(), intent="payment_claimed", trusted=False, trust_reason=NOT_PASSED)
+    line = summary(stranger, "payment_claimed", 3, _words("de"))
+    assert line.startswith("Zahlung gemeldet zu Rechnung 2026-004 von buchhaltung@kaiser-soehne.example (NICHT verifiziert:"
+                           " unser Server meldet weder DMARC noch passendes DKIM als bestanden)")  # fmt: skip
+    assert NOT_PASSED in summary(stranger, "payment_claimed")  # (English: the checks' own words)

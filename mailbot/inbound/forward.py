@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from mailbot.inbound.replies import Reply
+from mailbot.inbound.trust import CLIENT_PASSED, CLIENT_UNCHECKED, NONE_OF_OURS, NOT_PASSED
 from mailbot.outbound.compose import Envelope, Extras, Rendered, Threading, compose
 from mailbot.outbound.owner_words import ENGLISH, N_, OwnerWords
 from mailbot.records.kinds import CONFIRM_WORDS
@@ -124,11 +125,29 @@ def reading_in_words(intent: str, day: date | None, words: OwnerWords = ENGLISH)
     return words(_READING[intent]) if intent in _READING else intent.replace("_", " ")
 
 
+# How a reply was tied to its invoice (``replies.match_invoice``), for the forward's "Matched:".
+_MATCHED = {"thread": N_("thread"), "number": N_("number"), "sender": N_("sender")}
+_REASONS = {reason: N_(reason) for reason in (CLIENT_UNCHECKED, CLIENT_PASSED, NONE_OF_OURS, NOT_PASSED)}
+
+
 def _trust(reply: Reply, words: OwnerWords) -> str:
-    """Whether the sender is who they say; the reason stays as the checks wrote it."""
-    return (
-        words("verified") if reply.trusted else words("NOT verified: %(reason)s", reason=reply.trust_reason)
-    )
+    """Whether the sender is who they say, and why not."""
+    if reply.trusted:
+        return words("verified")
+    return words("NOT verified: %(reason)s", reason=_reason(reply, words))
+
+
+def _reason(reply: Reply, words: OwnerWords) -> str:
+    """The trust checks' reason, translated when it is one of their fixed sentences (the
+    others name domains and results: they stay as written)."""
+    known = _REASONS.get(reply.trust_reason)
+    return words(known) if known else reply.trust_reason
+
+
+def _matched(reply: Reply, words: OwnerWords) -> str:
+    if reply.matched_by in _MATCHED:
+        return words(_MATCHED[reply.matched_by])
+    return reply.matched_by or words("no")
 
 
 def unsure_summary(reply: Reply, wait_days: int, words: OwnerWords = ENGLISH) -> str:
@@ -229,7 +248,8 @@ def build_forward(
         "From: %(sender)s\nSubject: %(subject)s\nReceived: %(received)s\n"
         "Matched: %(matched)s; trust: %(trust)s",
         sender=reply.sender, subject=reply.subject, received=received,
-        matched=reply.matched_by or words("no"), trust=reply.trust_reason,
+        matched=_matched(reply, words),
+        trust=_reason(reply, words),
     )  # fmt: skip
     new = words("Their new words:")
     text = f"{line}\n\n{head}\n\n{new}\n\n{reply.new_words}\n\n{attached}\n"
