@@ -121,12 +121,13 @@ def test_forward_of_a_dispute_speaks_the_owners_language():
     assert "dispute" not in text and "The original" not in text
 
 
-def test_forward_of_a_dispute_speaks_finnish_and_serbian_cyrillic_too():
+def test_forward_of_a_dispute_speaks_finnish_french_and_serbian_cyrillic_too():
     finnish = _forward(_words("fi"))
     assert finnish["Subject"] == "[mailbot] kiista: Re: Rechnung 2026-004"
     assert "`mailbot resume 2026-004`" in _text(finnish) and "Alkuperäinen viesti on liitteenä." in _text(
         finnish
     )
+    assert _forward(_words("fr"))["Subject"] == "[mailbot] contestation : Re: Rechnung 2026-004"
     cyrillic = _forward(_words("sr-Cyrl"))
     assert cyrillic["Subject"] == "[mailbot] оспоравање: Re: Rechnung 2026-004"
     assert "Оригинална порука је у прилогу." in _text(cyrillic)

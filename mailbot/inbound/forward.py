@@ -242,7 +242,9 @@ def build_forward(
     if raw is not None and keep_bytes is not None:
         raw = raw[:keep_bytes]
     about = words(_ABOUT[reason]) if reason in _ABOUT else intent_in_words(reply.intent, words)
-    subject = f"[mailbot] {about}: {reply.subject or words('(no subject)')}"
+    subject = "[mailbot] " + words(
+        "%(about)s: %(subject)s", about=about, subject=reply.subject or words("(no subject)")
+    )
     received = reply.received.isoformat() if reply.received else "?"  # (exact, in any language)
     head = words(
         "From: %(sender)s\nSubject: %(subject)s\nReceived: %(received)s\n"
