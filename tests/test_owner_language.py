@@ -25,7 +25,9 @@ from test_imap import OWNER, _config, _sent_ids, reply
 
 from mailbot.cli.main import main
 from mailbot.config.settings import load_settings
+from mailbot.decide.matching import REASONS
 from mailbot.decide.policy import MAILED_LATE, OVERPAID
+from mailbot.inbound import payments
 from mailbot.inbound.forward import build_forward, summary
 from mailbot.inbound.junk import digest
 from mailbot.inbound.replies import Reply
@@ -45,6 +47,8 @@ OWNER_MODULES = ["inbound/forward.py", "inbound/junk.py", "inbound/digest.py", "
                  "service/claims.py", "service/refusals.py", "service/alerts.py"]  # fmt: skip
 KEYWORDS = {"words": None, "plural": (1, 2), "N_": None}
 LANGUAGES = ["de", "fi", "fr", "sr", "sr_Cyrl"]
+PAYMENT_LINES = ("A_PAYMENT", "AMOUNT", "AMOUNT_FROM", "NO_PAYMENT_FOUND", "UNREADABLE", "OTHER_ACCOUNT", "NOT_RECORDED",
+                 "RECORDED", "OVERPAID_LINE", "REVERSED", "OWN_NOT_SET")  # fmt: skip
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 
 
@@ -61,6 +65,7 @@ def _owner_messages() -> set[str]:
     """Every message the owner's mails use: marked in the modules, and the decisions' own."""
     found = {OVERPAID, MAILED_LATE, NO_TEMPLATES_YET, ACKS_ONLY, SUGGESTION_SUBJECT}
     found |= {CLIENT_UNCHECKED, CLIENT_PASSED, NONE_OF_OURS, NOT_PASSED}  # (the trust checks' reasons)
+    found |= set(REASONS) | {getattr(payments, name) for name in PAYMENT_LINES}
     found |= set(KIND_WORDS.values()) | set(LANGUAGE_NAMES.values())
     found |= {"%(num)s mail(s) not sent for %(hours)s h", "(no sender)", "(no subject)",
               "Nothing was changed; mailbot only tells you, once.", "Nothing was changed; mailbot only tells you."}  # fmt: skip
@@ -275,6 +280,7 @@ def test_a_payment_to_check_speaks_the_owners_language(tmp_path, smtp_server, do
     assert told["Subject"] == "[mailbot] Zahlung prüfen: You've got money"
     body = _text(told)
     assert body.startswith("Eine Zahlungsbenachrichtigung von PayPal (service@paypal.com); ")
+    assert "- 123,45 EUR von Acme Ltd: nennt keine offene Rechnung und passt zu keinem offenen Betrag" in body
     assert "Braucht Sie:" in body and "`mailbot mark-paid INVOICE [--amount X] [--on YYYY-MM-DD]`" in body
     assert body.rstrip().endswith("Die Originalmail ist angehängt.")
 

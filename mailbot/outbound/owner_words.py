@@ -73,9 +73,13 @@ class OwnerWords:
     def said(self, said: Said) -> str:
         """A decision's sentence (``records.said``) in the owner's language: dates and
         numbers in the locale, the values that are words translated too."""
+        if not said.values:
+            return self(said.message)
         return self(said.message, **{name: self._value(name, value, said) for name, value in said.values})
 
     def _value(self, name: str, value: Value, said: Said) -> str:
+        if isinstance(value, Said):
+            return self.said(value)
         if isinstance(value, date):
             return self.date(value)
         if isinstance(value, int):

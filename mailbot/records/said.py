@@ -13,8 +13,6 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-Value = str | int | date | Decimal
-
 
 class Said(NamedTuple):
     message: str
@@ -22,9 +20,22 @@ class Said(NamedTuple):
     translated: tuple[str, ...] = ()  # values that are words themselves ("German"): translated too
 
     def english(self) -> str:
-        """The message filled as it always read: ISO dates, amounts as written."""
+        """The message filled as it always read: ISO dates, amounts as written.  A message
+        without values is as written (a line from elsewhere may hold a "%")."""
+        if not self.values:
+            return self.message
         return self.message % {name: _plain(value) for name, value in self.values}
 
 
+def said(message: str, **values: Value) -> Said:
+    """``Said`` with its values by name: ``said("%(money)s is no payment", money=...)``."""
+    return Said(message, tuple(values.items()))
+
+
+Value = str | int | date | Decimal | Said  # (a Said inside a Said: a sentence's clause)
+
+
 def _plain(value: Value) -> str:
+    if isinstance(value, Said):
+        return value.english()
     return value.isoformat() if isinstance(value, date) else str(value)
