@@ -241,7 +241,11 @@ def test_check_rejects_a_digest_language_without_translations_and_passes_a_known
 def test_a_malformed_owner_language_names_the_key(tmp_path, capsys):
     config = write_config(tmp_path, base=_with_language("German!"))
     assert main(["--config", str(config), "check"]) == 1
-    assert "business.language" in capsys.readouterr().out.replace("[business] language", "business.language")
+    number = config.read_text().splitlines().index('language = "German!"') + 1
+    expected = (
+        f"{config}:{number}: [business] language: 'German!' is not a language code like en, de or de-AT"
+    )
+    assert expected in capsys.readouterr().out.splitlines()
 
 
 # --- Over the real servers -----------------------------------------------------------------------
