@@ -344,3 +344,18 @@ def test_a_stranger_claiming_payment_is_forwarded_with_the_trust_checks_reason_i
     assert line.startswith("Zahlung gemeldet zu Rechnung 2026-004 von buchhaltung@kaiser-soehne.example (NICHT verifiziert:"
                            " unser Server meldet weder DMARC noch passendes DKIM als bestanden)")  # fmt: skip
     assert NOT_PASSED in summary(stranger, "payment_claimed")  # (English: the checks' own words)
+
+
+def test_the_daily_digest_follows_the_owners_language_when_its_own_is_not_set(tmp_path):
+    from test_daily_digest import LEDGER, NOW
+    from test_daily_digest import _digests as daily_digests
+    from test_daily_digest import _text as daily_text
+
+    digest = '\n[digest]\nenabled = true\nhour = 8\ntimezone = "Europe/Berlin"\nsend_empty = true\n'
+    config = write_config(tmp_path, digest, ledger=LEDGER, base=_with_language("de"))
+    run_once(load_settings(config), NOW - timedelta(days=5))
+    run_once(load_settings(config), NOW)
+    mail = daily_digests(config)[-1]
+    assert mail["Subject"].startswith("[mailbot] Tagesübersicht für Muster Design")
+    assert parseaddr(str(mail["From"]))[0] == "mailbot für Muster Design"
+    assert "Offene Forderungen" in daily_text(mail)
