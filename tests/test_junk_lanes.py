@@ -51,7 +51,7 @@ def test_the_digest_lists_the_busiest_senders_first_and_counts_the_rest():
             for n in range(1000)]  # fmt: skip
     rows += [HeldBack("2026-12-07", "", "flood@x.example", "buy", "unmatched", 10, False)] * 50
     subject, text = digest(rows, "the Maildir var/mail/inbox")
-    assert subject == "[mailbot] held back: 1,050 mails from 401 senders (2026-12-07)"
+    assert subject == "[mailbot] held back: 1,050 mails from 401 senders (7 Dec 2026)"  # (the owner's locale)
     lines = text.splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("mails"))
     assert lines[first + 1].split()[:2] == ["50", "flood@x.example"]

@@ -49,6 +49,7 @@ class Business(Section):
     legal_note: str = ""  # e.g. "Kleinunternehmer gem. § 19 UStG": printed under the totals
     registration_id: OneLine = ""  # the company number an invoice carries (RS: matični broj)
     owner_email: Email = ""  # where replies that need a person go; default: `email`
+    language: str = "en"  # the owner's: every mail to the owner (forwards, notices, alerts, digests)
 
     _email = field_validator("email")(check_email)
     _country = field_validator("country")(check_country)
@@ -61,6 +62,11 @@ class Business(Section):
     @property
     def owner(self) -> str:
         return self.owner_email or self.email
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        return Client._language(value)  # (the same codes as a client's)
 
     @field_validator("website")
     @classmethod

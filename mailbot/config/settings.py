@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, ValidationError
+from pydantic import AfterValidator, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 from pydantic_settings.exceptions import SettingsError
 
@@ -95,6 +95,15 @@ class Settings(BaseSettings):
         if cls._toml_path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_path))
         return tuple(sources)
+
+    @model_validator(mode="after")
+    def _digest_speaks_the_owners_language(self) -> Settings:
+        """``[digest] language`` not set: the owner's (``[business] language``); set, it wins
+        (a config written before the owner's language existed is read as it was)."""
+        if "language" not in self.digest.model_fields_set and self.digest.language != self.business.language:
+            digest = self.digest.model_copy(update={"language": self.business.language})
+            object.__setattr__(self, "digest", digest)  # (the settings are frozen once built)
+        return self
 
     def resolve(self, path: Path | str) -> Path:
         """Paths in the config are relative to the config file, not to the cwd."""

@@ -23,10 +23,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from mailbot.decide.payers import keys_of, payer_is
 from mailbot.ledger.references import references_in, references_of, valid_rf
+from mailbot.records.said import Said, Value, said
 
 Outcome = Literal[
     "paid",  # settles one invoice exactly
@@ -76,10 +77,31 @@ class Match:
     candidates: tuple[str, ...] = ()  # the invoices that fit, for the owner
     how: str = ""  # "invoice number", "reference", "amount and payer": the evidence
     reason: str = ""  # in words, for the owner and the log
+    said: Said | None = None  # ``reason`` as message and values, for the owner's language
 
     @property
     def recorded(self) -> bool:
         return self.outcome in RECORDED
+
+
+# Why a payment was not placed (or was, with a remainder), in words the owner's mail translates.
+SHARED_REFERENCE = "reference %(ref)s belongs to several open invoices: %(invoices)s"
+NOT_OPEN = "names only invoices that are not open (paid or cancelled): %(invoices)s"
+FITS_SEVERAL = "names no open invoice; its amount and payer fit several: %(invoices)s"
+FITS_NOTHING = "names no open invoice and fits no open balance of its payer"
+FITS_ANOTHER_PAYER = FITS_NOTHING + "; the amount fits %(invoices)s of another payer"
+OTHER_CURRENCY = "is in %(currency)s, %(invoices)s; never matched automatically"
+NOT_THEIR_TOTAL = "names %(invoices)s, but %(amount)s %(currency)s is not their open total %(total)s"
+NO_PAYMENT = "%(amount)s %(currency)s is no payment"
+OVERPAID = "%(amount)s %(currency)s more than was open on %(invoice)s: refund or credit it"
+REASONS = (SHARED_REFERENCE, NOT_OPEN, FITS_SEVERAL, FITS_ANOTHER_PAYER, FITS_NOTHING, OTHER_CURRENCY,
+           NOT_THEIR_TOTAL, NO_PAYMENT, OVERPAID)  # fmt: skip
+
+
+def _why(message: str, **values: Value) -> dict[str, Any]:
+    """A match's ``reason`` (English, for the record and the log) and its ``said``."""
+    words = said(message, **values)
+    return {"reason": words.english(), "said": words}
 
 
 def match(
@@ -132,7 +154,7 @@ class Book:
                 "ambiguous",
                 candidates=tuple(numbers),
                 how=f"{_kind(ref)} {ref}",
-                reason=f"reference {ref} belongs to several open invoices: {', '.join(numbers)}",
+                **_why(SHARED_REFERENCE, ref=ref, invoices=", ".join(numbers)),
             )
         how = "; ".join(hows)
         if named:
@@ -143,7 +165,7 @@ class Book:
                 "not_open",
                 candidates=tuple(closed),
                 how="a closed invoice named",
-                reason=f"names only invoices that are not open (paid or cancelled): {', '.join(closed)}",
+                **_why(NOT_OPEN, invoices=", ".join(closed)),
             )
         return self._by_amount_and_payer(received)
 
@@ -210,14 +232,10 @@ class Book:
                 "ambiguous",
                 candidates=tuple(theirs),
                 how="amount and payer",
-                reason=f"names no open invoice; its amount and payer fit several: {', '.join(theirs)}",
+                **_why(FITS_SEVERAL, invoices=", ".join(theirs)),
             )
-        others = f"; the amount fits {', '.join(same)} of another payer" if same else ""
-        return Match(
-            "unknown",
-            candidates=tuple(same),
-            reason=f"names no open invoice and fits no open balance of its payer{others}",
-        )
+        why = _why(FITS_ANOTHER_PAYER, invoices=", ".join(same)) if same else _why(FITS_NOTHING)
+        return Match("unknown", candidates=tuple(same), **why)
 
     def _client_keys(self, invoice: OpenInvoice) -> frozenset[str]:
         keys = self._keys.get(invoice.names)
@@ -232,14 +250,13 @@ def _currencies(invoices: list[OpenInvoice]) -> str:
 
 def _named_match(received: Received, invoices: list[OpenInvoice], how: str) -> Match:
     numbers = tuple(i.number for i in invoices)
-    money = f"{received.amount} {received.currency}"
     foreign = [i for i in invoices if i.currency != received.currency]
     if foreign:
         return Match(
             "other_currency",
             candidates=numbers,
             how=how,
-            reason=f"is in {received.currency}, {_currencies(foreign)}; never matched automatically",
+            **_why(OTHER_CURRENCY, currency=received.currency, invoices=_currencies(foreign)),
         )
     if len(invoices) > 1:
         total = sum((i.balance for i in invoices), Decimal(0))
@@ -249,24 +266,26 @@ def _named_match(received: Received, invoices: list[OpenInvoice], how: str) -> M
             "ambiguous",
             candidates=numbers,
             how=how,
-            reason=f"names {', '.join(numbers)}, but {money} is not their open total {total}",
+            **_why(
+                NOT_THEIR_TOTAL,
+                invoices=", ".join(numbers),
+                amount=received.amount,
+                currency=received.currency,
+                total=total,
+            ),
         )
     invoice = invoices[0]
     settles = (Settle(invoice.number, received.amount),)
     if received.amount == invoice.balance:
         return Match("paid", settles, numbers, how)
     if received.amount <= 0:
-        return Match("unknown", candidates=numbers, how=how, reason=f"{money} is no payment")
+        return Match("unknown", candidates=numbers, how=how,
+                     **_why(NO_PAYMENT, amount=received.amount, currency=received.currency))  # fmt: skip
     if received.amount < invoice.balance:
         left = invoice.balance - received.amount
         return Match(
             "partial", settles, numbers, how, f"{left} {invoice.currency} of {invoice.number} stays open"
         )
     more = received.amount - invoice.balance
-    return Match(
-        "overpaid",
-        settles,
-        numbers,
-        how,
-        f"{more} {invoice.currency} more than was open on {invoice.number}: refund or credit it",
-    )
+    why = _why(OVERPAID, amount=more, currency=invoice.currency, invoice=invoice.number)
+    return Match("overpaid", settles, numbers, how, **why)

@@ -84,7 +84,8 @@ from mailbot.records.facts import (
     group_facts,  # re-exported: the pass groups records with it
 )  # fmt: skip
 from mailbot.records.kinds import ActionKind
-from mailbot.records.language import Learned, needs_suggestion, suggestion, suggestion_key
+from mailbot.records.language import Learned, needs_suggestion, suggestion_key, suggestion_said
+from mailbot.records.said import Said
 
 __all__ = [
     "ACK_INTENTS", "CHASE_KINDS", "EMPTY", "Action", "Facts", "balance", "due_after_mailing", "effective_due",
@@ -107,12 +108,19 @@ class Action(NamedTuple):
     reasons: tuple[str, ...] = ()
     promised: date | None = None
     about: str = ""  # ack: the intent acknowledged; note/notice: the text
+    said: Said | None = None  # notice: ``about`` as message and values, for the owner's language
     language: str = ""  # ack: the client's learned language it is written in ("": the configured one)
 
 
 # Named sets of states and tones typed as such: mypy checks each member against the Literal.
 LATE_MAIL_NOTICE = 2  # the owner's notice's step (1: an overpayment)
 LANGUAGE_NOTICE = 3  # the suggestion to set a client's learned language (on its own key)
+# The owner's notices (``Said``: translated in the owner's mail, English in the record).
+OVERPAID = "overpaid by %(amount)s %(currency)s: please check and refund or credit"
+MAILED_LATE = (
+    "mailed on %(today)s, after its due date %(due)s: the client is asked to pay by %(told)s, "
+    "and reminders count from then"
+)
 
 
 def next_actions(
@@ -184,9 +192,8 @@ def _language_notice(client_id: str, client: Client, taught: Learned) -> list[Ac
     if not needs_suggestion(client, taught):
         return []
     key = suggestion_key(client_id, taught.language)
-    return [
-        Action(key, "notice", LANGUAGE_NOTICE, client=client_id, about=suggestion(client_id, client, taught))
-    ]
+    said = suggestion_said(client_id, client, taught)
+    return [Action(key, "notice", LANGUAGE_NOTICE, client=client_id, about=said.english(), said=said)]
 
 
 def _chase_client(
@@ -213,8 +220,9 @@ def _chase_client(
             if not known.has_receipt:
                 receipts.append(Action(invoice.number, "receipt", client=client_id))
             if left < 0 and not known.has_notice:
-                text = f"overpaid by {-left} {invoice.currency}: please check and refund or credit"
-                notes.append(Action(invoice.number, "notice", 1, client=client_id, about=text))
+                said = Said(OVERPAID, (("amount", -left), ("currency", invoice.currency)))
+                about = said.english()
+                notes.append(Action(invoice.number, "notice", 1, client=client_id, about=about, said=said))
             continue
         if known.unacked:
             acks += _acks(invoice, known, client_id, cal, today)
@@ -314,9 +322,9 @@ def _late_mail_notice(invoice: Invoice, today: date, rules: Chase) -> list[Actio
     if due is None or today <= due or not rules.late_mail_notice:
         return []
     told = due_after_mailing(due, invoice.issue_date, today, rules.late_mail_terms_days)
-    text = (f"mailed on {today}, after its due date {due}: the client is asked to pay by {told}, "
-            "and reminders count from then")  # fmt: skip
-    return [Action(invoice.number, "notice", LATE_MAIL_NOTICE, client=invoice.client_id, about=text)]
+    said = Said(MAILED_LATE, (("today", today), ("due", due), ("told", told)))
+    return [Action(invoice.number, "notice", LATE_MAIL_NOTICE, client=invoice.client_id, about=said.english(),
+                   said=said)]  # fmt: skip
 
 
 def _may_wait_for_reason(known: Facts, cal: Calendar, today: date, open_now: bool) -> bool:

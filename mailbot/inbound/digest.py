@@ -14,6 +14,7 @@ from mailbot.config.settings import Settings
 from mailbot.inbound import junk
 from mailbot.inbound.forward import to_owner
 from mailbot.outbound.compose import new_message_id
+from mailbot.outbound.owner_words import OwnerWords, for_owner
 from mailbot.state.store import Claim, Store
 
 log = logging.getLogger(__name__)
@@ -35,11 +36,12 @@ def claim_digest(store: Store, settings: Settings, now: datetime) -> int:
     rows = store.waiting_for_digest(today)
     if not rows:
         return 0
-    subject, text = junk.digest(rows, _mailbox(settings))
+    words = for_owner(settings)
+    subject, text = junk.digest(rows, _mailbox(settings, words), words)
     business = settings.business
     message_id = new_message_id(settings.domain, "digest")
     payload = to_owner(
-        "digest", subject, text, business.name, business.email, business.owner, message_id, now
+        "digest", subject, text, business.name, business.email, business.owner, message_id, now, words=words
     )
     claim = Claim("digest", "digest", 0, message_id, payload=payload, recipients=business.owner)
     listed = store.claim_digest(claim, today, now)
@@ -47,9 +49,10 @@ def claim_digest(store: Store, settings: Settings, now: datetime) -> int:
     return listed
 
 
-def _mailbox(settings: Settings) -> str:
+def _mailbox(settings: Settings, words: OwnerWords) -> str:
     """Where the owner finds the held-back mail: mailbot never deletes it."""
     imap = settings.imap
     if imap.host:
-        return f"the folder {imap.folder} of {imap.username}@{imap.host}"
-    return f"the Maildir {settings.mail_dir / 'inbox'}"
+        return words("the folder %(folder)s of %(account)s", folder=imap.folder,
+                     account=f"{imap.username}@{imap.host}")  # fmt: skip
+    return words("the Maildir %(path)s", path=str(settings.mail_dir / "inbox"))

@@ -13,31 +13,58 @@ and leaves it alone.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from mailbot.inbound.replies import Reply
+from mailbot.inbound.trust import CLIENT_PASSED, CLIENT_UNCHECKED, NONE_OF_OURS, NOT_PASSED
 from mailbot.outbound.compose import Envelope, Extras, Rendered, Threading, compose
+from mailbot.outbound.owner_words import ENGLISH, N_, OwnerWords
 from mailbot.records.kinds import CONFIRM_WORDS
 
 NEEDS_OWNER = {"dispute", "question", "contact_change"}
+# Why the reply needs the owner, in the owner's language (``OwnerWords``); the commands stay.
 _WHY = {
-    "dispute": "disputes the invoice; no reminders until you run `mailbot resume {invoice}`",
-    "question": "asks a question; no reminders until you run `mailbot resume {invoice}`",
-    "contact_change": "asks to change where invoices or money go. Never applied automatically: "
-    "confirm by phone with a number you already know before you change anything",
-    "payment_claimed": "says it is paid, but the sender is not verified: nothing was changed, "
-    "no thank-you sent",
-    "bounce": "could not be delivered to {failed}: mailbot stopped mailing this invoice",
-    "unmatched": "could not be tied to an open invoice",
-    "oversized": "was too large or too complex to read ({oversized}); nothing was changed. "
-    "Read it in the mailbox",
-    "payment_untrusted": "looks like a payment notification, but mailbot does not believe it: "
-    "nothing was recorded. If the money did arrive, record it with `mailbot mark-paid INVOICE`",
-    "quarantined": "could not be read: reading it failed {quarantined} times ({defect}); "
-    "mailbot will not try again. Read it in the mailbox",
+    "dispute": N_("disputes the invoice; no reminders until you run `mailbot resume %(invoice)s`"),
+    "question": N_("asks a question; no reminders until you run `mailbot resume %(invoice)s`"),
+    "contact_change": N_(
+        "asks to change where invoices or money go. Never applied automatically: "
+        "confirm by phone with a number you already know before you change anything"
+    ),
+    "payment_claimed": N_(
+        "says it is paid, but the sender is not verified: nothing was changed, no thank-you sent"
+    ),
+    "bounce": N_("could not be delivered to %(failed)s: mailbot stopped mailing this invoice"),
+    "unmatched": N_("could not be tied to an open invoice"),
+    "oversized": N_(
+        "was too large or too complex to read (%(oversized)s); nothing was changed. Read it in the mailbox"
+    ),
+    "payment_untrusted": N_(
+        "looks like a payment notification, but mailbot does not believe it: nothing was recorded. "
+        "If the money did arrive, record it with `mailbot mark-paid INVOICE`"
+    ),
+    "quarantined": N_(
+        "could not be read: reading it failed %(quarantined)s times (%(defect)s); mailbot will not "
+        "try again. Read it in the mailbox"
+    ),
 }
+# What the reply is, as the subject and the summary name it ("[mailbot] dispute: ...").
+_INTENT = {
+    "payment_claimed": N_("payment claimed"),
+    "promise_to_pay": N_("promise to pay"),
+    "dispute": N_("dispute"),
+    "question": N_("question"),
+    "thanks": N_("thanks"),
+    "contact_change": N_("contact change"),
+    "auto_reply": N_("auto reply"),
+    "bounce": N_("bounce"),
+    "other": N_("other"),
+}
+_ABOUT = {"unsure": N_("not sure"), "payment_untrusted": N_("payment notification NOT believed")}
 
 
-_ABOUT = {"unsure": "not sure", "payment_untrusted": "payment notification NOT believed"}
+def intent_in_words(intent: str, words: OwnerWords = ENGLISH) -> str:
+    """The intent as the owner reads it in a subject: "dispute", "Widerspruch"."""
+    return words(_INTENT[intent]) if intent in _INTENT else intent.replace("_", " ")
 
 
 def needs_owner(reply: Reply) -> str:
@@ -80,23 +107,50 @@ def is_unsure(reply: Reply) -> bool:
 
 # The intents ``mailbot confirm`` takes, by the intent they confirm, and mailbot's reading in words.
 _READING = {
-    "payment_claimed": "a statement that it is paid",
-    "dispute": "a dispute of the invoice",
-    "question": "a question",
-    "thanks": "a thank-you",
-    "contact_change": "a change of where invoices or money go",
-    "other": "nothing mailbot acts on",
+    "payment_claimed": N_("a statement that it is paid"),
+    "dispute": N_("a dispute of the invoice"),
+    "question": N_("a question"),
+    "thanks": N_("a thank-you"),
+    "contact_change": N_("a change of where invoices or money go"),
+    "other": N_("nothing mailbot acts on"),
 }
 
 
-def reading_in_words(intent: str, day: date | None) -> str:
+def reading_in_words(intent: str, day: date | None, words: OwnerWords = ENGLISH) -> str:
     """mailbot's best reading of a reply, as the owner reads it ("a promise to pay on 15 Dec 2026")."""
     if intent == "promise_to_pay":
-        return f"a promise to pay on {day.day} {day:%b %Y}" if day else "a promise to pay (no day named)"
-    return _READING.get(intent, intent.replace("_", " "))
+        if day is None:
+            return words("a promise to pay (no day named)")
+        return words("a promise to pay on %(day)s", day=words.date(day))
+    return words(_READING[intent]) if intent in _READING else intent.replace("_", " ")
 
 
-def unsure_summary(reply: Reply, wait_days: int) -> str:
+# How a reply was tied to its invoice (``replies.match_invoice``), for the forward's "Matched:".
+_MATCHED = {"thread": N_("thread"), "number": N_("number"), "sender": N_("sender")}
+_REASONS = {reason: N_(reason) for reason in (CLIENT_UNCHECKED, CLIENT_PASSED, NONE_OF_OURS, NOT_PASSED)}
+
+
+def _trust(reply: Reply, words: OwnerWords) -> str:
+    """Whether the sender is who they say, and why not."""
+    if reply.trusted:
+        return words("verified")
+    return words("NOT verified: %(reason)s", reason=_reason(reply, words))
+
+
+def _reason(reply: Reply, words: OwnerWords) -> str:
+    """The trust checks' reason, translated when it is one of their fixed sentences (the
+    others name domains and results: they stay as written)."""
+    known = _REASONS.get(reply.trust_reason)
+    return words(known) if known else reply.trust_reason
+
+
+def _matched(reply: Reply, words: OwnerWords) -> str:
+    if reply.matched_by in _MATCHED:
+        return words(_MATCHED[reply.matched_by])
+    return reply.matched_by or words("no")
+
+
+def unsure_summary(reply: Reply, wait_days: int, words: OwnerWords = ENGLISH) -> str:
     """The forward's line for a reading mailbot is not sure of: its best reading in words,
     how sure, the words, and the commands that settle it."""
     number = reply.invoice
@@ -104,80 +158,114 @@ def unsure_summary(reply: Reply, wait_days: int) -> str:
     best = f"mailbot confirm {number} {word}"
     if word == "promise" and reply.date:
         best += f" {reply.date.isoformat()}"
-    words = reply.phrase or " ".join(reply.new_words.split())[:120]
-    said = f'; the words: "{words}"' if words else ""
-    who = reply.sender or "an unknown sender"
-    trust = "verified" if reply.trusted else f"NOT verified: {reply.trust_reason}"
+    said = reply.phrase or " ".join(reply.new_words.split())[:120]
     # (not `mailbot resume`: it forgets everything the client said, a payment claim too)
     if word == "other":
-        settle = (
-            f"confirm with `{best}`, or say what it is: `mailbot confirm {number} promise [YYYY-MM-DD]`,"
-            f" `paid`, `dispute`, `question` or `thanks`"
-        )
+        settle = words(
+            "confirm with `%(best)s`, or say what it is: `mailbot confirm %(invoice)s promise [YYYY-MM-DD]`,"
+            " `paid`, `dispute`, `question` or `thanks`", best=best, invoice=number,
+        )  # fmt: skip
     else:
-        settle = f"confirm with `{best}`, or `mailbot confirm {number} other` if it is none"
-    wait = (
-        f"; meanwhile nothing changed and the next reminder waits {wait_days} working days"
-        if wait_days
-        else "; meanwhile nothing changed"
-    )
-    return (
-        f"reply on invoice {number} from {who} ({trust}): mailbot reads this as "
-        f"{reading_in_words(reply.intent, reply.date)}, but is not sure ({reply.confidence:.2f}{said}): "
-        f"{settle}{wait}."
-    )
+        settle = words("confirm with `%(best)s`, or `mailbot confirm %(invoice)s other` if it is none",
+                       best=best, invoice=number)  # fmt: skip
+    if wait_days:
+        wait = words.plural(
+            "meanwhile nothing changed and the next reminder waits %(num)s working day",
+            "meanwhile nothing changed and the next reminder waits %(num)s working days", wait_days,
+        )  # fmt: skip
+    else:
+        wait = words("meanwhile nothing changed")
+    values = {
+        "invoice": number, "sender": reply.sender or words("an unknown sender"),
+        "trust": _trust(reply, words),
+        "reading": reading_in_words(reply.intent, reply.date, words),
+        "confidence": words.fmt.number(Decimal(f"{reply.confidence:.2f}")),
+        "settle": settle, "wait": wait, "said": said,
+    }  # fmt: skip
+    if said:
+        return words(
+            'reply on invoice %(invoice)s from %(sender)s (%(trust)s): mailbot reads this as %(reading)s, '
+            'but is not sure (%(confidence)s; the words: "%(said)s"): %(settle)s; %(wait)s.', **values
+        )  # fmt: skip
+    return words(
+        "reply on invoice %(invoice)s from %(sender)s (%(trust)s): mailbot reads this as %(reading)s, "
+        "but is not sure (%(confidence)s): %(settle)s; %(wait)s.", **values
+    )  # fmt: skip
 
 
-def summary(reply: Reply, reason: str, wait_days: int = 3) -> str:
+def summary(reply: Reply, reason: str, wait_days: int = 3, words: OwnerWords = ENGLISH) -> str:
     """One line the owner can act on without opening the attachment (``wait_days``: how
     long an unsure reading makes the next reminder wait, ``[replies] unsure_wait_days``)."""
     if reason == "unsure":
-        return unsure_summary(reply, wait_days)
-    who = reply.sender or "an unknown sender"
-    about = f"invoice {reply.invoice}" if reply.invoice else "no invoice"
-    why = _WHY[reason].format(
+        return unsure_summary(reply, wait_days, words)
+    why = words(
+        _WHY[reason],
         invoice=reply.invoice,
-        reason=reply.trust_reason,
         failed=reply.failed_address or "?",
         oversized=reply.oversized,
         quarantined=reply.quarantined,
-        defect=reply.defects[-1] if reply.defects else "the process died",
+        defect=reply.defects[-1] if reply.defects else words("the process died"),
     )
-    words = f' ("{reply.phrase}")' if reply.phrase else ""
-    trust = "verified" if reply.trusted else f"NOT verified: {reply.trust_reason}"
-    return f"{reply.intent.replace('_', ' ')} on {about} from {who} ({trust}){words}: {why}."
+    values = {
+        "intent": intent_in_words(reply.intent, words), "invoice": reply.invoice,
+        "sender": reply.sender or words("an unknown sender"), "trust": _trust(reply, words), "why": why,
+    }  # fmt: skip
+    where = (
+        words("%(intent)s on invoice %(invoice)s from %(sender)s (%(trust)s)", **values)
+        if reply.invoice
+        else words("%(intent)s on no invoice from %(sender)s (%(trust)s)", **values)
+    )
+    said = f' ("{reply.phrase}")' if reply.phrase else ""
+    return words("%(where)s: %(why)s.", where=where + said, why=why)
+
+
+def _attached(raw: bytes | None, keep_bytes: int | None, words: OwnerWords) -> str:
+    """What the forward says of the original: attached, cut (a huge mail), or not attached."""
+    if raw is None:
+        return words("The original is not attached.")
+    if keep_bytes is not None and len(raw) > keep_bytes:
+        return words(
+            "The original mail has %(size)s bytes; only its first %(kept)s are attached."
+            " The whole mail is still in the mailbox mailbot reads.",
+            size=words.fmt.number(Decimal(len(raw))), kept=words.fmt.number(Decimal(keep_bytes)),
+        )  # fmt: skip
+    return words("The original mail is attached.")
 
 
 def build_forward(
     reply: Reply, reason: str, raw: bytes | None, business_name: str, business_email: str,
     owner: str, message_id: str, now: datetime, keep_bytes: int | None = None, wait_days: int = 3,
+    words: OwnerWords = ENGLISH,
 ) -> bytes:  # fmt: skip
-    line = summary(reply, reason, wait_days)
-    attached = "The original mail is attached." if raw is not None else "The original is not attached."
-    if raw is not None and keep_bytes is not None and len(raw) > keep_bytes:
-        attached = (
-            f"The original mail has {len(raw):,} bytes; only its first {keep_bytes:,} are attached."
-            " The whole mail is still in the mailbox mailbot reads."
-        )
+    line = summary(reply, reason, wait_days, words)
+    attached = _attached(raw, keep_bytes, words)
+    if raw is not None and keep_bytes is not None:
         raw = raw[:keep_bytes]
-    about = _ABOUT.get(reason) or reply.intent.replace("_", " ")
-    subject = f"[mailbot] {about}: {reply.subject or '(no subject)'}"
-    text = (
-        f"{line}\n\n"
-        f"From: {reply.sender}\nSubject: {reply.subject}\n"
-        f"Received: {reply.received.isoformat() if reply.received else '?'}\n"
-        f"Matched: {reply.matched_by or 'no'}; trust: {reply.trust_reason}\n\n"
-        f"Their new words:\n\n{reply.new_words}\n\n{attached}\n"
+    about = words(_ABOUT[reason]) if reason in _ABOUT else intent_in_words(reply.intent, words)
+    subject = "[mailbot] " + words(
+        "%(about)s: %(subject)s", about=about, subject=reply.subject or words("(no subject)")
     )
-    return to_owner("forward", subject, text, business_name, business_email, owner, message_id, now, raw)
+    received = reply.received.isoformat() if reply.received else "?"  # (exact, in any language)
+    head = words(
+        "From: %(sender)s\nSubject: %(subject)s\nReceived: %(received)s\n"
+        "Matched: %(matched)s; trust: %(trust)s",
+        sender=reply.sender, subject=reply.subject, received=received,
+        matched=_matched(reply, words),
+        trust=_reason(reply, words),
+    )  # fmt: skip
+    new = words("Their new words:")
+    text = f"{line}\n\n{head}\n\n{new}\n\n{reply.new_words}\n\n{attached}\n"
+    return to_owner(
+        "forward", subject, text, business_name, business_email, owner, message_id, now, raw, words
+    )
 
 
 def to_owner(
     tag: str, subject: str, text: str, business_name: str, business_email: str, owner: str,
-    message_id: str, now: datetime, attachment: bytes | None = None,
+    message_id: str, now: datetime, attachment: bytes | None = None, words: OwnerWords = ENGLISH,
 ) -> bytes:  # fmt: skip
     """A plain-text mail from mailbot to the owner, marked so mailbot knows it as its own."""
     rendered = Rendered(subject=" ".join(subject.split())[:250], html="", text=text)
-    envelope = Envelope(f"mailbot for {business_name}", business_email, [owner])
+    envelope = Envelope(words("mailbot for %(business)s", business=business_name), business_email, [owner])
     extras = Extras(auto_submitted="auto-generated", headers=[("X-Mailbot", tag)], attachment=attachment)
     return compose(rendered, envelope, Threading(message_id), now, extras)

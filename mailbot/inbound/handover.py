@@ -14,6 +14,7 @@ from mailbot.inbound import junk
 from mailbot.inbound.forward import build_forward
 from mailbot.inbound.replies import Reply
 from mailbot.outbound.compose import new_message_id
+from mailbot.outbound.owner_words import for_owner
 from mailbot.state.store import Claim, HeldBack, Store
 
 
@@ -49,6 +50,7 @@ def forward_claim(reply: Reply, reason: str, raw: bytes, settings: Settings, now
         now,
         settings.inbox.keep_bytes,
         wait_days=settings.replies.unsure_wait_days,
+        words=for_owner(settings),
     )
     return Claim(reply.invoice or "unmatched", "forward", 0, message_id, payload=payload,
                  recipients=business.owner)  # fmt: skip

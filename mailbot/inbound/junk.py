@@ -11,10 +11,12 @@ the owner a handful of forwards and one digest, not 5,000 mails.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from mailbot.inbound.replies import Reply
+from mailbot.outbound.owner_words import ENGLISH, OwnerWords
 from mailbot.state.store import HeldBack, Today, iso
 
 Lane = Literal["one_by_one", "limited"]
@@ -49,37 +51,42 @@ def held_back(reply: Reply, reason: str, size: int, now: datetime, forwarded: bo
                     reply.sender.lower()[:320], subject, reason, size, forwarded)  # fmt: skip
 
 
-def digest(rows: list[HeldBack], mailbox: str) -> tuple[str, str]:
+def digest(rows: list[HeldBack], mailbox: str, words: OwnerWords = ENGLISH) -> tuple[str, str]:
     """(subject, text) of the digest: how many mails, then one line per sender, the
     busiest first, with their count and latest subject."""
     by_sender = Counter(row.sender for row in rows)
     latest = {row.sender: row for row in rows}
     days = sorted({row.day for row in rows})
-    span = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"
-    mails = _count(len(rows), "mail")
-    senders = _count(len(by_sender), "sender")
-    subject = f"[mailbot] held back: {mails} from {senders} ({span})"
+    first, last = (words.date(date.fromisoformat(day)) for day in (days[0], days[-1]))
+    span = first if len(days) == 1 else words("%(first)s to %(last)s", first=first, last=last)
+    values = {
+        "mails": words.plural("%(num)s mail", "%(num)s mails", len(rows)),
+        "senders": words.plural("%(num)s sender", "%(num)s senders", len(by_sender)),
+        "span": span, "mailbox": mailbox, "zone": "UTC",
+    }  # fmt: skip
+    subject = "[mailbot] " + words("held back: %(mails)s from %(senders)s (%(span)s)", **values)
     lines = [
-        f"mailbot held back {mails} from {senders} ({span}, UTC) instead of forwarding each:",
-        "mail from senders who are not your clients, mailing lists and bulk mail.",
-        "The first mail of each sender a day was forwarded to you; these came after it,",
-        "or after the day's forwards were used up. Nothing was deleted: they are all",
-        f"still in {mailbox}.",
+        words(
+            "mailbot held back %(mails)s from %(senders)s (%(span)s, %(zone)s) instead of forwarding each:\n"
+            "mail from senders who are not your clients, mailing lists and bulk mail.\n"
+            "The first mail of each sender a day was forwarded to you; these came after it,\n"
+            "or after the day's forwards were used up. Nothing was deleted: they are all\n"
+            "still in %(mailbox)s.", **values,
+        ),
         "",
-        "mails  sender  (latest subject)",
-    ]
+        words("mails  sender  (latest subject)"),
+    ]  # fmt: skip
     for sender, count in by_sender.most_common(MAX_SENDERS_LISTED):
         row = latest[sender]
-        lines.append(f"{count:5}  {sender or '(no sender)'}  ({row.subject}; {_size(row.size)})")
+        size = _size(row.size, words)
+        lines.append(f"{count:5}  {sender or words('(no sender)')}  ({row.subject}; {size})")
     rest = len(by_sender) - MAX_SENDERS_LISTED
     if rest > 0:
-        lines.append(f"... and {_count(rest, 'more sender')}.")
+        lines.append(words.plural("... and %(num)s more sender.", "... and %(num)s more senders.", rest))
     return subject, "\n".join(lines) + "\n"
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def _size(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
+def _size(size: int, words: OwnerWords) -> str:
+    if size >= 1024 * 1024:
+        return f"{words.fmt.number(Decimal(size) / 1024 / 1024, 1)} MB"
+    return f"{words.fmt.number(Decimal(max(1, size // 1024)), 0)} KB"

@@ -35,6 +35,8 @@ from mailbot.inbound.replies import Known, Reply
 from mailbot.inbound.sources import SourceVerdict, payment_source, source_of
 from mailbot.ledger.read import Ledger
 from mailbot.outbound.compose import new_message_id
+from mailbot.outbound.owner_words import for_owner
+from mailbot.records.said import Said, Value, said
 from mailbot.state.store import Claim, Event, Store, detail_json, iso
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,22 @@ log = logging.getLogger(__name__)
 # (Here, not in ``apply``: a payment notification may be the first mail to carry one.)
 AUTH_SEEN = "inbox: the owner's mail server writes Authentication-Results; a reply without one is untrusted"
 UNTRUSTED = "payment_untrusted"  # the forward's reason (``forward._WHY``)
+# The owner's lines about one notification (``Said``: English in the record, the owner's language
+# in the mail); the matcher's reasons come as ``Match.said``.
+A_PAYMENT = "a payment"
+AMOUNT = "%(amount)s %(currency)s"
+AMOUNT_FROM = "%(amount)s %(currency)s from %(payer)s"
+NO_PAYMENT_FOUND = "mailbot found no payment in it"
+UNREADABLE = "a payment mailbot could not read (%(reason)s): nothing recorded"
+OTHER_ACCOUNT = "%(what)s: paid into account %(account)s, not the business's own %(own)s: not recorded"
+NOT_RECORDED = "%(what)s: %(why)s; not recorded"
+RECORDED = "%(amount)s %(currency)s for %(invoice)s (%(how)s)"
+OVERPAID_LINE = "%(what)s: %(why)s"
+REVERSED = (
+    "the bank reversed payment %(payment)s on %(invoice)s (%(amount)s taken back): "
+    "the invoice is open again and chasing goes on"
+)
+OWN_NOT_SET = "(none set)"
 
 
 def from_a_source(mail: Mail, settings: Settings) -> bool:
@@ -55,8 +73,8 @@ class Outcome:
     """What one notification mail did: events to record, lines for the owner."""
 
     events: list[Event] = field(default_factory=list)
-    recorded: list[str] = field(default_factory=list)  # "1190.00 EUR for 2026-001 (invoice number)"
-    for_owner: list[str] = field(default_factory=list)  # what the owner must look at
+    recorded: list[Said] = field(default_factory=list)  # "1190.00 EUR for 2026-001 (invoice number)"
+    for_owner: list[Said] = field(default_factory=list)  # what the owner must look at (their language)
     skipped: list[str] = field(default_factory=list)  # pending, refunds, not payments: no action
     refs: set[str] = field(default_factory=set)  # payment keys recorded before and by this mail
 
@@ -88,12 +106,12 @@ def handle_payment_mail(
             key = f"{verdict.kind}:{notice.key}" if notice.key else f"{keys[0]}#{index}"
             _apply_notice(notice, key, mail, verdict, book, settings, outcome, now)
     if not (outcome.recorded or outcome.for_owner or outcome.skipped):
-        outcome.for_owner.append("mailbot found no payment in it")
+        outcome.for_owner.append(Said(NO_PAYMENT_FOUND))
     note = Event(
         "", iso(now), "reply", intent="other", trusted=True, message_id=mail.message_id or None,
         detail=detail_json(
             sender=mail.sender, subject=mail.subject, payment_source=verdict.source, reason=verdict.reason,
-            recorded=outcome.recorded or None, for_owner=outcome.for_owner or None,
+            recorded=_english(outcome.recorded), for_owner=_english(outcome.for_owner),
             skipped=outcome.skipped or None,
         ),
     )  # fmt: skip
@@ -103,9 +121,9 @@ def handle_payment_mail(
     ):
         log.info("payment notification %s: handled before (same Message-ID); skipped", mail.message_id)
         return None
-    for line in outcome.recorded:
+    for line in _english(outcome.recorded) or []:
         log.info("payment from %s (%s): recorded %s", verdict.source, mail.message_id, line)
-    for line in outcome.for_owner:
+    for line in _english(outcome.for_owner) or []:
         log.warning("payment notification %s from %s: %s; the owner is told",
                     mail.message_id, verdict.source, line)  # fmt: skip
     return reply
@@ -136,24 +154,23 @@ def _apply_notice(
     received = notice.received
     what = _what(received)
     if notice.kind != "payment":
-        outcome.skipped.append(f"{what}: {notice.kind.replace('_', ' ')} ({notice.reason})")
+        outcome.skipped.append(f"{what.english()}: {notice.kind.replace('_', ' ')} ({notice.reason})")
         return
     if received is None:
-        outcome.for_owner.append(f"a payment mailbot could not read ({notice.reason}): nothing recorded")
+        outcome.for_owner.append(said(UNREADABLE, reason=notice.reason))
         return
     own = normalise_iban(settings.payment.iban)
     if notice.beneficiary and not same_account(notice.beneficiary, own):
-        outcome.for_owner.append(
-            f"{what}: paid into account {notice.beneficiary}, not the business's own {own or '(none set)'}:"
-            " not recorded"
-        )  # fmt: skip
+        mine: Value = own or Said(OWN_NOT_SET)
+        outcome.for_owner.append(said(OTHER_ACCOUNT, what=what, account=notice.beneficiary, own=mine))
         return
     if key in outcome.refs:
-        outcome.skipped.append(f"{what}: recorded before ({key})")
+        outcome.skipped.append(f"{what.english()}: recorded before ({key})")
         return
     found = book.match(received)
     if not found.recorded:
-        outcome.for_owner.append(f"{what}: {found.reason or found.outcome}; not recorded")
+        why: Value = found.said or found.reason or found.outcome
+        outcome.for_owner.append(said(NOT_RECORDED, what=what, why=why))
         return
     on = (received.on or now.date()).isoformat()
     for settle in found.settles:
@@ -164,11 +181,12 @@ def _apply_notice(
         event = Event(settle.invoice, iso(now), "payment", message_id=mail.message_id or None,
                       detail=json.dumps(detail))  # fmt: skip
         outcome.events.append(event)
-        outcome.recorded.append(f"{settle.amount} {received.currency} for {settle.invoice} ({found.how})")
+        outcome.recorded.append(said(RECORDED, amount=settle.amount, currency=received.currency,
+                                     invoice=settle.invoice, how=found.how))  # fmt: skip
     book.record(found)
     outcome.refs.add(key)
     if found.outcome == "overpaid":
-        outcome.for_owner.append(f"{what}: {found.reason}")
+        outcome.for_owner.append(said(OVERPAID_LINE, what=what, why=found.said or found.reason))
 
 
 def _apply_statement(
@@ -180,22 +198,20 @@ def _apply_statement(
     try:
         entries = bank.read_statement_bytes(data, where)
     except bank.StatementError as exc:
-        outcome.for_owner.append(str(exc))
+        outcome.for_owner.append(Said(str(exc)))
         return
     lines, _problems, reversals = bank.apply_statement(entries, ledger, store, now, where, settings.clients)
     for line in lines:
         if line.startswith("recorded"):
-            outcome.recorded.append(line)
+            outcome.recorded.append(Said(line))  # (the statement's lines: as ``import-payments`` prints them)
         if "not recorded" in line or "warning:" in line:
-            outcome.for_owner.append(line)
+            outcome.for_owner.append(Said(line))
         elif not line.startswith("recorded"):
             outcome.skipped.append(line)
     for reversal in reversals:
         outcome.events.extend(reversal_events(reversal, where, now))
-        outcome.for_owner.append(
-            f"the bank reversed payment {reversal.reverses} on {reversal.invoice}"
-            f" ({reversal.amount} taken back): the invoice is open again and chasing goes on"
-        )
+        outcome.for_owner.append(said(REVERSED, payment=reversal.reverses, invoice=reversal.invoice,
+                                      amount=reversal.amount))  # fmt: skip
 
 
 def _auth_seen(verdict: SourceVerdict, expected: bool, now: datetime) -> list[Event]:
@@ -233,11 +249,17 @@ def _recorded_refs(store: Store) -> set[str]:
     return {json.loads(e.detail or "{}").get("ref", "") for e in store.events_of_type("payment")} - {""}
 
 
-def _what(received: Received | None) -> str:
+def _what(received: Received | None) -> Said:
     if received is None:
-        return "a payment"
-    payer = f" from {received.payer}" if received.payer else ""
-    return f"{received.amount} {received.currency}{payer}"
+        return Said(A_PAYMENT)
+    if received.payer:
+        return said(AMOUNT_FROM, amount=received.amount, currency=received.currency, payer=received.payer)
+    return said(AMOUNT, amount=received.amount, currency=received.currency)
+
+
+def _english(lines: list[Said]) -> list[str] | None:
+    """The lines as the record keeps them (the event's detail, the log): English."""
+    return [line.english() for line in lines] or None
 
 
 def _owner_mail(
@@ -246,18 +268,26 @@ def _owner_mail(
     """One mail to the owner for one notification: what was recorded, what was not and why."""
     business = settings.business
     message_id = new_message_id(settings.domain, "payment")
-    lines = [f"A payment notification from {verdict.source} ({reply.sender}); {verdict.reason}.", ""]
+    words = for_owner(settings)
+    lines = [
+        words("A payment notification from %(source)s (%(sender)s); %(reason)s.",
+              source=verdict.source, sender=reply.sender, reason=verdict.reason),
+        "",
+    ]  # fmt: skip
     if outcome.recorded:
-        lines += ["Recorded:", *(f"- {line}" for line in outcome.recorded), ""]
-    lines += ["Needs you:", *(f"- {line}" for line in outcome.for_owner), ""]
+        lines += [words("Recorded:"), *(f"- {words.said(line)}" for line in outcome.recorded), ""]
+    lines += [words("Needs you:"), *(f"- {words.said(line)}" for line in outcome.for_owner), ""]
     lines += [
-        "Record a payment with `mailbot mark-paid INVOICE [--amount X] [--on YYYY-MM-DD]`.",
-        f"Subject: {reply.subject}",
-        "The original mail is attached.",
+        words("Record a payment with `mailbot mark-paid INVOICE [--amount X] [--on YYYY-MM-DD]`."),
+        words("Subject: %(subject)s", subject=reply.subject),
+        words("The original mail is attached."),
     ]
-    subject = f"[mailbot] payment to check: {reply.subject or '(no subject)'}"
+    theirs = reply.subject or words("(no subject)")
+    subject = "[mailbot] " + words("payment to check: %(subject)s", subject=theirs)
     kept = raw[: settings.inbox.keep_bytes]
     text = "\n".join(lines) + "\n"
     owner = business.owner
-    payload = to_owner("payment", subject, text, business.name, business.email, owner, message_id, now, kept)
+    payload = to_owner(
+        "payment", subject, text, business.name, business.email, owner, message_id, now, kept, words
+    )
     return Claim("unmatched", "forward", 0, message_id, payload=payload, recipients=business.owner)

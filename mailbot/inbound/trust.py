@@ -106,12 +106,15 @@ def judge(
     if not mine:
         if expect_ours:
             return Trust(client, False, NONE_OF_OURS, found)
-        return Trust(client, True, "sender is the client's (no Authentication-Results of ours)", found)
+        return Trust(client, True, CLIENT_UNCHECKED, found)
     if passed(mine, domain_of(sender)):
-        return Trust(client, True, "sender is the client's; DMARC or aligned DKIM passed", found)
+        return Trust(client, True, CLIENT_PASSED, found)
     return Trust(client, False, NOT_PASSED, found)
 
 
+# The reasons as the owner reads them (the forwards translate these: ``inbound.forward``).
+CLIENT_UNCHECKED = "sender is the client's (no Authentication-Results of ours)"
+CLIENT_PASSED = "sender is the client's; DMARC or aligned DKIM passed"
 NONE_OF_OURS = "no Authentication-Results of our server, which writes them"
 NOT_PASSED = "our server reports neither DMARC nor aligned DKIM passed"
 

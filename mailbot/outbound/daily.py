@@ -21,7 +21,9 @@ from mailbot.outbound.colours import brand_context
 from mailbot.outbound.compose import Envelope, Extras, Rendered, Threading, compose
 from mailbot.outbound.context import business_context
 from mailbot.outbound.i18n import Formatter, formatter_for
+from mailbot.outbound.owner_words import owner_words
 from mailbot.outbound.render import Renderer
+from mailbot.outbound.sources import Sources
 
 TAG = "daily-digest"
 LONGEST = 50  # lines of "sent" and "planned" shown; the rest is a count (`status`, `plan` have all)
@@ -99,6 +101,7 @@ def daily_mail(rendered: Rendered, settings: Settings, message_id: str, now: dat
     """The digest as a mail from mailbot to the owner (``[digest] to``, else the owner)."""
     business = settings.business
     to = settings.digest.to or business.owner
-    envelope = Envelope(f"mailbot for {business.name}", business.email, [to])
+    words = owner_words(Sources.of(settings.templates_dir), settings.digest.language)
+    envelope = Envelope(words("mailbot for %(business)s", business=business.name), business.email, [to])
     extras = Extras(auto_submitted="auto-generated", headers=[("X-Mailbot", TAG)])
     return compose(rendered, envelope, Threading(message_id), now, extras)

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from mailbot.config.settings import Client
+from mailbot.records.said import Said, Value
 
 AGREEING = 2  # replies in one language before it counts as the client's
 MACHINE_INTENTS = frozenset(("auto_reply", "bounce"))  # written by no person
@@ -131,20 +132,35 @@ def suggestion_key(client_id: str, language: str) -> str:
 
 def suggestion(client_id: str, client: Client, learned: Learned) -> str:
     """The owner's words: what the client writes, what mailbot does, the line that changes it."""
-    name = language_name(learned.language)
-    writes = language_name(client.language)
-    replies = f"{learned.replies} replies"
+    return suggestion_said(client_id, client, learned).english()
+
+
+def suggestion_said(client_id: str, client: Client, learned: Learned) -> Said:
+    """The suggestion as a ``Said``, for the owner's mail in the owner's language (the config
+    line, the table and the file stay values: the owner types them as they are)."""
+    values: tuple[tuple[str, Value], ...] = (
+        ("client", client.name), ("name", language_name(learned.language)),
+        ("writes", language_name(client.language)), ("replies", learned.replies),
+        ("setting", f'language = "{learned.language}"'), ("table", f"[clients.{client_id}]"),
+        ("file", "mailbot.toml"), ("dir", "[templates] dir"),
+    )  # fmt: skip
+    names = ("name", "writes")
     if not _same(learned.acks_in, learned.language):  # (setting it would fail `check`: no words yet)
-        return (
-            f"{client.name} writes in {name} ({replies}); mailbot has no {name} templates yet, so every "
-            f"mail still goes out in {writes}. Once {name} templates exist (or your own: [templates] dir), "
-            f'set language = "{learned.language}" in [clients.{client_id}] of mailbot.toml.'
-        )
-    acks = f"mailbot acknowledges in {name}, but invoices and reminders go out in {writes}"
-    return (
-        f"{client.name} writes in {name} ({replies}); {acks}. To write everything in {name}, "
-        f'set language = "{learned.language}" in [clients.{client_id}] of mailbot.toml.'
-    )
+        return Said(NO_TEMPLATES_YET, values, names)
+    return Said(ACKS_ONLY, values, names)
+
+
+NO_TEMPLATES_YET = (
+    "%(client)s writes in %(name)s (%(replies)s replies); mailbot has no %(name)s templates yet, so every "
+    "mail still goes out in %(writes)s. Once %(name)s templates exist (or your own: %(dir)s), "
+    "set %(setting)s in %(table)s of %(file)s."
+)
+ACKS_ONLY = (
+    "%(client)s writes in %(name)s (%(replies)s replies); mailbot acknowledges in %(name)s, but invoices "
+    "and reminders go out in %(writes)s. To write everything in %(name)s, set %(setting)s in %(table)s "
+    "of %(file)s."
+)
+SUGGESTION_SUBJECT = "%(client)s writes in %(name)s"  # (the notice's subject: its values are the same)
 
 
 def language_name(language: str) -> str:

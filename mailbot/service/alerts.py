@@ -10,12 +10,16 @@ Remembered in the state, so a restarted worker does not tell the owner again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import partial
 
 from mailbot.config.settings import Settings
 from mailbot.inbound.forward import to_owner
 from mailbot.outbound.compose import new_message_id
+from mailbot.outbound.owner_words import ENGLISH, OwnerWords, for_owner
 from mailbot.outbound.transport import open_outbox
 from mailbot.records.rows import OutboxRow
 from mailbot.service.sending import send_prebuilt
@@ -28,13 +32,24 @@ STUCK, INBOX_DOWN, FAILING = "stuck_mail", "inbox_down", "passes_failing"
 KEYS = (STUCK, INBOX_DOWN, FAILING)
 
 
+Words = Callable[[OwnerWords], tuple[str, str]]
+
+
 @dataclass(frozen=True)
 class Condition:
     key: str
     since: datetime  # when it began (as far as mailbot knows)
     wait: timedelta  # how long it must last before the owner is told
-    subject: str
-    text: str  # the log line and the mail's first paragraph
+    words: Words  # (subject, text) in a language: English for the log, the owner's for the mail
+
+    @property
+    def subject(self) -> str:
+        return self.words(ENGLISH)[0]
+
+    @property
+    def text(self) -> str:
+        """The log line and the mail's first paragraph (English: the log's language)."""
+        return self.words(ENGLISH)[1]
 
 
 def conditions(
@@ -48,26 +63,53 @@ def conditions(
     if count:
         found.append(_stuck(count, oldest, limits.stuck_hours))
     if inbox_error:
-        text = (f"the inbox could not be read: {inbox_error}. Replies are not read meanwhile: "
-                "reminders may go to clients who answered")  # fmt: skip
-        found.append(Condition(INBOX_DOWN, now, timedelta(minutes=limits.inbox_down_minutes),
-                               "[mailbot] the inbox cannot be read", text))  # fmt: skip
+        wait = timedelta(minutes=limits.inbox_down_minutes)
+        found.append(Condition(INBOX_DOWN, now, wait, partial(_inbox_down, inbox_error)))
     failed = _failing(passes)
     if len(failed) >= limits.failing_passes:
-        text = f"the last {len(failed)} passes failed (the latest: {failed[0].detail or '?'})"
-        found.append(Condition(FAILING, now, timedelta(0), "[mailbot] passes are failing", text))
+        found.append(
+            Condition(FAILING, now, timedelta(0), partial(_passes_failing, len(failed), failed[0].detail))
+        )
     return found
 
 
+def _inbox_down(error: str, words: OwnerWords) -> tuple[str, str]:
+    text = words("the inbox could not be read: %(error)s. Replies are not read meanwhile: "
+                 "reminders may go to clients who answered", error=error)  # fmt: skip
+    return "[mailbot] " + words("the inbox cannot be read"), text
+
+
+def _passes_failing(count: int, latest: str | None, words: OwnerWords) -> tuple[str, str]:
+    text = words.plural(
+        "the last %(num)s pass failed (the latest: %(latest)s)",
+        "the last %(num)s passes failed (the latest: %(latest)s)", count, latest=latest or "?",
+    )  # fmt: skip
+    return "[mailbot] " + words("passes are failing"), text
+
+
 def _stuck(count: int, oldest: list[OutboxRow], hours: float) -> Condition:
+    since = datetime.fromisoformat(oldest[0].claimed_at)
+    return Condition(STUCK, since, timedelta(0), partial(_stuck_words, count, oldest, hours))
+
+
+def _stuck_words(count: int, oldest: list[OutboxRow], hours: float, words: OwnerWords) -> tuple[str, str]:
+    """The mails claimed and not sent: the oldest few by invoice and kind, and the last error."""
     first = oldest[0]
-    listed = ", ".join(f"{r.invoice} ({r.kind})" for r in oldest)
-    more = f" and {count - len(oldest)} more" if count > len(oldest) else ""
-    why = f"; the last error: {first.error}" if first.error else ""
-    text = (f"{count} mail(s) claimed more than {hours:g} h ago are still not sent: {listed}{more}"
-            f" (the oldest since {first.claimed_at}){why}")  # fmt: skip
-    since = datetime.fromisoformat(first.claimed_at)
-    return Condition(STUCK, since, timedelta(0), f"[mailbot] {count} mail(s) not sent for {hours:g} h", text)
+    values = {
+        "listed": ", ".join(f"{r.invoice} ({r.kind})" for r in oldest), "hours": f"{hours:g}",
+        "since": first.claimed_at,
+    }  # fmt: skip
+    text = words.plural("%(num)s mail(s) claimed more than %(hours)s h ago are still not sent: %(listed)s",
+                        "%(num)s mail(s) claimed more than %(hours)s h ago are still not sent: %(listed)s",
+                        count, **values)  # fmt: skip
+    if count > len(oldest):
+        text += " " + words("and %(num)s more", num=words.fmt.number(Decimal(count - len(oldest))))
+    text += " " + words("(the oldest since %(since)s)", **values)
+    if first.error:
+        text += words("; the last error: %(error)s", error=first.error)
+    late = "%(num)s mail(s) not sent for %(hours)s h"
+    subject = words.plural(late, late, count, **values)
+    return "[mailbot] " + subject, text
 
 
 def _failing(passes: list[PassRow]) -> list[PassRow]:
@@ -109,10 +151,13 @@ def _tell_owner(store: Store, settings: Settings, condition: Condition, now: dat
     passes) and sent at once (the passes themselves may be what fails)."""
     business = settings.business
     message_id = new_message_id(settings.domain, "alert")
-    text = (f"{condition.text}.\n\nmailbot tells you once; the log says when it is over."
-            " `mailbot health` shows how the worker is doing.\n")  # fmt: skip
-    payload = to_owner("alert", condition.subject, text, business.name, business.email, business.owner,
-                       message_id, now)  # fmt: skip
+    words = for_owner(settings)
+    subject, said = condition.words(words)
+    once = words("mailbot tells you once; the log says when it is over. "
+                 "`mailbot health` shows how the worker is doing.")  # fmt: skip
+    text = f"{said}.\n\n{once}\n"
+    payload = to_owner("alert", subject, text, business.name, business.email, business.owner,
+                       message_id, now, words=words)  # fmt: skip
     step = store.max_step(ALERT, "notice") + 1
     if not store.claim(ALERT, "notice", step, message_id, now, payload=payload, recipients=business.owner):
         return

@@ -107,11 +107,33 @@ def config_problems(settings: Settings) -> list[Problem]:
                 f"English instead: choose one of those, or add locale/{base}/LC_MESSAGES/mailbot.po "
                 "to your [templates] dir"
             )))  # fmt: skip
+    problems += _owner_language_problems(settings, languages, text)
     logo = settings.business.logo
     if logo and not logo.startswith(("http://", "https://")) and not settings.resolve(logo).is_file():
         line = find_line(text, ["business", "logo"])
         problems.append(Problem(str(path), line, f"[business] logo: {settings.resolve(logo)} not found"))
     return problems
+
+
+def _owner_language_problems(settings: Settings, languages: frozenset[str], text: str) -> list[Problem]:
+    """The owner's language (``[business]``, and ``[digest]`` when set apart) without
+    translations: the owner would get English, as a client would."""
+    found = []
+    digest = settings.digest.language
+    keys = [("business", settings.business.language)] + (
+        [("digest", digest)] if digest != settings.business.language else []
+    )
+    for section, language in keys:
+        base = language.replace("-", "_").split("_")[0]
+        if base not in languages:
+            line = find_line(text, [section, "language"])
+            found.append(Problem(str(settings.config_path), line, (
+                f"[{section}] language: no translation for {language!r} "
+                f"(have {', '.join(sorted(languages))}); mailbot would write to you in English: "
+                "choose one of those, or add "
+                f"locale/{base}/LC_MESSAGES/mailbot.po to your [templates] dir"
+            )))  # fmt: skip
+    return found
 
 
 def _templates_problems(settings: Settings, sources: Sources, text: str) -> list[Problem]:

@@ -18,7 +18,8 @@ from mailbot.decide import policy
 from mailbot.inbound.forward import to_owner
 from mailbot.ledger.read import Ledger
 from mailbot.outbound.compose import new_message_id
-from mailbot.records.language import SUGGESTION_PREFIX
+from mailbot.outbound.owner_words import for_owner
+from mailbot.records.language import SUGGESTION_PREFIX, SUGGESTION_SUBJECT
 from mailbot.state.store import Claim, Event, Store, detail_json, in_doubt, iso
 
 log = logging.getLogger(__name__)
@@ -104,14 +105,18 @@ def _claim_notice(store: Store, settings: Settings, action: policy.Action, now: 
     stored under its own key (``records.language.suggestion_key``)."""
     business = settings.business
     message_id = new_message_id(settings.domain, "notice")
+    words = for_owner(settings)
+    about = words.said(action.said) if action.said else action.about
     if action.invoice.startswith(SUGGESTION_PREFIX):
-        text = f"{action.about}\n\nNothing was changed; mailbot only tells you, once.\n"
-        subject = f"[mailbot] {action.about.split(' (')[0]}"
+        text = f"{about}\n\n{words('Nothing was changed; mailbot only tells you, once.')}\n"
+        short = words.said(action.said._replace(message=SUGGESTION_SUBJECT)) if action.said else about
+        subject = f"[mailbot] {short if action.said else short.split(' (')[0]}"
     else:
-        text = f"Invoice {action.invoice}: {action.about}.\n\nNothing was changed; mailbot only tells you.\n"
-        subject = f"[mailbot] invoice {action.invoice}: {action.about}"
+        told = words("Invoice %(invoice)s: %(about)s.", invoice=action.invoice, about=about)
+        text = f"{told}\n\n{words('Nothing was changed; mailbot only tells you.')}\n"
+        subject = "[mailbot] " + words("invoice %(invoice)s: %(about)s", invoice=action.invoice, about=about)
     payload = to_owner(
-        "notice", subject, text, business.name, business.email, business.owner, message_id, now
+        "notice", subject, text, business.name, business.email, business.owner, message_id, now, words=words
     )
     if store.claim(action.invoice, "notice", action.step, message_id, now, payload=payload,
                    recipients=business.owner, detail=detail_json(about=action.about)):  # fmt: skip

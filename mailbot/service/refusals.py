@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from mailbot.config.settings import Settings
 from mailbot.inbound.forward import to_owner
 from mailbot.outbound.compose import new_message_id
+from mailbot.outbound.owner_words import KIND_WORDS, for_owner
 from mailbot.outbound.transport import Refused
 from mailbot.state.store import Event, OutboxRow, Store, detail_json, iso
 
@@ -79,12 +80,22 @@ def _tell_owner(
     """The owner's notice of an address refused for good, claimed once per invoice and
     address (its step is the address's number); False when it was told before."""
     business = settings.business
-    about = f"the {row.kind} mail to {address} was refused for good ({said})"
-    text = (f"Invoice {row.invoice}: {about}.\n\nThat address gets no mail from mailbot about this invoice;"
-            " check it in the config (the client's `email` or `cc`).\n")  # fmt: skip
+    about = f"the {row.kind} mail to {address} was refused for good ({said})"  # (the record: English)
+    words = for_owner(settings)
+    kind = words(KIND_WORDS.get(row.kind, row.kind))
+    told = words("the %(kind)s mail to %(address)s was refused for good (%(said)s)",
+                 kind=kind, address=address, said=said)  # fmt: skip
+    text = (
+        words("Invoice %(invoice)s: %(about)s.", invoice=row.invoice, about=told) + "\n\n"
+        + words("That address gets no mail from mailbot about this invoice; check it in the config "
+                "(the client's `email` or `cc`).") + "\n"
+    )  # fmt: skip
+    subject = "[mailbot] " + words(
+        "invoice %(invoice)s: %(address)s refused", invoice=row.invoice, address=address
+    )
     message_id = new_message_id(settings.domain, "notice")
-    payload = to_owner("notice", f"[mailbot] invoice {row.invoice}: {address} refused", text, business.name,
-                       business.email, business.owner, message_id, now)  # fmt: skip
+    payload = to_owner("notice", subject, text, business.name, business.email, business.owner,
+                       message_id, now, words=words)  # fmt: skip
     step = REFUSAL_NOTICE + zlib.crc32(address.lower().encode()) % 1_000_000
     return store.claim(row.invoice, "notice", step, message_id, now, payload=payload,
                        recipients=business.owner, detail=detail_json(about=about))  # fmt: skip
