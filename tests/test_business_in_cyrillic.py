@@ -25,9 +25,11 @@ from mailbot.outbound import parties
 from mailbot.outbound.einvoice import NSMAP, cii_xml
 from mailbot.outbound.mails import Mailer
 from mailbot.outbound.scripts import seller_for
+from mailbot.outbound.sef import CAC, CBC, sef_xml
 from mailbot.outbound.transfer import qr_payload
 
 NOW = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
+SEF_NS = {"cac": CAC, "cbc": CBC}
 CYRILLIC_TABLE = """
 [business.sr-Cyrl]
 name = "Мустер Дизајн"
@@ -200,6 +202,17 @@ def test_the_einvoice_of_a_cyrillic_client_names_the_registered_seller(world):
     assert seller.findtext(".//ram:CityName", None, NSMAP) == "Berlin"
     assert root.findtext(".//ram:BuyerTradeParty/ram:Name", None, NSMAP) == "Јовановић д.о.о."
     assert root.findtext(".//ram:BuyerTradeParty//ram:CountryID", None, NSMAP) == "RS"  # from "Србија"
+
+
+def test_the_sef_file_of_a_cyrillic_client_names_the_registered_seller(world):
+    """SEF wants the seller's registered name (PartyLegalEntity/RegistrationName, BT-27)."""
+    settings, ledger, _mailer = world
+    root = etree.fromstring(sef_xml(settings, ledger.invoices["2026-501"], settings.clients["jovanovic"]))
+    seller = root.find("cac:AccountingSupplierParty/cac:Party", SEF_NS)
+    assert seller is not None
+    assert seller.findtext("cac:PartyLegalEntity/cbc:RegistrationName", None, SEF_NS) == "Muster Design"
+    assert seller.findtext("cac:PartyName/cbc:Name", None, SEF_NS) == "Muster Design"
+    assert seller.findtext("cac:PostalAddress/cbc:StreetName", None, SEF_NS) == "Lindenstraße 12"
 
 
 def test_the_payment_qr_code_of_a_cyrillic_client_names_the_registered_payee(world):
