@@ -68,10 +68,12 @@ class Business(Section):
     logo: str = ""
     legal_note: str = ""  # e.g. "Kleinunternehmer gem. § 19 UStG": printed under the totals
     registration_id: OneLine = ""  # the company number an invoice carries (RS: matični broj)
-    owner_email: Email = ""  # where replies that need a person go; default: `email`
+    # [business.sr-Cyrl]: this data as clients who read Cyrillic see it
     sr_cyrl: BusinessAsWritten = Field(default_factory=BusinessAsWritten, alias=CYRILLIC)
+    owner_email: Email = ""  # where replies that need a person go; default: `email`
 
     _email = field_validator("email")(check_email)
+    _country = field_validator("country")(check_country)
 
     @model_validator(mode="before")
     @classmethod
@@ -82,8 +84,6 @@ class Business(Section):
             data = dict(data)
             data[CYRILLIC] = {**(data.get(CYRILLIC) or {}), **data.pop("sr_cyrl")}
         return data
-
-    _country = field_validator("country")(check_country)
 
     @field_validator("owner_email")
     @classmethod
