@@ -41,7 +41,8 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 def config_keys(model: type[BaseModel] = Settings, at: Key = ()) -> Iterator[Key]:
     """Every leaf key under ``model``; ``clients`` stands for one client, ``acme``; an array
     of tables (``[[payments.sources]]``) is a key itself and the keys of its first table."""
-    for name, info in model.model_fields.items():
+    for field, info in model.model_fields.items():
+        name = info.alias or field  # as the file spells it: [business.sr-Cyrl]
         if model is Settings and name == "config_path":
             continue  # set by load_settings, not a key of the file
         if model is Settings and name == "clients":

@@ -17,7 +17,8 @@ installed by ``tests/servers/install_spamassassin.sh``) scores, in one process:
 
 Each mail is scored as the client's server stores it: with the ``Received`` headers the
 provider's and the client's servers add (``spamassassin.received_by_client``). No rule is
-switched off or rescored; one rule is allowed on one kind of mail, below (``MIXED_ES``).
+switched off or rescored; one rule is allowed on one kind of mail, and only while the
+mail's own e-mail addresses and links alone make it hit, below (``MIXED_ES``).
 
     PYTHONPATH=. python -m pytest -q -s tests/test_spam_scores.py   # -s: the table of scores
 """
@@ -31,10 +32,12 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from email import message_from_bytes, policy
+from html import unescape
 from pathlib import Path
 
 import pytest
 from conftest import SmtpServer, write_config
+from samples import make_samples
 from samples.make_samples import (
     BOOK,
     CLIENT_DOMAIN,
@@ -66,15 +69,27 @@ LARGE = {
     "12345.67": (replace(LOGO, unit_price="10374.51"), ("invoice", "reminder_final", "receipt")),
     "1234.00": (replace(BOOK, unit_price="1153.27"), ("invoice", "reminder_friendly")),
 }
-# MIXED_ES (1 point, "too many es are not es") counts the Latin "e" against the letters that
-# look like it, to catch English spam that swaps in Cyrillic "е". A mail in Serbian Cyrillic
-# from a business whose name, address, domain and bank are written in Latin letters has
-# 16 to 27 Latin "e" in each part (``Muster Design``, ``Lindenstraße``, ``Berlin``, ``Germany``,
-# ``billing@muster-design.example``, ``Commerzbank``...) among Cyrillic "е": it hits whatever
-# the mail says. Allowed on those mails only, and only while every Latin "e" in a client's
-# mail is the owner's or the client's own data (``test_cyrillic_mails_write_latin_letters_only_in_names``;
-# the owner's Cyrillic digest also names clients, invoice lines and mailbot's commands in Latin).
-LATIN_DATA_IN_CYRILLIC = "MIXED_ES"
+# MIXED_ES (1 point, "too many es are not es") hits more than 20 Latin "e" in the subject,
+# text and HTML text together among enough letters that look like one, to catch English spam
+# that swaps in Cyrillic "е". A Serbian Cyrillic mail writes its words, the client's data and
+# (``[business.sr-Cyrl]``) the business's name, address and bank in Cyrillic; what stays Latin
+# cannot be otherwise: e-mail addresses and links, the payee as the bank holds the account,
+# "Re:". The sample's addresses are in the reserved ``.example`` domain, 4 "e" each time
+# ``muster-design.example`` is printed: 16 to 24 "e" in a mail, which alone carry a mail with
+# a pay link over 20 (each address is printed once a part: none needlessly). Allowed on a
+# Cyrillic mail only while its Latin "e" outside addresses and links are 20 or fewer (the
+# addresses make it hit, nothing else could), and only while every other Latin word is the
+# payee's (``test_cyrillic_mails_write_latin_letters_only_in_addresses_and_the_payee``).
+# The owner's own digest in Cyrillic names the clients as they are written (Acme Ltd,
+# Kaiser & Söhne GmbH, Jane Doe: 38 "e" in the demo's), the business as registered and
+# mailbot's commands: allowed there while those are its only Latin words
+# (``test_the_owners_cyrillic_digest_writes_latin_letters_only_in_names_and_commands``).
+# The same Cyrillic mails from the business at an ordinary domain (``ORDINARY_DOMAIN``) are
+# scored too, with nothing allowed.
+ADDRESSES_IN_CYRILLIC = "MIXED_ES"
+MIXED_ES_LIMIT = 20
+ORDINARY_DOMAIN = "muster-design.rs"  # a Serbian business's: 2 "e" where muster-design.example has 4
+ADDRESS = re.compile(r"\S+@\S+|https?://\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b")
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 
 
@@ -95,6 +110,22 @@ def client_mails(workdir: Path) -> dict[str, bytes]:
             sample = build(story, lang, workdir)
             recipient = str(sample.msg["To"].addresses[0].addr_spec)
             mails[f"{lang}/{story.name}"] = received_by_client(sample.raw, recipient, _server(lang))
+    return mails
+
+
+def cyrillic_mails_from_an_ordinary_domain(workdir: Path) -> dict[str, bytes]:
+    """The Cyrillic client's mails from the sample business at an ordinary domain
+    (``ORDINARY_DOMAIN``) instead of the reserved ``.example``: what a real business sends."""
+    config = workdir / "ordinary.toml"
+    shipped = SHIPPED_CONFIG.read_text(encoding="utf-8")
+    config.write_text(shipped.replace("muster-design.example", ORDINARY_DOMAIN), encoding="utf-8")
+    mails = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(make_samples, "SHIPPED_CONFIG", config)
+        for story in (*STORIES, *large_stories()):
+            sample = build(story, "sr-Cyrl", workdir / "ordinary")
+            recipient = str(sample.msg["To"].addresses[0].addr_spec)
+            mails[f"ordinary/{story.name}"] = received_by_client(sample.raw, recipient, _server("sr-Cyrl"))
     return mails
 
 
@@ -172,6 +203,7 @@ def mails() -> dict[str, bytes]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         found = {**client_mails(workdir), **demo_mails(workdir), **smtp_mails(workdir)}
+        found.update(cyrillic_mails_from_an_ordinary_domain(workdir))
     found["control/gtube"] = gtube_mail()
     return found
 
@@ -189,42 +221,75 @@ def _names() -> list[str]:
     return [f"{lang}/{story.name}" for lang in CLIENTS for story in (*STORIES, *large_stories())]
 
 
-def _earned(name: str, verdict: Verdict) -> float:
-    """The points a mail earned, less MIXED_ES on a mail in Serbian Cyrillic (see above)."""
-    allowed = LATIN_DATA_IN_CYRILLIC if name.startswith("sr-Cyrl/") else ""
+def shown(raw: bytes) -> str:
+    """What SpamAssassin's body rules read of a mail: its subject, text part and HTML text."""
+    msg = message_from_bytes(raw, policy=policy.default)
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = re.sub(r"<head.*?</head>", "", msg.get_body(("html",)).get_content(), flags=re.S)  # type: ignore[union-attr]
+    return "\n".join((str(msg["Subject"]), text, unescape(re.sub(r"<[^>]+>", " ", html))))
+
+
+def latin_e_beside_addresses(raw: bytes) -> int:
+    """The Latin "e" a mail shows outside its e-mail addresses and links."""
+    return ADDRESS.sub(" ", shown(raw)).count("e")
+
+
+def _earned(name: str, verdict: Verdict, raw: bytes) -> float:
+    """The points a mail earned, less MIXED_ES on a client's mail in Serbian Cyrillic that
+    only its addresses and links make hit, and on the owner's Cyrillic digest (see above)."""
+    beside = latin_e_beside_addresses(raw)
+    cyrillic = name == "sr-Cyrl/digest" or (name.startswith("sr-Cyrl/") and beside <= MIXED_ES_LIMIT)
+    allowed = ADDRESSES_IN_CYRILLIC if cyrillic else ""
     return sum(points for rule, points in verdict.rules.items() if points > 0 and rule != allowed)
 
 
 @pytest.mark.parametrize("name", _names())
-def test_a_client_mail_scores_under_half_a_point(verdicts, name):
+def test_a_client_mail_scores_under_half_a_point(mails, verdicts, name):
     verdict = verdicts[name]
-    assert _earned(name, verdict) < LIMIT, f"{name}: {verdict.explain()}"
+    assert _earned(name, verdict, mails[name]) < LIMIT, f"{name}: {verdict.explain()}"
     if not name.startswith("sr-Cyrl/"):
         assert verdict.score < LIMIT, f"{name}: {verdict.explain()}"
 
 
-def _owner_data() -> str:
-    """The business's and the Cyrillic client's own words: names, addresses, links, the bank."""
+def _payee() -> set[str]:
+    """The words of the payee, as the bank holds the account: they stay Latin."""
     config = tomllib.loads(SHIPPED_CONFIG.read_text(encoding="utf-8") + MORE_CLIENTS)
-    values = [
-        *config["business"].values(),
-        *config["payment"].values(),
-        *config["clients"]["jovanovic"].values(),
-    ]
-    return " ".join(str(value) for value in values)
+    return set(config["payment"]["account_holder"].split())
 
 
-def test_cyrillic_mails_write_latin_letters_only_in_names(mails):
-    """The one allowance above holds only while the Cyrillic mails' own words are Cyrillic:
-    every Latin word with an "e" in them is the owner's or the client's data."""
-    data = _owner_data()
+@pytest.mark.parametrize("kind", [story.name for story in (*STORIES, *large_stories())])
+def test_a_cyrillic_mail_from_an_ordinary_domain_scores_under_half_a_point_with_nothing_allowed(
+    verdicts, kind
+):
+    """The allowance above is the reserved ``.example`` domain's: the same mails from the
+    business at ``muster-design.rs`` hit no MIXED_ES, nor anything else.  (At
+    ``muster-design.de``, 3 "e", the statement with its two pay links counts 22 and hits.)"""
+    verdict = verdicts[f"ordinary/{kind}"]
+    assert verdict.score < LIMIT, f"{kind}: {verdict.explain()}"
+
+
+def test_cyrillic_mails_write_latin_letters_only_in_addresses_and_the_payee(mails):
+    """The one allowance above holds only while a Cyrillic mail writes in Latin letters
+    nothing but its addresses, links, the payee and "Re:": mailbot's words, the business's
+    name, address and bank (``[business.sr-Cyrl]``) and the client's data are Cyrillic."""
     for story in (*STORIES, *large_stories()):
-        msg = message_from_bytes(mails[f"sr-Cyrl/{story.name}"], policy=policy.default)
-        text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-        latin = {word.strip(".,:;()") for word in re.findall(r"\S*e\S*", text)}
-        assert latin, story.name  # (so that the check below checks something)
-        foreign = {word for word in latin if word.split("/2026-")[0] not in data}
-        assert not foreign, (story.name, foreign)
+        words = shown(mails[f"sr-Cyrl/{story.name}"])
+        assert ADDRESS.search(words), story.name  # (so that the check below checks something)
+        latin = {word.strip(".,:;()") for word in re.findall(r"\S*e\S*", ADDRESS.sub(" ", words))}
+        assert not latin - _payee() - {"Re"}, (story.name, latin)
+        assert "Commerzbank" not in words and "Lindenstraße" not in words, story.name
+
+
+def test_the_owners_cyrillic_digest_writes_latin_letters_only_in_names_and_commands(mails):
+    """The digest's allowance above holds only while its Latin words are the names of the
+    clients and the business, and mailbot's commands (``mailbot resume 2026-002``)."""
+    config = tomllib.loads(SHIPPED_CONFIG.read_text(encoding="utf-8"))
+    names = " ".join([config["business"]["name"], *(c["name"] for c in config["clients"].values())])
+    words = shown(mails["digest/sr-Cyrl"])
+    commands = set(re.findall(r"mailbot ([a-z-]+)", words))
+    latin = {word.strip(".,:;()`") for word in re.findall(r"\S*e\S*", ADDRESS.sub(" ", words))}
+    assert latin and commands, latin  # (so that the check below checks something)
+    assert not latin - set(names.split()) - commands, latin
 
 
 def test_the_large_amounts_are_in_their_mails_in_every_language(mails):
@@ -246,9 +311,9 @@ def test_every_mail_of_eight_demo_weeks_scores_under_half_a_point(verdicts):
 
 
 @pytest.mark.parametrize("lang", list(CLIENTS))
-def test_the_owners_digest_scores_under_half_a_point_in_every_language(verdicts, lang):
+def test_the_owners_digest_scores_under_half_a_point_in_every_language(mails, verdicts, lang):
     verdict = verdicts[f"digest/{lang}"]
-    assert _earned(f"{lang}/digest", verdict) < LIMIT, verdict.explain()
+    assert _earned(f"{lang}/digest", verdict, mails[f"digest/{lang}"]) < LIMIT, verdict.explain()
 
 
 def test_mails_that_crossed_a_real_smtp_server_score_under_half_a_point(verdicts):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from mailbot.config.base import Section
 from mailbot.config.chase import PLACES, Step, check_ladder
@@ -34,6 +34,26 @@ from mailbot.config.values import (
     safe_url,
 )
 
+CYRILLIC = "sr-Cyrl"
+"""The client language whose mails are written in Cyrillic, and its ``[business.sr-Cyrl]`` table."""
+
+
+class BusinessAsWritten(Section):
+    """``[business.sr-Cyrl]``: the business's own data as written for clients who read
+    Cyrillic (``language = "sr-Cyrl"``), so that their mail and its PDF do not name the
+    seller in another alphabet.  Each key left out is the ``[business]`` (``[payment]`` for
+    ``account_holder`` and ``bank``) value.  Only what a person reads takes them: the
+    e-invoice XML and the payment QR codes keep the registered data
+    (``mailbot.outbound.scripts``)."""
+
+    MULTILINE = frozenset({"address", "legal_note"})
+
+    name: OneLine = ""
+    address: str = ""
+    account_holder: OneLine = ""  # only as your bank holds the account: a payer's bank may compare it
+    bank: OneLine = ""
+    legal_note: str = ""
+
 
 class Business(Section):
     MULTILINE = frozenset({"address", "legal_note"})
@@ -48,11 +68,23 @@ class Business(Section):
     logo: str = ""
     legal_note: str = ""  # e.g. "Kleinunternehmer gem. § 19 UStG": printed under the totals
     registration_id: OneLine = ""  # the company number an invoice carries (RS: matični broj)
+    # [business.sr-Cyrl]: this data as clients who read Cyrillic see it
+    sr_cyrl: BusinessAsWritten = Field(default_factory=BusinessAsWritten, alias=CYRILLIC)
     owner_email: Email = ""  # where replies that need a person go; default: `email`
     language: str = "en"  # the owner's: every mail to the owner (forwards, notices, alerts, digests)
 
     _email = field_validator("email")(check_email)
     _country = field_validator("country")(check_country)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _env_spelling(cls, data: object) -> object:
+        """``MAILBOT_BUSINESS__SR_CYRL__NAME`` overrides ``[business.sr-Cyrl] name``: a shell
+        allows no hyphen in a variable's name (``MAILBOT_BUSINESS__SR-CYRL__NAME`` works too)."""
+        if isinstance(data, dict) and isinstance(data.get("sr_cyrl"), dict):
+            data = dict(data)
+            data[CYRILLIC] = {**(data.get(CYRILLIC) or {}), **data.pop("sr_cyrl")}
+        return data
 
     @field_validator("owner_email")
     @classmethod

@@ -190,7 +190,8 @@ def _problems(exc: ValidationError, path: Path, text: str) -> list[Problem]:
         elif err["type"] == "missing":
             message = "required key is missing"
         env_name = ENV_PREFIX + "__".join(loc).upper()
-        if env_name in {k.upper() for k in os.environ}:
+        given = {k.upper() for k in os.environ}
+        if env_name in given or (env_name := env_name.replace("-", "_")) in given:  # (SR_CYRL: sections)
             problems.append(Problem("environment", 0, f"{env_name}: {message}"))
             continue
         section, key = ".".join(loc[:-1]), loc[-1] if loc else ""

@@ -18,6 +18,7 @@ from mailbot.ledger.read import Invoice
 from mailbot.outbound.colours import brand_context
 from mailbot.outbound.i18n import Formatter, formatter_for
 from mailbot.outbound.legal import invoice_note
+from mailbot.outbound.scripts import reads_cyrillic, seller_for
 from mailbot.outbound.transfer import qr_payload, reference_kind, shown_reference
 
 
@@ -25,18 +26,21 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def business_context(settings: Settings, logo_src: str) -> dict[str, Any]:
+def business_context(settings: Settings, logo_src: str, language: str = "") -> dict[str, Any]:
+    """The business as a client writing ``language`` reads it (``scripts.seller_for``); the
+    owner's own mails (``language`` left out) show it as registered."""
     b = settings.business
+    seller = seller_for(settings, language)
     return {
-        "name": b.name,
+        "name": seller.name,
         "email": b.email,
-        "address_lines": _lines(b.address),
+        "address_lines": _lines(seller.address),
         "phone": b.phone,
         "website": b.website,
         "website_label": b.website.split("://", 1)[-1].rstrip("/"),
         "tax_id": b.tax_id,
         "registration_id": b.registration_id,
-        "legal_note": b.legal_note,
+        "legal_note": seller.legal_note,
         "logo_src": logo_src,
     }
 
@@ -70,6 +74,18 @@ def dinar_reference(numbers: list[str]) -> str:
     return ", ".join(numbers) + " (model 00)"
 
 
+def subject_amount(fmt: Formatter, value: Decimal, currency: str, language: str) -> str:
+    """The amount as a subject names it: ``940.10 EUR``, a code every mail program shows
+    alike.  A Cyrillic subject names it as its body does (``940,10 €``) where the currency
+    has a sign of its own: there the code would be the line's only Latin letters, all
+    capitals, which SpamAssassin reads as a shouting subject (``SUBJ_ALL_CAPS``; it spares
+    Cyrillic only in the old windows-1251 and KOI8 charsets, never in UTF-8)."""
+    money = fmt.money(value, currency)
+    if reads_cyrillic(language) and not re.search("[A-Za-z]", money):
+        return money
+    return f"{fmt.amount(value, currency)} {currency}"
+
+
 def payment_context(settings: Settings, invoice: Invoice, client: Client | None = None) -> dict[str, Any]:
     """How to pay ``invoice`` in full: the bank details, the reference (``transfer``), the pay
     link and the QR code's payload (``qr``; drawn and attached by ``mails.Mailer``).
@@ -78,14 +94,15 @@ def payment_context(settings: Settings, invoice: Invoice, client: Client | None 
     invoice number as the reference, as its IPS QR code pays: never the EUR IBAN beside a
     code that pays elsewhere."""
     p = settings.payment
+    seller = seller_for(settings, client.language if client else "")
     kind = reference_kind(settings, client)
     dinars = invoice.currency == "RSD" and bool(p.account_rs)
     return {
         "iban": "" if dinars else shown_iban(p.iban),
         "account": shown_account_rs(p.account_rs) if dinars else "",
         "bic": "" if dinars else p.bic,
-        "account_holder": p.account_holder or settings.business.name,
-        "bank": p.bank,
+        "account_holder": seller.account_holder,
+        "bank": seller.bank,
         "reference": dinar_reference([invoice.number]) if dinars else shown_reference(kind, [invoice.number]),
         "reference_is_number": dinars or kind == "invoice",
         "reference_kind": kind,
@@ -128,7 +145,7 @@ def invoice_context(
     totals = invoice.totals
     assert invoice.issue_date is not None and invoice.due_date is not None
     return {
-        "business": business_context(settings, logo_src),
+        "business": business_context(settings, logo_src, client.language),
         "brand": brand_context(settings.brand.model_dump()),
         "client": client_context(client),
         "invoice": {
@@ -153,7 +170,7 @@ def invoice_context(
         "net": fmt.money(totals.net, cur),
         "tax": fmt.money(totals.tax, cur),
         "total": fmt.money(totals.gross, cur),
-        "total_plain": f"{fmt.amount(totals.gross, cur)} {cur}",
+        "total_plain": subject_amount(fmt, totals.gross, cur, client.language),
         "payment": payment_context(settings, invoice, client),
         # Why a line has no VAT, and SEF (partials/tax_note.*): its kind and whose law words it.
         "tax_note": dict(vars(invoice_note(settings, invoice, client))),
@@ -309,7 +326,7 @@ def chase_context(
     # What to pay now: the invoices of this mail, each number in the reference.  A transfer
     # carries one structured reference: for several invoices, their numbers as the text.
     context["total"] = context["open_total"]
-    context["total_plain"] = f"{fmt.amount(asked, cur)} {cur}"
+    context["total_plain"] = subject_amount(fmt, asked, cur, client.language)
     numbers = [i["number"] for i in listed]
     kind_of_reference = context["payment"]["reference_kind"]
     several = len(numbers) > 1

@@ -33,6 +33,7 @@ from mailbot.outbound.context import chase_context, invoice_context
 from mailbot.outbound.payqr import qr_png
 from mailbot.outbound.plate import on_light_plate
 from mailbot.outbound.render import Renderer
+from mailbot.outbound.scripts import seller_for
 from mailbot.outbound.templates import current
 from mailbot.records.language import has_templates
 from mailbot.records.rows import MailRecord, OutboxRow
@@ -214,7 +215,7 @@ class Mailer:
     def envelope(self, client: Client) -> Envelope:
         business = self.settings.business
         return Envelope(
-            from_name=business.name,
+            from_name=seller_for(self.settings, client.language).name,  # the name as the client reads it
             from_addr=business.email,
             to=client.email,
             cc=client.cc,

@@ -65,7 +65,7 @@ class Party:
 def _country_names() -> dict[str, str]:
     """Country names in the languages mailbot writes, lower-cased, to their codes."""
     names: dict[str, str] = {}
-    for lang in ("en", "de", "fi", "sr_Latn", "fr"):
+    for lang in ("en", "de", "fi", "sr_Latn", "sr_Cyrl", "fr"):  # "Србија" too
         for code, name in Locale.parse(lang).territories.items():
             if len(code) == 2 and code.isalpha():
                 names[name.lower()] = code

@@ -52,8 +52,14 @@ CLIENT_DOMAIN = {"acme": "acme.example", "kaiser": "kaiser-soehne.example", "vir
                  "dupont": "atelier-dupont.example"}  # fmt: skip
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fi": "Finnish", "sr": "Serbian, Latin script",
                   "sr-Cyrl": "Serbian, Cyrillic script", "fr": "French"}  # fmt: skip
-# The clients of issue 15's languages, beside the shipped config's acme and kaiser.
+# The clients of issue 15's languages, beside the shipped config's acme and kaiser, and the
+# business's own data as its Cyrillic client reads it (the payee stays as the bank holds it).
 MORE_CLIENTS = """
+[business.sr-Cyrl]
+name = "Мустер Дизајн"
+address = "Линденштрасе 12\\n10115 Берлин\\nНемачка"
+bank = "Комерцбанк"
+
 [clients.virtanen]
 name = "Virtanen Oy"
 email = "laskut@virtanen.example"
@@ -79,7 +85,7 @@ email = "finansije@jovanovic.example"
 contact = "Марко Јовановић"
 salutation = "mr"
 surname = "Јовановићу"  # the vocative, as a Serbian greeting has it
-address = "Булевар ослобођења 20\\n21000 Нови Сад\\nSerbia"
+address = "Булевар ослобођења 20\\n21000 Нови Сад\\nСрбија"
 language = "sr-Cyrl"
 timezone = "Europe/Berlin"
 tone = "formal"
