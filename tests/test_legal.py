@@ -270,7 +270,7 @@ REVERSE = (
 )
 GERMAN_REVERSE = (
     "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge): nicht im Inland steuerbare Leistung "
-    "(§ 3a Abs. 2 UStG), die Steuer schuldet der Leistungsempfänger (Art. 196 MwStSystRL)."
+    "(§ 3a Abs. 2 UStG); die Steuer schuldet der Leistungsempfänger (Art. 196 MwStSystRL)."
 )
 
 
@@ -348,16 +348,22 @@ def test_a_small_german_business_says_section_19_in_mail_and_pdf(tmp_path):
     )
     settings = load_settings(config)
     raw = Mailer(settings).build(load_ledger(settings).invoices["2026-050"], "invoice", "<kb@test>", NOW)
-    assert "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet." in _text(raw)
-    assert "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet." in _pdf_text(raw)
+    assert (
+        "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet (Steuerbefreiung für Kleinunternehmer)."
+        in _text(raw)
+    )
+    assert (
+        "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet (Steuerbefreiung für Kleinunternehmer)."
+        in _pdf_text(raw)
+    )
     service_date = formatter_for("de").date(date(2026, 11, 5))
     assert f"Leistungsdatum: {service_date}" in _text(raw)  # a ledger service date is shown as it is
 
 
 @pytest.mark.parametrize(("country", "language", "words"), [
     ("FI", "fi", "Myyjä ei ole arvonlisäverovelvollinen (AVL 3 §, vähäinen toiminta)."),
-    ("RS", "sr", "PDV nije obračunat: obveznik nije u sistemu PDV-a u skladu sa članom 33 Zakona o PDV-u."),
-    ("RS", "sr-Cyrl", "ПДВ није обрачунат: обвезник није у систему ПДВ-а у складу са чланом 33 Закона о ПДВ-у."),
+    ("RS", "sr", "PDV nije obračunat: obveznik nije u sistemu PDV-a u skladu sa članom 33. Zakona o PDV-u."),
+    ("RS", "sr-Cyrl", "ПДВ није обрачунат: обвезник није у систему ПДВ-а у складу са чланом 33. Закона о ПДВ-у."),
 ])  # fmt: skip
 def test_a_small_business_cites_its_own_countrys_law_in_the_clients_language(
     tmp_path, country, language, words
@@ -411,7 +417,7 @@ def _one_mail(tmp_path, seller: str, language: str, country: str, tax_id: str, n
 
 @pytest.mark.parametrize(("seller", "language", "country", "tax_id", "note", "words"), [
     ("DE", "de", "US", "", "auto",
-     "Nicht im Inland steuerbare Leistung (Leistungsort nach § 3a Abs. 2 UStG beim Leistungsempfänger)."),
+     "Nicht im Inland steuerbare Leistung (Leistungsort nach § 3a Abs. 2 UStG am Sitz des Leistungsempfängers)."),
     ("DE", "de", "US", "", "export_goods", "Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1 Buchst. a i. V. m. § 6 UStG)."),
     ("DE", "de", "AT", "ATU12345678", "intra_eu_goods",
      "Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1 Buchst. b i. V. m. § 6a UStG)."),
@@ -576,7 +582,7 @@ def test_a_serbian_small_business_writes_lines_outside_the_vat_system_without_va
     assert {e.text for e in root.iterfind(".//cac:ClassifiedTaxCategory/cbc:ID", UBL_NS)} == {"O"}
     schemes = [e.text for e in root.iterfind(".//cac:PartyTaxScheme/cac:TaxScheme/cbc:ID", UBL_NS)]
     assert "VAT" not in schemes
-    assert "član 33 Zakona o PDV-u" in root.findtext(".//cbc:TaxExemptionReason", "", UBL_NS)
+    assert "član 33. Zakona o PDV-u" in root.findtext(".//cbc:TaxExemptionReason", "", UBL_NS)
 
 
 def test_preview_writes_the_sef_file_for_a_serbian_business(tmp_path, capsys):

@@ -312,3 +312,19 @@ def test_the_formal_serbian_mail_capitalises_vi(samples):
 def test_french_puts_a_no_break_space_before_colons(samples):
     text = samples["fr", "invoice"].text
     assert "Montant à régler\u00a0: " in text and not re.search(r"\w: ", text.replace("https:", ""))
+
+
+def test_french_catalog_never_puts_a_plain_space_before_high_punctuation():
+    """French typography: a no-break space before : ; ? ! (else a line may start with the sign)."""
+    for message in (m for m in _catalog("fr") if m.id):
+        for string in _strings(message.string):
+            assert not re.search(r" [:;?!]", string), string
+
+
+def test_serbian_citations_number_articles_paragraphs_and_items_as_ordinals():
+    """Serbian legal style cites "člana 12. stav 4. tačka 1)": a bare "član 33 Zakona" reads as
+    a translation; an accountant expects the ordinal dot (or the item's bracket)."""
+    bare = re.compile(r"\b(?:član|člana|članom|stav|tačka) \d+(?![\d.)a-z])")
+    for message in (m for m in _catalog("sr") if m.id):
+        for string in _strings(message.string):
+            assert not bare.search(string), string

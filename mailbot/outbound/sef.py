@@ -38,7 +38,7 @@ PIB_SCHEME = "9948"  # SEF: an endpoint named by its PIB
 ISSUE_DATE, SUPPLY_DATE = "3", "35"  # UNTDID 2005: when VAT falls due (BT-8)
 CREDIT_TRANSFER = "30"
 # EN 16931 allows VATEX reason codes only (BR-CL-22); SEF's national codes (PDV-RS-...) are not used.
-NOT_REGISTERED = Category("O", "Obveznik nije u sistemu PDV-a (član 33 Zakona o PDV-u)", "VATEX-EU-O")
+NOT_REGISTERED = Category("O", "Obveznik nije u sistemu PDV-a (član 33. Zakona o PDV-u)", "VATEX-EU-O")
 ABROAD = Category("G", "Promet inostranom primaocu, nije predmet oporezivanja PDV-om u Republici Srbiji",
                   "VATEX-EU-G")  # fmt: skip
 
