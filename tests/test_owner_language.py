@@ -87,6 +87,16 @@ def test_every_word_of_the_owners_mails_is_translated(lang):
     assert not sorted(needed - translated), f"{lang}: no translation for {sorted(needed - translated)}"
 
 
+def test_french_puts_a_no_break_space_before_colon_semicolon_and_marks():
+    """French typography: ``:``, ``;``, ``!``, ``?`` and ``»`` follow a no-break space (U+00A0),
+    so a line never wraps before them; « opens with one after it."""
+    with (ROOT / "templates" / "locale" / "fr" / "LC_MESSAGES" / "mailbot.po").open("rb") as handle:
+        catalog = read_po(handle, locale="fr")
+    strings = [s for m in catalog if m.id for s in ([m.string] if isinstance(m.string, str) else m.string)]
+    assert any("\u00a0:" in s for s in strings)  # (the rule is in use)
+    assert not [s for s in strings if re.search(r" [:;!?»]|« ", s)]
+
+
 def _dispute() -> Reply:
     return Reply(
         "<r2@kaiser-soehne.example>", "buchhaltung@kaiser-soehne.example", "Re: Rechnung 2026-004",
@@ -114,12 +124,12 @@ def test_forward_of_a_dispute_speaks_the_owners_language():
     text = _text(mail)
     assert text.startswith(
         "Widerspruch zu Rechnung 2026-004 von buchhaltung@kaiser-soehne.example (verifiziert)"
-        ' ("der betrag stimmt nicht"): die Rechnung wird bestritten; bis Sie `mailbot resume 2026-004`'
-        " ausführen, gehen keine Zahlungserinnerungen raus."
+        ' ("der betrag stimmt nicht"): Die Rechnung wird bestritten; bis Sie `mailbot resume 2026-004`'
+        " ausführen, werden keine Zahlungserinnerungen verschickt."
     )
     assert "Von: buchhaltung@kaiser-soehne.example\nBetreff: Re: Rechnung 2026-004\n" in text
     assert (
-        "\nZugeordnet: Gesprächsverlauf; Vertrauen: known sender\n" in text
+        "\nZugeordnet über: Gesprächsverlauf; Absenderprüfung: known sender\n" in text
     )  # (a reason with no words: as is)
     assert "Neuer Text der Antwort:\n\nDer Betrag stimmt nicht." in text  # (the client's words, as written)
     assert "Die Originalmail ist angehängt." in text
@@ -132,6 +142,7 @@ def test_forward_of_a_dispute_speaks_finnish_french_and_serbian_cyrillic_too():
     assert "`mailbot resume 2026-004`" in _text(finnish) and "Alkuperäinen viesti on liitteenä." in _text(
         finnish
     )
+    # (the forward folds any run of spaces in its subject to one plain space, the no-break one too)
     assert _forward(_words("fr"))["Subject"] == "[mailbot] contestation : Re: Rechnung 2026-004"
     cyrillic = _forward(_words("sr-Cyrl"))
     assert cyrillic["Subject"] == "[mailbot] оспоравање: Re: Rechnung 2026-004"
@@ -158,9 +169,9 @@ def test_an_unsure_reading_reaches_the_owner_in_the_owners_language_with_the_day
         in line
     )
     assert "`mailbot confirm 2026-004 promise 2026-12-15`" in line  # (the command keeps ISO dates)
-    assert "die nächste Zahlungserinnerung wartet 3 Werktage." in line
+    assert "die nächste Zahlungserinnerung wird um 3 Werktage verschoben." in line
     serbian = summary(unsure, "unsure", 1, _words("sr"))
-    assert "obećanje plaćanja za 15. 12. 2026." in serbian and "čeka 1 radni dan." in serbian
+    assert "obećanje plaćanja za 15. 12. 2026." in serbian and "odlaže se za 1 radni dan." in serbian
 
 
 def test_held_back_mail_is_listed_in_the_owners_language():
@@ -172,7 +183,7 @@ def test_held_back_mail_is_listed_in_the_owners_language():
     assert "(subject 999; 2,0 MB)" in text
     assert text.splitlines()[-1] == "... und 101 weitere Absender."
     fr_subject, fr_text = digest(rows[:1], "le dossier Maildir var/mail/inbox", _words("fr"))
-    assert fr_subject == "[mailbot] retenus : 1 e-mail de 1 expéditeur (07/12/2026)"
+    assert fr_subject == "[mailbot] retenus\u00a0: 1 e-mail de 1 expéditeur (07/12/2026)"
     assert "Rien n'a été supprimé" in fr_text
 
 
@@ -195,9 +206,9 @@ def test_a_language_suggestion_names_the_languages_in_the_owners_language():
                 ("name", "writes"))  # fmt: skip
     text = _words("fr").said(said)
     assert text.startswith(
-        "Virtanen Oy écrit en allemand (3 réponses) ; mailbot accuse réception en allemand"
+        "Virtanen Oy écrit en allemand (3 réponses)\u00a0; mailbot accuse réception en allemand"
     )
-    assert 'mettez language = "de" dans [clients.virtanen] de mailbot.toml.' in text
+    assert 'indiquez language = "de" dans la section [clients.virtanen] de mailbot.toml.' in text
 
 
 # --- The config ----------------------------------------------------------------------------------
@@ -285,7 +296,10 @@ def test_a_payment_to_check_speaks_the_owners_language(tmp_path, smtp_server, do
     body = _text(told)
     assert body.startswith("Eine Zahlungsbenachrichtigung von PayPal (service@paypal.com); ")
     assert "- 123,45 EUR von Acme Ltd: nennt keine offene Rechnung und passt zu keinem offenen Betrag" in body
-    assert "Braucht Sie:" in body and "`mailbot mark-paid INVOICE [--amount X] [--on YYYY-MM-DD]`" in body
+    assert (
+        "Von Ihnen zu erledigen:" in body
+        and "`mailbot mark-paid INVOICE [--amount X] [--on YYYY-MM-DD]`" in body
+    )
     assert body.rstrip().endswith("Die Originalmail ist angehängt.")
 
 
@@ -298,7 +312,7 @@ def test_an_address_refused_for_good_is_told_in_the_owners_language(tmp_path, sm
     (notice,) = _owner_mails(smtp_server, "notice")
     assert notice["Subject"] == f"[mailbot] Rechnung 2026-004: {cc} abgewiesen"
     assert _text(notice).startswith(
-        f"Rechnung 2026-004: die Mail (Rechnung) an {cc} wurde endgültig abgewiesen ("
+        f"Rechnung 2026-004: Die Mail (Rechnung) an {cc} wurde endgültig abgewiesen ("
     )
     assert "(`email` oder `cc` des Kunden)" in _text(notice)
 
@@ -334,7 +348,7 @@ def test_a_late_mail_notice_speaks_the_owners_language(tmp_path, smtp_server, la
     (notice,) = _owner_mails(smtp_server, "notice")
     assert notice["Subject"].startswith("[mailbot] faktura ")
     text = _text(notice)
-    assert re.search(r"poslata 4\. 12\. 2026\., posle roka plaćanja 16\. 11\. 2026\.", text), text
+    assert re.search(r"poslata tek 4\. 12\. 2026\., posle roka plaćanja \(16\. 11\. 2026\.\)", text), text
     assert "Ništa nije promenjeno; mailbot Vas samo obaveštava." in text
 
 
