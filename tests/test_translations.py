@@ -315,10 +315,11 @@ def test_french_puts_a_no_break_space_before_colons(samples):
 
 
 def test_french_catalog_never_puts_a_plain_space_before_high_punctuation():
-    """French typography: a no-break space before : ; ? ! (else a line may start with the sign)."""
-    for message in (m for m in _catalog("fr") if m.id):
-        for string in _strings(message.string):
-            assert not re.search(r" [:;?!]", string), string
+    """French typography: a no-break space before : ; ? ! and », after « (else a line may
+    start with the sign)."""
+    strings = [string for message in _catalog("fr") if message.id for string in _strings(message.string)]
+    assert any("\u00a0:" in string for string in strings)  # (the rule is in use)
+    assert not [string for string in strings if re.search(r" [:;?!»]|« ", string)]
 
 
 def test_serbian_citations_number_articles_paragraphs_and_items_as_ordinals():

@@ -18,6 +18,7 @@ from decimal import Decimal
 from mailbot.inbound.replies import Reply
 from mailbot.inbound.trust import CLIENT_PASSED, CLIENT_UNCHECKED, NONE_OF_OURS, NOT_PASSED
 from mailbot.outbound.compose import Envelope, Extras, Rendered, Threading, compose
+from mailbot.outbound.headers import one_line
 from mailbot.outbound.owner_words import ENGLISH, N_, OwnerWords
 from mailbot.records.kinds import CONFIRM_WORDS
 
@@ -265,7 +266,7 @@ def to_owner(
     message_id: str, now: datetime, attachment: bytes | None = None, words: OwnerWords = ENGLISH,
 ) -> bytes:  # fmt: skip
     """A plain-text mail from mailbot to the owner, marked so mailbot knows it as its own."""
-    rendered = Rendered(subject=" ".join(subject.split())[:250], html="", text=text)
+    rendered = Rendered(subject=one_line(subject)[:250], html="", text=text)
     envelope = Envelope(words("mailbot for %(business)s", business=business_name), business_email, [owner])
     extras = Extras(auto_submitted="auto-generated", headers=[("X-Mailbot", tag)], attachment=attachment)
     return compose(rendered, envelope, Threading(message_id), now, extras)

@@ -25,6 +25,16 @@ _SPECIALS = re.compile(r'[][\\()<>@,:;".]')  # what makes formataddr quote a nam
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
 
 
+# Any run of white space but the no-break ones, which French typography puts before ":".
+_SPACES = re.compile(r"[^\S\u00a0\u202f]+")
+
+
+def one_line(text: str) -> str:
+    """A subject on one line: each run of white space (line breaks included) one space, the
+    no-break spaces kept ("contestation\u00a0: ..." must not wrap before its colon)."""
+    return _SPACES.sub(" ", text).strip()
+
+
 class HeaderInjection(ValueError):
     """A header value carried a line break."""
 

@@ -27,6 +27,7 @@ import markupsafe
 from mjml import mjml2html
 
 from mailbot.outbound.compose import Rendered
+from mailbot.outbound.headers import one_line
 from mailbot.outbound.i18n import base_language, fill, load_translations
 from mailbot.outbound.sources import Sources, default_templates
 
@@ -185,7 +186,7 @@ class Renderer:
             html = compile_mjml(html)
         text = text_env.get_template(f"{kind}/body.txt").render(context)
         subject = text_env.get_template(f"{kind}/subject.txt").render(context)
-        return Rendered(subject=" ".join(subject.split()), html=html, text=_tidy(text))
+        return Rendered(subject=one_line(subject), html=html, text=_tidy(text))
 
     def envs(self, language: str) -> tuple[jinja2.Environment, jinja2.Environment]:
         """The (HTML, text) environments of one language, compiled templates cached inside."""
