@@ -119,11 +119,11 @@ REASONS: dict[tuple[str, str], str] = {
     ("intra_eu_goods", "EU"): "Exempt intra-Community supply (Article 138, Directive 2006/112/EC)",
     ("export_goods", "DE"): "Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1 Buchst. a, § 6 UStG)",
     ("export_goods", "FI"): "Veroton vientimyynti (AVL 70 §)",
-    ("export_goods", "RS"): "Oslobođeno PDV-a, član 24. stav 1. tačka 2) Zakona o PDV (izvoz dobara)",
+    ("export_goods", "RS"): "Oslobođeno PDV-a, član 24. stav 1. tačka 2) Zakona o PDV-u (izvoz dobara)",
     ("export_goods", "EU"): "Export outside the EU (Article 146, Directive 2006/112/EC)",
     ("export", "DE"): "Nicht im Inland steuerbare Leistung (§ 3a Abs. 2 UStG)",
     ("export", "FI"): "Ei Suomen arvonlisäveroa: myyntimaa ei ole Suomi (AVL 65 §)",
-    ("export", "RS"): "PDV nije obračunat, član 12. stav 4. tačka 1) Zakona o PDV (mesto prometa "
+    ("export", "RS"): "PDV nije obračunat, član 12. stav 4. tačka 1) Zakona o PDV-u (mesto prometa "
     "u inostranstvu)",
     ("export", "EU"): "Not taxable in the seller's country: place of supply outside the EU (Article 44, "
     "Directive 2006/112/EC)",
