@@ -94,7 +94,7 @@ def test_replies_are_read_matched_recorded_and_forwarded_once(tmp_path, smtp_ser
     assert len(forwards) == 2, subjects  # the dispute and the unmatched mail; not the payment claim
     dispute = next(f for f in forwards if "dispute" in f["Subject"])
     assert dispute["Auto-Submitted"] == "auto-generated"
-    assert dispute.get_body(("plain",)).get_content().startswith("dispute on invoice 2026-004")
+    assert dispute.get_body(("plain",)).get_content().startswith("Dispute on invoice 2026-004")
     attached = [p for p in dispute.walk() if p.get_content_type() == "message/rfc822"]
     assert attached, "the original travels with the forward"
 

@@ -276,7 +276,7 @@ def test_a_thankful_mail_asking_to_pay_a_new_iban_goes_to_the_owner_and_changes_
     assert (event["intent"], event["trusted"]) == ("contact_change", True)
     assert _state(config, capsys)["state"] == "overdue"
     (forward,) = [m for m in _outbox(config) if m["X-Mailbot"] == "forward"]
-    assert forward.get_body(("plain",)).get_content().startswith("contact change on invoice 2026-001")
+    assert forward.get_body(("plain",)).get_content().startswith("Contact change on invoice 2026-001")
 
 
 def test_an_untrusted_bank_change_goes_to_the_owner_with_the_reason():
