@@ -159,7 +159,11 @@ def test_a_cyrillic_clients_mail_names_the_business_in_cyrillic(world, kind):
 
 @pytest.mark.parametrize(
     ("language", "currency", "shown"),
-    [("sr-Cyrl", "RSD", "1.234,50 дин."), ("sr-Cyrl", "EUR", "1.234,50\u00a0€"), ("sr", "RSD", "1.234,50 RSD")],
+    [
+        ("sr-Cyrl", "RSD", "1.234,50 дин."),
+        ("sr-Cyrl", "EUR", "1.234,50\u00a0€"),
+        ("sr", "RSD", "1.234,50 RSD"),
+    ],
 )
 def test_a_cyrillic_subject_names_the_amount_without_a_latin_currency_code(language, currency, shown):
     # (a lone "RSD" among Cyrillic scores SpamAssassin's SUBJ_ALL_CAPS, 0.5 points: measured)
