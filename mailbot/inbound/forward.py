@@ -216,7 +216,8 @@ def summary(reply: Reply, reason: str, wait_days: int = 3, words: OwnerWords = E
         if reply.invoice
         else words("%(intent)s on no invoice from %(sender)s (%(trust)s)", **values)
     )
-    said = f' ("{reply.phrase}")' if reply.phrase else ""
+    quoted = words('"%(said)s"', said=reply.phrase)  # ("…" in English, „…“ in German, « … » in French)
+    said = f" ({quoted})" if reply.phrase else ""
     return words("%(where)s: %(why)s.", where=where + said, why=why)
 
 
