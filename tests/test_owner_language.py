@@ -114,7 +114,7 @@ def test_forward_of_a_dispute_speaks_the_owners_language():
     text = _text(mail)
     assert text.startswith(
         "Widerspruch zu Rechnung 2026-004 von buchhaltung@kaiser-soehne.example (verifiziert)"
-        ' („der betrag stimmt nicht“): Die Rechnung wird bestritten; bis Sie `mailbot resume 2026-004`'
+        " („der betrag stimmt nicht“): Die Rechnung wird bestritten; bis Sie `mailbot resume 2026-004`"
         " ausführen, werden keine Zahlungserinnerungen verschickt."
     )
     assert "Von: buchhaltung@kaiser-soehne.example\nBetreff: Re: Rechnung 2026-004\n" in text
