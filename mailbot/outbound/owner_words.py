@@ -14,7 +14,6 @@ from __future__ import annotations
 import gettext
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from mailbot.config.settings import Settings
@@ -24,9 +23,8 @@ from mailbot.outbound.i18n import (
     base_language,
     fill,
     formatter_for,
-    load_translations,
 )
-from mailbot.outbound.sources import Sources
+from mailbot.outbound.sources import Sources, catalog
 from mailbot.records.said import Said, Value
 
 # The kinds of mail mailbot sends, as the owner's mails name them (the daily digest's words).
@@ -99,17 +97,7 @@ def owner_words(sources: Sources, language: str) -> OwnerWords:
     lang = base_language(language, sources.languages)
     if lang == DEFAULT_LANGUAGE:
         return OwnerWords(gettext.NullTranslations(), language)
-    return OwnerWords(_translations(sources, lang), language)
-
-
-@lru_cache(maxsize=16)
-def _translations(sources: Sources, language: str) -> gettext.NullTranslations:
-    """The owner's file of the language, the shipped one filling what it lacks (as for clients)."""
-    translations = load_translations(sources.po_file(language), language)
-    shipped = sources.shipped_po_file(language)
-    if shipped is not None and shipped != sources.po_file(language):
-        translations.add_fallback(load_translations(shipped, language))
-    return translations
+    return OwnerWords(catalog(sources, lang), language)
 
 
 def for_owner(settings: Settings) -> OwnerWords:

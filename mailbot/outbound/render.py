@@ -28,8 +28,8 @@ from mjml import mjml2html
 
 from mailbot.outbound.compose import Rendered
 from mailbot.outbound.headers import one_line
-from mailbot.outbound.i18n import base_language, fill, load_translations
-from mailbot.outbound.sources import Sources, default_templates
+from mailbot.outbound.i18n import base_language, fill
+from mailbot.outbound.sources import Sources, catalog, default_templates
 
 __all__ = ["PAYMENT_METHODS", "Renderer", "Sources", "TemplateMissing", "compile_mjml", "default_templates"]
 
@@ -199,12 +199,7 @@ def _environments(
     sources: Sources, language: str, precompile: bool
 ) -> tuple[jinja2.Environment, jinja2.Environment]:
     """One pair per language and ``Sources``: Jinja caches each compiled template inside its env."""
-    translations = load_translations(sources.po_file(language), language)
-    shipped = sources.shipped_po_file(language)
-    if shipped is not None and shipped != sources.po_file(language):
-        # An owner's file written before a message existed ("Dear Ms %(surname)s,") would
-        # send that sentence in English: the shipped words of the language fill the gap.
-        translations.add_fallback(load_translations(shipped, language))
+    translations = catalog(sources, language)
     html_env = _Environment(
         loader=_Loader(sources, precompile),
         autoescape=True,

@@ -10,11 +10,12 @@ stamp and an edit is seen as a new ``Sources``.
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
-from mailbot.outbound.i18n import DEFAULT_LANGUAGE
+from mailbot.outbound.i18n import DEFAULT_LANGUAGE, load_translations
 
 PACKAGED = Path(__file__).parent.parent / "_data" / "templates"
 SOURCE = Path(__file__).parent.parent.parent / "templates"
@@ -86,3 +87,17 @@ class Sources:
         """The shipped translation: it fills in what the owner's file of the language lacks."""
         path = self.shipped / PO_FILE.format(language=language)
         return path if path.is_file() else None
+
+
+@lru_cache(maxsize=32)
+def catalog(sources: Sources, language: str) -> gettext.NullTranslations:
+    """The words of ``language``: the owner's file, the shipped one filling what it lacks.
+
+    An owner's file written before a message existed ("Dear Ms %(surname)s,") would send
+    that sentence in English: the shipped words of the language fill the gap.  Read once
+    per language and version of the owner's folder, for the clients' mails and the owner's."""
+    found = load_translations(sources.po_file(language), language)
+    shipped = sources.shipped_po_file(language)
+    if shipped is not None and shipped != sources.po_file(language):
+        found.add_fallback(load_translations(shipped, language))
+    return found
