@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BASE_CONFIG, ROOT, write_config
+from pypdf import PdfReader
 
 from mailbot.cli.main import main
 from mailbot.config.settings import load_settings
@@ -83,6 +85,15 @@ def test_a_message_missing_from_the_owners_translation_keeps_the_shipped_words(t
     _msg, text, _html = _mail(config, "2026-004")
     assert "Beleg-Nr.: 2026-004" in text
     assert text.startswith("Guten Tag Frau Weber,") and "Rechnungsdatum" in text and "Hello" not in text
+
+
+def test_the_pdf_keeps_the_shipped_words_the_owners_translation_lacks(tmp_path):
+    config = write_config(tmp_path, base=WITH_DIR)
+    _own(config, {"locale/de/LC_MESSAGES/mailbot.po": 'msgid "Invoice number"\nmsgstr "Beleg-Nr."\n'})
+    msg, _text, _html = _mail(config, "2026-004")
+    document = next(p.get_content() for p in msg.walk() if p.get_content_disposition() == "attachment")
+    words = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(document)).pages)
+    assert "Beleg-Nr." in words and "Rechnungsdatum" in words and "Invoice date" not in words
 
 
 def test_a_template_may_use_default_and_is_defined(tmp_path):

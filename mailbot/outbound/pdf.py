@@ -19,8 +19,8 @@ from typing import Any
 
 import jinja2
 
-from mailbot.outbound.i18n import base_language, load_translations
-from mailbot.outbound.sources import Sources
+from mailbot.outbound.i18n import base_language
+from mailbot.outbound.sources import Sources, catalog
 
 TEMPLATE = "pdf/invoice.html"
 PAGE_MARK, PAGES_MARK = "\x01", "\x02"
@@ -37,7 +37,7 @@ def _fetcher() -> Any:
 def _environment(sources: Sources, language: str) -> tuple[jinja2.Environment, Any]:
     """One Jinja environment per language and ``Sources`` (compiled template cached inside)."""
     lang = base_language(language, sources.languages)
-    translations = load_translations(sources.po_file(lang), lang)
+    translations = catalog(sources, lang)  # (the shipped words fill the owner's file's gaps)
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(lambda name: _source(sources, name)),
         autoescape=True, undefined=jinja2.StrictUndefined, auto_reload=False,
