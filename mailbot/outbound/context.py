@@ -82,13 +82,15 @@ def subject_amount(fmt: Formatter, value: Decimal, currency: str, language: str)
     """The amount as a subject names it: ``940.10 EUR``, a code every mail program shows
     alike.  A Cyrillic subject names it as its body does (``940,10 €``) where the currency
     has a sign of its own, and dinars as "дин.": there the code would be the line's only
-    Latin letters, all capitals, which SpamAssassin reads as a shouting subject (``SUBJ_ALL_CAPS``; it spares
-    Cyrillic only in the old windows-1251 and KOI8 charsets, never in UTF-8)."""
-    money = fmt.money(value, currency)
-    if reads_cyrillic(language) and currency == "RSD":
-        return f"{fmt.amount(value, currency)} {DINARS_IN_CYRILLIC}"  # Babel writes "RSD" here
-    if reads_cyrillic(language) and not re.search("[A-Za-z]", money):
-        return money
+    Latin letters, all capitals, which SpamAssassin reads as a shouting subject
+    (``SUBJ_ALL_CAPS``; it spares Cyrillic only in the old windows-1251 and KOI8 charsets,
+    never in UTF-8)."""
+    if reads_cyrillic(language):
+        if currency == "RSD":  # (Babel writes "RSD" here)
+            return f"{fmt.amount(value, currency)} {DINARS_IN_CYRILLIC}"
+        money = fmt.money(value, currency)
+        if not re.search("[A-Za-z]", money):
+            return money
     return f"{fmt.amount(value, currency)} {currency}"
 
 
