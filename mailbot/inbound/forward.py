@@ -240,7 +240,7 @@ def build_forward(
     words: OwnerWords = ENGLISH,
 ) -> bytes:  # fmt: skip
     line = summary(reply, reason, wait_days, words)
-    line = line[:1].upper() + line[1:]  # (the mail's first sentence; the digest's lists keep it as is)
+    line = line[:1].upper() + line[1:]  # (its messages start as clauses; here it opens the mail)
     attached = _attached(raw, keep_bytes, words)
     if raw is not None and keep_bytes is not None:
         raw = raw[:keep_bytes]
