@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from email import message_from_bytes
+from pathlib import Path
 
 from imapclient import IMAPClient
 
@@ -98,15 +99,8 @@ def config_problems(settings: Settings) -> list[Problem]:
     languages = sources.languages
     problems = _templates_problems(settings, sources, text)
     for client_id, client in settings.clients.items():
-        base = client.language.replace("-", "_").split("_")[0]
-        if base not in languages:
-            line = find_line(text, ["clients", client_id, "language"])
-            problems.append(Problem(str(path), line, (
-                f"[clients.{client_id}] language: no translation for {client.language!r} "
-                f"(have {', '.join(sorted(languages))}); mailbot will not write to this client in "
-                f"English instead: choose one of those, or add locale/{base}/LC_MESSAGES/mailbot.po "
-                "to your [templates] dir"
-            )))  # fmt: skip
+        instead = "mailbot will not write to this client in English instead"
+        problems += _no_words(path, text, languages, ["clients", client_id], client.language, instead)
     problems += _owner_language_problems(settings, languages, text)
     logo = settings.business.logo
     if logo and not logo.startswith(("http://", "https://")) and not settings.resolve(logo).is_file():
@@ -124,16 +118,23 @@ def _owner_language_problems(settings: Settings, languages: frozenset[str], text
         [("digest", digest)] if digest != settings.business.language else []
     )
     for section, language in keys:
-        base = language.replace("-", "_").split("_")[0]
-        if base not in languages:
-            line = find_line(text, [section, "language"])
-            found.append(Problem(str(settings.config_path), line, (
-                f"[{section}] language: no translation for {language!r} "
-                f"(have {', '.join(sorted(languages))}); mailbot would write to you in English: "
-                "choose one of those, or add "
-                f"locale/{base}/LC_MESSAGES/mailbot.po to your [templates] dir"
-            )))  # fmt: skip
+        instead = "mailbot would write to you in English"
+        found += _no_words(settings.config_path, text, languages, [section], language, instead)
     return found
+
+
+def _no_words(path: Path, text: str, languages: frozenset[str], table: list[str], language: str,
+              instead: str) -> list[Problem]:  # fmt: skip
+    """``language`` of ``[table]`` has no translations (``instead``: what mailbot does then),
+    named at its config line."""
+    base = language.replace("-", "_").split("_")[0]
+    if base in languages:
+        return []
+    return [Problem(str(path), find_line(text, [*table, "language"]), (
+        f"[{'.'.join(table)}] language: no translation for {language!r} "
+        f"(have {', '.join(sorted(languages))}); {instead}: choose one of those, or add "
+        f"locale/{base}/LC_MESSAGES/mailbot.po to your [templates] dir"
+    ))]  # fmt: skip
 
 
 def _templates_problems(settings: Settings, sources: Sources, text: str) -> list[Problem]:
