@@ -109,8 +109,11 @@ def _claim_notice(store: Store, settings: Settings, action: policy.Action, now: 
     about = words.said(action.said) if action.said else action.about
     if action.invoice.startswith(SUGGESTION_PREFIX):
         text = f"{about}\n\n{words('Nothing was changed; mailbot only tells you, once.')}\n"
-        short = words.said(action.said._replace(message=SUGGESTION_SUBJECT)) if action.said else about
-        subject = f"[mailbot] {short if action.said else short.split(' (')[0]}"
+        if action.said:  # (the same values, the subject's shorter message)
+            short = words.said(action.said._replace(message=SUGGESTION_SUBJECT))
+        else:
+            short = about.split(" (")[0]
+        subject = f"[mailbot] {short}"
     else:
         told = words("Invoice %(invoice)s: %(about)s.", invoice=action.invoice, about=about)
         text = f"{told}\n\n{words('Nothing was changed; mailbot only tells you.')}\n"
