@@ -8,7 +8,6 @@ the registered data (``mailbot.outbound.scripts``).
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,7 +17,7 @@ from email.message import EmailMessage
 import pytest
 from conftest import write_config
 from lxml import etree
-from pypdf import PdfReader
+from pdf_text import pdf_text
 
 from mailbot.config.settings import ConfigError, load_settings
 from mailbot.ledger.read import load_ledger
@@ -98,9 +97,7 @@ def _read(msg: EmailMessage) -> str:
 
 
 def _pdf_text(msg: EmailMessage) -> str:
-    document = next(p.get_content() for p in msg.walk() if p.get_content_disposition() == "attachment")
-    reader = PdfReader(io.BytesIO(document))
-    return "\n".join(page.extract_text() for page in reader.pages).replace("\xa0", " ")
+    return pdf_text(msg).replace("\xa0", " ")
 
 
 # --- The config ---------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import pytest
 from conftest import ROOT, write_config
 from einvoice_check import _failed
 from lxml import etree
+from pdf_text import pdf_text
 from pypdf import PdfReader
 
 from mailbot.cli.main import main
@@ -325,12 +326,7 @@ def test_the_german_mail_says_steuerschuldnerschaft_des_leistungsempfaengers(eu_
 
 
 def _pdf_text(raw: bytes) -> str:
-    msg = message_from_bytes(raw, policy=policy.default)
-    document = next(
-        p.get_content() for p in msg.walk() if p.get_filename() and p.get_filename().endswith(".pdf")
-    )
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(document)).pages)
-    return re.sub(r"\s+", " ", text)
+    return re.sub(r"\s+", " ", pdf_text(raw))
 
 
 def test_the_pdf_carries_the_note_and_says_the_service_date_is_the_invoice_date(eu_world):

@@ -17,6 +17,7 @@ from email import policy as email_policy
 import pytest
 import zxingcpp
 from conftest import BASE_CONFIG, write_config
+from pdf_text import pdf_of, pdf_text
 from PIL import Image
 from pypdf import PdfReader
 
@@ -67,13 +68,6 @@ def _mail_qr(raw: bytes) -> str:
     return _decode(Image.open(io.BytesIO(parts[0].get_content())))
 
 
-def _pdf_of(raw: bytes) -> bytes:
-    msg = message_from_bytes(raw, policy=email_policy.default)
-    files = [p.get_content() for p in msg.walk() if p.get_content_type() == "application/pdf"]
-    assert len(files) == 1
-    return files[0]
-
-
 def _decode(image: Image.Image) -> str:
     found = zxingcpp.read_barcodes(image.convert("L"))
     assert len(found) == 1, found
@@ -112,7 +106,7 @@ def test_the_pdf_prints_the_girocode_the_mail_carries_big_enough_for_paper(world
     ledger, mailer = world
     raw = mailer.build(ledger.invoices[number], "invoice", f"<qr.{number}@muster-design.example>", NOW)
     in_mail = _mail_qr(raw)
-    on_paper, width_mm = _pdf_qr(_pdf_of(raw))
+    on_paper, width_mm = _pdf_qr(pdf_of(raw))
     assert on_paper == in_mail
     lines = on_paper.split("\n")
     assert lines[:4] == ["BCD", "002", "1", "SCT"]
@@ -126,7 +120,7 @@ def test_a_dinar_invoice_pdf_prints_the_nbs_ips_code_the_mail_carries(world):
     ledger, mailer = world
     invoice = ledger.invoices["2026-006"]
     raw = mailer.build(invoice, "invoice", "<qr.rsd@muster-design.example>", NOW)
-    on_paper, width_mm = _pdf_qr(_pdf_of(raw))
+    on_paper, width_mm = _pdf_qr(pdf_of(raw))
     assert on_paper == _mail_qr(raw)
     assert on_paper.startswith("K:PR|V:01|C:1|R:160000000000510005|")
     assert f"|I:RSD{invoice.totals.gross}|".replace(".", ",") in on_paper
@@ -161,7 +155,7 @@ def test_a_dinar_invoice_names_the_dinar_account_its_code_pays_into_not_the_eur_
     msg = message_from_bytes(raw, policy=email_policy.default)
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
-    paper = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(_pdf_of(raw))).pages)
+    paper = pdf_text(raw)
     for shown in (text, html, paper):
         assert "160-0000000005100-05" in shown
         assert "DE89" not in shown and "COBADEFFXXX" not in shown

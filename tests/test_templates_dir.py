@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import subprocess
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BASE_CONFIG, ROOT, write_config
-from pypdf import PdfReader
+from pdf_text import pdf_text
 
 from mailbot.cli.main import main
 from mailbot.config.settings import load_settings
@@ -91,8 +90,7 @@ def test_the_pdf_keeps_the_shipped_words_the_owners_translation_lacks(tmp_path):
     config = write_config(tmp_path, base=WITH_DIR)
     _own(config, {"locale/de/LC_MESSAGES/mailbot.po": 'msgid "Invoice number"\nmsgstr "Beleg-Nr."\n'})
     msg, _text, _html = _mail(config, "2026-004")
-    document = next(p.get_content() for p in msg.walk() if p.get_content_disposition() == "attachment")
-    words = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(document)).pages)
+    words = pdf_text(msg)
     assert "Beleg-Nr." in words and "Rechnungsdatum" in words and "Invoice date" not in words
 
 
